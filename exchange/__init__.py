@@ -1,0 +1,107 @@
+"""Jeugdkennis application factory."""
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: str | type = "config.Config", **overrides) -> Flask:
+    """Build the application from a config class (or its import path) plus keyword overrides."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(overrides.pop("INSTANCE_PATH", None) or ROOT / "instance"),
+    )
+    app.config.from_object(config)
+    app.config.update(overrides)
+    setup_instance(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_request_hooks(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def setup_instance(app: Flask) -> None:
+    """Create the instance folder and resolve paths and the secret key that default into it."""
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SEARCH_INDEX_DIR"):
+        app.config["SEARCH_INDEX_DIR"] = str(instance / "search-index")
+    if not app.config.get("MAIL_FOLDER"):
+        app.config["MAIL_FOLDER"] = str(instance / "mail")
+    if not app.config.get("SECRET_KEY"):
+        if app.config.get("ENV_NAME") != "development":
+            raise RuntimeError(
+                "SECRET_KEY is not set. Set the SECRET_KEY environment variable "
+                "(or use config.DevelopmentConfig for local development)."
+            )
+        key_file = instance / "secret_key"
+        if not key_file.exists():
+            key_file.write_text(secrets.token_urlsafe(48))
+            key_file.chmod(0o600)
+        app.config["SECRET_KEY"] = key_file.read_text().strip()
+
+
+def register_extensions(app: Flask) -> None:
+    from exchange.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+    from exchange.i18n import select_locale, select_timezone
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        timezone_selector=select_timezone,
+        default_translation_directories=str(ROOT / "exchange" / "translations"),
+    )
+    csrf.init_app(app)
+    mail.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    from exchange import models  # noqa: F401  (register every model with the metadata)
+    from exchange.accounts import loader  # noqa: F401  (registers the user loader)
+
+
+def register_blueprints(app: Flask) -> None:
+    from exchange.api.views import bp as api_bp
+    from exchange.pages.views import bp as pages_bp
+    from exchange.reference.views import bp as reference_bp
+
+    app.register_blueprint(pages_bp)
+    app.register_blueprint(reference_bp)
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+
+
+def register_error_handlers(app: Flask) -> None:
+    from exchange.errors import register_error_handlers as register
+
+    register(app)
+
+
+def register_request_hooks(app: Flask) -> None:
+    from exchange.security import register_security_headers
+
+    register_security_headers(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from exchange.templating import register_template_helpers as register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from exchange.search.cli import search_cli
+    from exchange.seed.cli import seed_cli
+
+    app.cli.add_command(seed_cli)
+    app.cli.add_command(search_cli)

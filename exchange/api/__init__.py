@@ -1,0 +1,1 @@
+"""Read-only JSON API under /api/v1 with stable identifiers."""

@@ -1,0 +1,137 @@
+"""Domain exceptions and the one place that turns errors into Dutch pages or JSON."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import force_locale, lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """Base class: a rule of the platform refused an action. `code` is stable, `message` is shown."""
+
+    status = 400
+    code = "bad_request"
+    default_message = _l("Dit verzoek kon niet worden verwerkt.")
+
+    def __init__(self, message: str | None = None, *, code: str | None = None, details: dict | None = None):
+        self.message = message
+        if code:
+            self.code = code
+        self.details = details or {}
+        super().__init__(str(message or self.default_message))
+
+    def text(self) -> str:
+        return str(self.message or self.default_message)
+
+
+class NotAllowed(DomainError):
+    status = 403
+    code = "forbidden"
+    default_message = _l("U hebt geen toestemming voor deze actie.")
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+    default_message = _l("Deze pagina bestaat niet.")
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+    default_message = _l("Dit conflicteert met de huidige gegevens.")
+
+
+class Invalid(DomainError):
+    status = 422
+    code = "invalid"
+    default_message = _l("De invoer is niet geldig.")
+
+
+# Messages per HTTP status, in Dutch (msgid) with English translations in the catalog.
+STATUS_MESSAGES = {
+    400: _l("Het verzoek is niet geldig."),
+    401: _l("U moet eerst inloggen."),
+    403: _l("U hebt geen toestemming voor deze pagina."),
+    404: _l("Deze pagina bestaat niet (meer)."),
+    405: _l("Deze methode is hier niet toegestaan."),
+    409: _l("Dit conflicteert met de huidige gegevens."),
+    413: _l("Het verzoek is te groot."),
+    422: _l("De invoer is niet geldig."),
+    429: _l("Te veel verzoeken. Probeer het over enkele minuten opnieuw."),
+    500: _l("Er ging iets mis aan onze kant. Probeer het later opnieuw."),
+    503: _l("De dienst is tijdelijk niet beschikbaar."),
+}
+
+STATUS_CODES = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+    409: "conflict", 413: "too_large", 422: "invalid", 429: "too_many_requests", 500: "server_error",
+    503: "unavailable",
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def _bilingual(message) -> dict[str, str]:
+    with force_locale("nl"):
+        nl = str(message)
+    with force_locale("en"):
+        en = str(message)
+    return {"nl": nl, "en": en}
+
+
+def error_response(status: int, code: str, message, details: dict | None = None, headers: dict | None = None):
+    """Render an error as JSON (API) or as a Dutch page, with the given status."""
+    if wants_json():
+        body = {"error": {"status": status, "code": code, "message": _bilingual(message)}}
+        if details:
+            body["error"]["details"] = details
+        response = jsonify(body)
+    else:
+        response = render_template("errors/error.html", status=status, message=str(message), details=details)
+    return response, status, (headers or {})
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def handle_domain_error(error: DomainError):
+        from exchange.extensions import db
+
+        db.session.rollback()
+        return error_response(error.status, error.code, error.message or error.default_message, error.details)
+
+    @app.errorhandler(CSRFError)
+    def handle_csrf(error: CSRFError):
+        return error_response(
+            400, "csrf", _l("Het formulier is verlopen of ongeldig. Laad de pagina opnieuw en probeer het nog eens.")
+        )
+
+    @app.errorhandler(HTTPException)
+    def handle_http(error: HTTPException):
+        status = error.code or 500
+        message = STATUS_MESSAGES.get(status, error.description)
+        headers = {}
+        if status == 429 and getattr(error, "retry_after", None):
+            headers["Retry-After"] = str(error.retry_after)
+        valid_methods = getattr(error, "valid_methods", None)
+        if status == 405 and valid_methods:
+            headers["Allow"] = ", ".join(valid_methods)
+        return error_response(status, STATUS_CODES.get(status, "error"), message, headers=headers)
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(error: Exception):
+        from exchange.extensions import db
+
+        log.exception("Unhandled error on %s %s", request.method, request.path)
+        db.session.rollback()
+        if app.config.get("PROPAGATE_UNEXPECTED"):
+            raise error
+        return error_response(500, "server_error", STATUS_MESSAGES[500])
+

@@ -1,0 +1,47 @@
+"""Locale selection (Dutch first, English second) and template helpers for bilingual data."""
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from flask import current_app, request, session
+from flask_babel import format_decimal, get_locale
+
+
+def select_locale() -> str:
+    """`?lang=` switches and remembers the choice; otherwise the session, else Dutch (not the browser)."""
+    languages = current_app.config["LANGUAGES"]
+    chosen = request.args.get("lang")
+    if chosen in languages:
+        session["lang"] = chosen
+        return chosen
+    remembered = session.get("lang")
+    if remembered in languages:
+        return remembered
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+def localized(obj, field: str) -> str:
+    """Return `obj.<field>_en` in English when it is filled in, else the Dutch `obj.<field>`."""
+    if str(get_locale()) == "en":
+        english = getattr(obj, f"{field}_en", None)
+        if english:
+            return english
+    return getattr(obj, field)
+
+
+def format_eur(amount: int | float | None) -> str:
+    if amount is None:
+        return ""
+    return "€ " + format_decimal(amount, format="#,##0")
+
+
+def lang_url(lang: str) -> str:
+    """The current page's URL with `lang` switched (keeps the rest of the query string)."""
+    args = request.args.to_dict(flat=False)
+    args["lang"] = [lang]
+    query = "&".join(f"{quote(k)}={quote(v)}" for k, values in args.items() for v in values)
+    return f"{request.path}?{query}"

@@ -1,0 +1,1 @@
+"""General pages: home, health check, about and accessibility statement."""

@@ -1,0 +1,47 @@
+"""Home page, health check and static information pages."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, render_template
+from sqlalchemy import text
+
+from exchange.extensions import db
+from exchange.reference import queries
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.get("/")
+def home():
+    return render_template(
+        "pages/home.html",
+        counts=queries.counts(),
+        themes=queries.list_themes(),
+        phases=queries.list_phases(),
+        lines=queries.list_action_lines(),
+    )
+
+
+@bp.get("/over")
+def about():
+    return render_template("pages/about.html")
+
+
+@bp.get("/toegankelijkheid")
+def accessibility():
+    return render_template("pages/accessibility.html")
+
+
+@bp.get("/healthz")
+def healthz():
+    from exchange.search import engine
+
+    checks: dict[str, dict] = {}
+    try:
+        db.session.execute(text("SELECT 1"))
+        checks["database"] = {"ok": True}
+    except Exception as exc:  # noqa: BLE001 - health must report, never raise
+        db.session.rollback()
+        checks["database"] = {"ok": False, "error": exc.__class__.__name__}
+    checks["search_index"] = engine.index_status()
+    healthy = all(c["ok"] for c in checks.values())
+    return jsonify({"status": "ok" if healthy else "unavailable", "checks": checks}), 200 if healthy else 503

@@ -1,0 +1,2 @@
+"""Import every rule module so its rules are registered."""
+from exchange.policy import accounts  # noqa: F401

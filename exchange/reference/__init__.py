@@ -1,0 +1,1 @@
+"""Reference data: regions, transformation plans, action lines, themes, cycle phases and the fund."""

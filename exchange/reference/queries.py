@@ -1,0 +1,103 @@
+"""Read-side queries for reference pages and the API (eager loading: no query per row)."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from exchange.errors import NotFound
+from exchange.extensions import db
+from exchange.reference.models import (
+    ActionLine,
+    CyclePhase,
+    Fund,
+    FundAllocation,
+    Region,
+    Source,
+    Theme,
+    TransformationPlan,
+)
+
+
+def list_regions() -> list[Region]:
+    stmt = (
+        select(Region)
+        .options(selectinload(Region.plan).selectinload(TransformationPlan.action_lines))
+        .order_by(Region.display_name)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def get_region(slug: str) -> Region:
+    stmt = (
+        select(Region)
+        .where(Region.slug == slug)
+        .options(
+            selectinload(Region.plan).selectinload(TransformationPlan.action_lines),
+            selectinload(Region.allocations),
+        )
+    )
+    region = db.session.scalar(stmt)
+    if region is None:
+        raise NotFound(code="region_not_found")
+    return region
+
+
+def list_action_lines() -> list[ActionLine]:
+    stmt = (
+        select(ActionLine)
+        .options(
+            selectinload(ActionLine.plans).selectinload(TransformationPlan.region),
+            selectinload(ActionLine.themes),
+        )
+        .order_by(ActionLine.number)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def get_action_line(number: int) -> ActionLine:
+    stmt = (
+        select(ActionLine)
+        .where(ActionLine.number == number)
+        .options(selectinload(ActionLine.plans).selectinload(TransformationPlan.region), selectinload(ActionLine.themes))
+    )
+    line = db.session.scalar(stmt)
+    if line is None:
+        raise NotFound(code="action_line_not_found")
+    return line
+
+
+def list_themes() -> list[Theme]:
+    stmt = select(Theme).options(selectinload(Theme.action_line)).order_by(Theme.position, Theme.name)
+    return list(db.session.scalars(stmt))
+
+
+def get_theme(slug: str) -> Theme:
+    theme = db.session.scalar(select(Theme).where(Theme.slug == slug).options(selectinload(Theme.action_line)))
+    if theme is None:
+        raise NotFound(code="theme_not_found")
+    return theme
+
+
+def list_phases() -> list[CyclePhase]:
+    return list(db.session.scalars(select(CyclePhase).order_by(CyclePhase.position)))
+
+
+def get_fund() -> Fund | None:
+    stmt = select(Fund).options(selectinload(Fund.allocations).selectinload(FundAllocation.region))
+    return db.session.scalars(stmt).first()
+
+
+def sources_by_key(keys) -> dict[str, Source]:
+    keys = sorted(set(keys))
+    if not keys:
+        return {}
+    return {s.key: s for s in db.session.scalars(select(Source).where(Source.key.in_(keys)))}
+
+
+def counts() -> dict[str, int]:
+    return {
+        "regions": db.session.scalar(select(func.count(Region.id))) or 0,
+        "action_lines": db.session.scalar(select(func.count(ActionLine.id))) or 0,
+        "themes": db.session.scalar(select(func.count(Theme.id))) or 0,
+        "phases": db.session.scalar(select(func.count(CyclePhase.id))) or 0,
+    }

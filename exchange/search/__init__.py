@@ -1,0 +1,1 @@
+"""Full-text search. Only exchange.search.engine imports whoosh."""

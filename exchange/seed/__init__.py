@@ -1,0 +1,1 @@
+"""Seeding: reference data and clearly marked demo content."""

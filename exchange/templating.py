@@ -1,0 +1,23 @@
+"""Template globals, filters and context shared by every page."""
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import format_date, format_decimal, get_locale
+
+from exchange.i18n import format_eur, lang_url, localized
+
+
+def show_provenance() -> bool:
+    """Whether to flag unverified reference facts (administrators only)."""
+    from flask_login import current_user
+
+    return bool(getattr(current_user, "is_authenticated", False) and getattr(current_user, "is_admin", False))
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.globals.update(localized=localized, get_locale=get_locale, lang_url=lang_url)
+    app.jinja_env.filters.update(eur=format_eur, date=format_date, number=format_decimal)
+
+    @app.context_processor
+    def inject_provenance() -> dict:
+        return {"show_provenance": show_provenance()}

@@ -1,7 +1,7 @@
 """Security headers on every response."""
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, abort, request
 
 # No inline scripts or styles anywhere: charts and maps use classes and presentation attributes.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -20,7 +20,23 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+def reject_nul_characters() -> None:
+    """NUL bytes are never valid input and PostgreSQL refuses them: answer 400/404 before any query runs."""
+    if "\x00" in request.path:
+        abort(404)
+    values = [*request.args.keys(), *request.args.values()]
+    if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
+        values += [*request.form.keys(), *request.form.values()]
+    if any("\x00" in value for value in values):
+        abort(400)
+
+
 def register_security_headers(app: Flask) -> None:
+    app.before_request(reject_nul_characters)
+
     @app.after_request
     def set_security_headers(response: Response) -> Response:
         headers = response.headers

@@ -88,13 +88,18 @@ def db(app_ctx):
 
 
 @pytest.fixture
-def reference(db):
-    """Load the shipped reference data (42 regions, 6 action lines, themes, phases, fund)."""
+def reference(app):
+    """Load the shipped reference data (42 regions, 6 action lines, themes, phases, fund).
+
+    Uses its own short app context, so request tests do not share `g` with a long-lived context.
+    """
+    from exchange.extensions import db as _db
     from exchange.reference.services import load_reference, read_reference_file
 
-    load_reference(read_reference_file())
-    db.session.commit()
-    return db
+    with app.app_context():
+        load_reference(read_reference_file())
+        _db.session.commit()
+    return app
 
 
 @pytest.fixture

@@ -1,0 +1,54 @@
+"""`flask seed reference` and `flask seed demo`: idempotent, and nothing changes on a broken file."""
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import func, select
+
+from exchange.reference.models import Region, TransformationPlan
+
+
+def test_seed_reference_twice_says_nothing_changed(runner, db):
+    first = runner.invoke(args=["seed", "reference"])
+    assert first.exit_code == 0, first.output
+    assert "42 regio's" in first.output
+    second = runner.invoke(args=["seed", "reference"])
+    assert second.exit_code == 0
+    assert "er is niets gewijzigd" in second.output
+
+
+def test_seed_reference_broken_file_changes_nothing(runner, db, tmp_path):
+    from exchange.reference.services import read_reference_file
+
+    data = read_reference_file()
+    data["regions"][5]["slug"] = ""
+    data["themes"].append({"slug": "x"})
+    path = tmp_path / "broken.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    result = runner.invoke(args=["seed", "reference", "--file", str(path)])
+    assert result.exit_code != 0
+    assert "regions[5].slug" in result.output and "themes[16].name: ontbreekt" in result.output
+    assert db.session.scalar(select(func.count(Region.id))) == 0
+
+
+def test_seed_reference_missing_file(runner, db, tmp_path):
+    result = runner.invoke(args=["seed", "reference", "--file", str(tmp_path / "nope.json")])
+    assert result.exit_code != 0
+    assert "niet gevonden" in result.output
+
+
+def test_seed_demo_needs_reference_first(runner, db):
+    result = runner.invoke(args=["seed", "demo"])
+    assert result.exit_code != 0
+    assert "flask seed reference" in result.output
+
+
+def test_seed_demo_is_idempotent_and_marked(runner, db):
+    runner.invoke(args=["seed", "reference"])
+    first = runner.invoke(args=["seed", "demo"])
+    assert first.exit_code == 0, first.output
+    second = runner.invoke(args=["seed", "demo"])
+    assert "niets gewijzigd" in second.output
+    plans = db.session.scalars(select(TransformationPlan)).all()
+    assert all(p.is_demo for p in plans if p.action_lines)
+    assert sum(1 for p in plans if any(x.number == 4 for x in p.action_lines)) == 19

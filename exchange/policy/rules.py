@@ -1,2 +1,2 @@
 """Import every rule module so its rules are registered."""
-from exchange.policy import accounts  # noqa: F401
+from exchange.policy import accounts, practices  # noqa: F401

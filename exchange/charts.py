@@ -1,0 +1,123 @@
+"""Server-rendered SVG charts. No inline styles (the CSP forbids them): classes and presentation attributes
+only. Every chart is paired with a data table in its template."""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from markupsafe import Markup, escape
+
+_ids = itertools.count(1)
+
+
+@dataclass
+class Point:
+    label: str
+    value: float
+    when: date | None = None
+
+
+def _nice_range(values: list[float]) -> tuple[float, float]:
+    low, high = min(values), max(values)
+    if low > 0 and low < high * 0.5:
+        low = 0.0
+    if low == high:
+        low, high = (0.0, high * 1.2) if high > 0 else (high - 1, high + 1)
+    pad = (high - low) * 0.1
+    return (low - pad if low != 0 else 0.0), high + pad
+
+
+def _fmt(value: float) -> str:
+    if float(value).is_integer():
+        return f"{int(value):,}".replace(",", ".")
+    return f"{value:,.1f}".replace(",", "X").replace(".", ",").replace("X", ".")
+
+
+def line_chart(
+    points: list[Point],
+    *,
+    title: str,
+    description: str,
+    unit: str = "",
+    baseline: float | Decimal | None = None,
+    target: float | Decimal | None = None,
+    width: int = 560,
+    height: int = 240,
+) -> Markup:
+    """A line chart of a series over time with optional baseline and target lines."""
+    if not points:
+        return Markup("")
+    chart_id = f"chart-{next(_ids)}"
+    left, right, top, bottom = 56, 16, 16, 40
+    inner_w, inner_h = width - left - right, height - top - bottom
+    values = [float(p.value) for p in points]
+    refs = [float(v) for v in (baseline, target) if v is not None]
+    low, high = _nice_range(values + refs)
+
+    def x(i: int) -> float:
+        return left + (inner_w / 2 if len(points) == 1 else i * inner_w / (len(points) - 1))
+
+    def y(v: float) -> float:
+        return top + inner_h - (v - low) / (high - low) * inner_h
+
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-labelledby="{chart_id}-t {chart_id}-d" '
+        f'xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="xMidYMid meet">',
+        f'<title id="{chart_id}-t">{escape(title)}</title>',
+        f'<desc id="{chart_id}-d">{escape(description)}</desc>',
+    ]
+    for i in range(5):
+        v = low + (high - low) * i / 4
+        parts.append(f'<line class="chart__grid" x1="{left}" x2="{width - right}" y1="{y(v):.1f}" y2="{y(v):.1f}"/>')
+        parts.append(f'<text class="chart__tick" x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end">{_fmt(v)}</text>')
+    parts.append(f'<line class="chart__axis" x1="{left}" x2="{width - right}" y1="{top + inner_h}" y2="{top + inner_h}"/>')
+    for ref, cls, label in ((baseline, "chart__baseline", "nulmeting"), (target, "chart__target", "streefwaarde")):
+        if ref is not None:
+            yy = y(float(ref))
+            parts.append(f'<line class="{cls}" x1="{left}" x2="{width - right}" y1="{yy:.1f}" y2="{yy:.1f}"/>')
+            parts.append(f'<text class="chart__ref-label" x="{width - right}" y="{yy - 4:.1f}" text-anchor="end">{label} {_fmt(float(ref))}</text>')
+    if len(points) > 1:
+        path = " ".join(f"{'M' if i == 0 else 'L'}{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values))
+        parts.append(f'<path class="chart__line" d="{path}" fill="none"/>')
+    step = max(1, len(points) // 6)
+    for i, (p, v) in enumerate(zip(points, values)):
+        parts.append(f'<circle class="chart__point" cx="{x(i):.1f}" cy="{y(v):.1f}" r="4"><title>{escape(p.label)}: {_fmt(v)} {escape(unit)}</title></circle>')
+        if i % step == 0 or i == len(points) - 1:
+            parts.append(f'<text class="chart__tick" x="{x(i):.1f}" y="{height - bottom + 18}" text-anchor="middle">{escape(p.label)}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def bar_chart(
+    bars: list[tuple[str, float]],
+    *,
+    title: str,
+    description: str,
+    width: int = 560,
+    bar_height: int = 22,
+) -> Markup:
+    """Horizontal bars with value labels (labels on the left, so long Dutch names stay readable)."""
+    if not bars:
+        return Markup("")
+    chart_id = f"chart-{next(_ids)}"
+    label_w, right, gap = 200, 48, 8
+    height = len(bars) * (bar_height + gap) + gap
+    top_value = max((v for _, v in bars), default=0) or 1
+    inner = width - label_w - right
+    parts = [
+        f'<svg class="chart chart--bars" viewBox="0 0 {width} {height}" role="img" aria-labelledby="{chart_id}-t {chart_id}-d" '
+        f'xmlns="http://www.w3.org/2000/svg">',
+        f'<title id="{chart_id}-t">{escape(title)}</title>',
+        f'<desc id="{chart_id}-d">{escape(description)}</desc>',
+    ]
+    for i, (label, value) in enumerate(bars):
+        yy = gap + i * (bar_height + gap)
+        w = max(1.0, inner * float(value) / top_value) if value else 0
+        short = label if len(label) <= 30 else label[:29] + "…"
+        parts.append(f'<text class="chart__label" x="{label_w - 8}" y="{yy + bar_height * 0.7:.1f}" text-anchor="end">{escape(short)}</text>')
+        parts.append(f'<rect class="chart__bar" x="{label_w}" y="{yy}" width="{w:.1f}" height="{bar_height}"/>')
+        parts.append(f'<text class="chart__value" x="{label_w + w + 6:.1f}" y="{yy + bar_height * 0.7:.1f}">{_fmt(float(value))}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))

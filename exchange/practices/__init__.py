@@ -1,0 +1,1 @@
+"""Practices (praktijkvoorbeelden), their results, cycle steps, revisions and coaching feedback."""

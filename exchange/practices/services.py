@@ -1,0 +1,367 @@
+"""Business rules for practices: create, edit (with revisions), publish, archive, move through the cycle,
+post results and coaching feedback. Each function checks permission first, flushes, never commits."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from exchange.database import utcnow
+from exchange.errors import Conflict, Invalid
+from exchange.extensions import db
+from exchange.policy import require
+from exchange.practices.models import (
+    CycleStep,
+    FeedbackMessage,
+    Practice,
+    PracticeLink,
+    PracticeRevision,
+    Result,
+    Status,
+)
+from exchange.reference.models import ActionLine, CyclePhase, Region, Theme
+
+LIMITS = {
+    "title": 200,
+    "summary": 500,
+    "body": 50_000,
+    "target_group": 200,
+    "contact_name": 120,
+    "contact_email": 254,
+    "link_url": 500,
+    "link_title": 200,
+    "indicator": 200,
+    "unit": 40,
+    "narrative": 10_000,
+    "explanation": 2_000,
+    "feedback": 5_000,
+}
+MAX_LINKS = 20
+MIN_EXPLANATION = 10
+
+
+@dataclass
+class PracticeData:
+    """Validated, resolved input for a practice (from a form or an import file)."""
+
+    title: str
+    summary: str
+    themes: list[Theme]
+    phase: CyclePhase
+    action_lines: list[ActionLine] = field(default_factory=list)
+    body: str = ""
+    target_group: str = ""
+    contact_name: str = ""
+    contact_email: str = ""
+    period_start: date | None = None
+    period_end: date | None = None
+    links: list[tuple[str, str]] = field(default_factory=list)  # (title, url)
+
+
+@dataclass
+class ResultData:
+    indicator: str
+    value: Decimal
+    measured_on: date
+    phase: CyclePhase
+    unit: str = ""
+    baseline: Decimal | None = None
+    target: Decimal | None = None
+    narrative: str = ""
+    external_id: str | None = None
+
+
+def _today() -> date:
+    return utcnow().date()
+
+
+def check_practice_data(data: PracticeData) -> None:
+    """Raise Invalid with per-field Dutch messages when the data breaks a rule."""
+    errors: dict[str, str] = {}
+    for name in ("title", "summary"):
+        if not (getattr(data, name) or "").strip():
+            errors[name] = str(_l("Dit veld is verplicht."))
+    for name in ("title", "summary", "body", "target_group", "contact_name", "contact_email"):
+        if len(getattr(data, name) or "") > LIMITS[name]:
+            errors[name] = str(_l("Maximaal %(n)s tekens.", n=LIMITS[name]))
+    if not data.themes:
+        errors["themes"] = str(_l("Kies minstens één thema."))
+    if data.phase is None:
+        errors["phase"] = str(_l("Kies een fase van de ontwikkelcirkel."))
+    if data.period_start and data.period_end and data.period_end < data.period_start:
+        errors["period_end"] = str(_l("Het einde ligt vóór het begin."))
+    if len(data.links) > MAX_LINKS:
+        errors["links"] = str(_l("Maximaal %(n)s links.", n=MAX_LINKS))
+    for title, url in data.links:
+        if not url.startswith(("https://", "http://")) or len(url) > LIMITS["link_url"] or len(title) > LIMITS["link_title"]:
+            errors["links"] = str(_l("Elke link moet beginnen met https:// of http:// en mag niet te lang zijn."))
+    if errors:
+        raise Invalid(_l("Niet alle velden zijn goed ingevuld."), details={"fields": errors})
+
+
+def snapshot(practice: Practice) -> dict:
+    """The editable fields of a practice as plain data (stored per revision, compared on the history page)."""
+    return {
+        "title": practice.title,
+        "summary": practice.summary,
+        "body": practice.body,
+        "target_group": practice.target_group,
+        "contact_name": practice.contact_name,
+        "contact_email": practice.contact_email,
+        "period_start": practice.period_start.isoformat() if practice.period_start else None,
+        "period_end": practice.period_end.isoformat() if practice.period_end else None,
+        "themes": [t.slug for t in practice.themes],
+        "action_lines": [x.number for x in practice.action_lines],
+        "phase": practice.phase.slug if practice.phase else None,
+        "status": practice.status.value,
+        "links": [[link.title, link.url] for link in practice.links],
+    }
+
+
+def _record_revision(actor, practice: Practice, note: str) -> None:
+    db.session.flush()
+    db.session.add(
+        PracticeRevision(
+            practice_id=practice.id,
+            number=practice.revision,
+            author_id=actor.id if actor is not None else None,
+            note=note[:200],
+            snapshot=snapshot(practice),
+        )
+    )
+
+
+def _apply(practice: Practice, data: PracticeData) -> None:
+    practice.title = data.title.strip()
+    practice.summary = data.summary.strip()
+    practice.body = data.body
+    practice.target_group = data.target_group.strip()
+    practice.contact_name = data.contact_name.strip()
+    practice.contact_email = data.contact_email.strip()
+    practice.period_start = data.period_start
+    practice.period_end = data.period_end
+    practice.themes = list(dict.fromkeys(data.themes))
+    practice.action_lines = list(dict.fromkeys(data.action_lines))
+    wanted = [(t.strip() or u.strip(), u.strip()) for t, u in data.links]
+    current = [(link.title, link.url) for link in practice.links]
+    if wanted != current:
+        practice.links = [PracticeLink(title=t, url=u, position=i) for i, (t, u) in enumerate(wanted)]
+
+
+def create_practice(
+    actor,
+    region: Region,
+    data: PracticeData,
+    *,
+    external_id: str | None = None,
+    is_demo: bool = False,
+    started_on: date | None = None,
+    start_explanation: str | None = None,
+) -> Practice:
+    """Create a draft practice for `region`. Only staff of that region may (or the importer, actor None)."""
+    if actor is not None:
+        require(actor, "practice.create", region)
+    check_practice_data(data)
+    now = utcnow()
+    practice = Practice(
+        region_id=region.id,
+        phase=data.phase,
+        status=Status.DRAFT,
+        external_id=external_id,
+        is_demo=is_demo,
+        created_by_id=actor.id if actor is not None else None,
+        created_at=now,
+        updated_at=now,
+        revision=1,
+    )
+    _apply(practice, data)
+    db.session.add(practice)
+    db.session.flush()
+    db.session.add(
+        CycleStep(
+            practice_id=practice.id,
+            from_phase_id=None,
+            to_phase_id=data.phase.id,
+            moved_on=started_on or now.date(),
+            explanation=start_explanation or str(_l("Praktijkvoorbeeld aangemaakt in deze fase.")),
+            author_id=actor.id if actor is not None else None,
+        )
+    )
+    _record_revision(actor, practice, str(_l("Aangemaakt")))
+    return practice
+
+
+def update_practice(actor, practice: Practice, data: PracticeData, *, expected_revision: int | None) -> bool:
+    """Save an edit as a new revision. Refuses stale edits (someone saved in between) with Conflict.
+
+    The phase cannot change here: moving through the cycle needs an explanation (see move_phase).
+    Returns False (and records nothing) when nothing changed.
+    """
+    if actor is not None:
+        require(actor, "practice.edit", practice)
+    if expected_revision is not None and expected_revision != practice.revision:
+        raise Conflict(
+            _l("Iemand anders heeft dit praktijkvoorbeeld intussen gewijzigd. Laad de pagina opnieuw."),
+            code="stale_revision",
+        )
+    if data.phase.id != practice.phase_id:
+        raise Invalid(
+            _l("Een andere fase kiest u met 'Fase wijzigen', met een toelichting."),
+            details={"fields": {"phase": str(_l("Gebruik 'Fase wijzigen'."))}},
+        )
+    check_practice_data(data)
+    before = snapshot(practice)
+    _apply(practice, data)
+    db.session.flush()
+    if snapshot(practice) == before:
+        return False
+    practice.revision += 1
+    practice.updated_at = utcnow()
+    _record_revision(actor, practice, str(_l("Bewerkt")))
+    return True
+
+
+def publish_practice(actor, practice: Practice) -> None:
+    """Make a practice visible to everyone. Only staff of its own region (or the importer, actor None)."""
+    if actor is not None:
+        require(actor, "practice.publish", practice)
+    if practice.status == Status.PUBLISHED:
+        raise Conflict(_l("Dit praktijkvoorbeeld is al gepubliceerd."), code="already_published")
+    _set_status(actor, practice, Status.PUBLISHED)
+
+
+def archive_practice(actor, practice: Practice) -> None:
+    """Take a practice out of public view, keeping it for the region and its coaches (importer: actor None)."""
+    if actor is not None:
+        require(actor, "practice.archive", practice)
+    if practice.status == Status.ARCHIVED:
+        raise Conflict(_l("Dit praktijkvoorbeeld is al gearchiveerd."), code="already_archived")
+    _set_status(actor, practice, Status.ARCHIVED)
+
+
+def _set_status(actor, practice: Practice, status: Status) -> None:
+    now = utcnow()
+    practice.status = status
+    if status == Status.PUBLISHED:
+        practice.published_at = practice.published_at or now
+        practice.archived_at = None
+    elif status == Status.ARCHIVED:
+        practice.archived_at = now
+    practice.revision += 1
+    practice.updated_at = now
+    note = {Status.PUBLISHED: _l("Gepubliceerd"), Status.ARCHIVED: _l("Gearchiveerd")}[status]
+    _record_revision(actor, practice, str(note))
+
+
+def move_phase(actor, practice: Practice, phase: CyclePhase, explanation: str, moved_on: date | None = None) -> CycleStep:
+    """Move a practice to another phase of the cycle, recording a dated step with the reason."""
+    if actor is not None:
+        require(actor, "practice.edit", practice)
+    explanation = (explanation or "").strip()
+    moved_on = moved_on or _today()
+    errors = {}
+    if phase.id == practice.phase_id:
+        errors["phase"] = str(_l("Het praktijkvoorbeeld staat al in deze fase."))
+    if len(explanation) < MIN_EXPLANATION:
+        errors["explanation"] = str(_l("Leg in minstens %(n)s tekens uit waarom u van fase wisselt.", n=MIN_EXPLANATION))
+    elif len(explanation) > LIMITS["explanation"]:
+        errors["explanation"] = str(_l("Maximaal %(n)s tekens.", n=LIMITS["explanation"]))
+    if moved_on > _today():
+        errors["moved_on"] = str(_l("De datum mag niet in de toekomst liggen."))
+    last = practice.steps[-1] if practice.steps else None
+    if last is not None and moved_on < last.moved_on:
+        errors["moved_on"] = str(_l("De datum ligt vóór de vorige stap (%(d)s).", d=last.moved_on.isoformat()))
+    if errors:
+        raise Invalid(_l("De fase kon niet worden gewijzigd."), details={"fields": errors})
+    step = CycleStep(
+        practice_id=practice.id,
+        from_phase_id=practice.phase_id,
+        to_phase_id=phase.id,
+        moved_on=moved_on,
+        explanation=explanation,
+        author_id=actor.id if actor is not None else None,
+    )
+    db.session.add(step)
+    practice.phase = phase
+    practice.revision += 1
+    practice.updated_at = utcnow()
+    _record_revision(actor, practice, str(_l("Fase gewijzigd")))
+    return step
+
+
+def check_result_data(data: ResultData) -> None:
+    errors = {}
+    if not (data.indicator or "").strip():
+        errors["indicator"] = str(_l("Dit veld is verplicht."))
+    elif len(data.indicator) > LIMITS["indicator"]:
+        errors["indicator"] = str(_l("Maximaal %(n)s tekens.", n=LIMITS["indicator"]))
+    if len(data.unit or "") > LIMITS["unit"]:
+        errors["unit"] = str(_l("Maximaal %(n)s tekens.", n=LIMITS["unit"]))
+    if len(data.narrative or "") > LIMITS["narrative"]:
+        errors["narrative"] = str(_l("Maximaal %(n)s tekens.", n=LIMITS["narrative"]))
+    for name in ("value", "baseline", "target"):
+        number = getattr(data, name)
+        if number is not None and (not number.is_finite() or abs(number) >= Decimal("1e10")):
+            errors[name] = str(_l("Vul een getal in."))
+    if data.value is None:
+        errors["value"] = str(_l("Vul een getal in."))
+    if data.measured_on is None:
+        errors["measured_on"] = str(_l("Vul een datum in."))
+    elif data.measured_on > _today():
+        errors["measured_on"] = str(_l("Een meting kan niet in de toekomst liggen."))
+    if errors:
+        raise Invalid(_l("Het resultaat is niet goed ingevuld."), details={"fields": errors})
+
+
+def add_result(actor, practice: Practice, data: ResultData) -> Result:
+    """Post a measured result on a practice. Only staff of its region (or the importer, actor None)."""
+    if actor is not None:
+        require(actor, "result.add", practice)
+    check_result_data(data)
+    result = Result(
+        practice_id=practice.id,
+        phase_id=data.phase.id,
+        indicator=data.indicator.strip(),
+        value=data.value,
+        unit=(data.unit or "").strip(),
+        baseline=data.baseline,
+        target=data.target,
+        measured_on=data.measured_on,
+        narrative=data.narrative or "",
+        external_id=data.external_id,
+        author_id=actor.id if actor is not None else None,
+        created_at=utcnow(),
+    )
+    db.session.add(result)
+    practice.updated_at = utcnow()
+    db.session.flush()
+    return result
+
+
+def post_feedback(actor, practice: Practice, body: str) -> FeedbackMessage:
+    """Add a message to the practice's private coaching thread and notify the other side after commit.
+
+    Coaches' messages notify the region's staff; staff replies notify the coaches of that practice.
+    """
+    from exchange.practices import notifications
+
+    require(actor, "feedback.post", practice)
+    body = (body or "").strip()
+    if not body:
+        raise Invalid(_l("Schrijf eerst een bericht."), details={"fields": {"body": str(_l("Dit veld is verplicht."))}})
+    if len(body) > LIMITS["feedback"]:
+        raise Invalid(
+            _l("Het bericht is te lang."), details={"fields": {"body": str(_l("Maximaal %(n)s tekens.", n=LIMITS["feedback"]))}}
+        )
+    message = FeedbackMessage(practice_id=practice.id, author_id=actor.id, body=body, created_at=utcnow())
+    db.session.add(message)
+    db.session.flush()
+    notifications.feedback_posted(actor, practice, message)
+    return message
+
+
+def resolve_phase(slug: str) -> CyclePhase | None:
+    return db.session.scalar(select(CyclePhase).where(CyclePhase.slug == slug))

@@ -1,0 +1,275 @@
+"""Practice pages: detail, write and edit, publish/archive, cycle moves, results, history, feedback."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from exchange.errors import Invalid, NotAllowed
+from exchange.extensions import db
+from exchange.policy import can, require
+from exchange.practices import forms, queries, services
+from exchange.practices.diff import revision_changes
+from exchange.reference import queries as ref_queries
+from exchange.reference.models import ActionLine, CyclePhase, Region, Theme
+
+bp = Blueprint("practices", __name__)
+
+
+def _choices(form) -> None:
+    """Fill select choices from the database (a value outside them is a validation error)."""
+    if hasattr(form, "themes"):
+        form.themes.choices = [(t.id, t.name) for t in ref_queries.list_themes()]
+    if hasattr(form, "action_lines"):
+        form.action_lines.choices = [(x.id, f"{x.number}. {x.title}") for x in db.session.scalars(select(ActionLine).order_by(ActionLine.number))]
+    if hasattr(form, "phase"):
+        form.phase.choices = [(p.id, f"{p.position}. {p.name}") for p in ref_queries.list_phases()]
+
+
+def _practice_data(form) -> services.PracticeData:
+    themes = list(db.session.scalars(select(Theme).where(Theme.id.in_(form.themes.data or []))))
+    lines = list(db.session.scalars(select(ActionLine).where(ActionLine.id.in_(form.action_lines.data or []))))
+    return services.PracticeData(
+        title=form.title.data or "",
+        summary=form.summary.data or "",
+        body=form.body.data or "",
+        themes=themes,
+        action_lines=lines,
+        phase=db.session.get(CyclePhase, form.phase.data),
+        target_group=form.target_group.data or "",
+        contact_name=form.contact_name.data or "",
+        contact_email=form.contact_email.data or "",
+        period_start=form.period_start.data,
+        period_end=form.period_end.data,
+        links=forms.parse_links(form.links.data),
+    )
+
+
+def _apply_service_errors(form, error: Invalid) -> None:
+    for name, message in error.details.get("fields", {}).items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = list(field.errors) + [message]
+    if not error.details.get("fields"):
+        form.form_errors.append(error.text())
+
+
+@bp.get("/praktijken")
+def index():
+    page = request.args.get("pagina", 1, type=int)
+    if page < 1 or page > 10_000:
+        abort(404)
+    pagination = db.paginate(queries.practices_stmt(current_user), page=page, per_page=25, error_out=False)
+    if page > 1 and not pagination.items:
+        abort(404)
+    return render_template("practices/index.html", pagination=pagination)
+
+
+@bp.route("/praktijken/nieuw", methods=["GET", "POST"])
+@login_required
+def create():
+    region = db.session.get(Region, current_user.region_id) if current_user.region_id else None
+    if region is None:
+        raise NotAllowed(_("Alleen medewerkers van een regio schrijven praktijkvoorbeelden."))
+    require(current_user, "practice.create", region)
+    form = forms.PracticeForm()
+    _choices(form)
+    if form.validate_on_submit():
+        try:
+            practice = services.create_practice(current_user, region, _practice_data(form))
+        except Invalid as error:
+            db.session.rollback()
+            _apply_service_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("Het praktijkvoorbeeld is opgeslagen als concept."), "success")
+            return redirect(url_for("practices.detail", practice_id=practice.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("practices/form.html", form=form, practice=None, region=region), status
+
+
+@bp.get("/praktijken/<int:practice_id>")
+def detail(practice_id: int):
+    practice = queries.get_practice(current_user, practice_id)
+    can_feedback = can(current_user, "feedback.view", practice)
+    feedback_form = forms.FeedbackForm() if can(current_user, "feedback.post", practice) else None
+    return render_template(
+        "practices/detail.html",
+        practice=practice,
+        series=queries.result_series(practice),
+        thread=queries.feedback_thread(practice) if can_feedback else None,
+        feedback_form=feedback_form,
+        confirm_form=forms.ConfirmForm(),
+        phases=ref_queries.list_phases(),
+    )
+
+
+@bp.route("/praktijken/<int:practice_id>/bewerken", methods=["GET", "POST"])
+@login_required
+def edit(practice_id: int):
+    practice = queries.get_practice_for_change(practice_id)
+    require(current_user, "practice.edit", practice)
+    form = forms.PracticeForm(obj=practice if request.method == "GET" else None)
+    _choices(form)
+    if request.method == "GET":
+        form.themes.data = [t.id for t in practice.themes]
+        form.action_lines.data = [x.id for x in practice.action_lines]
+        form.phase.data = practice.phase_id
+        form.links.data = "\n".join(f"{link.title} | {link.url}" for link in practice.links)
+        form.revision.data = str(practice.revision)
+    if form.validate_on_submit():
+        try:
+            changed = services.update_practice(
+                current_user, practice, _practice_data(form), expected_revision=int(form.revision.data or 0) or None
+            )
+        except Invalid as error:
+            db.session.rollback()
+            _apply_service_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("De wijzigingen zijn opgeslagen.") if changed else _("Er was niets gewijzigd."), "success")
+            return redirect(url_for("practices.detail", practice_id=practice.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("practices/form.html", form=form, practice=practice, region=practice.region), status
+
+
+@bp.post("/praktijken/<int:practice_id>/publiceren")
+@login_required
+def publish(practice_id: int):
+    practice = queries.get_practice_for_change(practice_id)
+    if not forms.ConfirmForm().validate_on_submit():
+        abort(400)
+    services.publish_practice(current_user, practice)
+    db.session.commit()
+    flash(_("Het praktijkvoorbeeld is gepubliceerd en voor iedereen zichtbaar."), "success")
+    return redirect(url_for("practices.detail", practice_id=practice.id))
+
+
+@bp.post("/praktijken/<int:practice_id>/archiveren")
+@login_required
+def archive(practice_id: int):
+    practice = queries.get_practice_for_change(practice_id)
+    if not forms.ConfirmForm().validate_on_submit():
+        abort(400)
+    services.archive_practice(current_user, practice)
+    db.session.commit()
+    flash(_("Het praktijkvoorbeeld is gearchiveerd."), "success")
+    return redirect(url_for("practices.detail", practice_id=practice.id))
+
+
+@bp.route("/praktijken/<int:practice_id>/fase", methods=["GET", "POST"])
+@login_required
+def move(practice_id: int):
+    practice = queries.get_practice_for_change(practice_id)
+    require(current_user, "practice.edit", practice)
+    form = forms.MoveForm()
+    _choices(form)
+    if request.method == "GET":
+        form.moved_on.data = services._today()
+    if form.validate_on_submit():
+        try:
+            services.move_phase(current_user, practice, db.session.get(CyclePhase, form.phase.data), form.explanation.data, form.moved_on.data)
+        except Invalid as error:
+            db.session.rollback()
+            _apply_service_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("De fase is gewijzigd."), "success")
+            return redirect(url_for("practices.detail", practice_id=practice.id, _anchor="cirkel"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("practices/move.html", form=form, practice=practice), status
+
+
+@bp.route("/praktijken/<int:practice_id>/resultaten/nieuw", methods=["GET", "POST"])
+@login_required
+def add_result(practice_id: int):
+    practice = queries.get_practice_for_change(practice_id)
+    require(current_user, "result.add", practice)
+    form = forms.ResultForm()
+    _choices(form)
+    if request.method == "GET":
+        form.phase.data = practice.phase_id
+        indicator = request.args.get("indicator", "")[:200]
+        if indicator:
+            form.indicator.data = indicator
+    if form.validate_on_submit():
+        data = services.ResultData(
+            indicator=form.indicator.data,
+            value=form.value.data,
+            unit=form.unit.data or "",
+            baseline=form.baseline.data,
+            target=form.target.data,
+            measured_on=form.measured_on.data,
+            phase=db.session.get(CyclePhase, form.phase.data),
+            narrative=form.narrative.data or "",
+        )
+        try:
+            services.add_result(current_user, practice, data)
+        except Invalid as error:
+            db.session.rollback()
+            _apply_service_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("Het resultaat is toegevoegd."), "success")
+            return redirect(url_for("practices.detail", practice_id=practice.id, _anchor="resultaten"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("practices/result_form.html", form=form, practice=practice), status
+
+
+@bp.get("/praktijken/<int:practice_id>/geschiedenis")
+@login_required
+def history(practice_id: int):
+    practice = queries.get_practice(current_user, practice_id)
+    require(current_user, "practice.history", practice)
+    revisions = queries.revisions(practice)
+    return render_template("practices/history.html", practice=practice, changes=revision_changes(revisions))
+
+
+@bp.post("/praktijken/<int:practice_id>/feedback")
+@login_required
+def feedback(practice_id: int):
+    practice = queries.get_practice_for_change(practice_id)
+    require(current_user, "feedback.post", practice)
+    form = forms.FeedbackForm()
+    if form.validate_on_submit():
+        services.post_feedback(current_user, practice, form.body.data)
+        db.session.commit()
+        flash(_("Uw bericht is geplaatst."), "success")
+        return redirect(url_for("practices.detail", practice_id=practice.id, _anchor="feedback"))
+    practice = queries.get_practice(current_user, practice_id)
+    return (
+        render_template(
+            "practices/detail.html",
+            practice=practice,
+            series=queries.result_series(practice),
+            thread=queries.feedback_thread(practice),
+            feedback_form=form,
+            confirm_form=forms.ConfirmForm(),
+            phases=ref_queries.list_phases(),
+        ),
+        422,
+    )
+
+
+@bp.get("/dashboard")
+@login_required
+def dashboard():
+    require(current_user, "dashboard.view")
+    data = queries.dashboard(current_user)
+    return render_template("practices/dashboard.html", data=data, phases=ref_queries.list_phases())
+
+
+@bp.get("/ontwikkelcirkel/kaart")
+def cycle_map():
+    themes = ref_queries.list_themes()
+    slug = request.args.get("thema") or (themes[0].slug if themes else None)
+    theme = next((t for t in themes if t.slug == slug), None)
+    if theme is None:
+        abort(404)
+    counts = queries.cycle_map(current_user, theme.id)
+    regions = ref_queries.list_regions()
+    phases = ref_queries.list_phases()
+    return render_template(
+        "practices/cycle_map.html", theme=theme, themes=themes, counts=counts, regions=regions, phases=phases
+    )

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_babel import format_decimal, get_locale
 
 
 def select_locale() -> str:
     """`?lang=` switches and remembers the choice; otherwise the session, else Dutch (not the browser)."""
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]  # CLI, services in tests, mail after commit
     languages = current_app.config["LANGUAGES"]
     chosen = request.args.get("lang")
     if chosen in languages:

@@ -5,6 +5,8 @@ from flask import Blueprint, jsonify, render_template
 from sqlalchemy import text
 
 from exchange.extensions import db
+from exchange.practices import queries as practice_queries
+from exchange.practices.models import Status
 from exchange.reference import queries
 
 bp = Blueprint("pages", __name__)
@@ -18,6 +20,8 @@ def home():
         themes=queries.list_themes(),
         phases=queries.list_phases(),
         lines=queries.list_action_lines(),
+        latest=practice_queries.list_practices(None, status=Status.PUBLISHED, limit=6),
+        published_count=practice_queries.count_published(),
     )
 
 

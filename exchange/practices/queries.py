@@ -145,6 +145,10 @@ def practices_stmt(user, *, theme_id=None, region_id=None, region_ids=None, prov
     return stmt.order_by(Practice.title, Practice.id)
 
 
+def count_published() -> int:
+    return db.session.scalar(select(func.count(Practice.id)).where(Practice.status == Status.PUBLISHED)) or 0
+
+
 def latest_results(user, *, region_id=None, theme_id=None, limit=10):
     """Newest results on practices visible to `user`."""
     stmt = (

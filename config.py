@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 
 
 def _bool(name: str, default: bool = False) -> bool:
@@ -58,6 +59,24 @@ class Config:
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # Failed sign-ins per account and per client address; a blocked account recovers after the window.
+    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes")
+    LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "20 per 15 minutes")
+    # Password-reset requests per client address and per email address (each sends a mail).
+    PASSWORD_RESET_LIMIT = os.environ.get("PASSWORD_RESET_LIMIT", "5 per hour")
+
+    # Accounts. Argon2id parameters (argon2-cffi's RFC 9106 low-memory profile); memory in KiB.
+    ARGON2_TIME_COST = _int("ARGON2_TIME_COST", 3)
+    ARGON2_MEMORY_COST = _int("ARGON2_MEMORY_COST", 64 * 1024)
+    ARGON2_PARALLELISM = _int("ARGON2_PARALLELISM", 4)
+    PASSWORD_MIN_LENGTH = _int("PASSWORD_MIN_LENGTH", 12)
+    PASSWORD_MAX_LENGTH = 256
+    INVITATION_VALID_FOR = timedelta(days=7)
+    PASSWORD_RESET_VALID_FOR = timedelta(hours=1)
+    EMAIL_CHANGE_VALID_FOR = timedelta(hours=24)
+    # "basic": a session used from another address/browser becomes non-fresh (Flask-Login).
+    SESSION_PROTECTION = os.environ.get("SESSION_PROTECTION", "basic")
+    REMEMBER_COOKIE_DURATION = timedelta(days=_int("REMEMBER_COOKIE_DAYS", 30))
 
     HOST = os.environ.get("HOST", "127.0.0.1")
     PORT = _int("PORT", 5000)
@@ -81,3 +100,7 @@ class TestConfig(Config):
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     RATELIMIT_STORAGE_URI = "memory://"
+    # Cheap hashing keeps the suite fast; production uses the defaults above.
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 64
+    ARGON2_PARALLELISM = 1

@@ -67,11 +67,14 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
+    from exchange import mail as _mail  # noqa: F401  (session hooks that send queued mail after commit)
     from exchange import models  # noqa: F401  (register every model with the metadata)
     from exchange.accounts import loader  # noqa: F401  (registers the user loader)
 
 
 def register_blueprints(app: Flask) -> None:
+    from exchange.accounts.views import bp as accounts_bp
+    from exchange.admin.views import bp as admin_bp
     from exchange.api.views import bp as api_bp
     from exchange.pages.views import bp as pages_bp
     from exchange.reference.views import bp as reference_bp
@@ -79,6 +82,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(pages_bp)
     app.register_blueprint(reference_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(admin_bp, url_prefix="/beheer")
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -100,8 +105,10 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from exchange.accounts.cli import users_cli
     from exchange.search.cli import search_cli
     from exchange.seed.cli import seed_cli
 
     app.cli.add_command(seed_cli)
     app.cli.add_command(search_cli)
+    app.cli.add_command(users_cli)

@@ -1,8 +1,15 @@
 """Flask-Login wiring: the cookie carries user id and session token; a changed token ends the session."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
 from exchange.accounts.models import User
 from exchange.extensions import db, login_manager
+
+login_manager.login_message = _l("Log in om deze pagina te bekijken.")
+login_manager.login_message_category = "info"
+login_manager.needs_refresh_message = _l("Log opnieuw in om verder te gaan.")
+login_manager.needs_refresh_message_category = "info"
 
 
 @login_manager.user_loader
@@ -11,6 +18,6 @@ def load_user(cookie_id: str) -> User | None:
     if not user_id.isdigit() or not token:
         return None
     user = db.session.get(User, int(user_id))
-    if user is None or not user.active or user.session_token != token:
+    if user is None or not user.is_active or user.session_token != token:
         return None
     return user

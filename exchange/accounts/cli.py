@@ -1,0 +1,93 @@
+"""`flask users ...`: create accounts and coaching assignments from the command line."""
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import with_appcontext
+
+from exchange.accounts import services
+from exchange.accounts.models import Role
+from exchange.errors import DomainError
+from exchange.extensions import db
+
+
+class CommandError(click.ClickException):
+    """A failure shown as "Fout: ..." on standard error, with exit status 1."""
+
+    def show(self, file=None) -> None:
+        click.echo(f"Fout: {self.format_message()}", err=True)
+
+
+@click.group("users")
+def users_cli() -> None:
+    """Manage accounts (staff, functionaries, administrators)."""
+
+
+def _fail(error: DomainError) -> None:
+    db.session.rollback()
+    raise CommandError(error.text())
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        line = sys.stdin.readline()
+        password = line.rstrip("\r\n")
+        if not password:
+            raise click.UsageError("Geen wachtwoord ontvangen op standaardinvoer.")
+        return password
+    return click.prompt("Wachtwoord", hide_input=True, confirmation_prompt="Herhaal het wachtwoord")
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True,
+              help="staff (regiomedewerker), functionary (themafunctionaris) or admin (beheerder).")
+@click.option("--name", default="", help="Full name shown to others.")
+@click.option("--region", "region_ref", default=None, help="Region code (JZ01) or slug; required for staff.")
+@click.option("--theme", "theme_slugs", multiple=True, help="Theme slug for a functionary; repeat for several.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of a prompt.")
+@with_appcontext
+def create_user(email: str, role: str, name: str, region_ref: str | None, theme_slugs: tuple[str, ...],
+                password_stdin: bool) -> None:
+    """Create an account that can sign in at once. Staff need --region; functionaries may get --theme."""
+    try:
+        region = services.find_region(region_ref) if region_ref else None
+        themes = [services.find_theme(slug) for slug in theme_slugs]
+        # Check everything except the password before asking for it.
+        address = services.normalise_email(email)
+        services._check_combination(Role(role), region, themes)
+        if services.find_user_by_email(address) is not None:
+            raise CommandError("Er bestaat al een account met dit e-mailadres.")
+        password = _read_password(password_stdin)
+        user = services.create_user(
+            services.CommandLineActor(), email, Role(role), password, name=name, region=region, themes=themes
+        )
+    except DomainError as error:
+        _fail(error)
+    db.session.commit()
+    where = f", regio {region.display_name}" if region else ""
+    themes_text = f", thema's: {', '.join(t.slug for t in themes)}" if themes else ""
+    click.echo(f"Account aangemaakt: {user.email} ({user.role_label}{where}{themes_text}).")
+
+
+@users_cli.command("assign")
+@click.argument("email")
+@click.option("--region", "region_ref", required=True, help="Region code (JZ01) or slug.")
+@click.option("--theme", "theme_slug", default=None,
+              help="Theme slug; without it the functionary coaches the region on all their themes.")
+@with_appcontext
+def assign(email: str, region_ref: str, theme_slug: str | None) -> None:
+    """Assign a functionary to coach a region, on one theme or on all their themes."""
+    try:
+        region = services.find_region(region_ref)
+        theme = services.find_theme(theme_slug) if theme_slug else None
+        user = services.find_user_by_email(services.normalise_email(email))
+        if user is None:
+            raise CommandError(f"Geen account met e-mailadres {email}.")
+        services.assign_functionary(services.CommandLineActor(), user, region, theme)
+    except DomainError as error:
+        _fail(error)
+    db.session.commit()
+    what = f"thema {theme.slug}" if theme else "al zijn of haar thema's"
+    click.echo(f"{user.email} coacht nu regio {region.display_name} op {what}.")

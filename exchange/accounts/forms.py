@@ -1,0 +1,106 @@
+"""Forms for signing in, one-time links and the account page. Services re-check everything that matters."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
+
+from exchange.accounts.services import EMAIL_MAX, NAME_MAX
+
+PASSWORD_FIELD_MAX = 256
+
+_required = _l("Dit veld is verplicht.")
+_too_long = _l("Hoogstens %(max)d tekens.")
+
+
+def email_field(label=None):
+    return EmailField(
+        label or _l("E-mailadres"),
+        validators=[DataRequired(message=_l("Vul een e-mailadres in.")), Length(max=EMAIL_MAX, message=_too_long)],
+        render_kw={"autocomplete": "email", "spellcheck": "false"},
+    )
+
+
+def password_field(label, autocomplete: str, *, message=None):
+    return PasswordField(
+        label,
+        validators=[
+            InputRequired(message=message or _l("Vul een wachtwoord in.")),
+            Length(max=PASSWORD_FIELD_MAX, message=_too_long),
+        ],
+        render_kw={"autocomplete": autocomplete},
+    )
+
+
+def name_field():
+    return StringField(
+        _l("Naam"),
+        validators=[DataRequired(message=_l("Vul uw naam in.")), Length(max=NAME_MAX, message=_too_long)],
+        render_kw={"autocomplete": "name"},
+    )
+
+
+def new_password_pair():
+    new = password_field(_l("Nieuw wachtwoord"), "new-password")
+    confirm = PasswordField(
+        _l("Herhaal het nieuwe wachtwoord"),
+        validators=[InputRequired(message=_required), EqualTo("password", message=_l("De wachtwoorden verschillen."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+    return new, confirm
+
+
+class LoginForm(FlaskForm):
+    email = email_field()
+    password = password_field(_l("Wachtwoord"), "current-password")
+    remember = BooleanField(_l("Ingelogd blijven op dit apparaat"))
+    next = HiddenField()
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = email_field()
+
+
+class ResetPasswordForm(FlaskForm):
+    password, confirm = new_password_pair()
+
+
+class AcceptInvitationForm(FlaskForm):
+    name = name_field()
+    password, confirm = new_password_pair()
+
+
+class ProfileForm(FlaskForm):
+    name = name_field()
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = password_field(_l("Huidig wachtwoord"), "current-password")
+    password, confirm = new_password_pair()
+
+
+class ChangeEmailForm(FlaskForm):
+    email = email_field(_l("Nieuw e-mailadres"))
+    password = password_field(_l("Uw wachtwoord (ter bevestiging)"), "current-password")
+
+
+class DeleteAccountForm(FlaskForm):
+    password = password_field(_l("Uw wachtwoord (ter bevestiging)"), "current-password")
+    confirm = BooleanField(
+        _l("Ik begrijp dat mijn account wordt verwijderd en dat dit niet ongedaan kan worden gemaakt."),
+        validators=[DataRequired(message=_l("Vink aan dat u uw account wilt verwijderen."))],
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """A button-only form: carries the CSRF token for POST actions such as logging out."""
+
+
+def apply_error(form: FlaskForm, error) -> None:
+    """Show a service's Invalid/Conflict on the form field it names (details["field"]), else above the form."""
+    field = getattr(form, error.details.get("field") or "", None)
+    if field is not None and hasattr(field, "errors"):
+        field.errors = [*field.errors, error.text()]
+    else:
+        form.form_errors.append(error.text())

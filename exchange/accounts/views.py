@@ -1,0 +1,328 @@
+"""Sign-in, sign-out, one-time links (invitation, reset, email change) and the account page."""
+from __future__ import annotations
+
+import hashlib
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
+from flask_login import current_user, login_required, login_user, logout_user
+
+from exchange.accounts import queries, services
+from exchange.accounts.forms import (
+    AcceptInvitationForm,
+    ChangeEmailForm,
+    ChangePasswordForm,
+    ConfirmForm,
+    DeleteAccountForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ProfileForm,
+    ResetPasswordForm,
+    apply_error,
+)
+from exchange.accounts.models import TokenPurpose
+from exchange.errors import Conflict, Invalid
+from exchange.extensions import db, limiter
+
+bp = Blueprint("accounts", __name__)
+
+# Session keys that survive the renewal at sign-in and sign-out (the language choice).
+KEPT_SESSION_KEYS = ("lang",)
+
+
+@bp.before_app_request
+def load_user_per_request() -> None:
+    """Read the signed-in user from this request's cookie, never from an earlier request.
+
+    Flask-Login caches the user on `g`, which lives on the application context; when a caller keeps one
+    application context open across requests (tests, scripts), the cache would otherwise leak between them.
+    """
+    g.pop("_login_user", None)
+
+
+@bp.app_template_global()
+def coaches_for_region(region_id: int):
+    return queries.coaches_for_region(region_id)
+
+
+@bp.app_template_global()
+def functionaries_for_theme(theme_id: int):
+    return queries.functionaries_for_theme(theme_id)
+
+
+def safe_next(target: str | None) -> str | None:
+    """`target` when it is a local path on this site (no scheme, host or protocol-relative tricks), else None."""
+    if not target or len(target) > 2000 or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def renew_session() -> None:
+    """Drop everything from the session cookie except the language, so nothing from before sign-in carries
+    over (and the CSRF token changes)."""
+    kept = {key: session[key] for key in KEPT_SESSION_KEYS if key in session}
+    session.clear()
+    session.update(kept)
+
+
+def _login_failed(response) -> bool:
+    return bool(g.get("login_failed"))
+
+
+def _login_account_key() -> str:
+    email = (request.form.get("email") or "").strip().lower()[:254]
+    return "login-account:" + hashlib.sha256(email.encode("utf-8")).hexdigest()
+
+
+def _reset_email_key() -> str:
+    email = (request.form.get("email") or "").strip().lower()[:254]
+    return "reset-email:" + hashlib.sha256(email.encode("utf-8")).hexdigest()
+
+
+def _client_address() -> str:
+    return get_remote_address() or "unknown"
+
+
+@bp.route("/inloggen", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+    key_func=_login_account_key, methods=["POST"], deduct_when=_login_failed, scope="login-account",
+)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"],
+    key_func=_client_address, methods=["POST"], deduct_when=_login_failed, scope="login-address",
+)
+def login():
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = safe_next(request.args.get("next"))
+        if current_user.is_authenticated:
+            return redirect(form.next.data or url_for("accounts.account"))
+    if form.validate_on_submit():
+        try:
+            user = services.sign_in(form.email.data, form.password.data, ip=_client_address())
+        except services.LoginFailed as error:
+            db.session.commit()  # keep the audit record of the failed attempt
+            g.login_failed = True
+            form.form_errors.append(error.text())
+        else:
+            db.session.commit()
+            renew_session()
+            login_user(user, remember=bool(form.remember.data))
+            flash(_("U bent ingelogd."), "info")
+            return redirect(safe_next(form.next.data) or url_for("accounts.account"))
+    elif request.method == "POST":
+        g.login_failed = True
+    status = 422 if request.method == "POST" else 200
+    return render_template("accounts/login.html", form=form), status
+
+
+@bp.post("/uitloggen")
+def logout():
+    ConfirmForm()  # CSRF is checked globally; the form only documents the expected token
+    renew_session()
+    logout_user()
+    flash(_("U bent uitgelogd."), "info")
+    return redirect(url_for("pages.home"))
+
+
+@bp.route("/wachtwoord-vergeten", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["PASSWORD_RESET_LIMIT"], key_func=_client_address, methods=["POST"],
+    scope="reset-address",
+)
+@limiter.limit(
+    lambda: current_app.config["PASSWORD_RESET_LIMIT"], key_func=_reset_email_key, methods=["POST"],
+    scope="reset-email",
+)
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.request_password_reset(form.email.data, ip=_client_address())
+        except Invalid as error:
+            db.session.rollback()
+            apply_error(form, error)
+        else:
+            db.session.commit()
+            return render_template("accounts/forgot_password_sent.html")
+    status = 422 if request.method == "POST" else 200
+    return render_template("accounts/forgot_password.html", form=form), status
+
+
+@bp.route("/wachtwoord-herstellen/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    services.find_token(token, TokenPurpose.RESET)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token, form.password.data)
+        except Invalid as error:
+            db.session.rollback()
+            apply_error(form, error)
+        else:
+            db.session.commit()
+            renew_session()
+            logout_user()
+            flash(_("Uw wachtwoord is gewijzigd. Log in met uw nieuwe wachtwoord."), "info")
+            return redirect(url_for("accounts.login"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("accounts/reset_password.html", form=form), status
+
+
+@bp.route("/uitnodiging/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    invitation = services.find_token(token, TokenPurpose.INVITE)
+    form = AcceptInvitationForm(name=invitation.user.name or None)
+    if form.validate_on_submit():
+        try:
+            user = services.accept_invitation(token, form.name.data, form.password.data)
+        except Invalid as error:
+            db.session.rollback()
+            apply_error(form, error)
+        else:
+            db.session.commit()
+            renew_session()
+            login_user(user)
+            flash(_("Welkom bij Jeugdkennis! Uw account is klaar voor gebruik."), "info")
+            return redirect(url_for("accounts.account"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("accounts/accept_invitation.html", form=form, invitation=invitation), status
+
+
+@bp.get("/account")
+@login_required
+def account():
+    return render_template(
+        "accounts/account.html",
+        profile_form=ProfileForm(name=current_user.name),
+        confirm_form=ConfirmForm(),
+    )
+
+
+@bp.post("/account/gegevens")
+@login_required
+def update_profile():
+    form = ProfileForm()
+    if form.validate_on_submit():
+        try:
+            services.update_profile(current_user, current_user, form.name.data)
+        except Invalid as error:
+            db.session.rollback()
+            apply_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Uw gegevens zijn opgeslagen."), "info")
+            return redirect(url_for("accounts.account"))
+    return render_template("accounts/account.html", profile_form=form, confirm_form=ConfirmForm()), 422
+
+
+@bp.route("/account/wachtwoord", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, current_user, form.current_password.data, form.password.data)
+        except Invalid as error:
+            db.session.rollback()
+            apply_error(form, error)
+        else:
+            db.session.commit()
+            # The new session token ended every other session; keep this one going with it.
+            renew_session()
+            login_user(current_user._get_current_object())
+            flash(_("Uw wachtwoord is gewijzigd. U bent op andere apparaten uitgelogd."), "info")
+            return redirect(url_for("accounts.account"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("accounts/change_password.html", form=form), status
+
+
+@bp.route("/account/e-mailadres", methods=["GET", "POST"])
+@login_required
+def change_email():
+    form = ChangeEmailForm()
+    if form.validate_on_submit():
+        try:
+            services.request_email_change(current_user, current_user, form.email.data, form.password.data)
+        except Invalid as error:
+            db.session.rollback()
+            apply_error(form, error)
+        else:
+            db.session.commit()
+            flash(
+                _("We hebben een bevestigingslink gestuurd naar het nieuwe e-mailadres. Uw adres wijzigt pas als "
+                  "u op die link klikt."),
+                "info",
+            )
+            return redirect(url_for("accounts.account"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("accounts/change_email.html", form=form), status
+
+
+@bp.route("/e-mailadres-bevestigen/<token>", methods=["GET", "POST"])
+def confirm_email(token: str):
+    pending = services.find_token(token, TokenPurpose.EMAIL_CHANGE)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        services.confirm_email_change(token)
+        db.session.commit()
+        flash(_("Uw e-mailadres is gewijzigd."), "info")
+        return redirect(url_for("accounts.account" if current_user.is_authenticated else "accounts.login"))
+    return render_template("accounts/confirm_email.html", form=form, pending=pending)
+
+
+@bp.post("/account/overal-uitloggen")
+@login_required
+def end_all_sessions():
+    ConfirmForm()
+    services.end_all_sessions(current_user, current_user)
+    db.session.commit()
+    renew_session()
+    logout_user()
+    flash(_("U bent op alle apparaten uitgelogd."), "info")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/account/verwijderen", methods=["GET", "POST"])
+@login_required
+def delete_account():
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            services.delete_own_account(current_user, current_user, form.password.data)
+        except (Invalid, Conflict) as error:
+            db.session.rollback()
+            apply_error(form, error)
+        else:
+            db.session.commit()
+            renew_session()
+            logout_user()
+            flash(_("Uw account is verwijderd. Wat u hebt bijgedragen blijft bij uw regio, zonder uw naam."), "info")
+            return redirect(url_for("pages.home"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("accounts/delete_account.html", form=form), status
+
+
+@bp.get("/account/abonnementen")
+@login_required
+def subscriptions():
+    """Placeholder until theme subscriptions exist (the digest issue replaces this page)."""
+    return render_template("accounts/subscriptions.html")

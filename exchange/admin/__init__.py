@@ -1,0 +1,1 @@
+"""Administration: people, coaching assignments, the audit log and reference data."""

@@ -1,0 +1,190 @@
+"""Forms of the administration pages: people, coaching and reference data."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, Regexp
+
+from exchange.accounts.forms import email_field
+from exchange.accounts.models import ROLE_LABELS, Role
+from exchange.accounts.services import NAME_MAX
+
+_required = _l("Dit veld is verplicht.")
+_too_long = _l("Hoogstens %(max)d tekens.")
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+
+
+def _int_or_none(value):
+    if value in (None, "", "None"):
+        return None
+    return int(value)
+
+
+def role_choices() -> list[tuple[str, str]]:
+    return [(role.value, str(ROLE_LABELS[role]).capitalize()) for role in Role]
+
+
+_bad_choice = _l("Kies een van de mogelijkheden.")
+
+
+def OptionalIntSelect(label, **kwargs):  # noqa: N802 (reads like a field class)
+    """A select of ids whose empty choice ("") means none."""
+    return SelectField(
+        label, coerce=_int_or_none, invalid_value_message=_bad_choice, invalid_choice_message=_bad_choice,
+        **kwargs,
+    )
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A list of checkboxes (rendered as a fieldset by templates/_macros/forms.html)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def IntMultipleField(label, **kwargs):  # noqa: N802
+    """Checkboxes holding ids."""
+    return MultiCheckboxField(
+        label, coerce=int, invalid_value_message=_bad_choice, invalid_choice_message=_bad_choice, **kwargs
+    )
+
+
+class InviteForm(FlaskForm):
+    email = email_field()
+    name = StringField(_l("Naam (optioneel)"), validators=[Optional(), Length(max=NAME_MAX, message=_too_long)])
+    role = SelectField(
+        _l("Rol"), choices=role_choices, validators=[DataRequired(message=_required)],
+        invalid_choice_message=_bad_choice,
+    )
+    region = OptionalIntSelect(_l("Regio (alleen voor regiomedewerkers)"), validate_choice=True)
+    themes = IntMultipleField(_l("Thema's (alleen voor themafunctionarissen)"), validate_choice=True)
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(
+        _l("Rol"), choices=role_choices, validators=[DataRequired(message=_required)],
+        invalid_choice_message=_bad_choice,
+    )
+    region = OptionalIntSelect(_l("Regio (alleen voor regiomedewerkers)"), validate_choice=True)
+
+
+class ThemesForm(FlaskForm):
+    themes = IntMultipleField(_l("Thema's"), validate_choice=True)
+
+
+class AssignmentForm(FlaskForm):
+    region = OptionalIntSelect(_l("Regio"), validate_choice=True, validators=[DataRequired(message=_required)])
+    theme = OptionalIntSelect(_l("Thema"), validate_choice=True)
+
+
+class RegionForm(FlaskForm):
+    display_name = StringField(
+        _l("Weergavenaam"), validators=[DataRequired(message=_required), Length(max=120, message=_too_long)]
+    )
+    display_name_note = TextAreaField(_l("Toelichting op de naam"), validators=[Length(max=2000, message=_too_long)])
+    central_municipality = StringField(
+        _l("Centrale gemeente"), validators=[Optional(), Length(max=120, message=_too_long)]
+    )
+    municipalities = TextAreaField(
+        _l("Gemeenten (één per regel)"),
+        validators=[DataRequired(message=_required), Length(max=10000, message=_too_long)],
+    )
+    unverified = MultiCheckboxField(
+        _l("Nog niet geverifieerd"),
+        invalid_choice_message=_bad_choice,
+        choices=[
+            ("display_name", _l("Weergavenaam")),
+            ("central_municipality", _l("Centrale gemeente")),
+            ("municipalities", _l("Gemeenten")),
+        ],
+    )
+
+
+class ThemeForm(FlaskForm):
+    slug = StringField(
+        _l("Korte naam in de URL (slug)"),
+        validators=[
+            DataRequired(message=_required),
+            Length(max=80, message=_too_long),
+            Regexp(SLUG_PATTERN, message=_l("Alleen kleine letters, cijfers en koppeltekens.")),
+        ],
+    )
+    name = StringField(_l("Naam"), validators=[DataRequired(message=_required), Length(max=200, message=_too_long)])
+    name_en = StringField(_l("Naam (Engels)"), validators=[Optional(), Length(max=200, message=_too_long)])
+    description = TextAreaField(_l("Beschrijving"), validators=[Length(max=5000, message=_too_long)])
+    description_en = TextAreaField(_l("Beschrijving (Engels)"), validators=[Length(max=5000, message=_too_long)])
+    action_line = OptionalIntSelect(_l("Actielijn"), validate_choice=True)
+    position = IntegerField(
+        _l("Volgorde"), default=0,
+        validators=[Optional(), NumberRange(min=0, max=10000, message=_l("Kies een getal van 0 tot 10000."))],
+    )
+    verified = BooleanField(_l("Geverifieerd"))
+    note = TextAreaField(_l("Notitie (alleen zichtbaar voor beheerders)"), validators=[Length(max=2000)])
+
+
+class PhaseForm(FlaskForm):
+    name = StringField(_l("Naam"), validators=[DataRequired(message=_required), Length(max=80, message=_too_long)])
+    name_en = StringField(_l("Naam (Engels)"), validators=[Optional(), Length(max=80, message=_too_long)])
+    guiding_question = TextAreaField(_l("Leidende vraag"), validators=[Length(max=2000, message=_too_long)])
+    guiding_question_en = TextAreaField(
+        _l("Leidende vraag (Engels)"), validators=[Length(max=2000, message=_too_long)]
+    )
+    description = TextAreaField(_l("Beschrijving"), validators=[Length(max=5000, message=_too_long)])
+    description_en = TextAreaField(_l("Beschrijving (Engels)"), validators=[Length(max=5000, message=_too_long)])
+    verified = BooleanField(_l("Geverifieerd"))
+    source_note = TextAreaField(_l("Bronvermelding"), validators=[Length(max=2000, message=_too_long)])
+
+
+_year = [Optional(), NumberRange(min=2000, max=2100, message=_l("Kies een jaartal tussen 2000 en 2100."))]
+
+
+class PlanForm(FlaskForm):
+    title = StringField(_l("Titel"), validators=[Optional(), Length(max=300, message=_too_long)])
+    period_start = IntegerField(_l("Eerste jaar"), validators=_year)
+    period_end = IntegerField(_l("Laatste jaar"), validators=_year)
+    summary = TextAreaField(_l("Samenvatting"), validators=[Length(max=5000, message=_too_long)])
+    url = URLField(
+        _l("Link naar het plan"),
+        validators=[
+            Optional(),
+            Length(max=500, message=_too_long),
+            URL(require_tld=True, message=_l("Vul een volledige link in, beginnend met https://.")),
+        ],
+    )
+    approved_on = DateField(_l("Goedgekeurd op"), validators=[Optional()])
+    action_lines = IntMultipleField(_l("Actielijnen die het plan adresseert"), validate_choice=True)
+    verified = BooleanField(_l("Geverifieerd"))
+
+    def validate_period_end(self, field):
+        if field.data and self.period_start.data and field.data < self.period_start.data:
+            raise ValueError(str(_l("Het laatste jaar ligt voor het eerste jaar.")))
+
+
+class AllocationForm(FlaskForm):
+    basis = SelectField(
+        _l("Soort bedrag"),
+        choices=[("annual", _l("per jaar")), ("total", _l("totaal over de hele periode"))],
+        invalid_choice_message=_bad_choice,
+        validators=[DataRequired(message=_required)],
+    )
+    amount_eur = IntegerField(
+        _l("Bedrag in euro's (afgerond)"),
+        validators=[Optional(), NumberRange(min=0, max=10**10, message=_l("Vul een bedrag van 0 of meer in."))],
+    )
+    approx_label = StringField(
+        _l("Bedrag zoals de bron het noemt"),
+        validators=[DataRequired(message=_required), Length(max=120, message=_too_long)],
+    )
+    note = TextAreaField(_l("Toelichting"), validators=[Length(max=2000, message=_too_long)])
+    verified = BooleanField(_l("Geverifieerd"))

@@ -1,0 +1,215 @@
+"""Outgoing mail: rendered from templates/email/<name>.txt + .html and sent only after the database commit.
+
+`queue_mail()` renders now and keeps the message on the current SQLAlchemy session; it is sent right after that
+session commits and forgotten when it rolls back, so mail never runs ahead of the data it talks about. A send
+failure after the commit is logged and never undoes the change. `send_mail_now()` sends at once and raises
+MailDeliveryError, for callers that keep their own delivery records (digests).
+
+Without MAIL_SERVER every message is written as an .eml file into MAIL_FOLDER instead (development, tests).
+"""
+from __future__ import annotations
+
+import logging
+import smtplib
+import time
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from email.utils import make_msgid
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+from flask import current_app, render_template
+from flask_mail import Connection, Message, email_dispatched
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
+
+PENDING_KEY = "exchange.pending_mail"
+
+
+class MailDeliveryError(Exception):
+    """The SMTP server could not be reached or refused the message."""
+
+
+class TimeoutConnection(Connection):
+    """Flask-Mail's connection with a socket timeout (Flask-Mail 0.10 passes none to smtplib)."""
+
+    def configure_host(self) -> smtplib.SMTP | smtplib.SMTP_SSL:
+        timeout = current_app.config.get("MAIL_TIMEOUT", 10)
+        host: smtplib.SMTP | smtplib.SMTP_SSL
+        if self.mail.use_ssl:
+            host = smtplib.SMTP_SSL(self.mail.server, self.mail.port, timeout=timeout)
+        else:
+            host = smtplib.SMTP(self.mail.server, self.mail.port, timeout=timeout)
+        host.set_debuglevel(int(self.mail.debug))
+        if self.mail.use_tls:
+            host.starttls()
+        if self.mail.username and self.mail.password:
+            host.login(self.mail.username, self.mail.password)
+        return host
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute URL under EXTERNAL_URL; works without a request (CLI, after-commit hooks)."""
+    anchor = values.pop("_anchor", None)
+    values.pop("_external", None)
+    base = urlsplit(current_app.config["EXTERNAL_URL"])
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path.rstrip("/") or "/", url_scheme=base.scheme or "https"
+    )
+    url = adapter.build(endpoint, values, force_external=True)
+    return f"{url}#{quote(anchor, safe='')}" if anchor else url
+
+
+def build_message(
+    to: str | Iterable[str],
+    subject: str,
+    template: str,
+    *,
+    headers: dict[str, str] | None = None,
+    sender: str | None = None,
+    message_id: str | None = None,
+    **context,
+) -> Message:
+    """Render templates/email/<template>.txt and .html into one message (both parts).
+
+    `message_id` sets a deterministic Message-ID (e.g. per digest period and subscriber); by default a
+    random one on the EXTERNAL_URL host is used.
+    """
+    recipients = [to] if isinstance(to, str) else list(to)
+    context.setdefault("external_url", external_url)
+    context.setdefault("site_url", current_app.config["EXTERNAL_URL"].rstrip("/"))
+    domain = urlsplit(current_app.config["EXTERNAL_URL"]).hostname or "jeugdkennis.localhost"
+    message = Message(
+        subject=str(subject),
+        recipients=recipients,
+        body=render_template(f"email/{template}.txt", subject=subject, **context),
+        html=render_template(f"email/{template}.html", subject=subject, **context),
+        sender=sender or current_app.config["MAIL_DEFAULT_SENDER"],
+        extra_headers=dict(headers or {}),
+    )
+    message.msgId = message_id or make_msgid(domain=domain)
+    return message
+
+
+def queue_mail(to: str | Iterable[str], subject: str, template: str, **context) -> Message:
+    """Render a message now and send it after the current database transaction commits (dropped on rollback)."""
+    from exchange.extensions import db
+
+    message = build_message(to, subject, template, **context)
+    session = db.session()
+    # Remember the innermost transaction, so rolling back a savepoint drops only the mail queued inside it.
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(PENDING_KEY, []).append((transaction, message))
+    return message
+
+
+def pending_mail() -> list[Message]:
+    """Messages queued in the current session and not yet sent (for tests and diagnostics)."""
+    from exchange.extensions import db
+
+    return [message for _, message in db.session().info.get(PENDING_KEY, [])]
+
+
+def send_mail_now(to: str | Iterable[str], subject: str, template: str, **context) -> Message:
+    """Render and send a message at once. Raises MailDeliveryError when it could not be delivered."""
+    message = build_message(to, subject, template, **context)
+    deliver(message)
+    return message
+
+
+@contextmanager
+def mail_connection() -> Iterator[TimeoutConnection | None]:
+    """One SMTP connection for many messages (None when mail goes to the mail folder)."""
+    if not current_app.config.get("MAIL_SERVER"):
+        yield None
+        return
+    try:
+        connection = TimeoutConnection(current_app.extensions["mail"])
+        connection.__enter__()
+    except (smtplib.SMTPException, OSError) as exc:
+        raise MailDeliveryError(f"SMTP connection failed: {exc}") from exc
+    try:
+        yield connection
+    finally:
+        try:
+            connection.__exit__(None, None, None)
+        except (smtplib.SMTPException, OSError):
+            log.warning("Closing the SMTP connection failed", exc_info=True)
+
+
+def deliver(message: Message, connection: TimeoutConnection | None = None) -> None:
+    """Send one built message over `connection` (or a new one), or write it to the mail folder."""
+    app = current_app._get_current_object()
+    if not app.config.get("MAIL_SERVER"):
+        _write_to_folder(message)
+        email_dispatched.send(app, message=message)
+        return
+    try:
+        if connection is not None:
+            connection.send(message)
+        else:
+            with mail_connection() as own:
+                own.send(message)
+    except MailDeliveryError:
+        raise
+    except (smtplib.SMTPException, OSError) as exc:
+        raise MailDeliveryError(f"Sending to {', '.join(message.recipients)} failed: {exc}") from exc
+
+
+def _write_to_folder(message: Message) -> Path:
+    folder = Path(current_app.config["MAIL_FOLDER"])
+    folder.mkdir(parents=True, exist_ok=True)
+    if message.date is None:
+        message.date = time.time()
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+    path = folder / f"{stamp}-{uuid.uuid4().hex[:8]}.eml"
+    path.write_bytes(message.as_bytes())
+    return path
+
+
+def _send_pending(session: Session) -> None:
+    pending = session.info.pop(PENDING_KEY, None)
+    if not pending:
+        return
+    messages = [message for _, message in pending]
+    try:
+        with mail_connection() as connection:
+            for message in messages:
+                try:
+                    deliver(message, connection)
+                except MailDeliveryError:
+                    log.exception("Mail to %s could not be sent (the data change was kept)", message.recipients)
+    except MailDeliveryError:
+        log.exception("Mail server unreachable; %d message(s) not sent (the data change was kept)", len(messages))
+
+
+def _within(transaction, ended) -> bool:
+    while transaction is not None:
+        if transaction is ended:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    # Also fired when a savepoint is released; only the outermost commit makes the data durable.
+    if session.get_nested_transaction() is None:
+        _send_pending(session)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _after_rollback(session: Session, previous_transaction) -> None:
+    pending = session.info.get(PENDING_KEY)
+    if not pending:
+        return
+    if previous_transaction.parent is None:
+        session.info.pop(PENDING_KEY, None)
+        return
+    session.info[PENDING_KEY] = [
+        (transaction, message) for transaction, message in pending if not _within(transaction, previous_transaction)
+    ]

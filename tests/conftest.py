@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -118,3 +119,149 @@ def pytest_sessionfinish(session, exitstatus):
     if os.environ.get("CI") and reporter is not None and reporter.stats.get("skipped"):
         reporter.write_line("CI: tests were skipped; failing the run.", red=True)
         session.exitstatus = 1
+
+
+# --- accounts: people, signing in through the real form, mail and query counting ---------------------------
+
+DEFAULT_PASSWORD = "een lang genoeg testwachtwoord"
+_CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+@pytest.fixture
+def make_user(db):
+    """Factory for committed accounts: make_user(role="staff", region=None, themes=(), coaches=(), ...).
+
+    `role` is a Role or its value. Staff get `region` (a Region or code/slug; default: the first region, so
+    load `reference` first). Functionaries get `themes` (Themes or slugs) and `coaches`, a list of
+    (region, theme-or-None) assignments. The password is DEFAULT_PASSWORD unless given; `active=False`
+    makes a deactivated account; `invited=True` one without a password.
+    """
+    from sqlalchemy import select
+
+    from exchange.accounts.models import CoachingAssignment, FunctionaryTheme, Role, User
+    from exchange.accounts.passwords import hash_password
+    from exchange.accounts.services import find_region, find_theme
+    from exchange.reference.models import Region
+
+    counter = iter(range(1, 10_000))
+
+    def as_region(value):
+        return find_region(value) if isinstance(value, str) else value
+
+    def as_theme(value):
+        return find_theme(value) if isinstance(value, str) else value
+
+    def make(role="staff", *, region=None, themes=(), coaches=(), email=None, name=None,
+             password=DEFAULT_PASSWORD, active=True, invited=False):
+        role = Role(role)
+        number = next(counter)
+        if role == Role.STAFF:
+            region = as_region(region) or db.session.scalar(select(Region).order_by(Region.id).limit(1))
+            if region is None:
+                raise RuntimeError("make_user(role='staff') needs a region: use the `reference` fixture")
+        user = User(
+            email=email or f"{role.value}{number}@example.org",
+            name=name if name is not None else f"{role.value.capitalize()} {number}",
+            role=role,
+            region_id=region.id if role == Role.STAFF else None,
+            password_hash=None if invited else hash_password(password),
+            active=active,
+        )
+        db.session.add(user)
+        db.session.flush()
+        for theme in themes:
+            db.session.add(FunctionaryTheme(user_id=user.id, theme_id=as_theme(theme).id))
+        for coached_region, theme in coaches:
+            theme = as_theme(theme) if theme is not None else None
+            db.session.add(CoachingAssignment(
+                user_id=user.id, region_id=as_region(coached_region).id, theme_id=theme.id if theme else None
+            ))
+        db.session.commit()
+        return user
+
+    return make
+
+
+def csrf_token_from(client, path: str) -> str:
+    """GET `path` with `client` and return the CSRF token of the first form on it."""
+    response = client.get(path)
+    match = _CSRF_RE.search(response.get_data(as_text=True))
+    if match is None:
+        raise AssertionError(f"no CSRF token on {path} (status {response.status_code})")
+    return match.group(1)
+
+
+@pytest.fixture
+def csrf(client):
+    """csrf(path) -> the CSRF token of the form on that page, for posting like a browser does."""
+    return lambda path="/inloggen", on=None: csrf_token_from(on or client, path)
+
+
+class Auth:
+    """Signs a test client in and out through the real login form (CSRF token included)."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, user, password: str = DEFAULT_PASSWORD, *, remember: bool = False, next: str | None = None,
+              client=None):
+        client = client or self.client
+        email = user if isinstance(user, str) else user.email
+        data = {"csrf_token": csrf_token_from(client, "/inloggen"), "email": email, "password": password}
+        if remember:
+            data["remember"] = "y"
+        if next is not None:
+            data["next"] = next
+        return client.post("/inloggen", data=data)
+
+    def logout(self, client=None):
+        client = client or self.client
+        return client.post("/uitloggen", data={"csrf_token": csrf_token_from(client, "/account")})
+
+
+@pytest.fixture
+def auth(client):
+    """auth.login(user_or_email, password=DEFAULT_PASSWORD, remember=False, next=None) and auth.logout()."""
+    return Auth(client)
+
+
+@pytest.fixture
+def outbox(app):
+    """Every message sent (or written to the mail folder) during the test, as Flask-Mail Message objects."""
+    from exchange.extensions import mail
+
+    with mail.record_messages() as messages:
+        yield messages
+
+
+@pytest.fixture
+def query_counter(app):
+    """query_counter() -> a context manager whose `.count` is the number of SQL statements run inside it."""
+    from contextlib import contextmanager
+
+    from sqlalchemy import event
+
+    from exchange.extensions import db
+
+    @contextmanager
+    def counting():
+        class Counter:
+            count = 0
+            statements: list[str] = []
+
+        counter = Counter()
+        counter.statements = []
+
+        def before(conn, cursor, statement, parameters, context, executemany):
+            counter.count += 1
+            counter.statements.append(statement)
+
+        with app.app_context():
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", before)
+        try:
+            yield counter
+        finally:
+            event.remove(engine, "before_cursor_execute", before)
+
+    return counting

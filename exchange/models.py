@@ -6,6 +6,14 @@ from exchange.accounts.models import (  # noqa: F401
     FunctionaryTheme,
     User,
 )
+from exchange.practices.models import (  # noqa: F401
+    CycleStep,
+    FeedbackMessage,
+    Practice,
+    PracticeLink,
+    PracticeRevision,
+    Result,
+)
 from exchange.reference.models import (  # noqa: F401
     ActionLine,
     CyclePhase,

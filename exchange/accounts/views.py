@@ -42,14 +42,19 @@ bp = Blueprint("accounts", __name__)
 KEPT_SESSION_KEYS = ("lang",)
 
 
-@bp.before_app_request
-def load_user_per_request() -> None:
-    """Read the signed-in user from this request's cookie, never from an earlier request.
+# Per-request values that Flask-Login and Flask-WTF cache on `g`.
+REQUEST_CACHE_KEYS = ("_login_user", "csrf_token")
 
-    Flask-Login caches the user on `g`, which lives on the application context; when a caller keeps one
-    application context open across requests (tests, scripts), the cache would otherwise leak between them.
+
+@bp.before_app_request
+def forget_request_cache() -> None:
+    """Read the user and the CSRF secret from this request's cookie, never from an earlier request.
+
+    Flask-Login and Flask-WTF cache them on `g`, which lives on the application context; when a caller keeps
+    one application context open across requests (tests, scripts), the cache would otherwise leak.
     """
-    g.pop("_login_user", None)
+    for key in REQUEST_CACHE_KEYS:
+        g.pop(key, None)
 
 
 @bp.app_template_global()
@@ -80,6 +85,7 @@ def renew_session() -> None:
     kept = {key: session[key] for key in KEPT_SESSION_KEYS if key in session}
     session.clear()
     session.update(kept)
+    g.pop("csrf_token", None)  # the cached token belonged to the old session
 
 
 def _login_failed(response) -> bool:

@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    SelectChoice,
     DateField,
     IntegerField,
     SelectField,
@@ -14,7 +15,7 @@ from wtforms import (
     URLField,
 )
 from wtforms.widgets import CheckboxInput, ListWidget
-from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from exchange.accounts.forms import email_field
 from exchange.accounts.models import ROLE_LABELS, Role
@@ -23,6 +24,8 @@ from exchange.accounts.services import NAME_MAX
 _required = _l("Dit veld is verplicht.")
 _too_long = _l("Hoogstens %(max)d tekens.")
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+# Region fields an administrator can flag as not yet verified (shown to administrators as "niet geverifieerd").
+VERIFIABLE_REGION_FIELDS = ("display_name", "central_municipality", "municipalities")
 
 
 def _int_or_none(value):
@@ -104,9 +107,9 @@ class RegionForm(FlaskForm):
         _l("Nog niet geverifieerd"),
         invalid_choice_message=_bad_choice,
         choices=[
-            ("display_name", _l("Weergavenaam")),
-            ("central_municipality", _l("Centrale gemeente")),
-            ("municipalities", _l("Gemeenten")),
+            SelectChoice("display_name", _l("Weergavenaam")),
+            SelectChoice("central_municipality", _l("Centrale gemeente")),
+            SelectChoice("municipalities", _l("Gemeenten")),
         ],
     )
 
@@ -168,13 +171,13 @@ class PlanForm(FlaskForm):
 
     def validate_period_end(self, field):
         if field.data and self.period_start.data and field.data < self.period_start.data:
-            raise ValueError(str(_l("Het laatste jaar ligt voor het eerste jaar.")))
+            raise ValidationError(_l("Het laatste jaar ligt voor het eerste jaar."))
 
 
 class AllocationForm(FlaskForm):
     basis = SelectField(
         _l("Soort bedrag"),
-        choices=[("annual", _l("per jaar")), ("total", _l("totaal over de hele periode"))],
+        choices=[SelectChoice("annual", _l("per jaar")), SelectChoice("total", _l("totaal over de hele periode"))],
         invalid_choice_message=_bad_choice,
         validators=[DataRequired(message=_required)],
     )

@@ -9,7 +9,14 @@ from sqlalchemy.orm import selectinload
 
 from exchange.accounts.forms import ConfirmForm, apply_error
 from exchange.admin import services
-from exchange.admin.forms import AllocationForm, PhaseForm, PlanForm, RegionForm, ThemeForm
+from exchange.admin.forms import (
+    VERIFIABLE_REGION_FIELDS,
+    AllocationForm,
+    PhaseForm,
+    PlanForm,
+    RegionForm,
+    ThemeForm,
+)
 from exchange.admin.views import FORM_ERRORS, bp
 from exchange.errors import NotFound
 from exchange.extensions import db
@@ -50,7 +57,7 @@ def edit_region(region_id: int):
     region = _load_region(region_id)
     if request.method == "GET":
         form = RegionForm(obj=region, municipalities="\n".join(region.municipalities or []))
-        form.unverified.data = [f for f in region.unverified if f in dict(form.unverified.choices)]
+        form.unverified.data = [f for f in region.unverified if f in VERIFIABLE_REGION_FIELDS]
     else:
         form = RegionForm()
     if form.validate_on_submit():
@@ -60,7 +67,7 @@ def edit_region(region_id: int):
             "central_municipality": form.central_municipality.data,
             "municipalities": (form.municipalities.data or "").splitlines(),
             # Keep flags for fields this form does not edit; replace those it does.
-            "unverified": [f for f in region.unverified if f not in dict(form.unverified.choices)]
+            "unverified": [f for f in region.unverified if f not in VERIFIABLE_REGION_FIELDS]
             + list(form.unverified.data),
         }
         try:

@@ -87,8 +87,13 @@ def save_theme(actor, theme: Theme | None, values: dict[str, Any]) -> Theme:
         theme = Theme(slug=slug, name=values["name"])
         db.session.add(theme)
         db.session.flush()
-    values = {**values, "name_en": _strip(values.get("name_en")), "description_en": _strip(values.get("description_en")),
-              "note": _strip(values.get("note"))}
+    values = {
+        **values,
+        "description": (values.get("description") or "").strip(),
+        "name_en": _strip(values.get("name_en")),
+        "description_en": _strip(values.get("description_en")),
+        "note": _strip(values.get("note")),
+    }
     changed = _apply(theme, values, THEME_FIELDS)
     _audit(actor, "theme", theme.id, ["created"] if created else changed, theme=theme.slug)
     db.session.flush()
@@ -102,6 +107,9 @@ def update_phase(actor, phase: CyclePhase, values: dict[str, Any]) -> list[str]:
     for key in ("name_en", "guiding_question_en", "description_en", "source_note"):
         if key in values:
             values[key] = _strip(values[key])
+    for key in ("guiding_question", "description"):
+        if key in values:
+            values[key] = (values[key] or "").strip()
     changed = _apply(phase, values, PHASE_FIELDS)
     _audit(actor, "phase", phase.id, changed, phase=phase.slug)
     db.session.flush()

@@ -62,6 +62,74 @@ def load_demo_plans(plans: list[dict[str, Any]], report: SeedReport) -> None:
     db.session.flush()
 
 
+# Demo accounts (only ever created by `flask seed demo`): everyone signs in with DEMO_PASSWORD.
+DEMO_PASSWORD = "demo-jeugdkennis"
+DEMO_USERS = [
+    {"local": "beheerder", "name": "Bea Beheer (demo)", "role": "admin"},
+    {"local": "rijnmond", "name": "Rosa Rijnmond (demo)", "role": "staff", "region": "JZ29"},
+    {"local": "zeeland", "name": "Zeger Zeeland (demo)", "role": "staff", "region": "JZ38"},
+    {"local": "groningen", "name": "Greet Groningen (demo)", "role": "staff", "region": "JZ01"},
+    {
+        "local": "functionaris.vakmanschap",
+        "name": "Fenna Functionaris (demo)",
+        "role": "functionary",
+        "themes": ["vakmanschap", "wachtlijstaanpak", "wonen-naar-zelfstandigheid"],
+        "coaches": [("JZ29", None), ("JZ01", "wachtlijstaanpak")],
+    },
+    {
+        "local": "functionaris.pleegzorg",
+        "name": "Pieter Pleegzorg (demo)",
+        "role": "functionary",
+        "themes": ["pleegzorg-gezinshuizen", "lokale-teams-toegang", "onderwijs-zorg"],
+        "coaches": [("JZ38", None), ("JZ01", "onderwijs-zorg")],
+    },
+]
+
+
+def load_demo_users(report: SeedReport) -> None:
+    """Create the demo accounts (admin, staff in three regions, two coaching functionaries) when missing.
+
+    Existing accounts are left alone, so running again changes nothing. The shared password is well known,
+    which is acceptable only because these accounts exist solely through `seed demo` on a reserved domain.
+    """
+    from exchange.accounts.models import CoachingAssignment, FunctionaryTheme, Role, User
+    from exchange.accounts.passwords import hash_password
+    from exchange.reference.models import Theme
+
+    regions = {r.code: r for r in db.session.scalars(select(Region))}
+    themes = {t.slug: t for t in db.session.scalars(select(Theme))}
+    errors = []
+    for item in DEMO_USERS:
+        wanted_regions = [item.get("region")] + [code for code, _ in item.get("coaches", [])]
+        wanted_themes = item.get("themes", []) + [slug for _, slug in item.get("coaches", []) if slug]
+        errors += [f"demo-account {item['local']}: onbekende regio {c}" for c in wanted_regions if c and c not in regions]
+        errors += [f"demo-account {item['local']}: onbekend thema {s}" for s in wanted_themes if s not in themes]
+    if errors:
+        raise Invalid("Laad eerst de referentiegegevens: flask seed reference", details={"errors": errors})
+    password_hash = None
+    for item in DEMO_USERS:
+        email = f"{item['local']}@{DEMO_EMAIL_DOMAIN}"
+        if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+            report.count("unchanged", "demo-accounts")
+            continue
+        password_hash = password_hash or hash_password(DEMO_PASSWORD)
+        region = regions.get(item.get("region"))
+        user = User(
+            email=email, name=item["name"], role=Role(item["role"]), region_id=region.id if region else None,
+            password_hash=password_hash,
+        )
+        db.session.add(user)
+        db.session.flush()
+        for slug in item.get("themes", []):
+            db.session.add(FunctionaryTheme(user_id=user.id, theme_id=themes[slug].id))
+        for code, slug in item.get("coaches", []):
+            db.session.add(CoachingAssignment(
+                user_id=user.id, region_id=regions[code].id, theme_id=themes[slug].id if slug else None
+            ))
+        report.count("created", "demo-accounts")
+    db.session.flush()
+
+
 def has_own_content() -> bool:
     """True when the database holds accounts that did not come from `seed demo` (a real installation)."""
     from exchange.accounts.models import User
@@ -74,4 +142,5 @@ def load_demo(data: dict[str, Any]) -> SeedReport:
     """Load every part of the demo document. Flushes only; the caller commits."""
     report = SeedReport()
     load_demo_plans(data.get("plans", []), report)
+    load_demo_users(report)
     return report

@@ -1,0 +1,1 @@
+"""The map of the 42 youth-care regions: geometry, map data per page, SVG and CSV rendering."""

@@ -106,9 +106,11 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from exchange.accounts.cli import users_cli
+    from exchange.practices.cli import practices_cli
     from exchange.search.cli import search_cli
     from exchange.seed.cli import seed_cli
 
     app.cli.add_command(seed_cli)
     app.cli.add_command(search_cli)
+    app.cli.add_command(practices_cli)
     app.cli.add_command(users_cli)

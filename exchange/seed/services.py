@@ -15,6 +15,7 @@ from exchange.reference.services import SeedReport
 # Demo accounts use a reserved domain (RFC 2606) so they can never receive mail or be mistaken for people.
 DEMO_EMAIL_DOMAIN = "demo.jeugdkennis.example"
 DEMO_FILE = Path(__file__).resolve().parent / "data" / "demo.json"
+DEMO_PRACTICES_FILE = Path(__file__).resolve().parent / "data" / "demo_practices.json"
 
 
 def read_demo_file(path: Path = DEMO_FILE) -> dict[str, Any]:
@@ -138,9 +139,23 @@ def has_own_content() -> bool:
     return db.session.scalar(select(User.id).where(~User.email.like(demo_domain)).limit(1)) is not None
 
 
-def load_demo(data: dict[str, Any]) -> SeedReport:
-    """Load every part of the demo document. Flushes only; the caller commits."""
+def load_demo_practices(path: Path, report: SeedReport) -> None:
+    """Load the demo practices through the bulk importer (the same code path as `flask practices import`),
+    marked as demo. Re-running updates nothing when the file did not change."""
+    from exchange.practices.importer import import_practices, read_document
+
+    result = import_practices(read_document(path), demo=True)
+    kind = "demo-praktijkvoorbeelden"
+    for bucket, n in (("created", result.created), ("updated", result.updated), ("unchanged", result.unchanged)):
+        if n:
+            getattr(report, bucket)[kind] = n
+
+
+def load_demo(data: dict[str, Any], practices_file: Path | None = DEMO_PRACTICES_FILE) -> SeedReport:
+    """Load every part of the demo document, then the demo practices. Flushes only; the caller commits."""
     report = SeedReport()
     load_demo_plans(data.get("plans", []), report)
     load_demo_users(report)
+    if practices_file is not None:
+        load_demo_practices(practices_file, report)
     return report

@@ -91,3 +91,78 @@ def cycle_phase(phase: CyclePhase) -> dict:
         "description_en": phase.description_en,
         "verified": phase.verified,
     }
+
+
+def _day(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _number(value):
+    from exchange.practices.exporter import number
+
+    return number(value)
+
+
+def practice_summary(practice) -> dict:
+    """A published practice in API lists (region, themes, phase and action lines eagerly loaded)."""
+    region = practice.region
+    return {
+        "id": practice.id,
+        "title": practice.title,
+        "summary": practice.summary,
+        "region": {
+            "code": region.code,
+            "slug": region.slug,
+            "name": region.display_name,
+            "url": url_for("reference.region", slug=region.slug, _external=True),
+        },
+        "themes": [{"slug": t.slug, "name": t.name} for t in practice.themes],
+        "action_lines": [x.number for x in practice.action_lines],
+        "phase": {"slug": practice.phase.slug, "position": practice.phase.position, "name": practice.phase.name},
+        "target_group": practice.target_group,
+        "period": {"start": _day(practice.period_start), "end": _day(practice.period_end)},
+        "published_at": _day(practice.published_at),
+        "updated_at": _day(practice.updated_at),
+        "is_demo": practice.is_demo,
+        "url": url_for("practices.detail", practice_id=practice.id, _external=True),
+        "api_url": url_for("api.practice", practice_id=practice.id, _external=True),
+    }
+
+
+def practice_detail(practice) -> dict:
+    """A published practice with its body, contact, links, results (oldest first) and path through the cycle."""
+    from exchange.markdown import render_markdown
+
+    data = practice_summary(practice)
+    data.update(
+        {
+            "body": practice.body,
+            "body_html": str(render_markdown(practice.body)),
+            "contact": {"name": practice.contact_name, "email": practice.contact_email},
+            "links": [{"title": link.title, "url": link.url} for link in practice.links],
+            "results": [
+                {
+                    "id": r.id,
+                    "indicator": r.indicator,
+                    "value": _number(r.value),
+                    "unit": r.unit,
+                    "baseline": _number(r.baseline),
+                    "target": _number(r.target),
+                    "measured_on": r.measured_on.isoformat(),
+                    "phase": r.phase.slug,
+                    "narrative": r.narrative,
+                }
+                for r in sorted(practice.results, key=lambda r: (r.measured_on, r.id))
+            ],
+            "cycle_steps": [
+                {
+                    "from": step.from_phase.slug if step.from_phase else None,
+                    "to": step.to_phase.slug,
+                    "date": step.moved_on.isoformat(),
+                    "explanation": step.explanation,
+                }
+                for step in practice.steps
+            ],
+        }
+    )
+    return data

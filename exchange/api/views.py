@@ -38,3 +38,6 @@ def themes():
 def cycle_phases():
     items = [serializers.cycle_phase(p) for p in queries.list_phases()]
     return jsonify({"total": len(items), "items": items})
+
+
+from exchange.api import practices  # noqa: E402, F401  (registers the practice endpoints on `bp`)

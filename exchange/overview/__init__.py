@@ -1,0 +1,1 @@
+"""The national overview (/overzicht): grouped queries, charts with tables, CSV downloads."""

@@ -1,0 +1,222 @@
+"""Charts for the national overview, in the manner of exchange.charts (whose id counter and number format they
+share): server-rendered SVG with a title, a description, axis labels and value labels, colours as presentation
+attributes (the CSP forbids inline styles), and always a table with the same numbers in the template."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from markupsafe import Markup, escape
+
+from exchange.charts import _fmt, _ids
+
+INK = "#1a2329"
+SUBTLE = "#4f5d66"
+GRID = "#c3cbd0"
+BAR = "#0f6675"  # 6.6:1 against white
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', 'Liberation Sans', sans-serif"
+
+
+@dataclass
+class Segment:
+    key: str
+    label: str
+    fill: str
+
+
+def nice_ticks(top: float, count: int = 4) -> list[float]:
+    """Whole-number ticks from 0 to at least `top` with a 1/2/5 step."""
+    if top <= 0:
+        return [0, 1]
+    raw = top / count
+    magnitude = 10 ** math.floor(math.log10(raw)) if raw >= 1 else 1
+    step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
+    step = max(1, step)
+    return [i * step for i in range(int(math.ceil(top / step)) + 1)]
+
+
+def wrap(text: str, chars: int) -> list[str]:
+    lines, line = [], ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > chars:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return lines + ([line] if line else [])
+
+
+def _open(chart_id: str, width: float, height: float, title: str, description: str, extra_class: str = "") -> list[str]:
+    return [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart data-chart{extra_class}" viewBox="0 0 {width:g} {height:g}" '
+        f'role="img" aria-labelledby="{chart_id}-t {chart_id}-d" preserveAspectRatio="xMidYMid meet" '
+        f'font-family="{escape(FONT)}" font-size="14" fill="{INK}">',
+        f'<title id="{chart_id}-t">{escape(title)}</title>',
+        f'<desc id="{chart_id}-d">{escape(description)}</desc>',
+    ]
+
+
+def column_chart(
+    columns: list[tuple[str, str, float]],
+    *,
+    title: str,
+    description: str,
+    x_label: str,
+    y_label: str,
+    width: int = 360,
+    height: int = 240,
+) -> Markup:
+    """Vertical bars over time. `columns` are (short label, group label, value): the short label goes under
+    each bar (K1), the group label (the year) under the first bar of each group."""
+    if not columns:
+        return Markup("")
+    chart_id = f"chart-{next(_ids)}"
+    left, right, top, bottom = 46, 8, 18, 64
+    inner_w, inner_h = width - left - right, height - top - bottom
+    ticks = nice_ticks(max(v for _, _, v in columns))
+    high = ticks[-1]
+    slot = inner_w / len(columns)
+    bar_w = max(2.0, slot * 0.7)
+
+    def y(v: float) -> float:
+        return top + inner_h - v / high * inner_h
+
+    parts = _open(chart_id, width, height, title, description)
+    for t in ticks:
+        parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y(t):.1f}" y2="{y(t):.1f}" stroke="{GRID}" stroke-width="1"/>')
+        parts.append(f'<text x="{left - 6}" y="{y(t) + 4:.1f}" text-anchor="end" fill="{SUBTLE}">{_fmt(t)}</text>')
+    previous_group = None
+    for i, (label, group, value) in enumerate(columns):
+        x = left + i * slot + (slot - bar_w) / 2
+        cx = left + i * slot + slot / 2
+        if value:
+            parts.append(
+                f'<rect class="data-chart__bar" x="{x:.1f}" y="{y(value):.1f}" width="{bar_w:.1f}" '
+                f'height="{y(0) - y(value):.1f}" fill="{BAR}"><title>{escape(group)} {escape(label)}: {_fmt(value)}</title></rect>'
+            )
+            if len(_fmt(value)) * 7 <= slot + 2:
+                parts.append(f'<text x="{cx:.1f}" y="{y(value) - 4:.1f}" text-anchor="middle" font-size="12">{_fmt(value)}</text>')
+        if slot >= 22:
+            parts.append(f'<text x="{cx:.1f}" y="{top + inner_h + 16}" text-anchor="middle" font-size="12" fill="{SUBTLE}">{escape(label)}</text>')
+        if group != previous_group:
+            # Group ticks (years) always; group names only where four slots leave room for them.
+            parts.append(
+                f'<line x1="{left + i * slot:.1f}" x2="{left + i * slot:.1f}" y1="{top + inner_h}" y2="{top + inner_h + 36}" stroke="{GRID}"/>'
+            )
+            if slot * 4 >= 34:
+                parts.append(
+                    f'<text x="{left + i * slot + 3:.1f}" y="{top + inner_h + 33}" font-size="{12 if slot * 4 >= 40 else 10}" '
+                    f'font-weight="600">{escape(group)}</text>'
+                )
+            previous_group = group
+    parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y(0):.1f}" y2="{y(0):.1f}" stroke="{INK}" stroke-width="1"/>')
+    parts.append(f'<text x="{left + inner_w / 2:.1f}" y="{height - 6}" text-anchor="middle" font-weight="600">{escape(x_label)}</text>')
+    parts.append(
+        f'<text transform="translate(13 {top + inner_h / 2:.1f}) rotate(-90)" text-anchor="middle" font-weight="600">{escape(y_label)}</text>'
+    )
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def _value_axis(parts: list[str], ticks, x, y_top: float, y_axis: float, label: str, width: float, left: float) -> None:
+    for t in ticks:
+        parts.append(f'<line x1="{x(t):.1f}" x2="{x(t):.1f}" y1="{y_top}" y2="{y_axis}" stroke="{GRID}" stroke-width="1"/>')
+        parts.append(f'<text x="{x(t):.1f}" y="{y_axis + 16}" text-anchor="middle" font-size="12" fill="{SUBTLE}">{_fmt(t)}</text>')
+    parts.append(f'<line x1="{left}" x2="{width}" y1="{y_axis}" y2="{y_axis}" stroke="{INK}" stroke-width="1"/>')
+    parts.append(f'<text x="{left + (width - left) / 2:.1f}" y="{y_axis + 36}" text-anchor="middle" font-weight="600">{escape(label)}</text>')
+
+
+def bar_chart(
+    bars: list[tuple[str, float]],
+    *,
+    title: str,
+    description: str,
+    value_label: str,
+    width: int = 360,
+) -> Markup:
+    """Horizontal bars with their label above each bar (long Dutch names wrap instead of being cut off), a value
+    at the end of each bar and a value axis with its label."""
+    if not bars:
+        return Markup("")
+    chart_id = f"chart-{next(_ids)}"
+    left, right, bar_h, chars = 4, 36, 16, 44
+    inner = width - left - right
+    ticks = nice_ticks(max(v for _, v in bars))
+    high = ticks[-1]
+
+    def x(v: float) -> float:
+        return left + v / high * inner
+
+    rows, y = [], 8.0
+    for label, value in bars:
+        lines = wrap(label, chars)
+        rows.append((lines, value, y))
+        y += 17 * len(lines) + bar_h + 12
+    axis_y = y
+    parts = _open(chart_id, width, axis_y + 44, title, description)
+    _value_axis(parts, ticks, x, 4, axis_y, value_label, width - right, left)
+    for lines, value, y0 in rows:
+        for i, line in enumerate(lines):
+            parts.append(f'<text x="{left}" y="{y0 + 13 + 17 * i:.1f}">{escape(line)}</text>')
+        by = y0 + 17 * len(lines) + 3
+        w = x(value) - left
+        if value:
+            parts.append(f'<rect class="data-chart__bar" x="{left}" y="{by:.1f}" width="{max(w, 2):.1f}" height="{bar_h}" fill="{BAR}"/>')
+        parts.append(f'<text x="{left + max(w, 0) + 5:.1f}" y="{by + 12.5:.1f}" font-weight="600">{_fmt(value)}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def stacked_bar_chart(
+    rows: list[tuple[str, list[float]]],
+    segments: list[Segment],
+    *,
+    title: str,
+    description: str,
+    value_label: str,
+    width: int = 360,
+) -> Markup:
+    """One horizontal bar per row, split into segments; each wide enough segment carries its key (the phase
+    number), so the colours are never the only way to tell the segments apart."""
+    if not rows:
+        return Markup("")
+    chart_id = f"chart-{next(_ids)}"
+    left, right, bar_h, chars = 4, 36, 18, 44
+    inner = width - left - right
+    ticks = nice_ticks(max((sum(values) for _, values in rows), default=0))
+    high = ticks[-1]
+
+    def x(v: float) -> float:
+        return left + v / high * inner
+
+    laid_out, y = [], 8.0
+    for label, values in rows:
+        lines = wrap(label, chars)
+        laid_out.append((lines, values, y))
+        y += 17 * len(lines) + bar_h + 12
+    axis_y = y
+    parts = _open(chart_id, width, axis_y + 44, title, description, " data-chart--stacked")
+    _value_axis(parts, ticks, x, 4, axis_y, value_label, width - right, left)
+    for lines, values, y0 in laid_out:
+        for i, line in enumerate(lines):
+            parts.append(f'<text x="{left}" y="{y0 + 13 + 17 * i:.1f}">{escape(line)}</text>')
+        by = y0 + 17 * len(lines) + 3
+        start = 0.0
+        for segment, value in zip(segments, values):
+            if not value:
+                continue
+            x0, x1 = x(start), x(start + value)
+            parts.append(
+                f'<rect x="{x0:.1f}" y="{by:.1f}" width="{x1 - x0:.1f}" height="{bar_h}" fill="{segment.fill}" '
+                f'stroke="#ffffff" stroke-width="1"><title>{escape(segment.label)}: {_fmt(value)}</title></rect>'
+            )
+            if x1 - x0 >= 14:
+                parts.append(
+                    f'<text x="{(x0 + x1) / 2:.1f}" y="{by + 13.5:.1f}" text-anchor="middle" font-size="12" font-weight="700" '
+                    f'stroke="#ffffff" stroke-width="3" stroke-linejoin="round" paint-order="stroke">{escape(segment.key)}</text>'
+                )
+            start += value
+        total = sum(values)
+        parts.append(f'<text x="{x(total) + 5:.1f}" y="{by + 13.5:.1f}" font-weight="600">{_fmt(total)}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))

@@ -20,6 +20,7 @@ FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', 'Liberation S
 HATCH_INK = "#6b7780"  # 4.6:1 against white
 DOT_INK = "#4f5d66"  # 6.8:1 against white
 TEXT = "#1a2329"
+CHECK = "✓"
 
 
 def _attr(value) -> str:
@@ -113,7 +114,16 @@ def render_svg(data: MapData, region_url: Callable[[str], str], *, standalone: b
             f'<g class="map__labels" aria-hidden="true" pointer-events="none" font-size="24" font-weight="700" '
             f'text-anchor="middle" fill="{TEXT}" stroke="#ffffff" stroke-width="5" stroke-linejoin="round" paint-order="stroke">'
         )
-        parts.extend(f'<text x="{x:g}" y="{y + 8:g}">{escape(label)}</text>' for (x, y), label in labels)
+        for (x, y), label in labels:
+            if label == CHECK:
+                # Drawn, not typed: a tick glyph depends on the reader's fonts (and looked broken in some).
+                parts.append(
+                    f'<g transform="translate({x:g} {y:g})"><circle r="15" fill="#ffffff" stroke="{TEXT}" stroke-width="2"/>'
+                    f'<path d="M-7 0l5 6l9-12" fill="none" stroke="{TEXT}" stroke-width="4" stroke-linecap="round" '
+                    f'stroke-linejoin="round" paint-order="normal"/></g>'
+                )
+            else:
+                parts.append(f'<text x="{x:g}" y="{y + 8:g}">{escape(label)}</text>')
         parts.append("</g>")
     credit_attrs = '' if standalone else ' aria-hidden="true"'
     parts.append(

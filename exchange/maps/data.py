@@ -112,7 +112,7 @@ def _count_classes(bounds, fills) -> list[MapClass]:
     classes = [MapClass("geen", _("geen"), fill="#ffffff", pattern="hatch")]
     for (low, high), fill in zip(bounds, fills):
         key = f"{low}-{high}" if high else f"{low}+"
-        label = (f"{low}–{high}" if high != low else str(low)) if high else f"{low} {_('of meer')}"
+        label = (f"{low}–{high}" if high != low else str(low)) if high else _("%(n)s of meer", n=low)
         classes.append(MapClass(key, label, fill=fill))
     return classes
 
@@ -296,7 +296,7 @@ def fund_map() -> MapData:
         elif low == 0:
             label = _("minder dan %(high)s miljoen", high=f"€ {_mln(high)}")
         else:
-            label = f"€ {_mln(low)}–{_mln(high)} " + _("miljoen")
+            label = _("%(low)s–%(high)s miljoen", low=f"€ {_mln(low)}", high=_mln(high))
         classes.append(MapClass(f"eur-{i}", label, fill=(SCALE[1], SCALE[2], SCALE[4], STRONG)[i]))
     classes.append(MapClass("onbekend", _("onbekend"), fill="#ffffff", pattern="dots"))
     return MapData(

@@ -58,7 +58,7 @@ def per_quarter(user, theme: Theme | None) -> Figure:
         by_year.setdefault(q.year, [""] * 4)[q.quarter - 1] = n
     rows = [[year, *cells, sum(c for c in cells if c != "")] for year, cells in by_year.items()]
     chart = charts.column_chart(
-        [(f"K{q.quarter}", str(q.year), n) for q, n in counts],
+        [(_("K%(n)s", n=q.quarter), str(q.year), n) for q, n in counts],
         title=title,
         description=description,
         x_label=_("Kwartaal van publicatie"),
@@ -66,7 +66,7 @@ def per_quarter(user, theme: Theme | None) -> Figure:
     )
     total = sum(n for _q, n in counts)
     return Figure(
-        "per-kwartaal", title, description, [_("Jaar"), _("K1"), _("K2"), _("K3"), _("K4"), _("Totaal")], rows, chart,
+        "per-kwartaal", title, description, [_("Jaar"), *(_("K%(n)s", n=i) for i in range(1, 5)), _("Totaal")], rows, chart,
         empty_text="" if total else _("In deze periode is nog niets gepubliceerd."),
         params={"thema": theme.slug} if theme else {},
         csv_header=["kwartaal", "jaar", "kwartaalnummer", "gepubliceerd"],

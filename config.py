@@ -78,6 +78,27 @@ class Config:
     SESSION_PROTECTION = os.environ.get("SESSION_PROTECTION", "basic")
     REMEMBER_COOKIE_DURATION = timedelta(days=_int("REMEMBER_COOKIE_DAYS", 30))
 
+    # Theme digests (exchange/digests, docs/digests.md).
+    DIGEST_CONFIRM_VALID_FOR = timedelta(days=_int("DIGEST_CONFIRM_DAYS", 7))
+    DIGEST_DATA_LINK_VALID_FOR = timedelta(hours=_int("DIGEST_DATA_LINK_HOURS", 48))
+    # Subscribe requests per client address, and per typed email address (each request sends a mail).
+    DIGEST_SUBSCRIBE_LIMIT = os.environ.get("DIGEST_SUBSCRIBE_LIMIT", "10 per hour")
+    DIGEST_SUBSCRIBE_LIMIT_PER_EMAIL = os.environ.get("DIGEST_SUBSCRIBE_LIMIT_PER_EMAIL", "3 per hour")
+    DIGEST_LINK_LIMIT = os.environ.get("DIGEST_LINK_LIMIT", "10 per hour")
+    DIGEST_SECTION_LIMIT = _int("DIGEST_SECTION_LIMIT", 5)  # items per theme before "en N meer"
+    DIGEST_BATCH_SIZE = _int("DIGEST_BATCH_SIZE", 500)
+    # A period is read only this long after it ended, so a publication stamped just before midnight has
+    # committed; schedule cron later than this after midnight.
+    DIGEST_SETTLE = timedelta(minutes=_int("DIGEST_SETTLE_MINUTES", 5))
+    DIGEST_CATCH_UP_LIMIT = _int("DIGEST_CATCH_UP_LIMIT", 7)  # missed periods sent after downtime
+    # A claimed delivery older than this belongs to a run that died; the next run sends it again.
+    DIGEST_CLAIM_TIMEOUT = timedelta(minutes=_int("DIGEST_CLAIM_TIMEOUT_MINUTES", 15))
+    DIGEST_MAX_ATTEMPTS = _int("DIGEST_MAX_ATTEMPTS", 5)
+    DIGEST_NOW_TOLERANCE = timedelta(minutes=5)  # how far --now may lie ahead of the clock
+    DIGEST_RETENTION = timedelta(days=_int("DIGEST_RETENTION_DAYS", 30))  # unconfirmed / left addresses
+    DIGEST_LIST_ID = os.environ.get("DIGEST_LIST_ID") or None  # default: derived from EXTERNAL_URL
+    DIGEST_UNSUBSCRIBE_MAILTO = os.environ.get("DIGEST_UNSUBSCRIBE_MAILTO") or None
+
     HOST = os.environ.get("HOST", "127.0.0.1")
     PORT = _int("PORT", 5000)
 

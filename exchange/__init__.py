@@ -76,6 +76,7 @@ def register_blueprints(app: Flask) -> None:
     from exchange.accounts.views import bp as accounts_bp
     from exchange.admin.views import bp as admin_bp
     from exchange.api.views import bp as api_bp
+    from exchange.digests.views import bp as digests_bp
     from exchange.maps.views import bp as maps_bp
     from exchange.pages.views import bp as pages_bp
     from exchange.overview.views import bp as overview_bp
@@ -88,6 +89,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(overview_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp, url_prefix="/beheer")
+    app.register_blueprint(digests_bp)
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -110,6 +112,7 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from exchange.accounts.cli import users_cli
+    from exchange.digests.cli import digests_cli
     from exchange.practices.cli import practices_cli
     from exchange.search.cli import search_cli
     from exchange.seed.cli import seed_cli
@@ -118,3 +121,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(search_cli)
     app.cli.add_command(practices_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(digests_cli)

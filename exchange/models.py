@@ -6,6 +6,13 @@ from exchange.accounts.models import (  # noqa: F401
     FunctionaryTheme,
     User,
 )
+from exchange.digests.models import (  # noqa: F401
+    Consent,
+    Delivery,
+    DigestRun,
+    Subscriber,
+    Subscription,
+)
 from exchange.practices.models import (  # noqa: F401
     CycleStep,
     FeedbackMessage,

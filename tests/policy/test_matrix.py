@@ -155,6 +155,12 @@ def _practice_cases() -> dict[str, list[Case]]:
 
 
 EXPECTED.update(_practice_cases())
+EXPECTED.update(
+    {
+        "digest.runs": [Case(nothing, ADMINS, "digest runs and the subscriber search")],
+        "digest.preview": [Case(nothing, ADMINS, "anyone's next digest")],
+    }
+)
 
 
 # --- the world ----------------------------------------------------------------------------------------------------

@@ -1,0 +1,299 @@
+"""What a digest contains: the public content that is new in a period, and one subscriber's sections of it.
+
+"New in a period" means, for published practices only (never drafts, archived practices or feedback):
+- newly published: `published_at` falls in the period, or the practice became public again in the period
+  (its last revision before the period was not published, its latest revision in the period is);
+- substantially updated: public before the period, and its title, summary, body or phase at the end of the
+  period differs from the last revision before it (small edits and edits undone within the period don't count);
+- a new result: a result posted (`created_at`) in the period on a practice that is published now.
+
+Every event has one timestamp, and periods tile the timeline, so each event belongs to exactly one digest
+of each frequency. Content is loaded once per period (a fixed number of queries), then every subscriber's
+digest is composed from it in memory.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from babel.numbers import format_decimal
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import selectinload
+
+from exchange.digests.periods import TZ, Period
+from exchange.extensions import db
+from exchange.mail import external_url
+from exchange.practices.models import Practice, PracticeRevision, Result, Status
+from exchange.reference.models import Region, Theme
+
+SUBSTANTIAL_FIELDS = ("title", "summary", "body", "phase")
+LINE_MAX = 160
+
+KIND_LABELS = {"new": "Nieuw", "updated": "Bijgewerkt", "result": "Nieuw resultaat"}
+
+
+@dataclass(frozen=True)
+class Item:
+    """One line of a digest: a practice (new or updated) or a new result on a practice."""
+
+    kind: str  # "new", "updated" or "result"
+    at: datetime
+    practice_id: int
+    title: str
+    url: str
+    region_id: int
+    region: str
+    phase: str
+    line: str
+    theme_ids: frozenset[int]
+
+    @property
+    def label(self) -> str:
+        return KIND_LABELS[self.kind]
+
+    @property
+    def local_date(self) -> str:
+        local = self.at.astimezone(TZ)
+        return f"{local.day}-{local.month}-{local.year}"
+
+
+@dataclass(frozen=True)
+class ThemeInfo:
+    id: int
+    slug: str
+    name: str
+    position: int
+    url: str
+
+
+@dataclass
+class PeriodContent:
+    """Everything new in one period, per theme (newest first), plus theme and region names."""
+
+    period: Period
+    themes: dict[int, ThemeInfo]
+    regions: dict[int, tuple[str, str]]  # id -> (slug, display name)
+    by_theme: dict[int, list[Item]] = field(default_factory=dict)
+
+    @property
+    def item_count(self) -> int:
+        return len({(i.kind, i.practice_id, i.at) for items in self.by_theme.values() for i in items})
+
+
+@dataclass(frozen=True)
+class Follow:
+    """A recipient's subscription to one theme, as plain data (no ORM object is kept while sending)."""
+
+    subscription_id: int
+    theme_id: int
+    region_ids: frozenset[int]
+    confirmed_at: datetime
+
+
+@dataclass(frozen=True)
+class Recipient:
+    id: int
+    key: str
+    email: str
+    frequency: str
+    confirmed_at: datetime | None
+    follows: tuple[Follow, ...]
+
+
+@dataclass
+class Section:
+    theme: ThemeInfo
+    follow: Follow
+    items: list[Item]
+    more: int
+    more_url: str
+    region_names: list[str]
+
+
+@dataclass
+class Digest:
+    recipient: Recipient
+    period: Period
+    sections: list[Section]
+
+    @property
+    def item_count(self) -> int:
+        return sum(len(s.items) + s.more for s in self.sections)
+
+
+def one_line(text: str, limit: int = LINE_MAX) -> str:
+    """Whitespace squashed to one line, cut at a word boundary with an ellipsis when longer than `limit`."""
+    text = " ".join((text or "").split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut[limit // 2:]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,.;:-") + "…"
+
+
+def _number(value: Decimal | None) -> str:
+    if value is None:
+        return ""
+    return format_decimal(value.normalize() if value == value.to_integral() else value, locale="nl")
+
+
+def _substantial(snapshot: dict | None) -> tuple:
+    snapshot = snapshot or {}
+    return tuple(snapshot.get(name) for name in SUBSTANTIAL_FIELDS)
+
+
+def _changed_practices(start: datetime, end: datetime) -> dict[int, tuple[str, datetime]]:
+    """Practices public before `start` that became public again or changed substantially in [start, end)."""
+    rows = db.session.execute(
+        select(PracticeRevision.practice_id, PracticeRevision.number, PracticeRevision.created_at,
+               PracticeRevision.snapshot)
+        .join(Practice, Practice.id == PracticeRevision.practice_id)
+        .where(
+            Practice.status == Status.PUBLISHED,
+            Practice.published_at < start,
+            PracticeRevision.created_at >= start,
+            PracticeRevision.created_at < end,
+        )
+        .order_by(PracticeRevision.practice_id, PracticeRevision.number)
+    ).all()
+    if not rows:
+        return {}
+    in_period: dict[int, list] = defaultdict(list)
+    for row in rows:
+        in_period[row.practice_id].append(row)
+    latest_before = (
+        select(PracticeRevision.practice_id, func.max(PracticeRevision.number).label("number"))
+        .where(PracticeRevision.practice_id.in_(list(in_period)), PracticeRevision.created_at < start)
+        .group_by(PracticeRevision.practice_id)
+        .subquery()
+    )
+    baselines = dict(
+        db.session.execute(
+            select(PracticeRevision.practice_id, PracticeRevision.snapshot).join(
+                latest_before,
+                and_(
+                    latest_before.c.practice_id == PracticeRevision.practice_id,
+                    latest_before.c.number == PracticeRevision.number,
+                ),
+            )
+        ).all()
+    )
+    changed: dict[int, tuple[str, datetime]] = {}
+    for practice_id, revisions in in_period.items():
+        final = revisions[-1]
+        baseline = baselines.get(practice_id, revisions[0].snapshot)
+        if (baseline or {}).get("status") != Status.PUBLISHED.value:
+            changed[practice_id] = ("new", final.created_at)
+        elif _substantial(baseline) != _substantial(final.snapshot):
+            changed[practice_id] = ("updated", final.created_at)
+    return changed
+
+
+def collect_content(period: Period) -> PeriodContent:
+    """Load what is new in `period` (published content only) in a fixed number of queries."""
+    start, end = period.start, period.end
+    themes = {
+        t.id: ThemeInfo(t.id, t.slug, t.name, t.position, external_url("reference.theme", slug=t.slug))
+        for t in db.session.scalars(select(Theme))
+    }
+    regions = {r.id: (r.slug, r.display_name) for r in db.session.scalars(select(Region))}
+    content = PeriodContent(period, themes, regions)
+
+    events: dict[int, tuple[str, datetime]] = {
+        practice_id: ("new", published_at)
+        for practice_id, published_at in db.session.execute(
+            select(Practice.id, Practice.published_at).where(
+                Practice.status == Status.PUBLISHED, Practice.published_at >= start, Practice.published_at < end
+            )
+        )
+    }
+    for practice_id, event in _changed_practices(start, end).items():
+        events.setdefault(practice_id, event)
+    results = list(
+        db.session.scalars(
+            select(Result)
+            .join(Practice, Practice.id == Result.practice_id)
+            .where(Practice.status == Status.PUBLISHED, Result.created_at >= start, Result.created_at < end)
+            .options(selectinload(Result.phase))
+        )
+    )
+    practice_ids = set(events) | {r.practice_id for r in results}
+    if not practice_ids:
+        return content
+    practices = {
+        p.id: p
+        for p in db.session.scalars(
+            select(Practice)
+            .where(Practice.id.in_(list(practice_ids)))
+            .options(selectinload(Practice.phase), selectinload(Practice.themes))
+        )
+    }
+    urls = {pid: external_url("practices.detail", practice_id=pid) for pid in practices}
+
+    items: list[Item] = []
+    for practice_id, (kind, at) in events.items():
+        p = practices[practice_id]
+        items.append(
+            Item(kind, at, p.id, p.title, urls[p.id], p.region_id, regions[p.region_id][1], p.phase.name,
+                 one_line(p.summary), frozenset(t.id for t in p.themes))
+        )
+    for r in results:
+        p = practices[r.practice_id]
+        measured = f"{r.indicator}: {_number(r.value)}{(' ' + r.unit) if r.unit else ''}"
+        line = one_line(f"{measured}. {r.narrative}" if r.narrative.strip() else measured)
+        items.append(
+            Item("result", r.created_at, p.id, p.title, urls[p.id], p.region_id, regions[p.region_id][1],
+                 r.phase.name, line, frozenset(t.id for t in p.themes))
+        )
+    items.sort(key=lambda i: (i.at, i.practice_id, i.kind), reverse=True)
+    by_theme: dict[int, list[Item]] = defaultdict(list)
+    for item in items:
+        for theme_id in item.theme_ids:
+            by_theme[theme_id].append(item)
+    content.by_theme = dict(by_theme)
+    return content
+
+
+def compose(content: PeriodContent, recipient: Recipient, *, limit: int) -> Digest | None:
+    """The recipient's digest for the period: a section per followed theme with something new, or None."""
+    sections: list[Section] = []
+    for follow in recipient.follows:
+        if follow.confirmed_at >= content.period.end:
+            continue  # subscribed after the period ended: starts with the next one
+        theme = content.themes.get(follow.theme_id)
+        items = content.by_theme.get(follow.theme_id, [])
+        if follow.region_ids:
+            items = [i for i in items if i.region_id in follow.region_ids]
+        if theme is None or not items:
+            continue
+        more_url = theme.url
+        if len(follow.region_ids) == 1:
+            (only,) = follow.region_ids
+            more_url = f"{theme.url}?regio={content.regions[only][0]}"
+        sections.append(
+            Section(
+                theme=theme,
+                follow=follow,
+                items=items[:limit],
+                more=max(0, len(items) - limit),
+                more_url=more_url,
+                region_names=sorted(content.regions[r][1] for r in follow.region_ids if r in content.regions),
+            )
+        )
+    if not sections:
+        return None
+    sections.sort(key=lambda s: (s.theme.position, s.theme.name))
+    return Digest(recipient, content.period, sections)
+
+
+def themes_text(names: Iterable[str]) -> str:
+    """'A', 'A en B', 'A, B en C'."""
+    names = list(names)
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " en " + names[-1]
+

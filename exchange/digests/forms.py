@@ -1,0 +1,99 @@
+"""Forms for subscribing, requesting links and managing a subscription. Services re-check what matters."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, RadioField, SelectMultipleField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from exchange.digests.models import Frequency
+from exchange.digests.services import EMAIL_MAX
+
+FREQUENCY_CHOICES = [
+    SelectChoice(Frequency.DAILY.value, _l("Dagelijks")),
+    SelectChoice(Frequency.WEEKLY.value, _l("Wekelijks")),
+    SelectChoice(Frequency.MONTHLY.value, _l("Maandelijks")),
+]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Checkboxes for a multiple choice (rendered as a fieldset by the field macro)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def pre_validate(self, form) -> None:
+        known = {str(choice.value) for choice in self.choices or []}
+        for value in self.data or []:
+            if str(value) not in known:
+                raise ValidationError(_l("Kies uit de lijst; '%(value)s' bestaat niet.", value=str(value)[:80]))
+
+
+def email_field():
+    return EmailField(
+        _l("E-mailadres"),
+        validators=[DataRequired(message=_l("Vul een e-mailadres in.")),
+                    Length(max=EMAIL_MAX, message=_l("Hoogstens %(max)d tekens."))],
+        render_kw={"autocomplete": "email", "spellcheck": "false"},
+    )
+
+
+class ChoiceRadioField(RadioField):
+    """Radio buttons that refuse an unknown value with a Dutch message."""
+
+    def pre_validate(self, form) -> None:
+        if self.data not in {choice.value for choice in self.choices or []}:
+            raise ValidationError(_l("Kies een van de mogelijkheden."))
+
+
+def frequency_field():
+    return ChoiceRadioField(
+        _l("Hoe vaak?"),
+        choices=FREQUENCY_CHOICES,
+        default=Frequency.WEEKLY.value,
+        validators=[DataRequired(message=_l("Kies hoe vaak u een e-mail wilt."))],
+    )
+
+
+class NoticeForm(FlaskForm):
+    """A form with `notices`: messages about the whole form (shown above it)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.notices: list[str] = []
+
+
+class ChoiceForm(NoticeForm):
+    """Themes, optional regions and a frequency. `themes`/`regions` carry slugs."""
+
+    themes = MultiCheckboxField(
+        _l("Thema's"), validators=[DataRequired(message=_l("Kies ten minste één thema."))]
+    )
+    regions = MultiCheckboxField(
+        _l("Alleen deze regio's (optioneel)"),
+        description=_l("Kiest u geen regio, dan krijgt u nieuws uit alle regio's."),
+    )
+    frequency = frequency_field()
+    consent_version = HiddenField()
+
+    def set_choices(self, themes, regions) -> None:
+        self.themes.choices = [SelectChoice(t.slug, t.name) for t in themes]
+        self.regions.choices = [SelectChoice(r.slug, r.display_name) for r in regions]
+
+
+class SubscribeForm(ChoiceForm):
+    email = email_field()
+
+
+class LinkRequestForm(NoticeForm):
+    email = email_field()
+
+
+class FrequencyForm(FlaskForm):
+    frequency = frequency_field()
+
+
+class ConfirmForm(FlaskForm):
+    """A button that only carries the CSRF token."""

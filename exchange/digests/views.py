@@ -1,0 +1,420 @@
+"""Subscription pages: subscribe, confirm, manage or leave through a signed link, data and erasure, admin views."""
+from __future__ import annotations
+
+import hashlib
+import json
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale, gettext as _
+from flask_limiter.util import get_remote_address
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from exchange.database import utcnow
+from exchange.digests import forms, services, tokens
+from exchange.digests.content import collect_content, compose
+from exchange.digests.models import DigestRun, Frequency, Subscriber
+from exchange.digests.periods import FREQUENCY_LABELS, last_completed, period_containing, period_starting
+from exchange.digests.sending import build_digest_message, recipient_for
+from exchange.errors import Invalid, NotFound
+from exchange.extensions import csrf, db, limiter
+from exchange.policy import require
+from exchange.reference.models import Region, Theme
+
+bp = Blueprint("digests", __name__)
+
+
+def _themes():
+    return list(db.session.scalars(select(Theme).order_by(Theme.position, Theme.name)))
+
+
+def _regions():
+    return list(db.session.scalars(select(Region).order_by(Region.display_name)))
+
+
+def _new_choice_form(cls, theme=None):
+    form = cls(formdata=None)
+    form.set_choices(_themes(), _regions())
+    form.consent_version.data = services.consent_version(services.consent_text())
+    form.consent_text = services.consent_text()
+    if theme is not None:
+        form.themes.data = [theme.slug]
+    return form
+
+
+@bp.app_template_global()
+def digest_subscribe_form(theme=None):
+    """A fresh subscribe form for includes (templates/digests/_subscribe_form.html on theme pages)."""
+    return _new_choice_form(forms.SubscribeForm, theme)
+
+
+@bp.app_template_filter()
+def digest_period_label(run: DigestRun) -> str:
+    return period_starting(run.frequency, run.period_start).label
+
+
+def _email_key() -> str:
+    email = (request.form.get("email") or "").strip().lower()[:254]
+    return "digest-email:" + hashlib.sha256(email.encode("utf-8")).hexdigest()
+
+
+def _client_address() -> str:
+    return get_remote_address() or "unknown"
+
+
+def _choice(form) -> services.Choice:
+    themes = {t.slug: t for t in _themes()}
+    regions = {r.slug: r for r in _regions()}
+    return services.Choice(
+        themes=[themes[s] for s in form.themes.data or [] if s in themes],
+        regions=[regions[s] for s in form.regions.data or [] if s in regions],
+        frequency=Frequency(form.frequency.data),
+    )
+
+
+def _consent_current(form) -> bool:
+    """The form showed the consent text we would store now (not an older wording)."""
+    if form.consent_version.data == services.consent_version(services.consent_text()):
+        return True
+    form.notices.append(_("De toestemmingstekst is intussen gewijzigd. Lees hem opnieuw en verstuur het formulier nog eens."))
+    form.consent_version.data = services.consent_version(services.consent_text())
+    return False
+
+
+def _apply_invalid(form, error: Invalid) -> None:
+    fields = (error.details or {}).get("fields", {})
+    for name, message in fields.items():
+        if name in form:
+            form[name].errors = list(form[name].errors or []) + [str(message)]
+    if not fields:
+        form.notices.append(error.text())
+
+
+def _subscriber_for_user():
+    if not current_user.is_authenticated:
+        return None
+    return services.find_subscriber((current_user.email or "").lower())
+
+
+def _index_page(subscribe_form=None, account_form=None, link_form=None, status=200):
+    subscriber = _subscriber_for_user()
+    manage_token = tokens.manage_token(subscriber.key) if subscriber else None
+    if current_user.is_authenticated:
+        account_form = account_form or _new_choice_form(forms.ChoiceForm)
+        subscribe_form = None
+    else:
+        subscribe_form = subscribe_form or _new_choice_form(forms.SubscribeForm)
+    frequency_form = forms.FrequencyForm(formdata=None, frequency=subscriber.frequency.value) if subscriber else None
+    return render_template(
+        "digests/index.html",
+        subscribe_form=subscribe_form,
+        account_form=account_form,
+        link_form=link_form or forms.LinkRequestForm(formdata=None),
+        subscriber=subscriber,
+        manage_token=manage_token,
+        data_token=tokens.data_token(subscriber.key) if subscriber else None,
+        frequency_form=frequency_form,
+        confirm_form=forms.ConfirmForm(formdata=None),
+        consent_text=services.consent_text(),
+        frequency_labels=FREQUENCY_LABELS,
+    ), status
+
+
+@bp.get("/abonnementen")
+def index():
+    theme = None
+    slug = request.args.get("thema")
+    if slug:
+        theme = db.session.scalar(select(Theme).where(Theme.slug == slug))
+    if theme is not None and not current_user.is_authenticated:
+        return _index_page(subscribe_form=_new_choice_form(forms.SubscribeForm, theme))
+    if theme is not None:
+        return _index_page(account_form=_new_choice_form(forms.ChoiceForm, theme))
+    return _index_page()
+
+
+@bp.post("/abonnementen/aanmelden")
+@limiter.limit(lambda: current_app.config["DIGEST_SUBSCRIBE_LIMIT"], key_func=_client_address,
+               scope="digest-subscribe-address")
+@limiter.limit(lambda: current_app.config["DIGEST_SUBSCRIBE_LIMIT_PER_EMAIL"], key_func=_email_key,
+               scope="digest-subscribe-email")
+def subscribe():
+    form = forms.SubscribeForm()
+    form.set_choices(_themes(), _regions())
+    if form.validate_on_submit() and _consent_current(form):
+        try:
+            services.request_subscription(
+                form.email.data, _choice(form), text=services.consent_text(), locale=str(get_locale() or "nl")
+            )
+        except Invalid as error:
+            db.session.rollback()
+            _apply_invalid(form, error)
+        else:
+            db.session.commit()
+            return redirect(url_for("digests.subscribe_sent"))
+    return _index_page(subscribe_form=form, status=422)
+
+
+@bp.get("/abonnementen/aangemeld")
+def subscribe_sent():
+    return render_template("digests/sent.html", kind="subscribe")
+
+
+@bp.post("/abonnementen/mijn/aanmelden")
+@login_required
+def account_subscribe():
+    form = forms.ChoiceForm()
+    form.set_choices(_themes(), _regions())
+    if form.validate_on_submit() and _consent_current(form):
+        try:
+            services.subscribe_account(current_user, _choice(form), text=services.consent_text(),
+                                       locale=str(get_locale() or "nl"))
+        except Invalid as error:
+            db.session.rollback()
+            _apply_invalid(form, error)
+        else:
+            db.session.commit()
+            flash(_("Uw abonnement is opgeslagen."), "success")
+            return redirect(url_for("digests.index"))
+    return _index_page(account_form=form, status=422)
+
+
+@bp.route("/abonnementen/bevestigen/<token>", methods=["GET", "POST"])
+def confirm(token: str):
+    # A GET only shows a button: mail scanners that open links must not confirm on someone's behalf.
+    consent = services.consent_by_token(token)
+    form = forms.ConfirmForm()
+    if request.method == "GET" or not form.validate_on_submit():
+        request_ = consent.request or {}
+        themes = [t for t in _themes() if t.slug in (request_.get("themes") or [])]
+        regions = [r for r in _regions() if r.slug in (request_.get("regions") or [])]
+        try:
+            frequency_label = FREQUENCY_LABELS[Frequency(request_.get("frequency"))]
+        except ValueError:
+            frequency_label = ""
+        page = render_template("digests/confirm.html", consent=consent, form=form, token=token, themes=themes,
+                               regions=regions, frequency_label=frequency_label)
+        return page, (200 if request.method == "GET" else 422)
+    changed = services.confirm_subscription(consent)
+    db.session.commit()
+    return render_template(
+        "digests/confirmed.html", already=not changed, manage_token=tokens.manage_token(consent.subscriber.key)
+    )
+
+
+@bp.post("/abonnementen/links")
+@limiter.limit(lambda: current_app.config["DIGEST_LINK_LIMIT"], key_func=_client_address, scope="digest-links-address")
+@limiter.limit(lambda: current_app.config["DIGEST_SUBSCRIBE_LIMIT_PER_EMAIL"], key_func=_email_key,
+               scope="digest-links-email")
+def request_links():
+    form = forms.LinkRequestForm()
+    if form.validate_on_submit():
+        try:
+            services.request_links(form.email.data)
+        except Invalid as error:
+            db.session.rollback()
+            _apply_invalid(form, error)
+        else:
+            db.session.commit()
+            return redirect(url_for("digests.links_sent"))
+    return _index_page(link_form=form, status=422)
+
+
+@bp.get("/abonnementen/links-verstuurd")
+def links_sent():
+    return render_template("digests/sent.html", kind="links")
+
+
+def _manage_context(token: str):
+    subscriber, subscription, subscription_id = services.resolve_manage_token(token)
+    return subscriber, subscription, subscription_id
+
+
+@bp.get("/abonnementen/beheer/<token>")
+def manage(token: str):
+    subscriber, subscription, subscription_id = _manage_context(token)
+    frequency_form = forms.FrequencyForm(formdata=None, frequency=subscriber.frequency.value) if subscriber else None
+    return render_template(
+        "digests/manage.html",
+        token=token,
+        subscriber=subscriber,
+        subscription=subscription,
+        scoped=subscription_id is not None,
+        frequency_form=frequency_form,
+        confirm_form=forms.ConfirmForm(formdata=None),
+        frequency_labels=FREQUENCY_LABELS,
+    )
+
+
+@bp.post("/abonnementen/beheer/<token>")
+@csrf.exempt
+def one_click(token: str):
+    """RFC 8058 one-click unsubscribe: a mail client POSTs here; act at once, answer briefly, no page."""
+    subscriber, subscription, subscription_id = _manage_context(token)
+    if subscriber is not None:
+        if subscription_id is None:
+            services.leave_all(subscriber)
+        elif subscription is not None:
+            services.leave_theme(subscriber, subscription)
+        db.session.commit()
+    return Response("U bent afgemeld.\n", status=200, mimetype="text/plain")
+
+
+def _require_subscriber(token: str):
+    subscriber, subscription, _sid = _manage_context(token)
+    if subscriber is None:
+        raise NotFound(_("Dit adres staat niet (meer) bij ons ingeschreven."), code="subscriber_gone")
+    return subscriber
+
+
+def _back_to(token: str):
+    if request.form.get("next") == "index" and current_user.is_authenticated:
+        return redirect(url_for("digests.index"))
+    return redirect(url_for("digests.manage", token=token))
+
+
+@bp.post("/abonnementen/beheer/<token>/thema/<int:subscription_id>/opzeggen")
+def leave_theme(token: str, subscription_id: int):
+    forms.ConfirmForm()
+    subscriber = _require_subscriber(token)
+    subscription = next((s for s in subscriber.subscriptions if s.id == subscription_id), None)
+    if subscription is None:
+        flash(_("U ontving dit thema al niet meer."), "info")
+    else:
+        name = subscription.theme.name
+        services.leave_theme(subscriber, subscription)
+        db.session.commit()
+        flash(_("U ontvangt geen nieuws meer over %(theme)s.", theme=name), "success")
+    return _back_to(token)
+
+
+@bp.post("/abonnementen/beheer/<token>/frequentie")
+def change_frequency(token: str):
+    subscriber = _require_subscriber(token)
+    form = forms.FrequencyForm()
+    if not form.validate_on_submit():
+        flash(_("Kies dagelijks, wekelijks of maandelijks."), "error")
+        return _back_to(token)
+    services.change_frequency(subscriber, Frequency(form.frequency.data))
+    db.session.commit()
+    flash(_("U krijgt voortaan %(label)s een overzicht.", label=FREQUENCY_LABELS[subscriber.frequency]), "success")
+    return _back_to(token)
+
+
+@bp.post("/abonnementen/beheer/<token>/alles-opzeggen")
+def leave_all(token: str):
+    forms.ConfirmForm()
+    subscriber = _require_subscriber(token)
+    services.leave_all(subscriber)
+    db.session.commit()
+    flash(_("U bent voor alle thema's afgemeld. U krijgt geen overzichten meer."), "success")
+    return _back_to(token)
+
+
+@bp.post("/abonnementen/beheer/<token>/gegevenslink")
+@limiter.limit(lambda: current_app.config["DIGEST_LINK_LIMIT"], key_func=_client_address, scope="digest-links-address")
+def send_data_link(token: str):
+    forms.ConfirmForm()
+    subscriber = _require_subscriber(token)
+    services.request_links(subscriber.email)
+    db.session.commit()
+    flash(_("We hebben een link naar uw e-mailadres gestuurd."), "success")
+    return redirect(url_for("digests.manage", token=token))
+
+
+@bp.get("/abonnementen/gegevens/<token>")
+def data(token: str):
+    subscriber = services.subscriber_by_data_token(token)
+    return render_template("digests/data.html", token=token, subscriber=subscriber,
+                           confirm_form=forms.ConfirmForm(formdata=None), frequency_labels=FREQUENCY_LABELS)
+
+
+@bp.get("/abonnementen/gegevens/<token>/download")
+def data_download(token: str):
+    subscriber = services.subscriber_by_data_token(token)
+    if subscriber is None:
+        raise NotFound(_("Dit adres staat niet (meer) bij ons ingeschreven."), code="subscriber_gone")
+    body = json.dumps(services.export_data(subscriber), ensure_ascii=False, indent=2)
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={"Content-Disposition": 'attachment; filename="jeugdkennis-abonnement.json"',
+                 "Cache-Control": "no-store"},
+    )
+
+
+@bp.post("/abonnementen/gegevens/<token>/wissen")
+def erase(token: str):
+    forms.ConfirmForm()
+    subscriber = services.subscriber_by_data_token(token)
+    if subscriber is not None:
+        services.erase_subscriber(subscriber)
+        db.session.commit()
+    return render_template("digests/erased.html")
+
+
+@bp.post("/abonnementen/beheer/<token>/wissen")
+def erase_from_manage(token: str):
+    forms.ConfirmForm()
+    subscriber, _subscription, _sid = _manage_context(token)
+    if subscriber is not None:
+        services.erase_subscriber(subscriber)
+        db.session.commit()
+    return render_template("digests/erased.html")
+
+
+# Administrators
+
+
+@bp.get("/beheer/themaoverzichten")
+@login_required
+def runs():
+    require(current_user, "digest.runs")
+    email = (request.args.get("email") or "").strip().lower()[:254]
+    found = []
+    if email:
+        found = list(db.session.scalars(
+            select(Subscriber).where(Subscriber.email.contains(email, autoescape=True)).order_by(Subscriber.email).limit(20)
+        ))
+    recent = list(db.session.scalars(select(DigestRun).order_by(DigestRun.started_at.desc(), DigestRun.id.desc()).limit(50)))
+    return render_template("digests/admin_runs.html", runs=recent, email=email, found=found,
+                           counts=services.subscriber_counts(), frequency_labels=FREQUENCY_LABELS)
+
+
+def _preview(subscriber_id: int):
+    subscriber = db.get_or_404(Subscriber, subscriber_id)
+    require(current_user, "digest.preview", subscriber)
+    frequency = subscriber.frequency
+    now = utcnow()
+    which = request.args.get("periode", "volgende")
+    if which == "vorige":
+        period = last_completed(frequency, now, current_app.config["DIGEST_SETTLE"])
+    else:
+        period = period_containing(frequency, now)
+    content = collect_content(period)
+    recipient = recipient_for(subscriber.id, frequency)
+    digest = compose(content, recipient, limit=current_app.config["DIGEST_SECTION_LIMIT"]) if recipient else None
+    message = build_digest_message(digest, content.themes) if digest else None
+    return subscriber, period, which, digest, message
+
+
+@bp.get("/beheer/themaoverzichten/abonnees/<int:subscriber_id>")
+@login_required
+def preview(subscriber_id: int):
+    subscriber, period, which, digest, message = _preview(subscriber_id)
+    return render_template("digests/admin_preview.html", subscriber=subscriber, period=period, which=which,
+                           digest=digest, message=message, frequency_labels=FREQUENCY_LABELS)
+
+
+@bp.get("/beheer/themaoverzichten/abonnees/<int:subscriber_id>/html")
+@login_required
+def preview_html(subscriber_id: int):
+    _subscriber, _period, _which, _digest, message = _preview(subscriber_id)
+    if message is None:
+        raise NotFound(_("Er is (nog) niets nieuws voor deze abonnee in deze periode."), code="digest_empty")
+    response = Response(message.html, mimetype="text/html")
+    # The mail's own HTML, shown as the mail client would: no scripts, no outside resources, inline styles only.
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
+    )
+    return response

@@ -9,6 +9,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask_babel import refresh
 
+from exchange.extensions import babel
+
 ROOT = Path(__file__).resolve().parents[2]
 PO_FILE = ROOT / "exchange" / "maps" / "translations" / "en" / "LC_MESSAGES" / "messages.po"
 SOURCES = {
@@ -46,7 +48,10 @@ def english(app, tmp_path):
     with (target / "messages.mo").open("wb") as f:
         write_mo(f, catalog())
     app.extensions["babel"].translation_directories.append(str(tmp_path / "translations"))
-    return app
+    # Flask-Babel caches loaded catalogs on the (process-wide) Babel object: drop them before and after.
+    babel.domain_instance.cache.clear()
+    yield app
+    babel.domain_instance.cache.clear()
 
 
 def test_overview_and_map_read_in_english(english, client, cast, make_practice):

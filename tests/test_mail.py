@@ -75,6 +75,7 @@ def smtp_app(database_urls, backend, tmp_path, smtp):
         from tests.conftest import _empty_tables
 
         _empty_tables(db.engine)
+        db.engine.dispose()
 
 
 def make_person(email_address: str = "iemand@example.org") -> User:

@@ -83,6 +83,7 @@ def test_cookies_are_secure_when_served_over_https(database_urls, tmp_path, back
     )
     client = app.test_client()
     response = client.get("/inloggen", base_url="https://127.0.0.1")
+    _dispose(app)
     header = _set_cookie_headers(response)["session"].lower()
     assert "secure" in header and "httponly" in header and "samesite=lax" in header
     assert "max-age=31536000" in response.headers["Strict-Transport-Security"]
@@ -177,18 +178,32 @@ def test_passwords_are_stored_as_argon2id_with_configured_cost(app_ctx, referenc
 def limited_app(database_urls, backend, tmp_path):
     """An app whose login limits have a two-second window, so recovery can be tested quickly."""
 
+    built = []
+
     def build(**config):
         settings = {
             "LOGIN_LIMIT_PER_ACCOUNT": "3 per 2 seconds",
             "LOGIN_LIMIT_PER_ADDRESS": "5 per 2 seconds",
             **config,
         }
-        return create_app(
+        app = create_app(
             "config.TestConfig", INSTANCE_PATH=str(tmp_path / "instance"),
             SQLALCHEMY_DATABASE_URI=database_urls[backend], MAIL_FOLDER=str(tmp_path / "mail"), **settings,
         )
+        built.append(app)
+        return app
 
-    return build
+    yield build
+    for app in built:
+        _dispose(app)
+
+
+def _dispose(app) -> None:
+    from exchange.extensions import db
+
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 def _client(app, address: str):

@@ -5,6 +5,7 @@ import sys
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 from exchange.accounts import services
 from exchange.accounts.models import Role
@@ -16,7 +17,7 @@ class CommandError(click.ClickException):
     """A failure shown as "Fout: ..." on standard error, with exit status 1."""
 
     def show(self, file=None) -> None:
-        click.echo(f"Fout: {self.format_message()}", err=True)
+        click.echo(_("Fout: %(message)s", message=self.format_message()), err=True)
 
 
 @click.group("users")
@@ -34,9 +35,9 @@ def _read_password(from_stdin: bool) -> str:
         line = sys.stdin.readline()
         password = line.rstrip("\r\n")
         if not password:
-            raise click.UsageError("Geen wachtwoord ontvangen op standaardinvoer.")
+            raise click.UsageError(_("Geen wachtwoord ontvangen op standaardinvoer."))
         return password
-    return click.prompt("Wachtwoord", hide_input=True, confirmation_prompt="Herhaal het wachtwoord")
+    return click.prompt(_("Wachtwoord"), hide_input=True, confirmation_prompt=_("Herhaal het wachtwoord"))
 
 
 @users_cli.command("create")
@@ -58,7 +59,7 @@ def create_user(email: str, role: str, name: str, region_ref: str | None, theme_
         address = services.normalise_email(email)
         services._check_combination(Role(role), region, themes)
         if services.find_user_by_email(address) is not None:
-            raise CommandError("Er bestaat al een account met dit e-mailadres.")
+            raise CommandError(_("Er bestaat al een account met dit e-mailadres."))
         password = _read_password(password_stdin)
         user = services.create_user(
             services.CommandLineActor(), email, Role(role), password, name=name, region=region, themes=themes
@@ -66,9 +67,12 @@ def create_user(email: str, role: str, name: str, region_ref: str | None, theme_
     except DomainError as error:
         _fail(error)
     db.session.commit()
-    where = f", regio {region.display_name}" if region else ""
-    themes_text = f", thema's: {', '.join(t.slug for t in themes)}" if themes else ""
-    click.echo(f"Account aangemaakt: {user.email} ({user.role_label}{where}{themes_text}).")
+    details = [user.role_label]
+    if region:
+        details.append(_("regio %(name)s", name=region.display_name))
+    if themes:
+        details.append(_("thema's: %(slugs)s", slugs=", ".join(t.slug for t in themes)))
+    click.echo(_("Account aangemaakt: %(email)s (%(details)s).", email=user.email, details=", ".join(details)))
 
 
 @users_cli.command("assign")
@@ -84,10 +88,11 @@ def assign(email: str, region_ref: str, theme_slug: str | None) -> None:
         theme = services.find_theme(theme_slug) if theme_slug else None
         user = services.find_user_by_email(services.normalise_email(email))
         if user is None:
-            raise CommandError(f"Geen account met e-mailadres {email}.")
+            raise CommandError(_("Geen account met e-mailadres %(email)s.", email=email))
         services.assign_functionary(services.CommandLineActor(), user, region, theme)
     except DomainError as error:
         _fail(error)
     db.session.commit()
-    what = f"thema {theme.slug}" if theme else "al zijn of haar thema's"
-    click.echo(f"{user.email} coacht nu regio {region.display_name} op {what}.")
+    what = _("thema %(slug)s", slug=theme.slug) if theme else _("al zijn of haar thema's")
+    click.echo(_("%(email)s coacht nu regio %(region)s op %(what)s.", email=user.email, region=region.display_name,
+                 what=what))

@@ -79,7 +79,7 @@ def render_svg(data: MapData, region_url: Callable[[str], str], *, standalone: b
         f'preserveAspectRatio="xMidYMid meet" font-family="{_attr(FONT)}"'
     ]
     if standalone:
-        parts.append(f' width="{width}" height="{height}" role="img" aria-labelledby="{prefix}-title {prefix}-desc">')
+        parts.append(f' width="{width}" height="{height}" aria-labelledby="{prefix}-title {prefix}-desc">')
         parts.append(f'<title id="{prefix}-title">{escape(data.title)}</title><desc id="{prefix}-desc">{escape(data.description)}</desc>')
         parts.append(f'<rect width="{width}" height="{height}" fill="#ffffff"/>')
     else:
@@ -98,12 +98,14 @@ def render_svg(data: MapData, region_url: Callable[[str], str], *, standalone: b
         parts.extend(f'<path d="{s.path}" fill-rule="evenodd" vector-effect="non-scaling-stroke"/>' for s in absent)
         parts.append("</g>")
     parts.append(f'<g class="map__regions" stroke="{BORDER}" stroke-width="1" stroke-linejoin="round">')
+    # A region's <title> is its link's accessible name and its tooltip (an aria-label as well would make
+    # Chromium read the same text twice, as name and as description).
     for region in on_map:
         shape = geo.shapes[region.code]
         name = _attr(accessible_name(region))
         cls = classes[region.class_key]
         parts.append(
-            f'<a class="map__link" href="{_attr(region_url(region.slug))}" aria-label="{name}"><title>{name}</title>'
+            f'<a class="map__link" href="{_attr(region_url(region.slug))}"><title>{name}</title>'
             f'<path class="map__region map__region--{_attr(cls.key)}" d="{shape.path}" fill="{fill_of(cls, prefix)}" '
             f'fill-rule="evenodd" vector-effect="non-scaling-stroke"/></a>'
         )

@@ -48,8 +48,9 @@ run: setup
 test: setup-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Page benchmark (figures, not a test); e.g. make bench BENCH_ARGS="--practices 1000 --duration 5".
 bench: setup-test
-	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/pages.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

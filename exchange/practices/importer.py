@@ -530,6 +530,15 @@ def _check_results(check: _Checker, item: dict, where: str, phase: CyclePhase | 
     return results
 
 
+_ITEM_INDEX = re.compile(r"^practices\[(\d+)\]")
+
+
+def _error_order(error: str) -> int:
+    """File-level errors first, then per practice in file order (stable: fields keep their order)."""
+    match = _ITEM_INDEX.match(error)
+    return int(match.group(1)) if match else -1
+
+
 def check_document(doc: Any, *, demo: bool = False) -> list[ItemPlan]:
     """Check a whole parsed document against the format and the reference data (no database writes).
 
@@ -568,9 +577,10 @@ def check_document(doc: Any, *, demo: bool = False) -> list[ItemPlan]:
             seen.setdefault(ext.strip(), index)
         if plan is not None:
             plans.append(plan)
-    if not check.errors:
-        _match_existing(check, plans)
+    # Also for a file with errors: what the database refuses (region or status changes) is listed in the same run.
+    _match_existing(check, plans)
     if check.errors:
+        check.errors.sort(key=_error_order)
         raise Invalid(
             f"Het bestand bevat {len(check.errors)} fout(en); er is niets geïmporteerd.",
             details={"errors": check.errors},

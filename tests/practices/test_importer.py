@@ -323,9 +323,11 @@ def test_status_changes_use_the_services(imported, db):
 
 def test_region_of_an_existing_practice_cannot_change(imported, db):
     imported(document(item(1)))
-    errors = errors_of(document(item(1, region="zeeland")))
-    assert errors == ["practices[0] (ext-1).region: dit praktijkvoorbeeld hoort bij een andere regio; "
-                      "dat kan een import niet wijzigen"]
+    errors = errors_of(document(item(1, region="zeeland"), item(2, title="")))
+    assert errors == [
+        "practices[0] (ext-1).region: dit praktijkvoorbeeld hoort bij een andere regio; dat kan een import niet wijzigen",
+        "practices[1] (ext-2).title: is leeg",
+    ]
 
 
 def test_demo_flag_from_the_top_level_or_per_item(imported, db):

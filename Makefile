@@ -32,7 +32,9 @@ setup-test: $(VENV)/.installed-test translations
 
 # Compiled catalogs are build output (not committed); Babel ships with Flask-Babel.
 translations: $(VENV)/.installed
-	@$(BIN)/pybabel compile --use-fuzzy -q -d exchange/translations
+	@for po in $$(find exchange -path '*/LC_MESSAGES/*.po'); do \
+		$(BIN)/pybabel compile --use-fuzzy -i "$$po" -o "$${po%.po}.mo" >/dev/null || exit 1; \
+	done
 
 messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o exchange/translations/messages.pot .

@@ -78,12 +78,14 @@ def register_blueprints(app: Flask) -> None:
     from exchange.api.views import bp as api_bp
     from exchange.digests.views import bp as digests_bp
     from exchange.maps.views import bp as maps_bp
-    from exchange.pages.views import bp as pages_bp
     from exchange.overview.views import bp as overview_bp
+    from exchange.pages.views import bp as pages_bp
+    from exchange.practices.views import bp as practices_bp
     from exchange.reference.views import bp as reference_bp
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(reference_bp)
+    app.register_blueprint(practices_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(maps_bp)
     app.register_blueprint(overview_bp)

@@ -15,8 +15,13 @@ def show_provenance() -> bool:
 
 
 def register_template_helpers(app: Flask) -> None:
-    app.jinja_env.globals.update(localized=localized, get_locale=get_locale, lang_url=lang_url)
-    app.jinja_env.filters.update(eur=format_eur, date=format_date, number=format_decimal)
+    from exchange import charts
+    from exchange.markdown import render_markdown
+    from exchange.policy import can
+
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.globals.update(localized=localized, get_locale=get_locale, lang_url=lang_url, can=can, charts=charts)
+    app.jinja_env.filters.update(eur=format_eur, date=format_date, number=format_decimal, markdown=render_markdown)
 
     @app.context_processor
     def inject_provenance() -> dict:

@@ -3,6 +3,7 @@ only. Every chart is paired with a data table in its template."""
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -19,14 +20,17 @@ class Point:
     when: date | None = None
 
 
-def _nice_range(values: list[float]) -> tuple[float, float]:
+def _nice_scale(values: list[float], ticks: int = 4) -> tuple[float, float, float]:
+    """Axis bounds and step on round numbers (1, 2, 2.5 or 5 times a power of ten), from zero when sensible."""
     low, high = min(values), max(values)
     if low > 0 and low < high * 0.5:
         low = 0.0
     if low == high:
         low, high = (0.0, high * 1.2) if high > 0 else (high - 1, high + 1)
-    pad = (high - low) * 0.1
-    return (low - pad if low != 0 else 0.0), high + pad
+    raw = (high - low) / ticks
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    return math.floor(low / step) * step, math.ceil(high / step) * step, step
 
 
 def _fmt(value: float) -> str:
@@ -54,7 +58,7 @@ def line_chart(
     inner_w, inner_h = width - left - right, height - top - bottom
     values = [float(p.value) for p in points]
     refs = [float(v) for v in (baseline, target) if v is not None]
-    low, high = _nice_range(values + refs)
+    low, high, step = _nice_scale(values + refs)
 
     def x(i: int) -> float:
         return left + (inner_w / 2 if len(points) == 1 else i * inner_w / (len(points) - 1))
@@ -68,8 +72,8 @@ def line_chart(
         f'<title id="{chart_id}-t">{escape(title)}</title>',
         f'<desc id="{chart_id}-d">{escape(description)}</desc>',
     ]
-    for i in range(5):
-        v = low + (high - low) * i / 4
+    for i in range(int(round((high - low) / step)) + 1):
+        v = low + step * i
         parts.append(f'<line class="chart__grid" x1="{left}" x2="{width - right}" y1="{y(v):.1f}" y2="{y(v):.1f}"/>')
         parts.append(f'<text class="chart__tick" x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end">{_fmt(v)}</text>')
     parts.append(f'<line class="chart__axis" x1="{left}" x2="{width - right}" y1="{top + inner_h}" y2="{top + inner_h}"/>')

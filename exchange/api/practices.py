@@ -3,6 +3,7 @@
 Drafts and archived practices never appear (404, as for any unknown id). Bad query parameters answer 400 with
 a JSON error naming each parameter, in Dutch and English. Lists load in a fixed number of queries.
 """
+
 from __future__ import annotations
 
 import math
@@ -54,7 +55,7 @@ def _whole_number(text: str) -> int | None:
 
 
 def _parse_list_args() -> tuple[dict, int, int]:
-    """Check every query parameter; raise BadParameter listing each problem, or return (filters, page, per_page)."""
+    """Check every query parameter; raise BadParameter listing every problem, else (filters, page, per_page)."""
     problems: dict[str, Bilingual] = {}
     args = request.args
     for name in args:
@@ -68,7 +69,9 @@ def _parse_list_args() -> tuple[dict, int, int]:
     filters: dict = {}
     if "region" in args and "region" not in problems:
         value = args["region"]
-        region = db.session.scalar(select(Region).where(or_(Region.code == value.upper(), Region.slug == value)))
+        region = db.session.scalar(
+            select(Region).where(or_(Region.code == value.upper(), Region.slug == value))
+        )
         if region is None:
             problems["region"] = Bilingual(
                 f"onbekende regio '{value[:60]}' (CBS-code zoals JZ01 of slug)",
@@ -79,18 +82,26 @@ def _parse_list_args() -> tuple[dict, int, int]:
     if "theme" in args and "theme" not in problems:
         theme = db.session.scalar(select(Theme).where(Theme.slug == args["theme"]))
         if theme is None:
-            problems["theme"] = Bilingual(f"onbekend thema '{args['theme'][:60]}'", f"unknown theme '{args['theme'][:60]}'")
+            problems["theme"] = Bilingual(
+                f"onbekend thema '{args['theme'][:60]}'", f"unknown theme '{args['theme'][:60]}'"
+            )
         else:
             filters["theme_id"] = theme.id
     if "phase" in args and "phase" not in problems:
         phase = db.session.scalar(select(CyclePhase).where(CyclePhase.slug == args["phase"]))
         if phase is None:
-            problems["phase"] = Bilingual(f"onbekende fase '{args['phase'][:60]}'", f"unknown phase '{args['phase'][:60]}'")
+            problems["phase"] = Bilingual(
+                f"onbekende fase '{args['phase'][:60]}'", f"unknown phase '{args['phase'][:60]}'"
+            )
         else:
             filters["phase_id"] = phase.id
     if "action_line" in args and "action_line" not in problems:
         number = _whole_number(args["action_line"])
-        line = db.session.scalar(select(ActionLine).where(ActionLine.number == number)) if number is not None else None
+        line = (
+            db.session.scalar(select(ActionLine).where(ActionLine.number == number))
+            if number is not None
+            else None
+        )
         if line is None:
             problems["action_line"] = Bilingual(
                 f"onbekende actielijn '{args['action_line'][:60]}' (een nummer, 1 t/m 6)",
@@ -102,7 +113,9 @@ def _parse_list_args() -> tuple[dict, int, int]:
     if "page" not in problems:
         page = _whole_number(args.get("page", "1"))
         if page is None or page < 1:
-            problems["page"] = Bilingual("moet een geheel getal vanaf 1 zijn", "must be a whole number from 1")
+            problems["page"] = Bilingual(
+                "moet een geheel getal vanaf 1 zijn", "must be a whole number from 1"
+            )
     if "per_page" not in problems:
         per_page = _whole_number(args.get("per_page", str(DEFAULT_PER_PAGE)))
         if per_page is None or not 1 <= per_page <= MAX_PER_PAGE:
@@ -127,7 +140,14 @@ def practices():
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     pages = math.ceil(total / per_page)
     if page > max(pages, 1):
-        raise _bad({"page": Bilingual(f"buiten bereik (laatste pagina: {max(pages, 1)})", f"out of range (last page: {max(pages, 1)})")})
+        raise _bad(
+            {
+                "page": Bilingual(
+                    f"buiten bereik (laatste pagina: {max(pages, 1)})",
+                    f"out of range (last page: {max(pages, 1)})",
+                )
+            }
+        )
     items = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page))
     return jsonify(
         {
@@ -156,6 +176,11 @@ def practice(practice_id: int):
     )
     found = db.session.scalar(stmt)
     if found is None:
-        raise NotFound(Bilingual("Dit praktijkvoorbeeld bestaat niet of is niet openbaar.",
-                                 "This practice does not exist or is not public."), code="practice_not_found")
+        raise NotFound(
+            Bilingual(
+                "Dit praktijkvoorbeeld bestaat niet of is niet openbaar.",
+                "This practice does not exist or is not public.",
+            ),
+            code="practice_not_found",
+        )
     return jsonify(serializers.practice_detail(found))

@@ -1,4 +1,5 @@
 """`flask practices import|export`: bulk exchange of practices as JSON (format: docs/import-format.md)."""
+
 from __future__ import annotations
 
 import sys
@@ -22,7 +23,7 @@ def practices_cli() -> None:
 
 
 def _stderr():
-    # Looked up at call time: the test runner swaps sys.stderr (click.get_text_stream is deprecated in current Click).
+    # Looked up at call time: the test runner swaps sys.stderr (click.get_text_stream is deprecated).
     return sys.stderr
 
 
@@ -56,7 +57,9 @@ def _fail(error: Invalid) -> None:
 
 @practices_cli.command("import")
 @click.argument("path", metavar="FILE.json")
-@click.option("--dry-run", is_flag=True, help="Check and apply everything, report what would change, then roll back.")
+@click.option(
+    "--dry-run", is_flag=True, help="Check and apply everything, report what would change, then roll back."
+)
 @with_appcontext
 def import_command(path: str, dry_run: bool) -> None:
     """Import practices from FILE.json ('-' reads standard input).
@@ -83,13 +86,22 @@ def import_command(path: str, dry_run: bool) -> None:
         click.echo("Proefimport (--dry-run): er is niets opgeslagen. " + report.summary(), file=err)
         return
     db.session.commit()
-    click.echo(("Import voltooid. " if report.changed else "Er is niets gewijzigd. ") + report.summary(), file=err)
+    click.echo(
+        ("Import voltooid. " if report.changed else "Er is niets gewijzigd. ") + report.summary(), file=err
+    )
 
 
 @practices_cli.command("export")
-@click.option("--region", "region_key", metavar="CODE_OR_SLUG", help="Only this region (CBS code such as JZ01, or slug).")
+@click.option(
+    "--region",
+    "region_key",
+    metavar="CODE_OR_SLUG",
+    help="Only this region (CBS code such as JZ01, or slug).",
+)
 @click.option("--theme", "theme_slug", metavar="SLUG", help="Only practices in this theme.")
-@click.option("--status", type=click.Choice(["draft", "published", "archived"]), help="Only practices in this state.")
+@click.option(
+    "--status", type=click.Choice(["draft", "published", "archived"]), help="Only practices in this state."
+)
 @with_appcontext
 def export_command(region_key: str | None, theme_slug: str | None, status: str | None) -> None:
     """Write practices (all states unless --status) as JSON to standard output; progress goes to stderr.
@@ -102,22 +114,30 @@ def export_command(region_key: str | None, theme_slug: str | None, status: str |
 
     region = theme = None
     if region_key is not None:
-        region = db.session.scalar(select(Region).where(or_(Region.code == region_key.upper(), Region.slug == region_key)))
+        region = db.session.scalar(
+            select(Region).where(or_(Region.code == region_key.upper(), Region.slug == region_key))
+        )
         if region is None:
-            raise click.BadParameter(f"onbekende regio '{region_key}' (gebruik een CBS-code zoals JZ01 of een slug)",
-                                     param_hint="--region")
+            raise click.BadParameter(
+                f"onbekende regio '{region_key}' (gebruik een CBS-code zoals JZ01 of een slug)",
+                param_hint="--region",
+            )
     if theme_slug is not None:
         theme = db.session.scalar(select(Theme).where(Theme.slug == theme_slug))
         if theme is None:
             raise click.BadParameter(f"onbekend thema '{theme_slug}'", param_hint="--theme")
     stmt = exporter.export_stmt(region=region, theme=theme, status=Status(status) if status else None)
-    filters = {"region": region.code if region else None, "theme": theme.slug if theme else None, "status": status}
+    filters = {
+        "region": region.code if region else None,
+        "theme": theme.slug if theme else None,
+        "status": status,
+    }
     err = _stderr()
     out = sys.stdout
     with progress(exporter.count(stmt), "Exporteren") as update:
-        written = exporter.write_export(out, stmt, filters=filters, progress=update,
-                                        warn=lambda text: click.echo(text, file=err))
+        written = exporter.write_export(
+            out, stmt, filters=filters, progress=update, warn=lambda text: click.echo(text, file=err)
+        )
     out.flush()
     db.session.rollback()
     click.echo(f"{written} praktijkvoorbeeld(en) geëxporteerd.", file=err)
-

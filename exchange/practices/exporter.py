@@ -1,4 +1,5 @@
-"""Export practices in the import format (docs/import-format.md), streamed in batches of eagerly loaded rows."""
+"""Export practices in the import format (docs/import-format.md), streamed in eagerly loaded batches."""
+
 from __future__ import annotations
 
 import json
@@ -135,7 +136,9 @@ def clashing_local_ids() -> set[str]:
     A native practice whose local id is in this set would share its export id with that row: see the
     "Identifiers" section of docs/import-format.md.
     """
-    stored = db.session.scalars(select(Practice.external_id).where(Practice.external_id.like(f"{LOCAL_ID_PREFIX}%")))
+    stored = db.session.scalars(
+        select(Practice.external_id).where(Practice.external_id.like(f"{LOCAL_ID_PREFIX}%"))
+    )
     return set(stored)
 
 
@@ -148,15 +151,21 @@ def write_export(
     warn: Callable[[str], None] | None = None,
 ) -> int:
     """Write the export document to `out` one practice at a time; return the number written."""
-    header = {"format": FORMAT, "version": VERSION, "exported_at": utcnow().replace(microsecond=0).isoformat(),
-              "filters": filters or {}}
+    header = {
+        "format": FORMAT,
+        "version": VERSION,
+        "exported_at": utcnow().replace(microsecond=0).isoformat(),
+        "filters": filters or {},
+    }
     head = json.dumps(header, ensure_ascii=False, indent=2)
     out.write(head[:-2] + ',\n  "practices": [')
     clashes = clashing_local_ids()
     written = 0
     for practice in iter_practices(stmt):
         if practice.external_id is None and local_id(practice) in clashes and warn is not None:
-            warn(f"waarschuwing: {local_id(practice)} is ook de external_id van een geïmporteerd praktijkvoorbeeld")
+            warn(
+                f"waarschuwing: {local_id(practice)} is ook de external_id van een geïmporteerd praktijkvoorbeeld"
+            )
         text = json.dumps(practice_record(practice), ensure_ascii=False, indent=2)
         out.write(("\n" if written == 0 else ",\n") + "\n".join("    " + line for line in text.splitlines()))
         written += 1

@@ -3,13 +3,14 @@
 The whole document is checked first and every problem is reported with its place; only a clean document is
 applied, through the same services as the pages (actor None: the importer), inside the caller's transaction.
 """
+
 from __future__ import annotations
 
 import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from exchange.database import utcnow
 from exchange.errors import DomainError, Invalid
 from exchange.extensions import db
 from exchange.practices import services
-from exchange.practices.models import CycleStep, Practice, Result, Status
+from exchange.practices.models import Practice, Result, Status
 from exchange.reference.models import ActionLine, CyclePhase, Region, Theme
 
 FORMAT = "jeugdkennis-practices"
@@ -37,19 +38,48 @@ _CHUNK = 500
 
 TOP_KEYS = {"format", "version", "practices", "demo", "about", "exported_at", "filters"}
 ITEM_KEYS = {
-    "external_id", "region", "title", "summary", "body", "themes", "action_lines", "phase", "status",
-    "target_group", "contact", "period", "links", "created", "published", "archived", "updated", "demo",
-    "cycle_steps", "results",
+    "external_id",
+    "region",
+    "title",
+    "summary",
+    "body",
+    "themes",
+    "action_lines",
+    "phase",
+    "status",
+    "target_group",
+    "contact",
+    "period",
+    "links",
+    "created",
+    "published",
+    "archived",
+    "updated",
+    "demo",
+    "cycle_steps",
+    "results",
 }
 CONTACT_KEYS = {"name", "email"}
 PERIOD_KEYS = {"start", "end"}
 LINK_KEYS = {"title", "url"}
 STEP_KEYS = {"from", "to", "date", "explanation"}
-RESULT_KEYS = {"external_id", "indicator", "value", "unit", "baseline", "target", "measured_on", "phase", "narrative"}
+RESULT_KEYS = {
+    "external_id",
+    "indicator",
+    "value",
+    "unit",
+    "baseline",
+    "target",
+    "measured_on",
+    "phase",
+    "narrative",
+}
 # Status changes the services allow; going back to draft has no service (and no button) once published.
 ALLOWED_STATUS_CHANGES = {
-    (Status.DRAFT, Status.PUBLISHED), (Status.DRAFT, Status.ARCHIVED),
-    (Status.PUBLISHED, Status.ARCHIVED), (Status.ARCHIVED, Status.PUBLISHED),
+    (Status.DRAFT, Status.PUBLISHED),
+    (Status.DRAFT, Status.ARCHIVED),
+    (Status.PUBLISHED, Status.ARCHIVED),
+    (Status.ARCHIVED, Status.PUBLISHED),
 }
 
 
@@ -64,10 +94,10 @@ def parse_local_id(value: str | None) -> int | None:
 
 
 def utc_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=timezone.utc)
+    return datetime.combine(day, time(0), tzinfo=UTC)
 
 
-# --- reading -------------------------------------------------------------------------------------------------
+# --- reading ------------------------------------------------------------------------------------------------
 
 
 def _reject_constant(name: str):
@@ -76,12 +106,13 @@ def _reject_constant(name: str):
 
 def parse_document(text: str, source: str = "invoer") -> Any:
     """Parse JSON text; numbers with a fraction become Decimal so values are stored exactly."""
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    text = text.removeprefix("\ufeff")
     try:
         return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
-        raise Invalid(f"Geen geldige JSON in {source}: regel {exc.lineno}, kolom {exc.colno}: {exc.msg}") from exc
+        raise Invalid(
+            f"Geen geldige JSON in {source}: regel {exc.lineno}, kolom {exc.colno}: {exc.msg}"
+        ) from exc
     except (ValueError, RecursionError) as exc:
         raise Invalid(f"Geen geldige JSON in {source}: {exc}") from exc
 
@@ -98,11 +129,13 @@ def read_document(path: Path | str) -> Any:
     except UnicodeDecodeError as exc:
         raise Invalid(f"{path} is geen UTF-8-tekst (byte {exc.start}).") from exc
     except OSError as exc:
-        raise Invalid(f"Bestand kan niet worden gelezen: {path} ({exc.strerror or exc.__class__.__name__})") from exc
+        raise Invalid(
+            f"Bestand kan niet worden gelezen: {path} ({exc.strerror or exc.__class__.__name__})"
+        ) from exc
     return parse_document(text, str(path))
 
 
-# --- checking ------------------------------------------------------------------------------------------------
+# --- checking -----------------------------------------------------------------------------------------------
 
 
 def _show(value: Any) -> str:
@@ -198,7 +231,9 @@ class _Lookups:
 
     def __init__(self) -> None:
         regions = list(db.session.scalars(select(Region)))
-        self.regions = {r.code: r for r in regions} | {r.code.lower(): r for r in regions} | {r.slug: r for r in regions}
+        self.regions = (
+            {r.code: r for r in regions} | {r.code.lower(): r for r in regions} | {r.slug: r for r in regions}
+        )
         self.themes = {t.slug: t for t in db.session.scalars(select(Theme))}
         self.lines = {x.number: x for x in db.session.scalars(select(ActionLine))}
         self.phases = {p.slug: p for p in db.session.scalars(select(CyclePhase))}
@@ -237,7 +272,9 @@ class _Checker:
             return None
         return value
 
-    def text(self, obj: dict, key: str, where: str, *, limit: int | None = None, required: bool = False) -> str | None:
+    def text(
+        self, obj: dict, key: str, where: str, *, limit: int | None = None, required: bool = False
+    ) -> str | None:
         value = obj.get(key)
         place = f"{where}.{key}"
         if value is None:
@@ -258,7 +295,9 @@ class _Checker:
             return None
         return value
 
-    def day(self, obj: dict, key: str, where: str, *, required: bool = False, not_future: bool = True) -> date | None:
+    def day(
+        self, obj: dict, key: str, where: str, *, required: bool = False, not_future: bool = True
+    ) -> date | None:
         value = obj.get(key)
         place = f"{where}.{key}"
         if value is None:
@@ -359,7 +398,9 @@ def _check_item(check: _Checker, index: int, raw: Any, top_demo: bool) -> ItemPl
 
     lines: list[ActionLine] = []
     for number in check.lst(item.get("action_lines"), f"{where}.action_lines") or []:
-        line = check.ref.lines.get(number) if isinstance(number, int) and not isinstance(number, bool) else None
+        line = (
+            check.ref.lines.get(number) if isinstance(number, int) and not isinstance(number, bool) else None
+        )
         if line is None:
             check.error(f"{where}.action_lines", f"onbekende actielijn {_show(number)}")
         elif line not in lines:
@@ -374,7 +415,9 @@ def _check_item(check: _Checker, index: int, raw: Any, top_demo: bool) -> ItemPl
         try:
             status = Status(raw_status)
         except ValueError:
-            check.error(f"{where}.status", f"onbekende status {_show(raw_status)} (kies draft, published of archived)")
+            check.error(
+                f"{where}.status", f"onbekende status {_show(raw_status)} (kies draft, published of archived)"
+            )
 
     contact_name = contact_email = ""
     contact = check.obj(item.get("contact"), f"{where}.contact")
@@ -412,7 +455,10 @@ def _check_item(check: _Checker, index: int, raw: Any, top_demo: bool) -> ItemPl
         if url is not None:
             url = url.strip()
             if not url.startswith(("https://", "http://")) or any(c.isspace() for c in url):
-                check.error(f"{lw}.url", f"moet beginnen met https:// of http:// en mag geen spaties bevatten ({_show(url)})")
+                check.error(
+                    f"{lw}.url",
+                    f"moet beginnen met https:// of http:// en mag geen spaties bevatten ({_show(url)})",
+                )
             else:
                 links.append((link_title, url))
 
@@ -440,13 +486,33 @@ def _check_item(check: _Checker, index: int, raw: Any, top_demo: bool) -> ItemPl
     if len(check.errors) > before or region is None or phase is None or title is None or summary is None:
         return None
     data = services.PracticeData(
-        title=title, summary=summary, themes=themes, phase=phase, action_lines=lines, body=body,
-        target_group=target_group, contact_name=contact_name, contact_email=contact_email,
-        period_start=period_start, period_end=period_end, links=links,
+        title=title,
+        summary=summary,
+        themes=themes,
+        phase=phase,
+        action_lines=lines,
+        body=body,
+        target_group=target_group,
+        contact_name=contact_name,
+        contact_email=contact_email,
+        period_start=period_start,
+        period_end=period_end,
+        links=links,
     )
     return ItemPlan(
-        index=index, label=where, external_id=external_id, region=region, data=data, status=status, demo=demo,
-        created=created, published=published, archived=archived, updated=updated, steps=steps, results=results,
+        index=index,
+        label=where,
+        external_id=external_id,
+        region=region,
+        data=data,
+        status=status,
+        demo=demo,
+        created=created,
+        published=published,
+        archived=archived,
+        updated=updated,
+        steps=steps,
+        results=results,
     )
 
 
@@ -467,7 +533,9 @@ def _check_steps(check: _Checker, item: dict, where: str, phase: CyclePhase | No
         from_phase = check.phase(step, "from", sw, required=False)
         to_phase = check.phase(step, "to", sw, required=True)
         moved_on = check.day(step, "date", sw, required=True)
-        explanation = check.text(step, "explanation", sw, limit=services.LIMITS["explanation"], required=i > 0)
+        explanation = check.text(
+            step, "explanation", sw, limit=services.LIMITS["explanation"], required=i > 0
+        )
         if i == 0 and step.get("from") is not None:
             check.error(f"{sw}.from", "de eerste stap is de start van het pad en heeft geen 'from' (null)")
             ok = False
@@ -475,13 +543,19 @@ def _check_steps(check: _Checker, item: dict, where: str, phase: CyclePhase | No
             check.error(f"{sw}.from", "ontbreekt")
             ok = False
         if i > 0 and explanation is not None and len(explanation.strip()) < services.MIN_EXPLANATION:
-            check.error(f"{sw}.explanation", f"te kort (minstens {services.MIN_EXPLANATION} tekens: waarom deze stap?)")
+            check.error(
+                f"{sw}.explanation",
+                f"te kort (minstens {services.MIN_EXPLANATION} tekens: waarom deze stap?)",
+            )
             ok = False
         if from_phase and to_phase and from_phase.id == to_phase.id:
             check.error(f"{sw}.to", "gelijk aan 'from'")
             ok = False
         if previous and from_phase and from_phase.id != previous.to_phase.id:
-            check.error(f"{sw}.from", f"'{from_phase.slug}' sluit niet aan op de vorige stap (naar '{previous.to_phase.slug}')")
+            check.error(
+                f"{sw}.from",
+                f"'{from_phase.slug}' sluit niet aan op de vorige stap (naar '{previous.to_phase.slug}')",
+            )
             ok = False
         if previous and moved_on and moved_on < previous.moved_on:
             check.error(f"{sw}.date", f"ligt vóór de vorige stap ({previous.moved_on.isoformat()})")
@@ -518,13 +592,22 @@ def _check_results(check: _Checker, item: dict, where: str, phase: CyclePhase | 
         baseline = check.number(result, "baseline", rw)
         target = check.number(result, "target", rw)
         measured_on = check.day(result, "measured_on", rw, required=True)
-        result_phase = check.phase(result, "phase", rw, required=False) if result.get("phase") is not None else phase
+        result_phase = (
+            check.phase(result, "phase", rw, required=False) if result.get("phase") is not None else phase
+        )
         narrative = check.text(result, "narrative", rw, limit=limits["narrative"]) or ""
         if len(check.errors) > before or result_phase is None:
             continue
         data = services.ResultData(
-            indicator=indicator.strip(), value=value, measured_on=measured_on, phase=result_phase, unit=unit.strip(),
-            baseline=baseline, target=target, narrative=narrative, external_id=external_id,
+            indicator=indicator.strip(),
+            value=value,
+            measured_on=measured_on,
+            phase=result_phase,
+            unit=unit.strip(),
+            baseline=baseline,
+            target=target,
+            narrative=narrative,
+            external_id=external_id,
         )
         results.append(ResultIn(rw, data))
     return results
@@ -546,7 +629,7 @@ def check_document(doc: Any, *, demo: bool = False) -> list[ItemPlan]:
     """
     if not isinstance(doc, dict):
         raise Invalid(
-            "Het bestand moet een JSON-object zijn met \"format\", \"version\" en \"practices\".",
+            'Het bestand moet een JSON-object zijn met "format", "version" en "practices".',
             details={"errors": [f"(bestand): moet een object zijn, niet {_kind(doc)}"]},
         )
     lookups = _Lookups()
@@ -564,7 +647,9 @@ def check_document(doc: Any, *, demo: bool = False) -> list[ItemPlan]:
         top_demo = False
     items = doc.get("practices")
     if not isinstance(items, list):
-        check.error("practices", "ontbreekt" if items is None else f"moet een lijst zijn, niet {_kind(items)}")
+        check.error(
+            "practices", "ontbreekt" if items is None else f"moet een lijst zijn, niet {_kind(items)}"
+        )
         items = []
     plans: list[ItemPlan] = []
     seen: dict[str, int] = {}
@@ -573,11 +658,14 @@ def check_document(doc: Any, *, demo: bool = False) -> list[ItemPlan]:
         ext = raw.get("external_id") if isinstance(raw, dict) else None
         if isinstance(ext, str) and ext.strip():
             if ext.strip() in seen:
-                check.error(f"{_label(index, raw)}.external_id", f"dubbel, ook gebruikt bij practices[{seen[ext.strip()]}]")
+                check.error(
+                    f"{_label(index, raw)}.external_id",
+                    f"dubbel, ook gebruikt bij practices[{seen[ext.strip()]}]",
+                )
             seen.setdefault(ext.strip(), index)
         if plan is not None:
             plans.append(plan)
-    # Also for a file with errors: what the database refuses (region or status changes) is listed in the same run.
+    # Also for a file with errors: what the database refuses (region or status changes) is listed at once.
     _match_existing(check, plans)
     if check.errors:
         check.errors.sort(key=_error_order)
@@ -588,12 +676,12 @@ def check_document(doc: Any, *, demo: bool = False) -> list[ItemPlan]:
     return plans
 
 
-# --- matching with the database ------------------------------------------------------------------------------
+# --- matching with the database -----------------------------------------------------------------------------
 
 
 def _chunks(values: list, size: int = _CHUNK) -> Iterable[list]:
     for start in range(0, len(values), size):
-        yield values[start:start + size]
+        yield values[start : start + size]
 
 
 def _load_options():
@@ -614,17 +702,26 @@ def _match_existing(check: _Checker, plans: list[ItemPlan]) -> None:
     for chunk in _chunks(wanted):
         stmt = select(Practice).where(Practice.external_id.in_(chunk)).options(*_load_options())
         by_external.update({p.external_id: p for p in db.session.scalars(stmt)})
-    local_ids = [n for p in plans if p.external_id and p.external_id not in by_external
-                 for n in [parse_local_id(p.external_id)] if n is not None]
+    local_ids = [
+        n
+        for p in plans
+        if p.external_id and p.external_id not in by_external
+        for n in [parse_local_id(p.external_id)]
+        if n is not None
+    ]
     by_local: dict[int, Practice] = {}
     for chunk in _chunks(local_ids):
         stmt = (
-            select(Practice).where(Practice.id.in_(chunk), Practice.external_id.is_(None)).options(*_load_options())
+            select(Practice)
+            .where(Practice.id.in_(chunk), Practice.external_id.is_(None))
+            .options(*_load_options())
         )
         by_local.update({p.id: p for p in db.session.scalars(stmt)})
     for plan in plans:
         if plan.external_id:
-            plan.existing = by_external.get(plan.external_id) or by_local.get(parse_local_id(plan.external_id) or 0)
+            plan.existing = by_external.get(plan.external_id) or by_local.get(
+                parse_local_id(plan.external_id) or 0
+            )
         if plan.existing is not None:
             _plan_update(check, plan)
 
@@ -633,7 +730,10 @@ def _plan_update(check: _Checker, plan: ItemPlan) -> None:
     practice = plan.existing
     where = plan.label
     if practice.region_id != plan.region.id:
-        check.error(f"{where}.region", "dit praktijkvoorbeeld hoort bij een andere regio; dat kan een import niet wijzigen")
+        check.error(
+            f"{where}.region",
+            "dit praktijkvoorbeeld hoort bij een andere regio; dat kan een import niet wijzigen",
+        )
     if plan.status != practice.status and (practice.status, plan.status) not in ALLOWED_STATUS_CHANGES:
         check.error(
             f"{where}.status",
@@ -645,9 +745,9 @@ def _plan_update(check: _Checker, plan: ItemPlan) -> None:
     if plan.steps:
         known = [(s.from_phase_id, s.to_phase_id, s.moved_on) for s in practice.steps]
         given = [s.key for s in plan.steps]
-        if given[:len(known)] == known:
+        if given[: len(known)] == known:
             last_date = practice.steps[-1].moved_on if practice.steps else None
-            for i, step in enumerate(plan.steps[len(known):], start=len(known)):
+            for i, step in enumerate(plan.steps[len(known) :], start=len(known)):
                 if step.from_phase is None or step.from_phase.id != current_phase_id:
                     break
                 if last_date and step.moved_on < last_date:
@@ -661,7 +761,7 @@ def _plan_update(check: _Checker, plan: ItemPlan) -> None:
                 last_date = step.moved_on
     plan.final_move = current_phase_id != plan.data.phase.id
 
-    # Results: by external id, then by the local form, then by (indicator, measured_on); never duplicated.
+    # Results: by external id, else by (indicator, measured_on) among those without one; never duplicated.
     stored = sorted(practice.results, key=lambda r: (r.measured_on, r.id))
     by_ext = {r.external_id: r for r in stored if r.external_id}
     taken: set[int] = set()
@@ -670,19 +770,27 @@ def _plan_update(check: _Checker, plan: ItemPlan) -> None:
         match = by_ext.get(data.external_id) if data.external_id else None
         if match is None:
             match = next(
-                (r for r in stored if r.id not in taken and r.external_id is None
-                 and r.indicator == data.indicator and r.measured_on == data.measured_on),
+                (
+                    r
+                    for r in stored
+                    if r.id not in taken
+                    and r.external_id is None
+                    and r.indicator == data.indicator
+                    and r.measured_on == data.measured_on
+                ),
                 None,
             )
         if match is not None and match.id in taken:
-            check.error(f"{item.where}", "verwijst naar hetzelfde resultaat als een eerder resultaat in dit bestand")
+            check.error(
+                f"{item.where}", "verwijst naar hetzelfde resultaat als een eerder resultaat in dit bestand"
+            )
             continue
         if match is not None:
             taken.add(match.id)
             item.match = match
 
 
-# --- applying ------------------------------------------------------------------------------------------------
+# --- applying -----------------------------------------------------------------------------------------------
 
 
 def _result_differs(result: Result, data: services.ResultData) -> bool:
@@ -747,7 +855,11 @@ def _create(plan: ItemPlan, report: ImportReport) -> None:
     if first is not None:
         data = services.PracticeData(**{**data.__dict__, "phase": first.to_phase})
     practice = services.create_practice(
-        None, plan.region, data, external_id=plan.external_id, is_demo=plan.demo,
+        None,
+        plan.region,
+        data,
+        external_id=plan.external_id,
+        is_demo=plan.demo,
         started_on=first.moved_on if first else (plan.created or None),
         start_explanation=(first.explanation or None) if first else None,
     )
@@ -799,7 +911,7 @@ def _update(plan: ItemPlan, report: ImportReport) -> None:
 
 
 def apply_plans(plans: list[ItemPlan], *, progress: Callable[[int], None] | None = None) -> ImportReport:
-    """Write checked plans through the services (actor None). Flushes only; the caller commits or rolls back."""
+    """Write checked plans through the services (actor None). Flushes only; the caller commits."""
     report = ImportReport()
     without_id = sum(1 for p in plans if not p.external_id)
     if without_id:
@@ -825,7 +937,9 @@ def apply_plans(plans: list[ItemPlan], *, progress: Callable[[int], None] | None
     return report
 
 
-def import_practices(doc: Any, *, demo: bool = False, progress: Callable[[int], None] | None = None) -> ImportReport:
+def import_practices(
+    doc: Any, *, demo: bool = False, progress: Callable[[int], None] | None = None
+) -> ImportReport:
     """Check a whole parsed document, then create or update its practices (importer/system: actor None).
 
     Raises Invalid (details["errors"] lists every problem) and writes nothing when anything is wrong. `demo`

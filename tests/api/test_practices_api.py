@@ -1,4 +1,5 @@
 """GET /api/v1/practices and /api/v1/practices/<id>: published only, filters, pagination, JSON errors."""
+
 from __future__ import annotations
 
 import pytest
@@ -14,7 +15,14 @@ def practices(reference):
     """Four published practices in two regions and themes, one draft and one archived practice; ids by external id."""
     doc = document(
         item(1),
-        item(2, region="zeeland", themes=["pleegzorg-gezinshuizen"], action_lines=[2], phase="uitvoeren", cycle_steps=None),
+        item(
+            2,
+            region="zeeland",
+            themes=["pleegzorg-gezinshuizen"],
+            action_lines=[2],
+            phase="uitvoeren",
+            cycle_steps=None,
+        ),
         item(3, region="JZ38", themes=["onderwijs-zorg", "vakmanschap"], action_lines=[3, 6]),
         item(4, region="groningen", phase="verkennen", cycle_steps=None, results=None),
         item(5, status="draft", published=None),
@@ -122,9 +130,13 @@ def test_detail_has_results_and_cycle_steps(client, practices):
     assert data["title"] == "Thuiszitterstafel 1" and data["body"].startswith("## Aanpak")
     assert "<script" not in data["body_html"] and "<h2>Aanpak</h2>" in data["body_html"]
     assert [(r["value"], r["measured_on"], r["phase"]) for r in data["results"]] == [
-        (64, "2020-06-01", "uitvoeren"), (41, "2021-06-01", "meten"),
+        (64, "2020-06-01", "uitvoeren"),
+        (41, "2021-06-01", "meten"),
     ]
-    assert [(s["from"], s["to"]) for s in data["cycle_steps"]] == [(None, "uitvoeren"), ("uitvoeren", "meten")]
+    assert [(s["from"], s["to"]) for s in data["cycle_steps"]] == [
+        (None, "uitvoeren"),
+        ("uitvoeren", "meten"),
+    ]
     assert data["links"] == [{"title": "Plan", "url": "https://example.org/plan.pdf"}]
 
 
@@ -136,8 +148,15 @@ def test_drafts_and_archived_practices_are_a_json_404(client, practices, key):
     assert response.json["error"]["message"]["en"] == "This practice does not exist or is not public."
 
 
-@pytest.mark.parametrize("path", ["/api/v1/practices/0", "/api/v1/practices/999999", "/api/v1/practices/99999999999",
-                                  "/api/v1/practices/abc"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/practices/0",
+        "/api/v1/practices/999999",
+        "/api/v1/practices/99999999999",
+        "/api/v1/practices/abc",
+    ],
+)
 def test_unknown_ids_are_a_json_404(client, practices, path):
     response = client.get(path)
     assert response.status_code == 404 and response.is_json

@@ -1,4 +1,5 @@
 """`flask practices import|export` and `flask seed demo` (which uses the same importer)."""
+
 from __future__ import annotations
 
 import json
@@ -88,7 +89,13 @@ def test_large_files_show_progress(runner, reference, db, tmp_path):
 
 
 def test_export_writes_json_to_stdout_and_the_summary_to_stderr(runner, reference, db, tmp_path):
-    runner.invoke(args=["practices", "import", write(tmp_path, document(item(1), item(2, status="draft", published=None)))])
+    runner.invoke(
+        args=[
+            "practices",
+            "import",
+            write(tmp_path, document(item(1), item(2, status="draft", published=None))),
+        ]
+    )
     result = runner.invoke(args=["practices", "export"])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
@@ -141,7 +148,11 @@ def test_seed_demo_loads_demo_practices_through_the_importer(runner, reference, 
     practices = db.session.scalars(select(Practice)).all()
     assert 50 <= len(practices) <= 70 and all(p.is_demo for p in practices)
     statuses = Counter(p.status for p in practices)
-    assert statuses[Status.PUBLISHED] > len(practices) * 0.8 and statuses[Status.DRAFT] and statuses[Status.ARCHIVED]
+    assert (
+        statuses[Status.PUBLISHED] > len(practices) * 0.8
+        and statuses[Status.DRAFT]
+        and statuses[Status.ARCHIVED]
+    )
     assert db.session.scalar(select(func.count(Result.id))) > 100
 
 
@@ -155,5 +166,9 @@ def test_demo_file_covers_every_theme_and_phase_and_leaves_regions_empty(referen
     assert {p["phase"] for p in practices} == set(db.session.scalars(select(CyclePhase.slug)))
     regions = {p["region"] for p in practices}
     assert 20 <= len(regions) <= db.session.scalar(select(func.count(Region.id))) - 5
-    series = [p for p in practices if p["results"] and Counter(r["indicator"] for r in p["results"]).most_common(1)[0][1] >= 2]
+    series = [
+        p
+        for p in practices
+        if p["results"] and Counter(r["indicator"] for r in p["results"]).most_common(1)[0][1] >= 2
+    ]
     assert len(series) >= 30

@@ -1,4 +1,5 @@
 """Bulk import: whole-file validation, updates instead of duplicates, cycle steps, results, and round trips."""
+
 from __future__ import annotations
 
 import copy
@@ -46,13 +47,30 @@ def item(n: int = 1, **changes) -> dict:
         "published": "2020-02-03",
         "cycle_steps": [
             {"from": None, "to": "uitvoeren", "date": "2020-01-06", "explanation": "Start van de pilot."},
-            {"from": "uitvoeren", "to": "meten", "date": "2021-03-01", "explanation": "De pilot draait een jaar; nu meten."},
+            {
+                "from": "uitvoeren",
+                "to": "meten",
+                "date": "2021-03-01",
+                "explanation": "De pilot draait een jaar; nu meten.",
+            },
         ],
         "results": [
-            {"indicator": "Aantal thuiszitters", "value": 64, "unit": "jongeren", "measured_on": "2020-06-01",
-             "phase": "uitvoeren"},
-            {"indicator": "Aantal thuiszitters", "value": 41, "unit": "jongeren", "baseline": 64, "target": 30,
-             "measured_on": "2021-06-01", "narrative": "Daling na de invoering van de tafel."},
+            {
+                "indicator": "Aantal thuiszitters",
+                "value": 64,
+                "unit": "jongeren",
+                "measured_on": "2020-06-01",
+                "phase": "uitvoeren",
+            },
+            {
+                "indicator": "Aantal thuiszitters",
+                "value": 41,
+                "unit": "jongeren",
+                "baseline": 64,
+                "target": 30,
+                "measured_on": "2021-06-01",
+                "narrative": "Daling na de invoering van de tafel.",
+            },
         ],
     }
     for key, value in changes.items():
@@ -109,17 +127,23 @@ def imported(reference, db):
 
 
 def test_import_creates_practices_through_the_services(imported, db):
-    report = imported(document(item(1), item(2, status="draft", published=None, cycle_steps=None, phase="verkennen")))
+    report = imported(
+        document(item(1), item(2, status="draft", published=None, cycle_steps=None, phase="verkennen"))
+    )
     assert (report.created, report.updated, report.results_added) == (2, 0, 4)
     first = db.session.scalar(select(Practice).where(Practice.external_id == "ext-1"))
     assert first.status == Status.PUBLISHED and first.phase.slug == "meten" and first.created_by_id is None
     assert [(s.from_phase.slug if s.from_phase else None, s.to_phase.slug) for s in first.steps] == [
-        (None, "uitvoeren"), ("uitvoeren", "meten"),
+        (None, "uitvoeren"),
+        ("uitvoeren", "meten"),
     ]
     assert first.steps[1].explanation == "De pilot draait een jaar; nu meten."
     assert first.created_at.date() == date(2020, 1, 6) and first.published_at.date() == date(2020, 2, 3)
     assert {r.value for r in first.results} == {Decimal(64), Decimal(41)}
-    assert [r.phase.slug for r in sorted(first.results, key=lambda r: r.measured_on)] == ["uitvoeren", "meten"]
+    assert [r.phase.slug for r in sorted(first.results, key=lambda r: r.measured_on)] == [
+        "uitvoeren",
+        "meten",
+    ]
     # Same bookkeeping as the pages: a revision for create, the move and publishing.
     assert count(db, PracticeRevision) == 3 + 1
     second = db.session.scalar(select(Practice).where(Practice.external_id == "ext-2"))
@@ -138,7 +162,9 @@ def test_invalid_file_writes_nothing_and_lists_every_error(reference, db):
     assert "practices[3] (ext-12).phase: onbekende fase 'nergens'" in errors
     assert "practices[3] (ext-12).title: is leeg" in errors
     assert "practices[3] (ext-12).results[0].value: geen getal ('veel')" in errors
-    assert any(e.startswith("practices[3] (ext-12).results[1].measured_on: ligt in de toekomst") for e in errors)
+    assert any(
+        e.startswith("practices[3] (ext-12).results[1].measured_on: ligt in de toekomst") for e in errors
+    )
     assert len(errors) == 7
     db.session.rollback()
     assert count(db, Practice) == 0 and count(db, Result) == 0 and count(db, PracticeRevision) == 0
@@ -152,12 +178,27 @@ def test_invalid_file_writes_nothing_and_lists_every_error(reference, db):
         ({"summary": None}, "practices[0] (ext-1).summary: ontbreekt"),
         ({"themes": []}, "practices[0] (ext-1).themes: kies minstens één thema"),
         ({"action_lines": [7]}, "practices[0] (ext-1).action_lines: onbekende actielijn 7"),
-        ({"status": "weg"}, "practices[0] (ext-1).status: onbekende status 'weg' (kies draft, published of archived)"),
+        (
+            {"status": "weg"},
+            "practices[0] (ext-1).status: onbekende status 'weg' (kies draft, published of archived)",
+        ),
         ({"region": "nergenshuizen"}, "practices[0] (ext-1).region: onbekende regio 'nergenshuizen'"),
-        ({"created": "2020-02-30"}, "practices[0] (ext-1).created: geen geldige datum '2020-02-30' (verwacht JJJJ-MM-DD)"),
-        ({"contact": {"email": "sanne@"}}, "practices[0] (ext-1).contact.email: geen geldig e-mailadres 'sanne@'"),
-        ({"links": [{"url": "javascript:alert(1)"}]}, "practices[0] (ext-1).links[0].url: moet beginnen met https://"),
-        ({"period": {"start": "2021-01-01", "end": "2020-01-01"}}, "practices[0] (ext-1).period.end: ligt vóór period.start"),
+        (
+            {"created": "2020-02-30"},
+            "practices[0] (ext-1).created: geen geldige datum '2020-02-30' (verwacht JJJJ-MM-DD)",
+        ),
+        (
+            {"contact": {"email": "sanne@"}},
+            "practices[0] (ext-1).contact.email: geen geldig e-mailadres 'sanne@'",
+        ),
+        (
+            {"links": [{"url": "javascript:alert(1)"}]},
+            "practices[0] (ext-1).links[0].url: moet beginnen met https://",
+        ),
+        (
+            {"period": {"start": "2021-01-01", "end": "2020-01-01"}},
+            "practices[0] (ext-1).period.end: ligt vóór period.start",
+        ),
         ({"titel": "Typo"}, "practices[0] (ext-1).titel: onbekend veld"),
         ({"body": "a\x00b"}, "practices[0] (ext-1).body: bevat een NUL-teken"),
         ({"status": "draft"}, "practices[0] (ext-1).published: alleen bij status published of archived"),
@@ -192,14 +233,37 @@ def test_bad_results_are_reported_with_their_place(reference, db, change, expect
     ("steps", "expected"),
     [
         ([{"from": "verkennen", "to": "meten", "date": "2020-01-01"}], "cycle_steps[0].from: de eerste stap"),
-        ([{"to": "uitvoeren", "date": "2020-01-01"}, {"from": "uitvoeren", "to": "meten", "date": "2021-01-01", "explanation": "kort"}],
-         "cycle_steps[1].explanation: te kort"),
-        ([{"to": "uitvoeren", "date": "2021-01-01"}, {"from": "uitvoeren", "to": "meten", "date": "2020-01-01",
-                                                       "explanation": "Terug in de tijd gaat niet."}],
-         "cycle_steps[1].date: ligt vóór de vorige stap (2021-01-01)"),
-        ([{"to": "ontwerpen", "date": "2020-01-01"}, {"from": "uitvoeren", "to": "meten", "date": "2021-01-01",
-                                                       "explanation": "Sluit niet aan op de vorige."}],
-         "cycle_steps[1].from: 'uitvoeren' sluit niet aan"),
+        (
+            [
+                {"to": "uitvoeren", "date": "2020-01-01"},
+                {"from": "uitvoeren", "to": "meten", "date": "2021-01-01", "explanation": "kort"},
+            ],
+            "cycle_steps[1].explanation: te kort",
+        ),
+        (
+            [
+                {"to": "uitvoeren", "date": "2021-01-01"},
+                {
+                    "from": "uitvoeren",
+                    "to": "meten",
+                    "date": "2020-01-01",
+                    "explanation": "Terug in de tijd gaat niet.",
+                },
+            ],
+            "cycle_steps[1].date: ligt vóór de vorige stap (2021-01-01)",
+        ),
+        (
+            [
+                {"to": "ontwerpen", "date": "2020-01-01"},
+                {
+                    "from": "uitvoeren",
+                    "to": "meten",
+                    "date": "2021-01-01",
+                    "explanation": "Sluit niet aan op de vorige.",
+                },
+            ],
+            "cycle_steps[1].from: 'uitvoeren' sluit niet aan",
+        ),
     ],
 )
 def test_bad_cycle_steps_are_reported(reference, db, steps, expected):
@@ -211,11 +275,20 @@ def test_bad_cycle_steps_are_reported(reference, db, steps, expected):
     ("doc", "expected"),
     [
         ([], "(bestand): moet een object zijn, niet een lijst"),
-        ({"format": "iets anders", "version": 1, "practices": []}, "format: moet 'jeugdkennis-practices' zijn"),
+        (
+            {"format": "iets anders", "version": 1, "practices": []},
+            "format: moet 'jeugdkennis-practices' zijn",
+        ),
         ({"format": "jeugdkennis-practices", "version": 2, "practices": []}, "version: alleen versie 1"),
         ({"format": "jeugdkennis-practices", "version": 1}, "practices: ontbreekt"),
-        ({"format": "jeugdkennis-practices", "version": 1, "practices": {}}, "practices: moet een lijst zijn"),
-        ({"format": "jeugdkennis-practices", "version": 1, "practices": [], "extra": 1}, "(bestand).extra: onbekend veld"),
+        (
+            {"format": "jeugdkennis-practices", "version": 1, "practices": {}},
+            "practices: moet een lijst zijn",
+        ),
+        (
+            {"format": "jeugdkennis-practices", "version": 1, "practices": [], "extra": 1},
+            "(bestand).extra: onbekend veld",
+        ),
     ],
 )
 def test_wrong_top_level_shape(reference, db, doc, expected):
@@ -257,7 +330,9 @@ def test_reimport_updates_fields_and_results_without_duplicates(imported, db):
     assert sorted(r.value for r in practice.results) == [Decimal(33), Decimal(38), Decimal(64)]
     assert count(db, Practice) == 2
     latest = db.session.scalar(
-        select(PracticeRevision).where(PracticeRevision.practice_id == practice.id).order_by(PracticeRevision.number.desc())
+        select(PracticeRevision)
+        .where(PracticeRevision.practice_id == practice.id)
+        .order_by(PracticeRevision.number.desc())
     )
     assert latest.snapshot["title"] == "Thuiszitterstafel Rijnmond"
 
@@ -268,12 +343,15 @@ def test_results_are_matched_by_external_id_then_by_indicator_and_date(imported,
     imported(document(record))
     again = copy.deepcopy(record)
     again["results"][0]["indicator"] = "Thuiszitters (aantal)"  # renamed: still the same result by its id
-    again["results"][1]["external_id"] = "meting-b"  # now has an id: adopts the result matched by indicator/date
+    again["results"][1]["external_id"] = (
+        "meting-b"  # now has an id: adopts the result matched by indicator/date
+    )
     report = imported(document(again))
     assert (report.results_added, report.results_updated) == (0, 2)
     results = db.session.scalars(select(Result).order_by(Result.measured_on)).all()
     assert [(r.external_id, r.indicator) for r in results] == [
-        ("meting-a", "Thuiszitters (aantal)"), ("meting-b", "Aantal thuiszitters"),
+        ("meting-a", "Thuiszitters (aantal)"),
+        ("meting-b", "Aantal thuiszitters"),
     ]
 
 
@@ -298,11 +376,20 @@ def test_new_practice_whose_steps_end_elsewhere_moves_to_its_phase(imported, db)
 def test_phase_change_with_a_new_step_in_the_file_uses_its_date_and_explanation(imported, db):
     imported(document(item(1)))
     record = item(1, phase="leren-en-verbeteren")
-    record["cycle_steps"].append({"from": "meten", "to": "leren-en-verbeteren", "date": "2022-01-10",
-                                  "explanation": "De metingen vragen om bijsturing."})
+    record["cycle_steps"].append(
+        {
+            "from": "meten",
+            "to": "leren-en-verbeteren",
+            "date": "2022-01-10",
+            "explanation": "De metingen vragen om bijsturing.",
+        }
+    )
     imported(document(record))
     practice = db.session.scalar(select(Practice))
-    assert [(s.moved_on, s.explanation) for s in practice.steps][-1] == (date(2022, 1, 10), "De metingen vragen om bijsturing.")
+    assert [(s.moved_on, s.explanation) for s in practice.steps][-1] == (
+        date(2022, 1, 10),
+        "De metingen vragen om bijsturing.",
+    )
     assert len(practice.steps) == 3
 
 
@@ -340,7 +427,10 @@ def test_export_then_import_into_the_same_database_updates(imported, db):
     imported(document(item(1, external_id=None), item(2)))
     exported = export_doc()
     local = [p["external_id"] for p in exported["practices"]]
-    assert local[0] == f"jeugdkennis:{db.session.scalar(select(Practice.id).where(Practice.external_id.is_(None)))}"
+    assert (
+        local[0]
+        == f"jeugdkennis:{db.session.scalar(select(Practice.id).where(Practice.external_id.is_(None)))}"
+    )
     report = imported(exported)
     assert (report.created, report.unchanged) == (0, 2)
     assert count(db, Practice) == 2
@@ -348,8 +438,14 @@ def test_export_then_import_into_the_same_database_updates(imported, db):
 
 def test_round_trip_into_an_empty_database_gives_the_same_export(imported, db):
     archived = item(3, status="archived", archived="2023-05-01", demo=True)
-    archived["results"].append({"indicator": "Tevredenheid (1-10)", "value": Decimal("7.25"), "unit": "cijfer",
-                                "measured_on": "2021-06-01"})
+    archived["results"].append(
+        {
+            "indicator": "Tevredenheid (1-10)",
+            "value": Decimal("7.25"),
+            "unit": "cijfer",
+            "measured_on": "2021-06-01",
+        }
+    )
     imported(document(item(1, external_id=None), item(2, status="draft", published=None), archived))
     first = export_doc()
     wipe_practices(db)

@@ -1,4 +1,5 @@
 """List pages and the API run a fixed number of queries, however many practices or results they show."""
+
 from __future__ import annotations
 
 import pytest
@@ -18,7 +19,12 @@ def add_practices(app, first: int, last: int, results_per_series: int = 2) -> No
     for n in range(first, last):
         record = item(n, themes=[THEME, "vakmanschap"], action_lines=[3, 6])
         record["results"] = [
-            {"indicator": indicator, "value": 10 + i, "unit": "jongeren", "measured_on": f"{2020 + i // 12}-{i % 12 + 1:02d}-01"}
+            {
+                "indicator": indicator,
+                "value": 10 + i,
+                "unit": "jongeren",
+                "measured_on": f"{2020 + i // 12}-{i % 12 + 1:02d}-01",
+            }
             for indicator in ("Aantal thuiszitters", "Wachttijd (weken)")
             for i in range(results_per_series)
         ]
@@ -59,7 +65,10 @@ def test_practice_page_does_not_query_per_result_or_step(reference, client, quer
     add_practices(reference, 0, 1, results_per_series=1)
     add_practices(reference, 1, 2, results_per_series=12)
     with reference.app_context():
-        small, large = (_db.session.scalar(_db.select(Practice.id).where(Practice.external_id == f"ext-{n}")) for n in (0, 1))
+        small, large = (
+            _db.session.scalar(_db.select(Practice.id).where(Practice.external_id == f"ext-{n}"))
+            for n in (0, 1)
+        )
     few = queries_for(client, query_counter, url.format(id=small))
     many = queries_for(client, query_counter, url.format(id=large))
     assert many == few, f"{url}: {few} queries for 2 results, {many} for 24"

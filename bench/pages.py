@@ -1,0 +1,428 @@
+"""Page benchmark: throughput and p50/p99 latency of the practice pages at N practices, served by gunicorn.
+
+    .venv/bin/python bench/pages.py                      # 10 000 practices, fresh SQLite file, 10 s per page
+    .venv/bin/python bench/pages.py --practices 1000 --duration 5
+    .venv/bin/python bench/pages.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench
+
+It creates the schema (from the models) in a fresh SQLite file (or an empty database given by --database-url),
+loads the reference data and N practices with themes, action lines, cycle steps, results and a revision each,
+starts gunicorn with 2 workers on a free loopback port (wsgi:app, EXCHANGE_CONFIG=config.Config), warms up,
+then sends requests from a few threads for a fixed time (or count) per page and prints requests/s, p50 and p99
+latency and the status codes. It prints figures; it is not a test. gunicorn is stopped whatever happens.
+
+Loading: by default with bulk core INSERTs (seconds for 10 000 practices). `--loader importer` goes through
+`flask practices import`'s code path instead (every row through the services: about 40-50 practices/s on
+SQLite here, so about 4 minutes for 10 000); the data is the same either way.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DEMO_FILE = ROOT / "exchange" / "seed" / "data" / "demo_practices.json"
+PHASES = ["verkennen", "ontwerpen", "uitvoeren", "meten", "leren-en-verbeteren", "delen-en-borgen"]
+INDICATORS = [
+    ("Aantal thuiszitters", "jongeren", 120, -0.12),
+    ("Doelrealisatie (%)", "%", 60, 0.05),
+    ("Tevredenheid jongeren (1-10)", "cijfer", 6.4, 0.04),
+    ("Wachttijd (weken)", "weken", 18, -0.1),
+    ("Uitstroom residentieel", "jongeren", 20, 0.15),
+    ("Tevredenheid ouders (1-10)", "cijfer", 6.8, 0.03),
+    ("Verwijzingen naar specialistische jeugdhulp", "per kwartaal", 300, -0.06),
+]
+EXPLANATION = "De vorige fase is afgerond; de regionale stuurgroep heeft besloten de volgende stap te zetten."
+# Regions left without any practice, as in the demo data ("regions that have not shared anything yet").
+EMPTY_REGIONS = {"JZ03", "JZ05", "JZ09", "JZ10", "JZ15", "JZ20"}
+LATEST = date(2025, 9, 30)
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# ------------------------------------------------------------------------------------------- data
+
+
+def generate(n: int, seed: int = 42) -> list[dict]:
+    """N practices in the import format, built from the demo practices with varied region, themes, path,
+    status and result series (dates 2019-2025)."""
+    rnd = random.Random(seed)
+    templates = json.loads(DEMO_FILE.read_text(encoding="utf-8"))["practices"]
+    reference = json.loads((ROOT / "exchange" / "reference" / "data" / "reference-data.json").read_text("utf-8"))
+    regions = [r["code"] for r in reference["regions"] if r["code"] not in EMPTY_REGIONS]
+    themes = [t["slug"] for t in reference["themes"]]
+    items = []
+    for i in range(n):
+        t = templates[i % len(templates)]
+        first = rnd.choice([0, 0, 1, 2])
+        last = rnd.randint(first, 5)
+        path = PHASES[first:last + 1]
+        start = date(2019, 1, 1) + timedelta(days=rnd.randint(0, 900))
+        steps, when = [], start
+        for k, phase in enumerate(path):
+            if k:
+                when = min(when + timedelta(days=rnd.randint(60, 240)), LATEST)
+            steps.append({"from": path[k - 1] if k else None, "to": phase, "date": when.isoformat(),
+                          "explanation": EXPLANATION if k else "Start van het praktijkvoorbeeld."})
+        status = rnd.choices(["published", "draft", "archived"], weights=[85, 10, 5])[0]
+        item_themes = list(t["themes"])
+        if rnd.random() < 0.3:
+            extra = rnd.choice(themes)
+            if extra not in item_themes:
+                item_themes.append(extra)
+        results = []
+        if PHASES.index(path[-1]) >= 2:
+            for indicator, unit, base, trend in rnd.sample(INDICATORS, rnd.randint(0, 3)):
+                value = base
+                day = start + timedelta(days=rnd.randint(60, 200))
+                for _ in range(rnd.randint(2, 6)):
+                    if day > LATEST:
+                        break
+                    results.append({"indicator": indicator, "value": Decimal(str(round(value, 1))), "unit": unit,
+                                    "baseline": base, "target": None, "measured_on": day.isoformat(),
+                                    "phase": path[-1], "narrative": ""})
+                    value = value * (1 + trend * rnd.uniform(0.3, 1.2))
+                    day += timedelta(days=rnd.randint(90, 200))
+        items.append({
+            "external_id": f"bench-{i}",
+            "region": rnd.choice(regions),
+            "title": f"{t['title'][:185]} ({i})",
+            "summary": t["summary"],
+            "body": t["body"],
+            "themes": item_themes,
+            "action_lines": t["action_lines"],
+            "phase": path[-1],
+            "status": status,
+            "target_group": t["target_group"],
+            "contact": t["contact"],
+            "period": {"start": start.isoformat(), "end": None},
+            "links": t["links"],
+            "created": start.isoformat(),
+            "published": (start + timedelta(days=30)).isoformat() if status != "draft" else None,
+            "updated": max([steps[-1]["date"]] + [r["measured_on"] for r in results]),
+            "cycle_steps": steps,
+            "results": results,
+        })
+    return items
+
+
+def load_core(db, items: list[dict]) -> None:
+    """Insert the practices with bulk core INSERT ... RETURNING (a few statements per 1000 rows)."""
+    from sqlalchemy import insert, select
+
+    from exchange.practices.models import (
+        CycleStep,
+        Practice,
+        PracticeLink,
+        PracticeRevision,
+        Result,
+        Status,
+        practice_action_line,
+        practice_theme,
+    )
+    from exchange.reference.models import ActionLine, CyclePhase, Region, Theme
+
+    regions = {r.code: r.id for r in db.session.scalars(select(Region))}
+    themes = {t.slug: t.id for t in db.session.scalars(select(Theme))}
+    lines = {x.number: x.id for x in db.session.scalars(select(ActionLine))}
+    phases = {p.slug: p.id for p in db.session.scalars(select(CyclePhase))}
+
+    def at(day: str | None):
+        return datetime.fromisoformat(day).replace(tzinfo=UTC) if day else None
+
+    for offset in range(0, len(items), 1000):
+        batch = items[offset:offset + 1000]
+        rows = [{
+            "region_id": regions[p["region"]], "phase_id": phases[p["phase"]], "title": p["title"],
+            "summary": p["summary"], "body": p["body"], "target_group": p["target_group"],
+            "contact_name": p["contact"]["name"], "contact_email": p["contact"]["email"],
+            "period_start": date.fromisoformat(p["period"]["start"]), "period_end": None,
+            "status": Status(p["status"]), "external_id": p["external_id"], "is_demo": False, "revision": 1,
+            "created_at": at(p["created"]), "updated_at": at(p["updated"]), "published_at": at(p["published"]),
+            "archived_at": at(p["updated"]) if p["status"] == "archived" else None,
+        } for p in batch]
+        ids = list(db.session.scalars(
+            insert(Practice.__table__).returning(Practice.__table__.c.id, sort_by_parameter_order=True), rows
+        ))
+        themes_rows, lines_rows, steps, results, links, revisions = [], [], [], [], [], []
+        now = datetime.now(UTC)
+        for pid, p in zip(ids, batch):
+            themes_rows += [{"practice_id": pid, "theme_id": themes[s]} for s in p["themes"]]
+            lines_rows += [{"practice_id": pid, "action_line_id": lines[n]} for n in p["action_lines"]]
+            steps += [{"practice_id": pid, "from_phase_id": phases[s["from"]] if s["from"] else None,
+                       "to_phase_id": phases[s["to"]], "moved_on": date.fromisoformat(s["date"]),
+                       "explanation": s["explanation"], "created_at": now} for s in p["cycle_steps"]]
+            results += [{"practice_id": pid, "phase_id": phases[r["phase"]], "indicator": r["indicator"],
+                         "value": r["value"], "unit": r["unit"], "baseline": Decimal(str(r["baseline"])),
+                         "target": None, "measured_on": date.fromisoformat(r["measured_on"]), "narrative": "",
+                         "created_at": at(r["measured_on"])} for r in p["results"]]
+            links += [{"practice_id": pid, "title": x["title"], "url": x["url"], "position": k}
+                      for k, x in enumerate(p["links"])]
+            revisions.append({"practice_id": pid, "number": 1, "created_at": now, "note": "Aangemaakt (bench)",
+                              "snapshot": {"title": p["title"], "status": p["status"], "phase": p["phase"]}})
+        for table, rows in ((practice_theme, themes_rows), (practice_action_line, lines_rows),
+                            (CycleStep.__table__, steps), (Result.__table__, results),
+                            (PracticeLink.__table__, links), (PracticeRevision.__table__, revisions)):
+            if rows:
+                db.session.execute(insert(table), rows)
+    db.session.commit()
+
+
+def load_importer(db, items: list[dict]) -> None:
+    """Insert the practices through the bulk importer (services, revisions, steps), in one transaction."""
+    from exchange.practices.importer import import_practices
+
+    done = 0
+
+    def progress(n: int) -> None:
+        nonlocal done
+        done += n
+        if done % 1000 == 0:
+            log(f"  importer: {done}/{len(items)}")
+
+    import_practices({"format": "jeugdkennis-practices", "version": 1, "practices": items}, progress=progress)
+    db.session.commit()
+
+
+def prepare_database(url: str, n: int, loader: str, index_dir: str) -> dict:
+    """Create the schema and load reference data and N practices; return what the pages will be asked for."""
+    from sqlalchemy import func, select
+
+    from exchange import create_app
+    from exchange.extensions import db
+    from exchange.practices.models import CycleStep, Practice, Result, Status, practice_theme
+    from exchange.reference.models import Region, Theme
+    from exchange.reference.services import load_reference, read_reference_file
+
+    app = create_app("config.Config", SQLALCHEMY_DATABASE_URI=url, SECRET_KEY="bench", SEARCH_INDEX_DIR=index_dir)
+    with app.app_context():
+        # A benchmark database, not a production one: the schema comes straight from the models.
+        db.create_all()
+        if db.session.scalar(select(func.count(Practice.id))):
+            raise SystemExit("The database already holds practices; give an empty one (or none: a fresh SQLite file).")
+        load_reference(read_reference_file())
+        db.session.commit()
+        items = generate(n)
+        started = time.perf_counter()
+        (load_importer if loader == "importer" else load_core)(db, items)
+        seconds = time.perf_counter() - started
+        published = Practice.status == Status.PUBLISHED
+        theme_slug, theme_count = db.session.execute(
+            select(Theme.slug, func.count()).join(practice_theme, practice_theme.c.theme_id == Theme.id)
+            .join(Practice, Practice.id == practice_theme.c.practice_id).where(published)
+            .group_by(Theme.slug).order_by(func.count().desc()).limit(1)
+        ).one()
+        region_slug, region_count = db.session.execute(
+            select(Region.slug, func.count()).join(Practice, Practice.region_id == Region.id).where(published)
+            .group_by(Region.slug).order_by(func.count().desc()).limit(1)
+        ).one()
+        with_results = list(db.session.scalars(
+            select(Practice.id).join(Result, Result.practice_id == Practice.id).where(published)
+            .group_by(Practice.id).order_by(func.count().desc(), Practice.id).limit(20)
+        ))
+        return {
+            "load_seconds": seconds,
+            "practices": db.session.scalar(select(func.count(Practice.id))),
+            "published": db.session.scalar(select(func.count(Practice.id)).where(published)),
+            "results": db.session.scalar(select(func.count(Result.id))),
+            "steps": db.session.scalar(select(func.count(CycleStep.id))),
+            "theme": (theme_slug, theme_count),
+            "region": (region_slug, region_count),
+            "practice_ids": with_results,
+        }
+
+
+# ------------------------------------------------------------------------------------------- serving
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(url: str, port: int, workers: int, index_dir: str, log_path: Path) -> subprocess.Popen:
+    env = dict(os.environ, DATABASE_URL=url, SECRET_KEY=secrets.token_urlsafe(32), EXCHANGE_CONFIG="config.Config",
+               SEARCH_INDEX_DIR=index_dir, RATELIMIT_STORAGE_URI="memory://")
+    command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+               "--timeout", "120", "--log-level", "warning", "wsgi:app"]
+    with open(log_path, "wb") as out:
+        # Its own session, so the whole process group (master and workers) can be stopped together.
+        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def stop(proc: subprocess.Popen | None) -> None:
+    if proc is None or proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=5)
+    except ProcessLookupError:
+        pass
+
+
+def get(url: str) -> tuple[int, float]:
+    started = time.perf_counter()
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response:
+            response.read()
+            status = response.status
+    except urllib.error.HTTPError as error:
+        error.read()
+        status = error.code
+    except OSError:
+        status = 0  # connection refused or reset
+    return status, (time.perf_counter() - started) * 1000
+
+
+def wait_ready(base: str, proc: subprocess.Popen, log_path: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"gunicorn stopped (exit {proc.returncode}):\n{log_path.read_text(errors='replace')[-3000:]}")
+        status, _ = get(base + "/healthz")
+        if status:
+            return
+        time.sleep(0.2)
+    raise SystemExit(f"gunicorn did not answer within {timeout:.0f} s; log: {log_path}")
+
+
+def hammer(urls: list[str], duration: float, max_requests: int | None, concurrency: int):
+    """Send requests from `concurrency` threads (round-robin over `urls`) until the time or count is used up.
+
+    Returns the (status, milliseconds) samples and the wall-clock seconds it took."""
+    samples: list[tuple[int, float]] = []
+    lock = threading.Lock()
+    started = time.monotonic()
+    deadline = started + duration
+    counter = iter(range(10**12))
+
+    def worker() -> None:
+        while time.monotonic() < deadline:
+            with lock:
+                n = next(counter)
+            if max_requests is not None and n >= max_requests:
+                return
+            sample = get(urls[n % len(urls)])
+            with lock:
+                samples.append(sample)
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(duration + 120)
+    return samples, time.monotonic() - started
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
+
+
+# ------------------------------------------------------------------------------------------- main
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--practices", type=int, default=10_000, help="number of practices (default 10000)")
+    parser.add_argument("--database-url", help="an empty database (default: a fresh SQLite file in a temp dir)")
+    parser.add_argument("--loader", choices=["core", "importer"], default="core", help="how to load (default core)")
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per page (default 10)")
+    parser.add_argument("--requests", type=int, default=None, help="stop a page after this many requests")
+    parser.add_argument("--concurrency", type=int, default=4, help="client threads (default 4)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    args = parser.parse_args()
+    if args.practices < 1 or args.concurrency < 1 or args.concurrency > 32 or args.duration <= 0:
+        parser.error("--practices >= 1, --concurrency 1..32 and --duration > 0")
+
+    # SIGTERM (e.g. from a CI timeout) takes the same path as Ctrl-C, so `finally` stops gunicorn.
+    signal.signal(signal.SIGTERM, _interrupt)
+    with tempfile.TemporaryDirectory(prefix="bench-pages-") as tmp:
+        tmp_path = Path(tmp)
+        url = args.database_url or f"sqlite:///{tmp_path / 'bench.db'}"
+        index_dir = str(tmp_path / "search-index")
+        shown = url.split("@")[-1] if args.database_url else "fresh SQLite file"
+        log(f"Loading {args.practices} practices into {shown} ({args.loader} loader) ...")
+        facts = prepare_database(url, args.practices, args.loader, index_dir)
+        log(f"Loaded in {facts['load_seconds']:.1f} s: {facts['practices']} practices ({facts['published']} published), "
+            f"{facts['results']} results, {facts['steps']} cycle steps.")
+
+        theme, theme_n = facts["theme"]
+        region, region_n = facts["region"]
+        ids = facts["practice_ids"] or [1]
+        pages = [
+            (f"theme page /themas/{theme} ({theme_n} published)", [f"/themas/{theme}"]),
+            (f"region page /regios/{region} ({region_n} published)", [f"/regios/{region}"]),
+            (f"cycle map /ontwikkelcirkel/kaart?thema={theme}", [f"/ontwikkelcirkel/kaart?thema={theme}"]),
+            (f"practice page /praktijken/<id> ({len(ids)} ids)", [f"/praktijken/{i}" for i in ids]),
+            ("list /praktijken (25 per page)", ["/praktijken"]),
+            (f"API /api/v1/practices?theme={theme}&per_page=100", [f"/api/v1/practices?theme={theme}&per_page=100"]),
+            ("/healthz", ["/healthz"]),
+        ]
+        proc = None
+        rows = []
+        try:
+            port = free_port()
+            log_path = tmp_path / "gunicorn.log"
+            proc = start_gunicorn(url, port, args.workers, index_dir, log_path)
+            base = f"http://127.0.0.1:{port}"
+            wait_ready(base, proc, log_path)
+            log(f"gunicorn ({args.workers} workers) on {base}; warming up ...")
+            for _, paths in pages:
+                hammer([base + p for p in paths], duration=30, max_requests=2 * args.workers * len(paths),
+                       concurrency=args.workers)
+            for label, paths in pages:
+                log(f"  {label} ...")
+                samples, elapsed = hammer([base + p for p in paths], args.duration, args.requests, args.concurrency)
+                latencies = [ms for _, ms in samples]
+                statuses = Counter(status for status, _ in samples)
+                rows.append((label, len(samples), len(samples) / max(elapsed, 1e-9), percentile(latencies, 50),
+                             percentile(latencies, 99), statuses))
+        finally:
+            stop(proc)
+
+    print()
+    print(f"N = {facts['practices']} practices ({facts['published']} published), {facts['results']} results, "
+          f"{facts['steps']} cycle steps; {shown}; loaded by {args.loader} in {facts['load_seconds']:.1f} s")
+    print(f"gunicorn {args.workers} sync workers on loopback, {args.concurrency} client threads, "
+          f"{args.duration:g} s per page{f' (max {args.requests} requests)' if args.requests else ''}, "
+          f"{os.cpu_count()} CPUs shared by server and client")
+    print()
+    width = max(len(r[0]) for r in rows)
+    print(f"{'page':<{width}}  {'requests':>8}  {'req/s':>7}  {'p50 ms':>8}  {'p99 ms':>8}  statuses")
+    for label, count, rate, p50, p99, statuses in rows:
+        codes = ", ".join(f"{code or 'error'}: {n}" for code, n in sorted(statuses.items()))
+        print(f"{label:<{width}}  {count:>8}  {rate:>7.1f}  {p50:>8.1f}  {p99:>8.1f}  {codes}")
+
+
+if __name__ == "__main__":
+    main()

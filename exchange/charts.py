@@ -54,7 +54,7 @@ def line_chart(
     if not points:
         return Markup("")
     chart_id = f"chart-{next(_ids)}"
-    left, right, top, bottom = 56, 16, 16, 40
+    left, right, top, bottom = 56, 40, 16, 40
     inner_w, inner_h = width - left - right, height - top - bottom
     values = [float(p.value) for p in points]
     refs = [float(v) for v in (baseline, target) if v is not None]
@@ -89,7 +89,8 @@ def line_chart(
     for i, (p, v) in enumerate(zip(points, values)):
         parts.append(f'<circle class="chart__point" cx="{x(i):.1f}" cy="{y(v):.1f}" r="4"><title>{escape(p.label)}: {_fmt(v)} {escape(unit)}</title></circle>')
         if i % step == 0 or i == len(points) - 1:
-            parts.append(f'<text class="chart__tick" x="{x(i):.1f}" y="{height - bottom + 18}" text-anchor="middle">{escape(p.label)}</text>')
+            anchor = "end" if i == len(points) - 1 and len(points) > 1 else "middle"
+            parts.append(f'<text class="chart__tick" x="{x(i):.1f}" y="{height - bottom + 18}" text-anchor="{anchor}">{escape(p.label)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
 

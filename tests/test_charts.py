@@ -23,7 +23,7 @@ def test_axis_uses_round_numbers():
     low, high, step = _nice_scale([18, 16, 13, 11, 9, 8])
     assert (low, high, step) == (0, 20, 5)
     svg = str(line_chart([Point("a", 18), Point("b", 8)], title="t", description="d"))
-    ticks = re.findall(r'class="chart__tick"[^>]*text-anchor="end">([^<]+)<', svg)
+    ticks = re.findall(r'class="chart__tick" x="50"[^>]*>([^<]+)<', svg)
     assert ticks == ["0", "5", "10", "15", "20"]
 
 

@@ -145,6 +145,58 @@ def practices_stmt(user, *, theme_id=None, region_id=None, region_ids=None, prov
     return stmt.order_by(Practice.title, Practice.id)
 
 
+def practices_per_phase(user, *, per_phase: int = 10, **filters) -> list[Practice]:
+    """At most `per_phase` newest visible practices in each phase (one query plus the eager loads)."""
+    ranked = (
+        practices_stmt(user, **filters)
+        .with_only_columns(
+            Practice.id,
+            func.row_number()
+            .over(partition_by=Practice.phase_id, order_by=(Practice.updated_at.desc(), Practice.id.desc()))
+            .label("rank"),
+        )
+        .order_by(None)
+        .subquery()
+    )
+    stmt = practices_stmt(user, **filters).where(Practice.id.in_(select(ranked.c.id).where(ranked.c.rank <= per_phase)))
+    return list(db.session.scalars(stmt))
+
+
+def phase_counts(user, **filters) -> dict[int, int]:
+    """Number of visible practices per phase id (one grouped query)."""
+    stmt = practices_stmt(user, **filters).with_only_columns(Practice.phase_id, func.count()).order_by(None)
+    return dict(db.session.execute(stmt.group_by(Practice.phase_id)).all())
+
+
+def practices_per_theme(user, *, region_id: int, per_theme: int = 10) -> tuple[dict[int, list[Practice]], dict[int, int]]:
+    """For a region: at most `per_theme` newest visible practices per theme, and the full count per theme."""
+    visible = practices_stmt(user, region_id=region_id).with_only_columns(Practice.id).order_by(None).subquery()
+    ranked = (
+        select(
+            practice_theme.c.theme_id,
+            practice_theme.c.practice_id,
+            func.row_number()
+            .over(partition_by=practice_theme.c.theme_id, order_by=(Practice.updated_at.desc(), Practice.id.desc()))
+            .label("rank"),
+        )
+        .join(Practice, Practice.id == practice_theme.c.practice_id)
+        .where(practice_theme.c.practice_id.in_(select(visible.c.id)))
+        .subquery()
+    )
+    counts = dict(
+        db.session.execute(select(ranked.c.theme_id, func.count()).group_by(ranked.c.theme_id)).all()
+    )
+    pairs = db.session.execute(select(ranked.c.theme_id, ranked.c.practice_id).where(ranked.c.rank <= per_theme)).all()
+    ids = {practice_id for _, practice_id in pairs}
+    by_id = {p.id: p for p in db.session.scalars(practices_stmt(user).where(Practice.id.in_(ids)))} if ids else {}
+    grouped: dict[int, list[Practice]] = defaultdict(list)
+    for theme_id, practice_id in pairs:
+        grouped[theme_id].append(by_id[practice_id])
+    for items in grouped.values():
+        items.sort(key=lambda p: (p.updated_at, p.id), reverse=True)
+    return dict(grouped), counts
+
+
 def count_published() -> int:
     return db.session.scalar(select(func.count(Practice.id)).where(Practice.status == Status.PUBLISHED)) or 0
 

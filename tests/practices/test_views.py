@@ -219,3 +219,24 @@ def test_cycle_map_counts_and_links(client, cast, make_practice, db):
                                  "/themas/onderwijs-zorg?actielijn=x", "/themas/onderwijs-zorg?provincie=Atlantis"])
 def test_unknown_ids_and_filters_give_404(client, cast, url):
     assert client.get(url).status_code == 404
+
+
+def test_theme_page_caps_each_phase_and_links_to_the_full_list(client, cast, make_practice):
+    for i in range(12):
+        make_practice(f"Praktijk {i:02d}", publish=True)
+    html = client.get(f"/themas/{cast.theme.slug}").get_data(as_text=True)
+    assert html.count('class="card practice-card"') == 10
+    assert "Alle 12 praktijkvoorbeelden in Verkennen" in html
+    listing = client.get(f"/themas/{cast.theme.slug}?fase=verkennen").get_data(as_text=True)
+    assert listing.count('class="card practice-card"') == 12
+    assert client.get(f"/themas/{cast.theme.slug}?fase=verkennen&pagina=2").status_code == 404
+
+
+def test_region_page_caps_each_theme_and_filters(client, cast, make_practice):
+    for i in range(11):
+        make_practice(f"Praktijk {i:02d}", publish=True)
+    html = client.get(f"/regios/{cast.region.slug}").get_data(as_text=True)
+    assert html.count('class="card practice-card"') == 10
+    assert f"/regios/{cast.region.slug}?thema={cast.theme.slug}" in html
+    listing = client.get(f"/regios/{cast.region.slug}?thema={cast.theme.slug}").get_data(as_text=True)
+    assert listing.count('class="card practice-card"') == 11

@@ -124,9 +124,11 @@ def activity_map(user) -> MapData:
             Practice, and_(Practice.region_id == Region.id, visible_clause(user), activity_clause())
         )
     )
-    regions = []
+    regions, texts = [], {}
     for _id, code, slug, name, n in db.session.execute(stmt):
-        text = ngettext("%(num)s praktijkvoorbeeld", "%(num)s praktijkvoorbeelden", n) if n else _("geen praktijkvoorbeelden")
+        if n not in texts:  # counts repeat: translate each once
+            texts[n] = ngettext("%(num)s praktijkvoorbeeld", "%(num)s praktijkvoorbeelden", n) if n else _("geen praktijkvoorbeelden")
+        text = texts[n]
         regions.append(RegionValue(code, slug, name, n, text, _count_class(n, ACTIVITY_BOUNDS), label=str(n) if n else ""))
     return MapData(
         name="activiteit",

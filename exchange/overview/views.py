@@ -28,16 +28,7 @@ def _theme_filter() -> Theme | None:
 @bp.get("/overzicht")
 def index():
     theme = _theme_filter()
-    return render_template(
-        "overview/index.html",
-        theme=theme,
-        themes=queries.themes(),
-        quarter=figures.per_quarter(current_user, theme),
-        phases=figures.phases_per_theme(current_user),
-        results=figures.results_per_line(current_user),
-        silent=figures.silent_regions(),
-        active=figures.active_themes(current_user),
-    )
+    return render_template("overview/index.html", theme=theme, themes=queries.themes(), **figures.overview(current_user, theme))
 
 
 FIGURES = {

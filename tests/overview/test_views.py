@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import event
 
 from exchange.extensions import db as _db
+from tests.practices.conftest import login
 
 
 @contextmanager
@@ -110,3 +111,23 @@ def test_charts_have_titles_descriptions_and_axis_labels(client, cast, make_prac
     for chart in charts:
         assert re.search(r'aria-labelledby="(chart-\d+)-t \1-d"', chart)
         assert "<title id=" in chart and "<desc id=" in chart
+
+
+def test_visitors_share_cached_figures_until_the_data_changes(app, client, cast, make_practice):
+    make_practice("Een", publish=True)
+    with count_queries(app) as first:
+        client.get("/overzicht")
+    with count_queries(app) as again:
+        html = client.get("/overzicht").get_data(as_text=True)
+    assert len(again) < len(first) - 3  # one signature query instead of the five grouped ones
+    assert "(41)</h2>" in html
+    make_practice("Twee", publish=True, region=cast.other_region, actor=cast.other_staff)
+    assert "(40)</h2>" in client.get("/overzicht").get_data(as_text=True)
+
+
+def test_signed_in_users_get_their_own_figures(client, cast, make_practice):
+    make_practice("Concept van Rijnmond")
+    assert "Nog geen praktijkvoorbeelden." in client.get("/overzicht").get_data(as_text=True)  # cached for visitors
+    login(client, cast.staff)
+    assert "Nog geen praktijkvoorbeelden." not in client.get("/overzicht").get_data(as_text=True)
+    assert "Onderwijs en jeugdhulp; thuiszitters,1,0,0,0,0,0,1" in client.get("/overzicht/fasen.csv").get_data(as_text=True)

@@ -99,6 +99,13 @@ class Config:
     DIGEST_LIST_ID = os.environ.get("DIGEST_LIST_ID") or None  # default: derived from EXTERNAL_URL
     DIGEST_UNSUBSCRIBE_MAILTO = os.environ.get("DIGEST_UNSUBSCRIBE_MAILTO") or None
 
+    # Search (exchange/search, docs/search.md). A save waits at most this long for the index lock, then leaves
+    # its change in the outbox for the next write or `flask search sync`.
+    SEARCH_WRITER_TIMEOUT = _int("SEARCH_WRITER_TIMEOUT_MS", 2000) / 1000
+    SEARCH_APPLY_ON_COMMIT = _bool("SEARCH_APPLY_ON_COMMIT", True)
+    SEARCH_APPLY_LIMIT = _int("SEARCH_APPLY_LIMIT", 20_000)  # outbox rows applied right after one commit
+    SEARCH_INDEX_PROCS = _int("SEARCH_INDEX_PROCS", 0)  # processes for `flask search reindex`; 0: cores, max 4
+
     HOST = os.environ.get("HOST", "127.0.0.1")
     PORT = _int("PORT", 5000)
 

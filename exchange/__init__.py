@@ -22,6 +22,7 @@ def create_app(config: str | type = "config.Config", **overrides) -> Flask:
     setup_instance(app)
     register_extensions(app)
     register_blueprints(app)
+    register_search(app)
     register_error_handlers(app)
     register_request_hooks(app)
     register_template_helpers(app)
@@ -92,6 +93,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp, url_prefix="/beheer")
     app.register_blueprint(digests_bp)
+
+
+def register_search(app: Flask) -> None:
+    from exchange.search import register_search as register
+
+    register(app)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -31,3 +31,4 @@ from exchange.reference.models import (  # noqa: F401
     Theme,
     TransformationPlan,
 )
+from exchange.search.models import SearchMiss, SearchOutbox, SearchSynonym  # noqa: F401

@@ -41,3 +41,4 @@ def cycle_phases():
 
 
 from exchange.api import practices  # noqa: E402, F401  (registers the practice endpoints on `bp`)
+from exchange.search import api as search_api  # noqa: E402, F401  (registers GET /search on `bp`)

@@ -1,22 +1,131 @@
-"""`flask search ...`: build and inspect the search index."""
+"""`flask search ...`: rebuild, sync, check and inspect the search index; restore the default synonyms."""
 from __future__ import annotations
 
+import os
+
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 
 @click.group("search")
 def search_cli() -> None:
-    """Build and inspect the full-text search index."""
+    """Build, sync and check the full-text search index."""
+
+
+def _procs(value: int | None) -> int:
+    if value is not None:
+        return value
+    return int(current_app.config.get("SEARCH_INDEX_PROCS") or min(4, os.cpu_count() or 1))
 
 
 @search_cli.command("reindex")
+@click.option("--procs", type=click.IntRange(1, 16), default=None, help="Indexing processes (default: cores, at most 4).")
 @with_appcontext
-def reindex() -> None:
-    """Rebuild the whole index from the database (built aside, then swapped in) with a progress bar."""
-    from exchange.search import documents, engine
+def reindex(procs: int | None) -> None:
+    """Rebuild the whole index from the database: built aside, then swapped in (search stays online).
 
+    Changes saved during the rebuild wait in the outbox and are applied to the new index right after the swap.
+    """
+    from exchange.search import documents, outbox
+    from exchange.search.queries import current_index
+
+    index = current_index()
     total = documents.count_documents()
-    with click.progressbar(length=total, label="Index opbouwen", show_pos=True) as bar:
-        built = engine.rebuild(documents.all_documents(), progress=bar.update)
-    click.echo(f"Index opnieuw opgebouwd: {built} documenten.")
+    with click.progressbar(length=total, label="Index opbouwen", show_pos=True, show_eta=True) as bar:
+        built = index.rebuild(documents.all_documents(), progress=bar.update, procs=_procs(procs))
+    report = outbox.apply_pending(timeout=60)
+    click.echo(f"Index opnieuw opgebouwd: {built} documenten; {report.rows} wijziging(en) van tijdens het bouwen verwerkt.")
+
+
+@search_cli.command("sync")
+@click.option("--timeout", type=float, default=30.0, show_default=True, help="Seconds to wait for the index lock.")
+@with_appcontext
+def sync(timeout: float) -> None:
+    """Apply every pending change from the outbox to the index (after a crash or a busy index)."""
+    from exchange.search import outbox
+    from exchange.search.engine import IndexBusy
+
+    total = outbox.pending_count()
+    if not total:
+        click.echo("Geen openstaande wijzigingen.")
+        return
+    applied = 0
+    try:
+        with click.progressbar(length=total, label="Wijzigingen verwerken", show_pos=True) as bar:
+            while True:
+                report = outbox.apply_pending(limit=outbox.BATCH, timeout=timeout)
+                bar.update(report.rows)
+                applied += report.rows
+                if not report.rows or not report.remaining:
+                    break
+    except IndexBusy as exc:
+        raise click.ClickException(f"De index is bezet (na {timeout:g} s); probeer het later opnieuw.") from exc
+    click.echo(f"{applied} wijziging(en) verwerkt.")
+
+
+@search_cli.command("check")
+@click.option("--fix", is_flag=True, help="Write missing and stale documents, remove documents that should not be there.")
+@with_appcontext
+def check(fix: bool) -> None:
+    """Compare the index with the database: missing, stale (content differs) and superfluous documents."""
+    from exchange.search import documents, engine
+    from exchange.search.queries import current_index
+
+    index = current_index()
+    indexed = index.signatures()
+    wanted: dict[str, dict] = {}
+    with click.progressbar(documents.all_documents(), length=documents.count_documents(), label="Vergelijken") as docs:
+        for doc in docs:
+            wanted[doc["key"]] = doc
+    missing = sorted(k for k in wanted if k not in indexed)
+    stale = sorted(k for k, doc in wanted.items() if k in indexed and indexed[k] != engine.signature(doc))
+    extra = sorted(k for k in indexed if k not in wanted)
+    for label, keys in (("ontbreekt", missing), ("verouderd", stale), ("overbodig", extra)):
+        for key in keys[:50]:
+            click.echo(f"{label}: {key}")
+        if len(keys) > 50:
+            click.echo(f"{label}: ... en nog {len(keys) - 50}")
+    click.echo(f"Ontbrekend: {len(missing)}, verouderd: {len(stale)}, overbodig: {len(extra)}.")
+    if not (missing or stale or extra):
+        return
+    if not fix:
+        raise click.exceptions.Exit(1)
+    count = index.apply(upserts=[wanted[k] for k in missing + stale], deletes=extra, timeout=60)
+    click.echo(f"Hersteld: {count} document(en).")
+
+
+@search_cli.command("status")
+@with_appcontext
+def status() -> None:
+    """Show whether the index is usable, how many documents it holds and how many changes wait."""
+    from exchange.search import outbox
+    from exchange.search.queries import current_index
+
+    state = current_index().status()
+    pending = outbox.pending_count()
+    if state.get("ok"):
+        click.echo(f"Index: {state['documents']} documenten; {pending} wijziging(en) in de wachtrij.")
+    else:
+        click.echo(f"Index niet bruikbaar ({state.get('error')}); {pending} wijziging(en) in de wachtrij.")
+        raise click.exceptions.Exit(1)
+
+
+@search_cli.command("synonyms")
+@click.option("--defaults", "load_defaults", is_flag=True, help="Add the shipped synonym groups that are missing.")
+@with_appcontext
+def synonyms_command(load_defaults: bool) -> None:
+    """List the synonym groups, or add the shipped defaults that are missing."""
+    from sqlalchemy import select
+
+    from exchange.extensions import db
+    from exchange.search import synonyms
+    from exchange.search.models import SearchSynonym
+
+    if load_defaults:
+        added = synonyms.load_defaults()
+        db.session.commit()
+        click.echo(f"{added} standaardgroep(en) toegevoegd.")
+        return
+    for synonym in db.session.scalars(select(SearchSynonym).order_by(SearchSynonym.terms)):
+        click.echo(synonym.terms)

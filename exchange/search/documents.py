@@ -1,47 +1,254 @@
-"""Turn database rows into search documents."""
+"""Turn database rows into search documents (plain dicts; the engine turns them into Whoosh documents).
+
+Only published and draft practices are indexed (archived ones never), results inherit their practice's
+status, region and themes, and themes and regions are always public. Contact details are never indexed.
+"""
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime, time, timezone
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from exchange.extensions import db
+from exchange.markdown import markdown_to_text
+from exchange.practices.models import Practice, Result, Status
 from exchange.reference.models import Region, Theme
+from exchange.search import analysis
+
+KINDS = ("practice", "result", "theme", "region")
+CHUNK = 500
+
+
+def slugify(text: str) -> str:
+    """'Noord-Holland' -> 'noord-holland', 'Fryslân' -> 'fryslan' (province facet values)."""
+    return re.sub(r"[^a-z0-9]+", "-", analysis.fold(text)).strip("-")
+
+
+def stamp(value: datetime | date | None) -> int:
+    """Seconds since the epoch (sort values); dates count from midnight UTC."""
+    if value is None:
+        return 0
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, time(), tzinfo=timezone.utc)
+    elif value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return int(value.timestamp())
+
+
+def practice_date(practice: Practice) -> datetime:
+    """The date a practice shows in results: when it was published, else when it was written."""
+    return practice.published_at or practice.created_at
+
+
+def _practice_facets(practice: Practice) -> dict:
+    theme_ids = [t.id for t in practice.themes]
+    doc = {
+        "status": "published" if practice.status == Status.PUBLISHED else "draft",
+        "region": str(practice.region_id),
+        "province": slugify(practice.region.province) if practice.region else "",
+        "theme": " ".join(str(t) for t in theme_ids),
+        "action_line": " ".join(str(x.number) for x in practice.action_lines),
+    }
+    if practice.status != Status.PUBLISHED:
+        doc["coach"] = " ".join(f"{practice.region_id}:{t}" for t in theme_ids)
+    return doc
+
+
+def _meta(practice: Practice) -> str:
+    region = practice.region
+    parts = [region.display_name, region.name, region.province] if region else []
+    parts += [t.name for t in practice.themes]
+    return " ".join(parts)
+
+
+def practice_text(practice: Practice) -> str:
+    """The plain text searched and highlighted for a practice (summary, body without Markdown, target group)."""
+    return "\n".join(x for x in (practice.summary, markdown_to_text(practice.body), practice.target_group) if x)
+
+
+def practice_document(practice: Practice) -> dict | None:
+    if practice.status == Status.ARCHIVED:
+        return None
+    when = practice_date(practice)
+    return {
+        "key": f"practice:{practice.id}",
+        "type": "practice",
+        "title": practice.title,
+        "body": practice_text(practice),
+        "spell": practice.title,
+        "phase": str(practice.phase_id),
+        "year": str(when.year) if when else "",
+        "date": stamp(when),
+        "updated": stamp(practice.updated_at),
+        **_practice_facets(practice),
+    }
+
+
+def result_text(result: Result) -> str:
+    return markdown_to_text(result.narrative)
+
+
+def result_document(result: Result) -> dict | None:
+    practice = result.practice
+    if practice is None or practice.status == Status.ARCHIVED:
+        return None
+    return {
+        "key": f"result:{result.id}",
+        "type": "result",
+        "parent": f"practice:{practice.id}",
+        "title": result.indicator,
+        "body": result_text(result),
+        "meta": f"{practice.title} {_meta(practice)}",
+        "spell": result.indicator,
+        "phase": str(result.phase_id),
+        "year": str(result.measured_on.year),
+        "date": stamp(result.measured_on),
+        "updated": stamp(result.created_at),
+        **_practice_facets(practice),
+    }
+
+
+def theme_document(theme: Theme) -> dict:
+    line = theme.action_line
+    return {
+        "key": f"theme:{theme.id}",
+        "type": "theme",
+        "title": theme.name,
+        "body": theme.description or "",
+        "meta": line.title if line else "",
+        "spell": theme.name,
+        "status": "published",
+        "theme": str(theme.id),
+        "action_line": str(line.number) if line else "",
+        "date": 0,
+        "updated": 0,
+    }
 
 
 def region_document(region: Region) -> dict:
-    body = " ".join([region.name, region.province, region.central_municipality or "", *region.municipalities])
+    body = " ".join([region.name, region.province, region.central_municipality or "", *(region.municipalities or [])])
     return {
         "key": f"region:{region.id}",
         "type": "region",
         "title": region.display_name,
         "body": body,
-        "slug": region.slug,
-        "region": region.slug,
-        "themes": "",
+        "meta": region.province,
+        "spell": " ".join([region.display_name, *(region.municipalities or [])]),
+        "status": "published",
+        "region": str(region.id),
+        "province": slugify(region.province),
+        "date": 0,
+        "updated": stamp(region.updated_at),
     }
 
 
-def theme_document(theme: Theme) -> dict:
-    return {
-        "key": f"theme:{theme.id}",
-        "type": "theme",
-        "title": theme.name,
-        "body": theme.description,
-        "slug": theme.slug,
-        "region": "",
-        "themes": theme.slug,
-    }
-
-
-def count_documents() -> int:
-    return (db.session.scalar(select(func.count(Region.id))) or 0) + (
-        db.session.scalar(select(func.count(Theme.id))) or 0
+def _practice_options():
+    return (
+        selectinload(Practice.region),
+        selectinload(Practice.themes),
+        selectinload(Practice.action_lines),
     )
 
 
+def load_practices(ids: Iterable[int], session=None) -> list[Practice]:
+    ids = list(ids)
+    if not ids:
+        return []
+    session = session or db.session
+    return list(session.scalars(select(Practice).where(Practice.id.in_(ids)).options(*_practice_options())))
+
+
+def load_results(ids: Iterable[int], session=None) -> list[Result]:
+    ids = list(ids)
+    if not ids:
+        return []
+    stmt = (
+        select(Result)
+        .where(Result.id.in_(ids))
+        .options(selectinload(Result.practice).options(*_practice_options()))
+    )
+    return list((session or db.session).scalars(stmt))
+
+
+def results_of(practice_ids: Iterable[int], session=None) -> list[Result]:
+    ids = list(practice_ids)
+    if not ids:
+        return []
+    stmt = (
+        select(Result)
+        .where(Result.practice_id.in_(ids))
+        .options(selectinload(Result.practice).options(*_practice_options()))
+        .order_by(Result.id)
+    )
+    return list((session or db.session).scalars(stmt))
+
+
+def count_documents() -> int:
+    """About how many documents a full rebuild writes (for the progress bar)."""
+    counts = [
+        db.session.scalar(select(func.count(Practice.id)).where(Practice.status != Status.ARCHIVED)),
+        db.session.scalar(
+            select(func.count(Result.id)).join(Practice, Practice.id == Result.practice_id).where(
+                Practice.status != Status.ARCHIVED
+            )
+        ),
+        db.session.scalar(select(func.count(Region.id))),
+        db.session.scalar(select(func.count(Theme.id))),
+    ]
+    return sum(c or 0 for c in counts)
+
+
+def _chunks(ids: list[int], size: int = CHUNK) -> Iterator[list[int]]:
+    for i in range(0, len(ids), size):
+        yield ids[i:i + size]
+
+
 def all_documents() -> Iterator[dict]:
+    """Every searchable document from the database, read in chunks with a fixed number of queries each."""
     for region in db.session.scalars(select(Region).order_by(Region.id)):
         yield region_document(region)
-    for theme in db.session.scalars(select(Theme).order_by(Theme.id)):
+    for theme in db.session.scalars(select(Theme).options(selectinload(Theme.action_line)).order_by(Theme.id)):
         yield theme_document(theme)
+    practice_ids = list(
+        db.session.scalars(select(Practice.id).where(Practice.status != Status.ARCHIVED).order_by(Practice.id))
+    )
+    for chunk in _chunks(practice_ids):
+        practices = sorted(load_practices(chunk), key=lambda p: p.id)
+        for practice in practices:
+            doc = practice_document(practice)
+            if doc is not None:
+                yield doc
+        for result in results_of(chunk):
+            doc = result_document(result)
+            if doc is not None:
+                yield doc
+        # Keep memory flat over 100k practices: the identity map would otherwise hold every row.
+        db.session.expunge_all()
+
+
+def documents_for(kind: str, ids: Iterable[int], session=None) -> dict[str, dict | None]:
+    """key -> document (None when the row is gone or must not be indexed) for rows of one kind."""
+    session = session or db.session
+    ids = list(dict.fromkeys(ids))
+    out: dict[str, dict | None] = {f"{kind}:{i}": None for i in ids}
+    if kind == "practice":
+        for chunk in _chunks(ids):
+            for practice in load_practices(chunk, session):
+                out[f"practice:{practice.id}"] = practice_document(practice)
+    elif kind == "result":
+        for chunk in _chunks(ids):
+            for result in load_results(chunk, session):
+                out[f"result:{result.id}"] = result_document(result)
+    elif kind == "theme":
+        stmt = select(Theme).where(Theme.id.in_(ids)).options(selectinload(Theme.action_line))
+        for theme in session.scalars(stmt):
+            out[f"theme:{theme.id}"] = theme_document(theme)
+    elif kind == "region":
+        for region in session.scalars(select(Region).where(Region.id.in_(ids))):
+            out[f"region:{region.id}"] = region_document(region)
+    else:
+        raise ValueError(f"unknown search document kind {kind!r}")
+    return out

@@ -1,78 +1,1272 @@
-"""The Whoosh engine: schema, opening the index and building it. The only module that imports whoosh."""
+"""The Whoosh engine: schema, Dutch analyzer, the per-process searcher, writing, rebuilding and searching.
+
+This is the only module that imports whoosh (a test greps the code base for it). Everything else in
+exchange.search speaks plain Python to it: documents are dicts, queries are lists of clauses, results are
+keys with counts.
+
+Speed comes from three things (see docs/search.md):
+- one long-lived searcher per process and index directory, refreshed only when the index changed, reopened
+  when `reindex` swapped in a new build (a BUILD file holds its id);
+- match sets, facet counts and visibility as bitmaps (Python integers, one bit per document), built once per
+  segment from the postings and combined with C-speed `&`, `|` and `int.bit_count()`;
+- Whoosh itself only ranks the top of the relevance order, with its block-max optimisation, restricted to
+  the bitmap of the filtered match set.
+"""
 from __future__ import annotations
 
+import atexit
+import hashlib
+import heapq
+import math
+import logging
+import os
+import re
 import shutil
-import tempfile
-from collections.abc import Callable, Iterable
+import threading
+import time
+import uuid
+from array import array
+from bisect import bisect_left
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import contextmanager
+from html import escape as _escape
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from flask import current_app
-from whoosh import index
-from whoosh.analysis import LanguageAnalyzer
-from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
-from whoosh.index import EmptyIndexError
+from whoosh import index, query
+from whoosh.analysis import Filter, RegexTokenizer, Token, Tokenizer
+from whoosh.codec.whoosh3 import W3Codec
+from whoosh.columns import NumericColumn
+from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.idsets import DocIdSet
+from whoosh.index import EmptyIndexError, LockError
+from whoosh.lang import stemmer_for_language
+from whoosh.reading import EmptyReader, MultiReader, SegmentReader
+from whoosh.searching import Searcher
+from whoosh.multiproc import MpWriter, SubWriterTask
+from whoosh.writing import SegmentWriter
+from whoosh.util.filelock import FileLock
+
+from exchange.search import analysis
+
+log = logging.getLogger(__name__)
 
 INDEX_NAME = "jeugdkennis"
+BUILD_FILE = "BUILD"
+# Titles weigh more than bodies: the title is indexed TITLE_WEIGHT times in the one text field. One field
+# instead of title/body fields means one posting list per query word, so Whoosh's block-max ranking of an
+# AND of words can skip most of the postings (an OR over fields per word defeats it).
+TITLE_WEIGHT = 3
+FACET_FIELDS = ("type", "region", "province", "theme", "action_line", "phase", "year")
+SORT_FIELDS = ("date", "updated")
+SYNONYM_BOOST = 0.8
+COMPOUND_PART_BOOST = 0.5
+# Caches of bitmaps per segment and per searcher generation (each bitmap is doc_count/8 bytes).
+TERM_CACHE_SIZE = 1500
+PHRASE_CACHE_SIZE = 500
+IMPACT_CACHE_SIZE = 1500
+BM25_K1 = 1.2
+BM25_B = 0.75
+
+
+class IndexBusy(Exception):
+    """Another process holds the index writer lock (or a rebuild runs); the outbox keeps the changes."""
+
+
+# ---------------------------------------------------------------------------------------------- analysis
+
+_stem = stemmer_for_language("nl")
+_FORMS_CACHE: dict[tuple[str, bool], tuple[str, ...]] = {}
+_FORMS_CACHE_MAX = 300_000
+
+
+def _stem_word(word: str) -> str:
+    if analysis.is_abbreviation(word) or not word.isalpha() or len(word) < 4:
+        return word
+    return _stem(word)
+
+
+def word_forms(raw: str, index_mode: bool) -> tuple[str, ...]:
+    """Index terms for one word as typed: its base form first, then (when indexing) the parts of a compound.
+
+    Cached per spelling as typed, so folding and stemming run once per distinct word, not per occurrence.
+    """
+    key = (raw, index_mode)
+    forms = _FORMS_CACHE.get(key)
+    if forms is not None:
+        return forms
+    word = analysis.fold(raw)
+    if word in analysis.STOPWORDS or (len(word) < 2 and not word.isdigit()):
+        forms = ()
+    else:
+        main = _stem_word(analysis.lemma(word))
+        out = [main]
+        if index_mode:
+            for span in analysis.compound_spans(word):
+                term = _stem_word(span)
+                if term not in out:
+                    out.append(term)
+        forms = tuple(out)
+    if len(_FORMS_CACHE) >= _FORMS_CACHE_MAX:
+        _FORMS_CACHE.clear()
+    _FORMS_CACHE[key] = forms
+    return forms
+
+
+_WORD = re.compile(r"\w+(?:\.?\w+)*")
+
+
+class DutchTokenizer(Tokenizer):
+    """Words of Dutch text as index terms, in one pass (this is the whole analyzer).
+
+    Per word: fold case and accents, drop stop words, map irregular plurals, stem, and (at index time) add
+    the parts of compounds at the same position, so phrases keep working. Positions skip stop words, the
+    same at index and at query time. One tokenizer instead of a chain of filters roughly halves the cost of
+    analysis, which is most of the indexing time.
+    """
+
+    def __eq__(self, other):
+        return other is not None and self.__class__ is other.__class__
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
+                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        index_mode = mode == "index"
+        forms_of = word_forms
+        pos = start_pos
+        matches = _WORD.finditer(value) if tokenize else [re.match(r"(?s).*", value)]
+        for match in matches:
+            word = match.group()
+            forms = forms_of(word, index_mode)
+            if keeporiginal:
+                t.original = word
+            if chars:
+                t.startchar = start_char + match.start()
+                t.endchar = start_char + match.end()
+            t.boost = 1.0
+            if not forms:
+                if removestops:
+                    continue
+                t.stopped = True
+                t.text = word
+                yield t
+                t.stopped = False
+                continue
+            if positions:
+                t.pos = pos
+                pos += 1
+            t.text = forms[0]
+            yield t
+            # The parts of a compound count half: "gezin" matters more in "gezinnen" than in "gezinshuizen".
+            for form in forms[1:]:
+                t.text = form
+                t.boost = COMPOUND_PART_BOOST
+                yield t
+
+
+class FoldFilter(Filter):
+    """Fold and drop stop words, without stemming: the surface words offered as spelling suggestions."""
+
+    def __eq__(self, other):
+        return other is not None and self.__class__ is other.__class__
+
+    def __call__(self, tokens):
+        for t in tokens:
+            word = analysis.fold(t.text)
+            if len(word) < 3 or word in analysis.STOPWORDS or not word.isalpha():
+                continue
+            t.text = word
+            yield t
+
+
+def dutch_analyzer():
+    return DutchTokenizer()
+
+
+def spelling_analyzer():
+    return RegexTokenizer() | FoldFilter()
+
+
+def analyze_query(text: str) -> list[str]:
+    """The index terms a piece of user text stands for (query mode: no compound parts)."""
+    return [t.text for t in dutch_analyzer()(text, mode="query")]
+
+
+def fold_words(text: str) -> list[str]:
+    """Folded surface words of `text`, as the spelling field holds them."""
+    return [t.text for t in spelling_analyzer()(text)]
+
+
+# ------------------------------------------------------------------------------------------------ schema
 
 
 def build_schema() -> Schema:
-    dutch = LanguageAnalyzer("nl")
+    """Lean on purpose: only `key` and `sig` are stored; pages read everything they show from the database."""
+    dutch = dutch_analyzer()
     return Schema(
         key=ID(unique=True, stored=True),  # "<type>:<id>"
-        type=ID(stored=True),
-        title=TEXT(analyzer=dutch, stored=True, field_boost=3.0),
-        body=TEXT(analyzer=dutch),
-        slug=STORED(),  # pages build URLs from type + slug at render time
-        region=KEYWORD(commas=True, lowercase=True),
-        themes=KEYWORD(commas=True, lowercase=True),
+        sig=STORED(),  # content hash, for `flask search check`
+        parent=ID(),  # "practice:<id>" on results, so a practice's results can be replaced at once
+        text=TEXT(analyzer=dutch),  # title (TITLE_WEIGHT times) and body
+        spell=TEXT(analyzer=spelling_analyzer(), phrase=False),
+        # Every filter and facet value in one field ("region:3 theme:5 status:draft coach:3:5 ..."): one
+        # posting per value and far less per-field work when indexing than a field per facet.
+        facet=KEYWORD(),
+        # Sort values only (columns, no postings).
+        date=COLUMN(NumericColumn("q", default=0)),
+        updated=COLUMN(NumericColumn("q", default=0)),
     )
 
 
-def index_dir() -> Path:
-    return Path(current_app.config["SEARCH_INDEX_DIR"])
+SCHEMA_FIELDS = frozenset(build_schema().names())
+# Document keys that become "name:value" words of the facet field (space-separated values allowed).
+FACET_KEYS = ("type", "status", "region", "province", "theme", "action_line", "phase", "year", "coach")
 
 
-def index_status() -> dict:
-    """Report whether the index can be opened, without creating or locking anything."""
-    path = index_dir()
-    if not path.exists() or not index.exists_in(str(path), indexname=INDEX_NAME):
-        return {"ok": False, "error": "missing", "hint": "flask search reindex"}
-    try:
-        ix = index.open_dir(str(path), indexname=INDEX_NAME)
+def signature(doc: dict) -> str:
+    """A short hash of a document's content, stored in the index to find stale documents."""
+    digest = hashlib.blake2b(digest_size=8)
+    for name in sorted(doc):
+        if name != "sig":
+            digest.update(f"{name}\x1f{doc[name]}\x1e".encode())
+    return digest.hexdigest()
+
+
+def _prepare(doc: dict) -> dict:
+    out = {k: v for k, v in doc.items() if k in SCHEMA_FIELDS and v not in (None, "")}
+    title = doc.get("title") or ""
+    out["text"] = "\n".join([title] * TITLE_WEIGHT + [doc.get("body") or ""])
+    words = []
+    for name in FACET_KEYS:
+        value = doc.get(name)
+        if value not in (None, ""):
+            words.extend(f"{name}:{v}" for v in str(value).split())
+    out["facet"] = " ".join(words)
+    out["date"] = int(doc.get("date") or 0)
+    out["updated"] = int(doc.get("updated") or 0)
+    out["sig"] = signature(doc)
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ bitmaps
+
+_NONZERO = re.compile(rb"[^\x00]")
+_BITS_OF_BYTE = [tuple(i for i in range(8) if b >> i & 1) for b in range(256)]
+
+
+def _ids_to_bits(ids: Iterable[int], size: int) -> int:
+    buf = bytearray((size >> 3) + 1)
+    for d in ids:
+        buf[d >> 3] |= 1 << (d & 7)
+    return int.from_bytes(buf, "little")
+
+
+def bits_to_ids(bits: int) -> list[int]:
+    """Document numbers of the set bits, in order (fast when few are set: skips zero bytes in C)."""
+    if not bits:
+        return []
+    raw = bits.to_bytes((bits.bit_length() >> 3) + 1, "little")
+    out: list[int] = []
+    for m in _NONZERO.finditer(raw):
+        i = m.start()
+        base = i << 3
+        out.extend(base + j for j in _BITS_OF_BYTE[raw[i]])
+    return out
+
+
+class _BitFilter(DocIdSet):
+    """A bitmap as Whoosh's filter set: O(1) membership from bytes."""
+
+    def __init__(self, bits: int, size: int):
+        self._raw = bits.to_bytes((size >> 3) + 1, "little")
+        self._count = bits.bit_count()
+
+    def __len__(self):
+        return self._count
+
+    def __bool__(self):
+        return True
+
+    def __contains__(self, d):
+        return bool(self._raw[d >> 3] >> (d & 7) & 1)
+
+    def __iter__(self):
+        return iter(bits_to_ids(int.from_bytes(self._raw, "little")))
+
+
+def _leaf_ids(matcher) -> Iterable[int]:
+    """All ids of a leaf postings matcher, a block at a time (Whoosh 2.7 internals, pinned version)."""
+    if not hasattr(matcher, "_read_ids") or not hasattr(matcher, "_lastblock"):
+        yield from matcher.all_ids()
+        return
+    while matcher.is_active():
+        if matcher._ids is None:
+            matcher._read_ids()
+        yield from matcher._ids[matcher._i:]
+        if matcher._lastblock:
+            break
+        matcher._next_block()
+
+
+class _LRU(OrderedDict):
+    def __init__(self, size: int):
+        super().__init__()
+        self.size = size
+
+    def get_or(self, key, make):
         try:
-            count = ix.doc_count()
+            self.move_to_end(key)
+            return self[key]
+        except KeyError:
+            value = make()
+            self[key] = value
+            if len(self) > self.size:
+                self.popitem(last=False)
+            return value
+
+
+class _Impacts:
+    """One term's postings in a segment with their BM25 term weights, and the order of best weight first."""
+
+    __slots__ = ("docs", "scores", "order")
+
+    def __init__(self, docs, scores, order):
+        self.docs = docs
+        self.scores = scores
+        self.order = order
+
+    def score_of(self, doc: int) -> float:
+        docs = self.docs
+        i = bisect_left(docs, doc)
+        return self.scores[i] if i < len(docs) and docs[i] == doc else 0.0
+
+
+_NO_IMPACTS = _Impacts(array("i"), array("f"), array("i"))
+
+
+class _SegmentCache:
+    """Bitmaps, term weights and sort values of one immutable segment (deleted documents included)."""
+
+    def __init__(self, reader):
+        self.size = reader.doc_count_all()
+        self.terms = _LRU(TERM_CACHE_SIZE)
+        self.impacts = _LRU(IMPACT_CACHE_SIZE)
+        self.values: dict[str, list[str]] = {}
+        self.columns: dict[str, list[int]] = {}
+        self.lengths: list[int] | None = None
+
+    def term_impacts(self, reader, text: str) -> _Impacts:
+        """BM25's saturated, length-normalised term frequency per document (the idf is applied per query)."""
+
+        def make():
+            fieldobj = reader.schema["text"]
+            btext = fieldobj.to_bytes(text)
+            if ("text", btext) not in reader._terms:
+                return _NO_IMPACTS
+            if self.lengths is None:
+                length = reader.doc_field_length
+                self.lengths = [length(d, "text", 0) for d in range(self.size)]
+            lengths = self.lengths
+            avg = (reader.field_length("text") / self.size) if self.size else 1.0
+            matcher = reader._terms.matcher("text", btext, fieldobj.format)
+            ids: list[int] = []
+            weights: list[float] = []
+            while matcher.is_active():
+                matcher._read_ids()
+                matcher._read_weights()
+                ids.extend(matcher._ids[matcher._i:])
+                weights.extend(matcher._weights[matcher._i:])
+                if matcher._lastblock:
+                    break
+                matcher._next_block()
+            k1, b = BM25_K1, BM25_B
+            norm = [k1 * (1 - b + b * length / avg) for length in map(lengths.__getitem__, ids)]
+            scores = [w * (k1 + 1) / (w + n) for w, n in zip(weights, norm)]
+            order = sorted(range(len(ids)), key=scores.__getitem__, reverse=True)
+            return _Impacts(array("i", ids), array("f", scores), array("i", order))
+
+        return self.impacts.get_or(text, make)
+
+    def term_bits(self, reader, fieldname: str, text: str) -> int:
+        def make():
+            fieldobj = reader.schema[fieldname]
+            btext = fieldobj.to_bytes(text)
+            if (fieldname, btext) not in reader._terms:
+                return 0
+            matcher = reader._terms.matcher(fieldname, btext, fieldobj.format)
+            return _ids_to_bits(_leaf_ids(matcher), self.size)
+
+        return self.terms.get_or((fieldname, text), make)
+
+    def field_values(self, reader, fieldname: str) -> list[str]:
+        if fieldname not in self.values:
+            fieldobj = reader.schema[fieldname]
+            self.values[fieldname] = [fieldobj.from_bytes(b) for b in reader.lexicon(fieldname)]
+        return self.values[fieldname]
+
+    def column(self, reader, fieldname: str) -> list[int]:
+        if fieldname not in self.columns:
+            if reader.has_column(fieldname):
+                self.columns[fieldname] = list(reader.column_reader(fieldname))
+            else:
+                self.columns[fieldname] = [0] * self.size
+        return self.columns[fieldname]
+
+
+class _View:
+    """One searcher generation: its segments with offsets, live documents, and combined bitmaps."""
+
+    def __init__(self, searcher, segment_caches: dict[str, _SegmentCache]):
+        self.searcher = searcher
+        self.leaves = []
+        for sub, offset in searcher.leaf_searchers():
+            reader = sub.reader()
+            if not isinstance(reader, SegmentReader):
+                continue  # an empty index
+            seg_id = reader.segment().segment_id()
+            cache = segment_caches.get(seg_id)
+            if cache is None:
+                cache = segment_caches[seg_id] = _SegmentCache(reader)
+            self.leaves.append((reader, offset, cache, sub))
+        self.size = searcher.doc_count_all()
+        live = 0
+        for reader, offset, cache, _ in self.leaves:
+            seg = (1 << cache.size) - 1
+            if reader.has_deletions():
+                seg &= ~_ids_to_bits(reader.deleted_docs_set, cache.size)
+            live |= seg << offset
+        self.live = live
+        self.terms = _LRU(TERM_CACHE_SIZE)
+        self.phrases = _LRU(PHRASE_CACHE_SIZE)
+        self.value_cache: dict[str, list[str]] = {}
+        self.sort_cache: dict[str, list[int]] = {}
+
+    def term(self, fieldname: str, text: str) -> int:
+        def make():
+            bits = 0
+            for reader, offset, cache, _ in self.leaves:
+                seg = cache.term_bits(reader, fieldname, text)
+                if seg:
+                    bits |= seg << offset
+            return bits & self.live
+
+        return self.terms.get_or((fieldname, text), make)
+
+    def phrase(self, fieldname: str, words: tuple[str, ...]) -> int:
+        def make():
+            q = query.Phrase(fieldname, list(words))
+            ids = []
+            for _, offset, _, sub in self.leaves:
+                ids.extend(offset + d for d in q.docs(sub))
+            return _ids_to_bits(ids, self.size) & self.live
+
+        return self.phrases.get_or((fieldname, words), make)
+
+    def values(self, name: str) -> list[str]:
+        """The values of a facet present in the index."""
+        if not self.value_cache:
+            found: dict[str, set[str]] = {}
+            for reader, _, cache, _ in self.leaves:
+                for word in cache.field_values(reader, "facet"):
+                    facet, _, value = word.partition(":")
+                    found.setdefault(facet, set()).add(value)
+            self.value_cache = {facet: sorted(values) for facet, values in found.items()}
+        return self.value_cache.get(name, [])
+
+    def facet(self, name: str, value: str) -> int:
+        return self.term("facet", f"{name}:{value}")
+
+    def any_of(self, name: str, values: Iterable[str]) -> int:
+        bits = 0
+        for value in values:
+            bits |= self.facet(name, value)
+        return bits
+
+    def sort_values(self, fieldname: str) -> list[int]:
+        if fieldname not in self.sort_cache:
+            values: list[int] = []
+            for reader, _, cache, _ in self.leaves:
+                values.extend(cache.column(reader, fieldname))
+            self.sort_cache[fieldname] = values
+        return self.sort_cache[fieldname]
+
+
+# ------------------------------------------------------------------------------------------------ search
+
+
+@dataclass
+class Visibility:
+    """Which drafts the searcher may see besides everything published (archived items are never indexed)."""
+
+    all_drafts: bool = False
+    draft_regions: Sequence[int] = ()
+    coached: Sequence[tuple[int, int]] = ()  # (region id, theme id)
+
+
+@dataclass
+class SearchSpec:
+    """A search as the engine understands it.
+
+    `clauses`: all must match; each clause is a list of alternatives, each alternative a tuple of index
+    terms (one term, or several for a phrase). The first alternative is what the user typed; the others
+    (synonyms) weigh a little less. `filters`: index field -> allowed values (OR within, AND across).
+    """
+
+    clauses: list[list[tuple[str, ...]]] = field(default_factory=list)
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    visibility: Visibility = field(default_factory=Visibility)
+    sort: str = "relevance"  # relevance | date | updated
+    offset: int = 0
+    limit: int = 10
+    facets: Sequence[str] = FACET_FIELDS
+    exclude: Sequence[str] = ()  # keys never to return
+
+
+@dataclass
+class EngineResult:
+    total: int
+    hits: list[tuple[str, float]]
+    facets: dict[str, dict[str, int]]
+    terms: set[str]
+    took_ms: float = 0.0
+
+
+def _clause_query(alternatives: list[tuple[str, ...]]):
+    subs = []
+    for i, alt in enumerate(alternatives):
+        boost = 1.0 if i == 0 else SYNONYM_BOOST
+        if len(alt) == 1:
+            subs.append(query.Term("text", alt[0], boost=boost))
+        else:
+            subs.append(query.Phrase("text", list(alt), boost=boost))
+    return subs[0] if len(subs) == 1 else query.Or(subs)
+
+
+def _clause_bits(view: _View, alternatives: list[tuple[str, ...]]) -> int:
+    bits = 0
+    for alt in alternatives:
+        bits |= view.term("text", alt[0]) if len(alt) == 1 else view.phrase("text", alt)
+    return bits
+
+
+def _hidden_bits(view: _View, visibility: Visibility) -> int:
+    if visibility.all_drafts:
+        return 0
+    drafts = view.facet("status", "draft")
+    if not drafts:
+        return 0
+    allowed = view.any_of("region", (str(r) for r in visibility.draft_regions))
+    allowed |= view.any_of("coach", (f"{r}:{t}" for r, t in visibility.coached))
+    return drafts & ~allowed
+
+
+def _rank(view: _View, clauses: list[list[tuple[str, ...]]], allowed: int, want: int) -> list[tuple[int, float]]:
+    """The `want` best documents of `allowed` by BM25 over the query's words, best first.
+
+    Score = sum over the query's words (synonyms weighted SYNONYM_BOOST, phrase words counted as words) of
+    idf x the term's BM25 weight in the document. Per segment, a threshold algorithm walks each word's
+    postings best-weight-first and stops once no unseen document can still enter the top; when few
+    documents are allowed it scores them directly. Exact either way.
+    """
+    searcher = view.searcher
+    n_docs = max(1, searcher.doc_count_all())
+    weighted: dict[str, float] = {}
+    for clause in clauses:
+        for i, alt in enumerate(clause):
+            boost = 1.0 if i == 0 else SYNONYM_BOOST
+            for term in alt:
+                df = searcher.doc_frequency("text", term)
+                if df:
+                    idf = math.log(n_docs / (df + 1)) + 1
+                    weighted[term] = max(weighted.get(term, 0.0), idf * boost)
+    if not weighted:
+        return []
+    raw = allowed.to_bytes((view.size >> 3) + 1, "little")
+    best: list[tuple[float, int]] = []
+    for reader, offset, cache, _ in view.leaves:
+        seg_allowed = (allowed >> offset) & ((1 << cache.size) - 1)
+        if not seg_allowed:
+            continue
+        lists = [(w, cache.term_impacts(reader, term)) for term, w in weighted.items()]
+        lists = [(w, imp) for w, imp in lists if len(imp.docs)]
+        if not lists:
+            continue
+        count = seg_allowed.bit_count()
+        if count * len(lists) <= 8 * want + 2000:
+            found = _score_directly(lists, bits_to_ids(seg_allowed), want)
+        else:
+            found = _threshold_top(lists, raw, offset, want)
+        best.extend((score, offset + d) for score, d in found)
+    best.sort(key=lambda item: (-item[0], item[1]))
+    return [(d, score) for score, d in best[:want]]
+
+
+def _score_directly(lists, docs: list[int], want: int) -> list[tuple[float, int]]:
+    scored = [(sum(w * imp.score_of(d) for w, imp in lists), d) for d in docs]
+    return heapq.nlargest(want, scored, key=lambda item: (item[0], -item[1]))
+
+
+def _threshold_top(lists, raw: bytes, offset: int, want: int) -> list[tuple[float, int]]:
+    heap: list[tuple[float, int]] = []
+    seen: set[int] = set()
+    longest = max(len(imp.order) for _, imp in lists)
+    for depth in range(longest):
+        threshold = 0.0
+        for w, imp in lists:
+            if depth >= len(imp.order):
+                continue
+            i = imp.order[depth]
+            threshold += w * imp.scores[i]
+            d = imp.docs[i]
+            if d in seen:
+                continue
+            seen.add(d)
+            g = d + offset
+            if not raw[g >> 3] >> (g & 7) & 1:
+                continue
+            score = sum(w2 * imp2.score_of(d) for w2, imp2 in lists)
+            item = (score, -d)
+            if len(heap) < want:
+                heapq.heappush(heap, item)
+            elif item > heap[0]:
+                heapq.heapreplace(heap, item)
+        if len(heap) >= want and heap[0][0] >= threshold:
+            break
+    return [(score, -neg) for score, neg in heap]
+
+
+class _Lengths:
+    """A segment's field lengths read once per field, for Whoosh's posting writer.
+
+    Whoosh 2.7 looks up the field length of every posting through the column file while flushing a
+    segment; over 100k documents that is a fifth of the build time. This serves the same numbers from lists.
+    """
+
+    def __init__(self, perdoc):
+        self._perdoc = perdoc
+        self._columns: dict[str, list[int]] = {}
+
+    def doc_field_length(self, docnum, fieldname, default=0):
+        column = self._columns.get(fieldname)
+        if column is None:
+            length = self._perdoc.doc_field_length
+            column = [length(d, fieldname, 0) for d in range(self._perdoc.doc_count_all())]
+            self._columns[fieldname] = column
+        return column[docnum]
+
+    def __getattr__(self, name):
+        return getattr(self._perdoc, name)
+
+
+# Posting blocks uncompressed (faster to write and to read; the index is about a third larger), and segment
+# files left as they are instead of being copied into one compound file.
+CODEC = W3Codec(compression=0)
+
+
+class _FastWriter(SegmentWriter):
+    """Whoosh's segment writer with our codec, no compound files, and cached field lengths (see _Lengths)."""
+
+    def __init__(self, ix, **kwargs):
+        kwargs.setdefault("codec", CODEC)
+        kwargs.setdefault("compound", False)
+        super().__init__(ix, **kwargs)
+
+    def _flush_segment(self):
+        self.perdocwriter.close()
+        pdr = self.per_document_reader() if self.codec.length_stats else None
+        postings = self.pool.iter_postings()
+        self.fieldwriter.add_postings(self.schema, _Lengths(pdr) if pdr else None, postings)
+        self.fieldwriter.close()
+        if pdr:
+            pdr.close()
+
+
+class _SubWriterTask(SubWriterTask):
+    """Whoosh's indexing subprocess, writing its own segment with our writer (multisegment only)."""
+
+    def run(self):
+        ix = self.storage.open_index(self.indexname)
+        writer = self.writer = _FastWriter(ix, _lk=False, **self.kwargs)
+        while self.running:
+            jobinfo = self.jobqueue.get()
+            if jobinfo is None:
+                break
+            self._process_file(*jobinfo)
+        if not self.running:
+            writer.cancel()
+            return
+        fieldnames = writer.pool.fieldnames
+        segment = writer._finalize_segment()
+        self.resultqueue.put((None, fieldnames, segment), timeout=60)
+
+
+class _ParallelWriter(MpWriter):
+    """Whoosh's multiprocessing writer: each process analyses a share of the documents into its own segment."""
+
+    def __init__(self, ix, procs: int, **kwargs):
+        kwargs.setdefault("codec", CODEC)
+        kwargs.setdefault("compound", False)
+        super().__init__(ix, procs=procs, batchsize=256, multisegment=True, **kwargs)
+
+    def _new_task(self):
+        task = _SubWriterTask(
+            self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs, self.multisegment
+        )
+        self.tasks.append(task)
+        task.start()
+        return task
+
+
+class _Writes:
+    """What a batch may do with its writer."""
+
+    def __init__(self, writer):
+        self._writer = writer
+        self.count = 0
+
+    def upsert(self, doc: dict) -> None:
+        self._writer.update_document(**_prepare(doc))
+        self.count += 1
+
+    def delete(self, key: str) -> None:
+        self._writer.delete_by_term("key", key)
+        self.count += 1
+
+    def delete_children(self, parent: str) -> None:
+        self._writer.delete_by_term("parent", parent)
+        self.count += 1
+
+
+class SearchIndex:
+    """The index in one directory, with this process's long-lived searcher and caches.
+
+    Get it with `get_index(path)`; one instance per process and directory. Searching and refreshing hold a
+    lock, because Whoosh searchers are not meant to be shared between threads.
+    """
+
+    def __init__(self, path: Path, writer_timeout: float = 2.0):
+        self.path = Path(path)
+        self.writer_timeout = writer_timeout
+        self._lock = threading.RLock()
+        self._ix = None
+        self._searcher = None
+        self._readers: dict[str, object] = {}
+        self._generation = -1
+        self._build: str | None = None
+        self._view: _View | None = None
+        self._segments: dict[str, _SegmentCache] = {}
+
+    # -- files and opening
+
+    @property
+    def rebuild_marker(self) -> Path:
+        return self.path.with_name(self.path.name + ".rebuilding")
+
+    def exists(self) -> bool:
+        return self.path.exists() and index.exists_in(str(self.path), indexname=INDEX_NAME)
+
+    def _read_build(self) -> str | None:
+        try:
+            return (self.path / BUILD_FILE).read_text().strip()
+        except OSError:
+            return None
+
+    @contextmanager
+    def _create_lock(self):
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(self.path.with_name(self.path.name + ".create.lock")))
+        lock.acquire(blocking=True)
+        try:
+            yield
         finally:
-            ix.close()
-    except (EmptyIndexError, OSError, ValueError) as exc:
-        return {"ok": False, "error": exc.__class__.__name__}
-    return {"ok": True, "documents": count}
+            lock.release()
+
+    def ensure(self) -> None:
+        """Create an empty index when there is none yet (safe when several processes try at once)."""
+        if self.exists():
+            return
+        with self._create_lock():
+            if self.exists():
+                return
+            self.path.mkdir(parents=True, exist_ok=True)
+            index.create_in(str(self.path), build_schema(), indexname=INDEX_NAME)
+            (self.path / BUILD_FILE).write_text(uuid.uuid4().hex)
+
+    def _open_searcher(self):
+        """A searcher for the latest generation, reusing this process's readers of unchanged segments.
+
+        Whoosh's own `Searcher.refresh()` reuses a segment's reader even when documents were deleted from
+        that segment since, so replaced documents would show twice; here a segment's reader is reused only
+        while its deletion count is unchanged.
+        """
+        toc = index.TOC.read(self._ix.storage, INDEX_NAME)
+        readers = []
+        fresh: dict[str, object] = {}
+        for segment in toc.segments:
+            seg_id = segment.segment_id()
+            reader = self._readers.get(seg_id)
+            if reader is None or reader.segment().deleted_count() != segment.deleted_count():
+                reader = SegmentReader(self._ix.storage, toc.schema, segment, generation=toc.generation)
+            fresh[seg_id] = reader
+            readers.append(reader)
+        for seg_id, reader in self._readers.items():
+            if fresh.get(seg_id) is not reader:
+                reader.close()
+        self._readers = fresh
+        self._generation = toc.generation
+        if not readers:
+            top = EmptyReader(toc.schema)
+        elif len(readers) == 1:
+            top = readers[0]
+        else:
+            top = MultiReader(readers, generation=toc.generation)
+        return Searcher(top, fromindex=self._ix, closereader=False)
+
+    def _current_view(self) -> _View:
+        """The up-to-date view for this process: reopened after a swap, refreshed after a commit."""
+        build = self._read_build()
+        if self._ix is None or build != self._build:
+            self.ensure()
+            self._drop_readers()
+            build = self._read_build()
+            self._ix = index.open_dir(str(self.path), indexname=INDEX_NAME)
+            self._build = build
+            self._segments = {}
+            self._view = None
+            self._searcher = self._open_searcher()
+        elif self._ix.latest_generation() != self._generation:
+            self._searcher = self._open_searcher()
+            self._view = None
+        if self._view is None:
+            self._view = _View(self._searcher, self._segments)
+            used = {id(leaf[2]) for leaf in self._view.leaves}
+            self._segments = {k: v for k, v in self._segments.items() if id(v) in used}
+        return self._view
+
+    def _drop_readers(self) -> None:
+        for reader in self._readers.values():
+            try:
+                reader.close()
+            except Exception:  # noqa: BLE001 - an already closed reader of a deleted build
+                log.debug("closing a search reader failed", exc_info=True)
+        self._readers = {}
+        self._searcher = self._view = None
+
+    def close(self) -> None:
+        with self._lock:
+            self._drop_readers()
+            self._ix = None
+            self._build = None
+            self._segments = {}
+
+    # -- status
+
+    def generation(self) -> int:
+        """The index's commit generation (grows by one per committed writer)."""
+        self.ensure()
+        return index.open_dir(str(self.path), indexname=INDEX_NAME).latest_generation()
+
+    def status(self) -> dict:
+        """Whether the index can be searched, and how many documents it holds (never creates anything)."""
+        if not self.exists():
+            return {"ok": False, "error": "missing", "hint": "flask search reindex"}
+        try:
+            with self._lock:
+                view = self._current_view()
+                return {"ok": True, "documents": view.searcher.doc_count()}
+        except (EmptyIndexError, OSError, ValueError) as exc:
+            return {"ok": False, "error": exc.__class__.__name__}
+
+    # -- writing
+
+    def _writer(self, timeout: float | None = None):
+        self.ensure()
+        if self.rebuild_marker.exists():
+            # A rebuild holds the lock for minutes: do not make the request wait for it.
+            timeout = 0.0
+        ix = index.open_dir(str(self.path), indexname=INDEX_NAME)
+        try:
+            return _FastWriter(ix, timeout=self.writer_timeout if timeout is None else timeout, delay=0.05)
+        except LockError as exc:
+            raise IndexBusy(str(self.path)) from exc
+
+    @contextmanager
+    def writing(self, timeout: float | None = None):
+        """One writer for a batch of changes, committed at the end (cancelled on error).
+
+        Raises IndexBusy when the writer lock cannot be had within the timeout (default: writer_timeout).
+        """
+        writer = self._writer(timeout)
+        writes = _Writes(writer)
+        try:
+            yield writes
+        except BaseException:
+            writer.cancel()
+            raise
+        if writes.count:
+            writer.commit()
+        else:
+            writer.cancel()
+
+    def apply(
+        self,
+        upserts: Iterable[dict] = (),
+        deletes: Iterable[str] = (),
+        delete_children: Iterable[str] = (),
+        timeout: float | None = None,
+    ) -> int:
+        """Delete keys, delete documents whose parent is listed, then add/replace documents, in one writer."""
+        with self.writing(timeout) as writes:
+            for key in deletes:
+                writes.delete(key)
+            for parent in delete_children:
+                writes.delete_children(parent)
+            for doc in upserts:
+                writes.upsert(doc)
+        return writes.count
+
+    @contextmanager
+    def locked(self, timeout: float = 0.0):
+        """Hold the writer lock (tests use it to play a busy index). Raises IndexBusy."""
+        self.ensure()
+        ix = index.open_dir(str(self.path), indexname=INDEX_NAME)
+        lock = ix.lock("WRITELOCK")
+        deadline = time.monotonic() + timeout
+        while not lock.acquire(blocking=False):
+            if time.monotonic() >= deadline:
+                raise IndexBusy(str(self.path))
+            time.sleep(0.05)
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def rebuild(
+        self,
+        documents: Iterable[dict],
+        progress: Callable[[int], None] | None = None,
+        procs: int = 1,
+        lock_timeout: float = 600.0,
+    ) -> int:
+        """Build a complete new index aside and swap it in; searches keep working on the old one meanwhile.
+
+        While building, the live index's writer lock is held, so changes committed meanwhile stay in the
+        outbox (their writers give up at once, seeing the rebuild marker) and are applied to the new index
+        by the caller afterwards (`sync`). With procs > 1 Whoosh indexes in that many processes.
+        """
+        target = self.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        self.ensure()
+        self.rebuild_marker.write_text(f"{os.getpid()} {time.time()}")
+        staging = target.with_name(f".{target.name}-build-{uuid.uuid4().hex[:8]}")
+        count = 0
+        try:
+            with self.locked(timeout=lock_timeout):
+                staging.mkdir()
+                ix = index.create_in(str(staging), build_schema(), indexname=INDEX_NAME)
+                if procs > 1:
+                    writer = _ParallelWriter(ix, procs=procs, limitmb=256)
+                else:
+                    writer = _FastWriter(ix, limitmb=256)
+                try:
+                    for doc in documents:
+                        writer.add_document(**_prepare(doc))
+                        count += 1
+                        if progress is not None:
+                            progress(1)
+                except BaseException:
+                    writer.cancel()
+                    raise
+                writer.commit()
+                ix.close()
+                (staging / BUILD_FILE).write_text(uuid.uuid4().hex)
+                old = target.with_name(f".{target.name}-old-{uuid.uuid4().hex[:8]}")
+                target.rename(old)
+                staging.rename(target)
+            shutil.rmtree(old, ignore_errors=True)
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging, ignore_errors=True)
+            self.rebuild_marker.unlink(missing_ok=True)
+        return count
+
+    # -- reading
+
+    def signatures(self) -> dict[str, str]:
+        """key -> stored signature of every live document (for `flask search check`)."""
+        with self._lock:
+            view = self._current_view()
+            reader = view.searcher.reader()
+            return {fields["key"]: fields.get("sig", "") for _, fields in reader.iter_docs()}
+
+    def search(self, spec: SearchSpec) -> EngineResult:
+        """Run a search: the exact total, facet counts over the filtered match set, and one page of keys."""
+        started = time.perf_counter()
+        with self._lock:
+            view = self._current_view()
+            result = self._search(view, spec)
+        result.took_ms = (time.perf_counter() - started) * 1000
+        return result
+
+    def _search(self, view: _View, spec: SearchSpec) -> EngineResult:
+        terms = {t for clause in spec.clauses for alt in clause for t in alt}
+        matched = view.live
+        for clause in spec.clauses:
+            matched &= _clause_bits(view, clause)
+            if not matched:
+                break
+        matched &= ~_hidden_bits(view, spec.visibility)
+        for key in spec.exclude:
+            matched &= ~view.term("key", key)
+        filters = {name: view.any_of(name, values) for name, values in spec.filters.items() if values}
+        everything = matched
+        for bits in filters.values():
+            everything &= bits
+        facets = {}
+        for name in spec.facets:
+            base = matched
+            for other, bits in filters.items():
+                if other != name:
+                    base &= bits
+            counts = {}
+            if base:
+                for value in view.values(name):
+                    n = (base & view.facet(name, value)).bit_count()
+                    if n:
+                        counts[value] = n
+            facets[name] = counts
+        total = everything.bit_count()
+        hits = self._page(view, spec, everything, total) if total and spec.limit else []
+        return EngineResult(total=total, hits=hits, facets=facets, terms=terms)
+
+    def _page(self, view: _View, spec: SearchSpec, bits: int, total: int) -> list[tuple[str, float]]:
+        want = spec.offset + spec.limit
+        if spec.sort == "relevance" and spec.clauses:
+            ranked = _rank(view, spec.clauses, bits, want)
+        else:
+            values = view.sort_values("updated" if spec.sort == "updated" else "date")
+            ranked = self._top_by_value(view, bits, total, values, want)
+        stored = view.searcher.stored_fields
+        return [(stored(d)["key"], score) for d, score in ranked[spec.offset:want]]
+
+    @staticmethod
+    def _top_by_value(view: _View, bits: int, total: int, values: list[int], want: int):
+        key = values.__getitem__
+        if total <= max(want * 50, view.size // 20):
+            docs = bits_to_ids(bits)
+            top = heapq.nlargest(want, docs, key=lambda d: (key(d), -d))
+            return [(d, float(key(d))) for d in top]
+        order = view.sort_cache.get("order:" + str(id(values)))
+        if order is None:
+            order = sorted(range(len(values)), key=lambda d: (-values[d], d))
+            view.sort_cache["order:" + str(id(values))] = order
+        raw = bits.to_bytes((view.size >> 3) + 1, "little")
+        out = []
+        for d in order:
+            if raw[d >> 3] >> (d & 7) & 1:
+                out.append((d, float(values[d])))
+                if len(out) >= want:
+                    break
+        return out
+
+    def similar(
+        self,
+        key: str,
+        text: str,
+        boosts: dict[str, list[str]],
+        exclude_filters: dict[str, list[str]],
+        require: dict[str, list[str]],
+        limit: int = 5,
+    ) -> list[tuple[str, float]]:
+        """Documents like `text` (its key terms), with extra weight for shared field values in `boosts`.
+
+        Documents matching any of `exclude_filters`, drafts and `key` itself are left out; `require`
+        restricts to documents with one of the listed values per field.
+        """
+        with self._lock:
+            view = self._current_view()
+            searcher = view.searcher
+            subs = []
+            if text:
+                for term, weight in searcher.key_terms_from_text("text", text, numterms=12):
+                    subs.append(query.Term("text", term, boost=float(weight)))
+            for name, values in boosts.items():
+                for value in values:
+                    subs.append(query.Term("facet", f"{name}:{value}", boost=2.0 if name == "theme" else 1.5))
+            if not subs:
+                return []
+            mask = view.term("key", key) | view.facet("status", "draft")
+            for fieldname, values in exclude_filters.items():
+                mask |= view.any_of(fieldname, values)
+            allowed = view.live & ~mask
+            for fieldname, values in require.items():
+                allowed &= view.any_of(fieldname, values)
+            if not allowed:
+                return []
+            results = searcher.search(query.Or(subs), limit=limit, filter=_BitFilter(allowed, view.size))
+            return [(searcher.stored_fields(hit.docnum)["key"], hit.score) for hit in results]
+
+    def whoosh_ranking(self, terms: Sequence[str], limit: int | None = 10) -> list[tuple[str, float]]:
+        """Whoosh's own BM25F ranking of an AND of index terms (the reference the tests hold ours to)."""
+        with self._lock:
+            searcher = self._current_view().searcher
+            q = query.And([query.Term("text", t) for t in terms])
+            return [(searcher.stored_fields(h.docnum)["key"], h.score) for h in searcher.search(q, limit=limit)]
+
+    def has_terms(self, terms: Iterable[str]) -> bool:
+        """Whether any of these index terms occurs in a live document."""
+        with self._lock:
+            view = self._current_view()
+            return any(view.term("text", t) for t in terms)
+
+    def known_words(self, words: Iterable[str]) -> set[str]:
+        """Which folded words occur in titles, themes or region names (the spelling field)."""
+        with self._lock:
+            view = self._current_view()
+            return {w for w in words if view.term("spell", w)}
+
+    def corrections(self, word: str, extra: Iterable[str] = (), maxdist: int = 2) -> str | None:
+        """The closest known word to a (folded) misspelt word: fewest edits first, then the most frequent.
+
+        Looks in the spelling field (titles, themes, regions) and in `extra` (the curated vocabulary).
+        """
+        with self._lock:
+            view = self._current_view()
+            for dist in range(1, maxdist + 1):
+                candidates: dict[str, int] = {}
+                for reader, _, _, _ in view.leaves:
+                    for found in reader.terms_within("spell", word, dist, prefix=1):
+                        candidates[found] = candidates.get(found, 0) + reader.doc_frequency("spell", found)
+                for candidate in extra:
+                    if candidate not in candidates and _within(candidate, word, dist):
+                        candidates[candidate] = 1
+                candidates.pop(word, None)
+                if candidates:
+                    return max(candidates, key=lambda w: (candidates[w], -abs(len(w) - len(word)), w))
+        return None
 
 
-def rebuild(documents: Iterable[dict], progress: Callable[[int], None] | None = None) -> int:
-    """Build a complete new index aside and swap it in, so searches keep working during the build."""
-    target = index_dir()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".rebuild-", dir=target.parent))
-    count = 0
-    try:
-        ix = index.create_in(str(staging), build_schema(), indexname=INDEX_NAME)
-        writer = ix.writer()
-        for doc in documents:
-            writer.add_document(**doc)
-            count += 1
-            if progress:
-                progress(1)
-        writer.commit()
+def _within(a: str, b: str, limit: int) -> bool:
+    """Damerau-Levenshtein distance of a and b is at most `limit` (small words only)."""
+    if abs(len(a) - len(b)) > limit or a[:1] != b[:1]:
+        return False
+    prev2: list[int] | None = None
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if prev2 is not None and i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > limit:
+            return False
+        prev2, prev = prev, cur
+    return prev[-1] <= limit
+
+
+# -------------------------------------------------------------------------------------------- highlight
+
+
+_HIGHLIGHT_LIMIT = 20_000
+_SURROUND = 60
+
+
+def html_escape(text: str) -> str:
+    return _escape(text, quote=False)
+
+
+def highlight_text(text: str, terms: Iterable[str], max_chars: int = 240, fragments: int = 2) -> str:
+    """HTML snippet of plain `text`: the best passages (most distinct matched words), matches in <mark>.
+
+    Words are matched the way the index matched them (folded, stemmed, compound parts), so "jeugdhulp"
+    marks "jeugdhulpverleners". All text is HTML-escaped here. Returns '' when no term occurs. (Whoosh's own
+    highlighter re-tokenises the whole text through its fragmenter and took 75% of a search's time.)
+    """
+    termset = frozenset(terms)
+    if not text or not termset:
+        return ""
+    text = text[:_HIGHLIGHT_LIMIT]
+    spans: list[tuple[int, int, str]] = []
+    for match in _WORD.finditer(text):
+        forms = word_forms(match.group(), True)
+        if forms and not termset.isdisjoint(forms):
+            spans.append((match.start(), match.end(), forms[0]))
+    if not spans:
+        return ""
+    if len(text) <= max_chars:
+        windows = [(0, len(text))]
+    else:
+        windows = _best_windows(text, spans, max_chars, fragments)
+    parts = []
+    for start, end in windows:
+        out = ["…" if start > 0 else ""]
+        pos = start
+        for s_start, s_end, _ in spans:
+            if s_start < start or s_end > end:
+                continue
+            out.append(html_escape(text[pos:s_start]))
+            out.append(f'<mark class="search-hit">{html_escape(text[s_start:s_end])}</mark>')
+            pos = s_end
+        out.append(html_escape(text[pos:end]))
+        out.append("…" if end < len(text) else "")
+        parts.append("".join(out))
+    return " ".join(parts)
+
+
+def _best_windows(text: str, spans: list[tuple[int, int, str]], size: int, count: int) -> list[tuple[int, int]]:
+    candidates = []
+    for i, (s_start, _, _) in enumerate(spans):
+        start = max(0, s_start - _SURROUND)
+        if start:
+            space = text.find(" ", start, s_start)
+            start = space + 1 if space != -1 else s_start
+        end = min(len(text), start + size)
+        if end < len(text):
+            space = text.rfind(" ", start, end)
+            end = space if space > spans[i][1] else end
+        words = set()
+        for _, b, form in spans[i:]:
+            if b > end:
+                break
+            words.add(form)
+        candidates.append((len(words), -start, start, end))
+        if len(candidates) >= 24:
+            break
+    chosen: list[tuple[int, int]] = []
+    for _, _, start, end in sorted(candidates, reverse=True):
+        if all(end <= a or start >= b for a, b in chosen):
+            chosen.append((start, end))
+            if len(chosen) == count:
+                break
+    return sorted(chosen)
+
+
+# ------------------------------------------------------------------------------------------ per process
+
+_INDEXES: dict[str, SearchIndex] = {}
+_INDEXES_LOCK = threading.Lock()
+
+
+@atexit.register
+def _close_all() -> None:
+    for ix in list(_INDEXES.values()):
         ix.close()
-        backup = target.with_name(target.name + ".old")
-        if backup.exists():
-            shutil.rmtree(backup)
-        if target.exists():
-            target.rename(backup)
-        staging.rename(target)
-        if backup.exists():
-            shutil.rmtree(backup)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
-    return count
+    _INDEXES.clear()
+
+
+def get_index(path: str | Path, writer_timeout: float = 2.0) -> SearchIndex:
+    """This process's SearchIndex for a directory (created on first use, then kept)."""
+    key = str(Path(path).resolve())
+    with _INDEXES_LOCK:
+        ix = _INDEXES.get(key)
+        if ix is None:
+            if len(_INDEXES) >= 8:
+                # Tests create many apps with their own directories; keep memory bounded.
+                _, oldest = next(iter(_INDEXES.items()))
+                oldest.close()
+                _INDEXES.pop(next(iter(_INDEXES)))
+            ix = _INDEXES[key] = SearchIndex(Path(path), writer_timeout)
+        ix.writer_timeout = writer_timeout
+        return ix

@@ -161,6 +161,11 @@ EXPECTED.update(
         "digest.preview": [Case(nothing, ADMINS, "anyone's next digest")],
     }
 )
+EXPECTED.update(
+    {
+        "search.manage": [Case(nothing, ADMINS, "the synonym list and the searches that found nothing")],
+    }
+)
 
 
 # --- the world ----------------------------------------------------------------------------------------------------

@@ -1,0 +1,20 @@
+"""Forms of the search administration page."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length
+
+
+class SynonymForm(FlaskForm):
+    terms = StringField(
+        _l("Woorden met dezelfde betekenis"),
+        validators=[DataRequired(), Length(max=500)],
+        description=_l("Gescheiden door komma's, bijvoorbeeld: jeugdhulp, jeugdzorg. Een woord mag uit meer woorden bestaan."),
+    )
+    note = StringField(_l("Toelichting"), validators=[Length(max=200)])
+
+
+class ConfirmForm(FlaskForm):
+    """Only the CSRF token: for delete and clear buttons."""

@@ -1,0 +1,124 @@
+"""The search page (/zoeken) and the search administration page (/beheer/zoeken)."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import delete, select
+
+from exchange.errors import Invalid
+from exchange.extensions import db
+from exchange.policy import require
+from exchange.search import forms, queries, synonyms
+from exchange.search.models import SearchMiss, SearchSynonym
+
+bp = Blueprint("search", __name__)
+
+MISSES_SHOWN = 200
+
+
+@bp.get("/zoeken")
+def index():
+    search_request = queries.read_request(request.args)
+    outcome = queries.search(current_user, search_request)
+    if outcome.searched and outcome.total == 0 and not search_request.has_filters and search_request.page == 1:
+        queries.record_miss(outcome.query.text)
+    return render_template("search/index.html", outcome=outcome, req=search_request)
+
+
+def _admin_page(form=None, edit=None, status=200):
+    require(current_user, "search.manage")
+    synonym_list = list(db.session.scalars(select(SearchSynonym).order_by(SearchSynonym.terms)))
+    misses = list(
+        db.session.scalars(
+            select(SearchMiss).order_by(SearchMiss.count.desc(), SearchMiss.last_seen.desc()).limit(MISSES_SHOWN)
+        )
+    )
+    return (
+        render_template(
+            "search/admin.html",
+            synonyms=synonym_list,
+            misses=misses,
+            form=form or forms.SynonymForm(),
+            edit=edit,
+            confirm_form=forms.ConfirmForm(),
+        ),
+        status,
+    )
+
+
+@bp.get("/beheer/zoeken")
+@login_required
+def admin():
+    return _admin_page()
+
+
+def _apply_errors(form, error: Invalid) -> None:
+    for name, message in error.details.get("fields", {}).items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = list(field.errors) + [message]
+    if not error.details.get("fields"):
+        form.form_errors.append(error.text())
+
+
+@bp.post("/beheer/zoeken/synoniemen")
+@login_required
+def add_synonym():
+    require(current_user, "search.manage")
+    form = forms.SynonymForm()
+    if form.validate_on_submit():
+        try:
+            synonyms.add_synonym(current_user, form.terms.data, form.note.data or "")
+        except Invalid as error:
+            db.session.rollback()
+            _apply_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("De synoniemen zijn toegevoegd; ze werken meteen bij het zoeken."), "success")
+            return redirect(url_for("search.admin"))
+    return _admin_page(form=form, status=422)
+
+
+@bp.route("/beheer/zoeken/synoniemen/<int:synonym_id>/bewerken", methods=["GET", "POST"])
+@login_required
+def edit_synonym(synonym_id: int):
+    require(current_user, "search.manage")
+    synonym = db.get_or_404(SearchSynonym, synonym_id)
+    form = forms.SynonymForm(obj=synonym if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            synonyms.update_synonym(current_user, synonym, form.terms.data, form.note.data or "")
+        except Invalid as error:
+            db.session.rollback()
+            _apply_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("De synoniemen zijn gewijzigd."), "success")
+            return redirect(url_for("search.admin"))
+    return _admin_page(form=form, edit=synonym, status=422 if form.is_submitted() else 200)
+
+
+@bp.post("/beheer/zoeken/synoniemen/<int:synonym_id>/verwijderen")
+@login_required
+def delete_synonym(synonym_id: int):
+    require(current_user, "search.manage")
+    synonym = db.get_or_404(SearchSynonym, synonym_id)
+    if not forms.ConfirmForm().validate_on_submit():
+        abort(400)
+    synonyms.delete_synonym(current_user, synonym)
+    db.session.commit()
+    flash(_("De groep synoniemen is verwijderd."), "success")
+    return redirect(url_for("search.admin"))
+
+
+@bp.post("/beheer/zoeken/zonder-resultaat/wissen")
+@login_required
+def clear_misses():
+    require(current_user, "search.manage")
+    if not forms.ConfirmForm().validate_on_submit():
+        abort(400)
+    db.session.execute(delete(SearchMiss))
+    db.session.commit()
+    flash(_("De lijst met zoekopdrachten zonder resultaat is gewist."), "success")
+    return redirect(url_for("search.admin"))

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from exchange.extensions import db
 from exchange.maps import data as maps_data
+from exchange.maps.cache import for_visitors
 from exchange.maps.render import legend_swatch, map_csv, render_svg, split_regions
 from exchange.policy import can
 from exchange.reference.models import ActionLine, Theme
@@ -124,9 +125,13 @@ class MapHelpers:
             return Markup("")
         return Markup(render_template("maps/_figure.html", map=data, href=region_url()))
 
+    def home_figure(self) -> Markup:
+        """The home page's map, shared between visitors until the practices change (exchange.maps.cache)."""
+        return for_visitors(current_user, "home-map", lambda: self.figure(self.activity()))
+
     # One call per page, for templates that prefer `{{ maps.home_map() }}` over an include.
     def home_map(self) -> Markup:
-        return self.figure(self.activity())
+        return self.home_figure()
 
     def theme_map(self, theme) -> Markup:
         return self.figure(self.theme(theme))

@@ -2,14 +2,14 @@
 so the page table, the chart and the CSV download can never disagree."""
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 
-from flask import current_app, url_for
-from flask_babel import get_locale, gettext as _
+from flask import url_for
+from flask_babel import gettext as _
 from markupsafe import Markup
 
 from exchange.i18n import localized
+from exchange.maps.cache import for_visitors
 from exchange.maps.data import SCALE, STRONG
 from exchange.overview import charts, queries
 from exchange.reference.models import Theme
@@ -155,14 +155,10 @@ def csv_table(figure: Figure) -> tuple[list[str], list[list]]:
     return figure.header, [[str(cell) if isinstance(cell, Link) else cell for cell in row] for row in figure.rows]
 
 
-CACHE_SECONDS = 300
-
 
 def overview(user, theme: Theme | None) -> dict[str, Figure]:
-    """All figures of /overzicht. For visitors (who all see the same published data) the figures are kept per
-    app, locale and theme until the data changes (a one-query signature) or five minutes pass, so the page
-    costs one cheap query instead of five grouped ones over every practice. Signed-in users may see drafts:
-    their figures are always computed afresh."""
+    """All figures of /overzicht; shared between visitors until the data changes (see exchange.maps.cache),
+    so for them the page costs one cheap query instead of five grouped ones over every practice."""
 
     def build() -> dict[str, Figure]:
         return {
@@ -173,14 +169,4 @@ def overview(user, theme: Theme | None) -> dict[str, Figure]:
             "active": active_themes(user),
         }
 
-    if getattr(user, "is_authenticated", False):
-        return build()
-    cache = current_app.extensions.setdefault("overview_figures", {})
-    key = (str(get_locale()), theme.id if theme else None)
-    signature, now = queries.data_signature(), time.monotonic()
-    hit = cache.get(key)
-    if hit is not None and hit[0] == signature and now - hit[1] < CACHE_SECONDS:
-        return hit[2]
-    figures = build()
-    cache[key] = (signature, now, figures)
-    return figures
+    return for_visitors(user, ("overview", theme.id if theme else None), build)

@@ -116,20 +116,6 @@ def theme_activity(user, limit: int = 10) -> list[tuple[Theme, int]]:
     return [(theme, count) for theme, count in db.session.execute(stmt)]
 
 
-def data_signature() -> tuple:
-    """One cheap query (indexed maxima and counts) whose answer changes whenever a practice, result or region is
-    added, changed or removed: services stamp `updated_at` on every change to a practice, its phase, themes or
-    status and on every result posted; results only disappear with their practice."""
-    stmt = select(
-        select(func.count(Practice.id)).scalar_subquery(),
-        select(func.max(Practice.updated_at)).scalar_subquery(),
-        select(func.max(Result.id)).scalar_subquery(),
-        select(func.count(Region.id)).scalar_subquery(),
-        select(func.max(Region.updated_at)).scalar_subquery(),
-    )
-    return tuple(db.session.execute(stmt).one())
-
-
 def themes() -> list[Theme]:
     return list(db.session.scalars(select(Theme).order_by(Theme.position, Theme.name)))
 

@@ -177,3 +177,20 @@ def test_colouring_a_map_does_not_project_again(app, reference, monkeypatch):
     geometry.geometry()
     monkeypatch.setattr(geometry, "build_geometry", lambda *a, **k: pytest.fail("re-projected"))
     assert render_partial(app, "_fund.html").count('class="map__link"') == 42
+
+
+def test_home_map_is_shared_between_visitors_until_practices_change(app, client, cast, make_practice):
+    from tests.overview.test_views import count_queries
+
+    make_practice("Een", publish=True)
+    render = lambda: render_partial(app, "_home.html")  # noqa: E731
+    assert "<title>Rotterdam Rijnmond: 1 praktijkvoorbeeld</title>" in render()
+    with count_queries(app) as queries:
+        render()
+    assert len(queries) == 1  # only the data signature
+    make_practice("Twee", publish=True)
+    assert "<title>Rotterdam Rijnmond: 2 praktijkvoorbeelden</title>" in render()
+    make_practice("Concept")
+    login(client, cast.staff)  # staff see their region's fresh draft, never the visitors' copy
+    html = client.get("/overzicht").get_data(as_text=True)
+    assert "<title>Rotterdam Rijnmond: 3 praktijkvoorbeelden</title>" in html

@@ -44,7 +44,9 @@ def queries_for(client, query_counter, url: str) -> int:
 
 PAGES = [
     f"/themas/{THEME}",
+    f"/themas/{THEME}?fase=meten",
     f"/regios/{REGION}",
+    f"/regios/{REGION}?thema={THEME}",
     f"/ontwikkelcirkel/kaart?thema={THEME}",
     "/praktijken",
     f"/api/v1/practices?theme={THEME}&per_page=100",

@@ -87,6 +87,8 @@ class Config:
     DIGEST_LINK_LIMIT = os.environ.get("DIGEST_LINK_LIMIT", "10 per hour")
     DIGEST_SECTION_LIMIT = _int("DIGEST_SECTION_LIMIT", 5)  # items per theme before "en N meer"
     DIGEST_BATCH_SIZE = _int("DIGEST_BATCH_SIZE", 500)
+    # Parallel SMTP connections (threads) while sending; each has at most one message in flight.
+    DIGEST_SENDERS = _int("DIGEST_SENDERS", 4)
     # A period is read only this long after it ended, so a publication stamped just before midnight has
     # committed; schedule cron later than this after midnight.
     DIGEST_SETTLE = timedelta(minutes=_int("DIGEST_SETTLE_MINUTES", 5))

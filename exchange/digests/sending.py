@@ -8,13 +8,12 @@ Delivery state machine (one row per subscriber, frequency and period; unique):
     claimed, older than DIGEST_CLAIM_TIMEOUT (the process died) --next run, CAS--> claimed ...
 
 A batch of claims is committed before any message of the batch is sent, and each acceptance is committed on
-its own right after the server's reply, so after a crash the only record whose outcome is unknown is the
-one message that was in flight (see docs/digests.md, "The crash window").
+its own right after the server's reply (exchange/digests/dispatch.py), so after a crash the only records
+whose outcome is unknown are the messages that were in flight: one per sender (see docs/digests.md,
+"The crash window").
 """
 from __future__ import annotations
 
-import logging
-import smtplib
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, nullcontext
 from dataclasses import dataclass, field
@@ -38,11 +37,11 @@ from exchange.digests.models import (
     Subscription,
     subscription_region,
 )
+from exchange.digests.dispatch import Dispatcher, Job, MailServerUnavailable
+from exchange.digests.message import DigestMessage
 from exchange.digests.periods import FREQUENCY_LABELS, Period, last_completed, period_starting, plan_periods
 from exchange.extensions import db
-from exchange.mail import MailDeliveryError, build_message, deliver, external_url, mail_connection
-
-log = logging.getLogger(__name__)
+from exchange.mail import external_url
 
 Progress = Callable[[int, str], AbstractContextManager]
 
@@ -85,76 +84,6 @@ class SendReport:
         return not any(p.aborted for p in self.periods)
 
 
-class Rejected(Exception):
-    """The server refused this message for good (5xx): recorded as rejected, never retried."""
-
-
-class TemporaryFailure(Exception):
-    """This message failed for now (4xx, dropped connection): recorded as failed, retried by the next run."""
-
-
-class MailServerUnavailable(Exception):
-    """No connection to the mail server could be made: the run for this period stops."""
-
-
-def _reason(exc: BaseException) -> str:
-    return " ".join(str(exc).split())[:500]
-
-
-class Sender:
-    """One SMTP connection for many messages (exchange.mail.mail_connection), reopened after the server
-    dropped it. Without MAIL_SERVER, messages go to MAIL_FOLDER (deliver() handles that)."""
-
-    def __init__(self) -> None:
-        self._stack = ExitStack()
-        self._connection = None
-        self._open = False
-
-    def __enter__(self) -> Sender:
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self._stack.close()
-
-    def _connect(self) -> None:
-        self._stack.close()
-        self._stack = ExitStack()
-        try:
-            self._connection = self._stack.enter_context(mail_connection())
-        except MailDeliveryError as exc:
-            self._open = False
-            raise MailServerUnavailable(_reason(exc)) from exc
-        self._open = True
-
-    def ensure_open(self) -> None:
-        if not self._open:
-            self._connect()
-
-    def send(self, message) -> None:
-        """Hand one message to the server; returns only once the server accepted it."""
-        self.ensure_open()
-        try:
-            deliver(message, self._connection)
-        except MailDeliveryError as exc:
-            cause = exc.__cause__
-            if isinstance(cause, smtplib.SMTPRecipientsRefused):
-                codes = [code for code, _msg in cause.recipients.values()]
-                if codes and all(code >= 500 for code in codes):
-                    raise Rejected(_reason(cause.recipients)) from exc
-                raise TemporaryFailure(_reason(cause.recipients)) from exc
-            if isinstance(cause, smtplib.SMTPResponseException) and not isinstance(
-                cause, smtplib.SMTPServerDisconnected
-            ):
-                if cause.smtp_code >= 500 and cause.smtp_code not in (500, 503):
-                    raise Rejected(f"{cause.smtp_code} {_reason(cause)}") from exc
-                if cause.smtp_code == 421:
-                    self._open = False  # the server is closing the connection
-                raise TemporaryFailure(f"{cause.smtp_code} {_reason(cause)}") from exc
-            # Dropped connection, timeout, refused connection: open a new one for the next message.
-            self._open = False
-            raise TemporaryFailure(_reason(exc)) from exc
-
-
 def _insert(table):
     if db.engine.dialect.name == "postgresql":
         return postgresql.insert(table)
@@ -183,45 +112,74 @@ def list_id() -> str:
     return f"Jeugdkennis themaoverzicht <themaoverzicht.{domain}>"
 
 
-def build_digest_message(digest: Digest, content_themes: dict):
-    """The digest as a two-part message with List-Unsubscribe (RFC 8058), List-Id and a stable Message-ID."""
-    recipient = digest.recipient
-    frequency = Frequency(recipient.frequency)
-    token = tokens.manage_token(recipient.key)
-    manage = external_url("digests.manage", token=token)
-    unsubscribe = [f"<{manage}>"]
-    mailto = current_app.config.get("DIGEST_UNSUBSCRIBE_MAILTO")
-    if mailto:
-        unsubscribe.append(f"<mailto:{mailto}?subject={quote('afmelden ' + token)}>")
-    headers = {
-        "List-Unsubscribe": ", ".join(unsubscribe),
-        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        "List-Id": list_id(),
-        "Auto-Submitted": "auto-generated",
-        "Precedence": "bulk",
-    }
-    leave_urls = {
-        s.follow.subscription_id: external_url(
-            "digests.manage", token=tokens.manage_token(recipient.key, s.follow.subscription_id)
+class DigestMailer:
+    """Builds digest messages for one run: what is the same for every message is worked out once."""
+
+    TOKEN = "__token__"
+
+    def __init__(self, content_themes: dict) -> None:
+        config = current_app.config
+        self.themes = content_themes
+        self.manage_prefix, self.manage_suffix = external_url("digests.manage", token=self.TOKEN).split(self.TOKEN)
+        self.mailto = config.get("DIGEST_UNSUBSCRIBE_MAILTO")
+        self.list_id = list_id()
+        self.sender = config["MAIL_DEFAULT_SENDER"]
+        self.site_url = config["EXTERNAL_URL"].rstrip("/")
+        # The Jinja templates themselves: Flask's render_template adds request context and signals we do not need.
+        self.text = current_app.jinja_env.get_template("email/digest.txt")
+        self.html = current_app.jinja_env.get_template("email/digest.html")
+
+    def manage_url(self, subscriber_key: str, subscription_id: int | None = None) -> str:
+        # Tokens are URL-safe (base64url and dots), so they need no quoting.
+        return self.manage_prefix + tokens.manage_token(subscriber_key, subscription_id) + self.manage_suffix
+
+    def build(self, digest: Digest) -> DigestMessage:
+        """The digest as a two-part message with List-Unsubscribe (RFC 8058), List-Id and a stable Message-ID."""
+        recipient = digest.recipient
+        frequency = Frequency(recipient.frequency)
+        token = tokens.manage_token(recipient.key)
+        manage = self.manage_prefix + token + self.manage_suffix
+        unsubscribe = [f"<{manage}>"]
+        if self.mailto:
+            unsubscribe.append(f"<mailto:{self.mailto}?subject={quote('afmelden ' + token)}>")
+        headers = {
+            "List-Unsubscribe": ", ".join(unsubscribe),
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "List-Id": self.list_id,
+            "Auto-Submitted": "auto-generated",
+            "Precedence": "bulk",
+        }
+        leave_urls = {s.follow.subscription_id: self.manage_url(recipient.key, s.follow.subscription_id)
+                      for s in digest.sections}
+        followed = [self.themes[f.theme_id].name for f in recipient.follows if f.theme_id in self.themes]
+        count = digest.item_count
+        noun = "nieuwe bijdrage" if count == 1 else "nieuwe bijdragen"
+        subject = f"Jeugdkennis: {count} {noun} – {digest.period.label}"
+        context = {
+            "subject": subject,
+            "digest": digest,
+            "manage_url": manage,
+            "leave_urls": leave_urls,
+            "followed_text": themes_text(followed),
+            "frequency_label": FREQUENCY_LABELS[frequency],
+            "external_url": external_url,
+            "site_url": self.site_url,
+        }
+        message = DigestMessage(
+            subject=subject,
+            recipients=[recipient.email],
+            body=self.text.render(context),
+            html=self.html.render(context),
+            sender=self.sender,
+            extra_headers=headers,
         )
-        for s in digest.sections
-    }
-    followed = [content_themes[f.theme_id].name for f in recipient.follows if f.theme_id in content_themes]
-    count = digest.item_count
-    subject = f"Jeugdkennis: {count} {'nieuwe bijdrage' if count == 1 else 'nieuwe bijdragen'} – {digest.period.label}"
-    message = build_message(
-        recipient.email,
-        subject,
-        "digest",
-        headers=headers,
-        digest=digest,
-        manage_url=manage,
-        leave_urls=leave_urls,
-        followed_text=themes_text(followed),
-        frequency_label=FREQUENCY_LABELS[frequency],
-    )
-    message.msgId = message_id(frequency, digest.period, recipient.key)
-    return message
+        message.msgId = message_id(frequency, digest.period, recipient.key)
+        return message
+
+
+def build_digest_message(digest: Digest, content_themes: dict) -> DigestMessage:
+    """One digest message (for the preview; a run uses one DigestMailer for all its messages)."""
+    return DigestMailer(content_themes).build(digest)
 
 
 def _recipient_filter(frequency: Frequency, period: Period, retry_only: bool, now: datetime):
@@ -377,18 +335,6 @@ def claim(run_id: int, frequency: Frequency, period: Period, messages: dict[int,
     return owned
 
 
-def _finish_delivery(delivery_id: int, status: DeliveryStatus, *, items: int, error: str | None = None,
-                     attempted: bool = True) -> None:
-    values: dict = {"status": status, "error": error, "item_count": items}
-    if status == DeliveryStatus.SENT:
-        values["sent_at"] = utcnow()
-    if attempted:
-        values["attempts"] = Delivery.__table__.c.attempts + 1
-    db.session.execute(update(Delivery.__table__).where(Delivery.__table__.c.id == delivery_id).values(**values))
-    # One commit per message: this is what keeps the crash window to the single message in flight.
-    db.session.commit()
-
-
 def _record_run_start(frequency: Frequency, period: Period, run_for: datetime) -> int:
     run = DigestRun(
         frequency=frequency, period_start=period.start, period_end=period.end, run_for=run_for,
@@ -442,22 +388,38 @@ def send_period(
     label = f"{FREQUENCY_LABELS[frequency]} {period.label}"
     with ExitStack() as stack:
         bar = stack.enter_context(progress(total, label) if progress else nullcontext())
-        sender = stack.enter_context(Sender()) if not dry_run else None
+        dispatcher = None
+        if not dry_run:
+            dispatcher = stack.enter_context(Dispatcher(current_app._get_current_object(), _senders()))
         for batch in recipient_batches(
             frequency, period, batch_size=config["DIGEST_BATCH_SIZE"], retry_only=retry_only, now=now
         ):
             summary.considered += len(batch)
-            _send_batch(frequency, period, content, batch, summary, sender, limit)
+            _send_batch(frequency, period, content, batch, summary, dispatcher, limit)
             if bar is not None:
                 bar.update(len(batch))
             if summary.aborted:
                 break
+    if dispatcher is not None:
+        outcome = dispatcher.outcome
+        summary.sent, summary.failed, summary.rejected = outcome.sent, outcome.failed, outcome.rejected
+        summary.errors = dispatcher.errors
+        summary.aborted = summary.aborted or outcome.unavailable
     if not dry_run:
         _record_run_end(summary)
     return summary
 
 
-def _send_batch(frequency, period, content, batch, summary: PeriodSummary, sender: Sender | None, limit: int) -> None:
+def _senders() -> int:
+    """DIGEST_SENDERS, but one for an in-memory SQLite database (one connection shared by every thread)."""
+    url = db.engine.url
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        return 1
+    return current_app.config["DIGEST_SENDERS"]
+
+
+def _send_batch(frequency, period, content, batch, summary: PeriodSummary, dispatcher: Dispatcher | None,
+                limit: int) -> None:
     digests = {}
     for recipient in batch:
         digest = compose(content, recipient, limit=limit)
@@ -471,14 +433,15 @@ def _send_batch(frequency, period, content, batch, summary: PeriodSummary, sende
     existing = _existing(frequency, period, list(digests))
     candidates = {sid: d for sid, d in digests.items() if _may_send(existing.get(sid), now)}
     summary.skipped += len(digests) - len(candidates)
-    if sender is None:
+    if dispatcher is None:
         summary.would_send += len(candidates)
         return
     if not candidates:
         return
-    messages = {sid: build_digest_message(d, content.themes) for sid, d in candidates.items()}
+    mailer = DigestMailer(content.themes)
+    messages = {sid: mailer.build(d) for sid, d in candidates.items()}
     try:
-        sender.ensure_open()  # before claiming: an unreachable server leaves no records behind
+        dispatcher.ensure_open()  # before claiming: an unreachable server leaves no records behind
     except MailServerUnavailable as exc:
         summary.aborted = f"Mailserver onbereikbaar: {exc}"
         return
@@ -486,32 +449,11 @@ def _send_batch(frequency, period, content, batch, summary: PeriodSummary, sende
         summary.run_id, frequency, period, {sid: (m.msgId, candidates[sid].item_count) for sid, m in messages.items()}
     )
     summary.skipped += len(candidates) - len(owned)
-    pending = [sid for sid in candidates if sid in owned]
-    for index, sid in enumerate(pending):
-        delivery_id, items = owned[sid], candidates[sid].item_count
-        try:
-            sender.send(messages[sid])
-        except Rejected as exc:
-            summary.rejected += 1
-            summary.errors.append(str(exc))
-            log.warning("Digest for subscriber %s refused: %s", sid, exc)
-            _finish_delivery(delivery_id, DeliveryStatus.REJECTED, items=items, error=str(exc))
-        except TemporaryFailure as exc:
-            summary.failed += 1
-            summary.errors.append(str(exc))
-            log.warning("Digest for subscriber %s failed (will be retried): %s", sid, exc)
-            _finish_delivery(delivery_id, DeliveryStatus.FAILED, items=items, error=str(exc))
-        except MailServerUnavailable as exc:
-            summary.aborted = f"Mailserver onbereikbaar: {exc}"
-            # Not attempted: hand the rest back at once, so the next run picks them up without waiting.
-            for rest in pending[index:]:
-                _finish_delivery(owned[rest], DeliveryStatus.FAILED, items=candidates[rest].item_count,
-                                 error="Niet verstuurd: mailserver onbereikbaar", attempted=False)
-            summary.failed += len(pending) - index
-            return
-        else:
-            summary.sent += 1
-            _finish_delivery(delivery_id, DeliveryStatus.SENT, items=items)
+    dispatcher.run(
+        [Job(sid, owned[sid], messages[sid], candidates[sid].item_count) for sid in candidates if sid in owned]
+    )
+    if dispatcher.outcome.unavailable:
+        summary.aborted = dispatcher.outcome.unavailable
 
 
 def done_periods(frequency: Frequency) -> tuple[set[datetime], datetime | None]:

@@ -214,7 +214,8 @@ def good_tokens(subscriber):
     [
         lambda t: t[:-3],  # truncated
         lambda t: t[: len(t) // 2],
-        lambda t: t[:-1] + ("A" if t[-1] != "A" else "B"),  # tampered signature
+        # Tampered signature (not its last character: its low bits are padding and may decode the same).
+        lambda t: t[:-6] + ("A" if t[-6] != "A" else "B") + t[-5:],
         lambda t: "x" + t[1:],  # tampered payload
         lambda t: "",
         lambda t: "a" * 400,

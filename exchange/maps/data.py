@@ -134,17 +134,14 @@ def activity_map(user) -> MapData:
         name="activiteit",
         title=_("Activiteit per jeugdzorgregio"),
         description=_(
-            "Kaart van de 42 jeugdzorgregio's, gekleurd naar het aantal gepubliceerde praktijkvoorbeelden plus "
-            "concepten die in de afgelopen 90 dagen zijn bijgewerkt. Elke regio is een link naar haar pagina."
+            "Kaart van de 42 jeugdzorgregio's, gekleurd naar het aantal gepubliceerde praktijkvoorbeelden plus, "
+            "voor wie ze mag zien, concepten die in de afgelopen 90 dagen zijn bijgewerkt. Elke regio is een link "
+            "naar haar pagina."
         ),
         legend_title=_("Praktijkvoorbeelden"),
         value_header=_("Praktijkvoorbeelden"),
         classes=_count_classes(ACTIVITY_BOUNDS, (SCALE[1], SCALE[3], SCALE[5])),
         regions=regions,
-        footnote=_(
-            "Geteld: gepubliceerde praktijkvoorbeelden en, voor wie ze mag zien, concepten die in de afgelopen "
-            "90 dagen zijn bijgewerkt."
-        ),
     )
 
 

@@ -249,7 +249,8 @@ def build_geometry(topology: dict, width: int = MAP_WIDTH, margin: int = MARGIN)
                     rings.append(tuple(fitted))
         largest = max(rings, key=lambda r: abs(_ring_area_centroid(r)[0]))
         shapes[code] = Shape(
-            code=code, name=names[code], rings=tuple(rings), path=_path(rings), label_point=_ring_area_centroid(largest)[1]
+            code=code, name=names[code], rings=tuple(rings), path=_path(rings),
+            label_point=tuple(round(v, 1) for v in _ring_area_centroid(largest)[1]),
         )
     return Geometry(width=width, height=height, shapes=shapes)
 

@@ -90,7 +90,7 @@ def render_svg(data: MapData, region_url: Callable[[str], str], *, standalone: b
 
     on_map, _off = split_regions(data, geo)
     known = {r.code for r in data.regions}
-    parts.append(f'<g transform="translate(0 {top})">')
+    parts.append(f'<g transform="translate(0 {top})">' if top else "<g>")
     absent = [s for code, s in geo.shapes.items() if code not in known]
     if absent:
         # On the map but not in the database (a region removed by an administrator): drawn, not a link.

@@ -1,7 +1,7 @@
 """The region maps and the national overview in a real browser: links with names, keyboard focus, axe, phone.
 
-Runs on the harness's live server (reference + demo data). /overzicht always carries the activity map; the
-other pages are checked once the lead has placed their map partial (until then those cases xfail, saying so).
+Runs on the harness's live server (reference + demo data): the five pages with a map, the dashboard of a
+demo functionary, and /overzicht with its charts.
 """
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import re
 import pytest
 
 from exchange.reference.services import read_reference_file
+from tests.browser.test_roles import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -32,8 +33,7 @@ def region_links(page, name: str):
 
 def require_map(page, path: str) -> str:
     name = MAP_PAGES[path]
-    if path != "/overzicht" and page.locator(f"#kaart-{name}-heading").count() == 0:
-        pytest.xfail(f"{path} does not include its map partial yet (templates/maps/_*.html, placed by the lead)")
+    assert page.locator(f"#kaart-{name}-heading").count() == 1, f"{path} lost its map partial (templates/maps/_*.html)"
     return name
 
 
@@ -140,8 +140,23 @@ def test_screenshots_of_the_maps_and_the_overview(page, screenshot):
     screenshot(page, "overview-1280")
     page.locator(".map-section").first.screenshot(path=str(_screenshot_path("map-activity-1280")))
     page.goto("/")
-    if page.locator(".map-section").count():
-        page.locator(".map-section").first.screenshot(path=str(_screenshot_path("home-map-1280")))
+    page.locator(".map-section").first.screenshot(path=str(_screenshot_path("home-map-1280")))
     page.emulate_media(media="print")
     page.goto("/overzicht")
     screenshot(page, "overview-print")
+
+
+def test_functionary_dashboard_highlights_the_coached_regions(new_page, live_server, assert_accessible, screenshot):
+    page = new_page()
+    sign_in(page, live_server, "functionaris.vakmanschap")  # demo: Rijnmond (all themes), Groningen (one theme)
+    page.goto("/dashboard")
+    links = region_links(page, "mijn-regios")
+    assert links.count() == 42
+    coached = sorted(t for t in (links.nth(i).locator("title").text_content() for i in range(42)) if ": door u begeleid" in t)
+    assert coached == [
+        "Groningen: door u begeleid (Wachtlijstaanpak)",
+        "Rotterdam Rijnmond: door u begeleid (al uw thema's)",
+    ]
+    assert page.locator("#kaart-mijn-regios-heading + figure .map__labels circle").count() == 2  # the drawn ticks
+    assert_accessible(page)
+    page.locator(".map-section").first.screenshot(path=str(_screenshot_path("map-dashboard-1280")))

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from exchange import create_app
 from exchange.database import Base
@@ -21,20 +22,46 @@ def _normalise_pg(url: str) -> str:
     return url
 
 
+def _worker_database(url: str, worker_id: str) -> str:
+    """Under pytest-xdist each worker gets its own PostgreSQL database next to the given one."""
+    if worker_id == "master":
+        return url
+    base = make_url(url)
+    name = f"{base.database}_{worker_id}"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_worker_database(url: str, worker_id: str) -> None:
+    if worker_id == "master":
+        return
+    base = make_url(url)
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{base.database}" WITH (FORCE)'))
+    admin.dispose()
+
+
 @pytest.fixture(scope="session")
-def database_urls(tmp_path_factory) -> dict[str, str]:
-    """One database per backend for the whole run; the schema is created once from the models."""
+def database_urls(tmp_path_factory, worker_id) -> dict[str, str]:
+    """One database per backend (and per xdist worker) for the whole run; the schema is created once."""
     from exchange import models  # noqa: F401
 
     urls = {"sqlite": f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"}
     if POSTGRES_URL:
-        urls["postgresql"] = _normalise_pg(POSTGRES_URL)
+        urls["postgresql"] = _worker_database(_normalise_pg(POSTGRES_URL), worker_id)
     for url in urls.values():
         engine = create_engine(url)
         Base.metadata.drop_all(engine)
         Base.metadata.create_all(engine)
         engine.dispose()
-    return urls
+    yield urls
+    if POSTGRES_URL:
+        _drop_worker_database(urls["postgresql"], worker_id)
 
 
 @pytest.fixture(params=BACKENDS)

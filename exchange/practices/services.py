@@ -143,8 +143,9 @@ def _apply(practice: Practice, data: PracticeData) -> None:
     practice.contact_email = data.contact_email.strip()
     practice.period_start = data.period_start
     practice.period_end = data.period_end
-    practice.themes = list(dict.fromkeys(data.themes))
-    practice.action_lines = list(dict.fromkeys(data.action_lines))
+    # A stable order, so an unchanged save compares equal and records no revision.
+    practice.themes = sorted(dict.fromkeys(data.themes), key=lambda t: (t.position, t.id))
+    practice.action_lines = sorted(dict.fromkeys(data.action_lines), key=lambda x: x.number)
     wanted = [(t.strip() or u.strip(), u.strip()) for t, u in data.links]
     current = [(link.title, link.url) for link in practice.links]
     if wanted != current:
@@ -277,14 +278,14 @@ def move_phase(actor, practice: Practice, phase: CyclePhase, explanation: str, m
     if errors:
         raise Invalid(_l("De fase kon niet worden gewijzigd."), details={"fields": errors})
     step = CycleStep(
-        practice_id=practice.id,
         from_phase_id=practice.phase_id,
         to_phase_id=phase.id,
         moved_on=moved_on,
         explanation=explanation,
         author_id=actor.id if actor is not None else None,
     )
-    db.session.add(step)
+    # Appending keeps practice.steps current, so a second move in the same session checks the right date.
+    practice.steps.append(step)
     practice.phase = phase
     practice.revision += 1
     practice.updated_at = utcnow()

@@ -150,3 +150,17 @@ def test_add_result_and_refuse_future_or_non_numbers(db, cast, make_practice):
         services.add_result(cast.coach, practice, good)
     db.session.rollback()
     assert db.session.scalar(select(func.count(Result.id))) == 1
+
+
+def test_two_moves_in_one_session_check_dates_against_the_latest_step(db, cast, make_practice):
+    practice = make_practice()
+    today = date.today()
+    services.move_phase(cast.staff, practice, cast.phases[1], "Eerst ontwerpen we de aanpak.", today)
+    with pytest.raises(Invalid):
+        services.move_phase(cast.staff, practice, cast.phases[2], "Een stap terug in de tijd.", today - timedelta(days=1))
+
+
+def test_theme_order_does_not_make_a_revision(db, cast, make_practice):
+    practice = make_practice(themes=[cast.theme, cast.other_theme])
+    data = data_from(practice, themes=[cast.other_theme, cast.theme])
+    assert services.update_practice(cast.staff, practice, data, expected_revision=practice.revision) is False

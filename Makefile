@@ -4,6 +4,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# Two workers on this 2-core machine; each gets its own SQLite file and PostgreSQL database.
+TEST_WORKERS ?= 2
 FLASK := FLASK_APP=wsgi.py $(BIN)/flask
 RUN_ENV := EXCHANGE_CONFIG=$${EXCHANGE_CONFIG:-config.DevelopmentConfig}
 
@@ -48,7 +50,7 @@ run: setup
 	$(RUN_ENV) $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: setup-test
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # Page benchmark (figures, not a test); e.g. make bench BENCH_ARGS="--practices 1000 --duration 5".
 bench: setup-test

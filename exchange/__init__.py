@@ -76,6 +76,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from exchange.accounts.views import bp as accounts_bp
     from exchange.admin.views import bp as admin_bp
+    from exchange.api.openapi import docs_bp as api_docs_bp
     from exchange.api.views import bp as api_bp
     from exchange.digests.views import bp as digests_bp
     from exchange.maps.views import bp as maps_bp
@@ -88,6 +89,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reference_bp)
     app.register_blueprint(practices_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_blueprint(api_docs_bp)
     app.register_blueprint(maps_bp)
     app.register_blueprint(overview_bp)
     app.register_blueprint(accounts_bp)

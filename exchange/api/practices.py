@@ -1,121 +1,171 @@
-"""JSON API for published practices: a filtered, paginated list and a detail with results and cycle steps.
+"""JSON API for published practices and their results: filtered, paginated lists and a practice detail with
+results and cycle steps.
 
-Drafts and archived practices never appear (404, as for any unknown id). Bad query parameters answer 400 with
-a JSON error naming each parameter, in Dutch and English. Lists load in a fixed number of queries.
+Drafts and archived practices never appear (404, as for any unknown id), nor do their results. Bad query
+parameters answer 400 with a JSON error naming each parameter, in Dutch and English. Lists load in a fixed
+number of queries.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from datetime import date
 
 from flask import jsonify, request
-from flask_babel import get_locale
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from exchange.api import serializers
+from exchange.api.http import (
+    BadParameter,
+    Bilingual,
+    bad_parameters,
+    parse_instant,
+    reject_unknown_parameters,
+    unknown_parameter,
+)
 from exchange.api.views import bp
-from exchange.errors import DomainError, NotFound
+from exchange.errors import NotFound
 from exchange.extensions import db
 from exchange.practices import queries
-from exchange.practices.models import CycleStep, Practice, Result, Status
+from exchange.practices.models import CycleStep, Practice, Result, Status, practice_action_line, practice_theme
 from exchange.reference.models import ActionLine, CyclePhase, Region, Theme
+
+__all__ = ["BadParameter", "Bilingual"]
 
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
-LIST_PARAMETERS = ("region", "theme", "action_line", "phase", "page", "per_page")
-
-
-class Bilingual:
-    """A message with a Dutch and an English text; `str()` follows the locale (see errors.error_response)."""
-
-    def __init__(self, nl: str, en: str) -> None:
-        self.nl, self.en = nl, en
-
-    def __str__(self) -> str:
-        locale = get_locale()
-        return self.en if locale is not None and locale.language == "en" else self.nl
-
-
-class BadParameter(DomainError):
-    status = 400
-    code = "invalid_parameter"
-
-
-def _bad(problems: dict[str, Bilingual]) -> BadParameter:
-    names = ", ".join(problems)
-    return BadParameter(
-        Bilingual(f"Ongeldige parameter(s): {names}.", f"Invalid parameter(s): {names}."),
-        details={"parameters": {name: {"nl": m.nl, "en": m.en} for name, m in problems.items()}},
-    )
+LIST_PARAMETERS = ("region", "theme", "action_line", "phase", "updated_since", "page", "per_page")
+RESULT_PARAMETERS = (
+    "region",
+    "theme",
+    "action_line",
+    "phase",
+    "practice",
+    "measured_from",
+    "measured_to",
+    "page",
+    "per_page",
+)
+_bad = bad_parameters
 
 
 def _whole_number(text: str) -> int | None:
     return int(text) if text.isdigit() and len(text) <= 9 else None
 
 
-def _parse_list_args() -> tuple[dict, int, int]:
+def _region(value: str, filters: dict) -> Bilingual | None:
+    region = db.session.scalar(select(Region).where(or_(Region.code == value.upper(), Region.slug == value)))
+    if region is None:
+        return Bilingual(
+            f"onbekende regio '{value[:60]}' (CBS-code zoals JZ01 of slug)",
+            f"unknown region '{value[:60]}' (CBS code such as JZ01, or slug)",
+        )
+    filters["region_id"] = region.id
+    return None
+
+
+def _theme(value: str, filters: dict) -> Bilingual | None:
+    theme = db.session.scalar(select(Theme).where(Theme.slug == value))
+    if theme is None:
+        return Bilingual(f"onbekend thema '{value[:60]}'", f"unknown theme '{value[:60]}'")
+    filters["theme_id"] = theme.id
+    return None
+
+
+def _phase(value: str, filters: dict) -> Bilingual | None:
+    phase = db.session.scalar(select(CyclePhase).where(CyclePhase.slug == value))
+    if phase is None:
+        return Bilingual(f"onbekende fase '{value[:60]}'", f"unknown phase '{value[:60]}'")
+    filters["phase_id"] = phase.id
+    return None
+
+
+def _action_line(value: str, filters: dict) -> Bilingual | None:
+    number = _whole_number(value)
+    line = db.session.scalar(select(ActionLine).where(ActionLine.number == number)) if number is not None else None
+    if line is None:
+        return Bilingual(
+            f"onbekende actielijn '{value[:60]}' (een nummer, 1 t/m 6)",
+            f"unknown action line '{value[:60]}' (a number, 1 to 6)",
+        )
+    filters["action_line_id"] = line.id
+    return None
+
+
+def _updated_since(value: str, filters: dict) -> Bilingual | None:
+    try:
+        filters["updated_since"] = parse_instant(value)
+    except ValueError as error:
+        if str(error) == "timezone":
+            return Bilingual(
+                "moet een tijdzone hebben, bijvoorbeeld 2024-05-01T00:00:00Z of 2024-05-01T02:00:00%2B02:00",
+                "needs a time zone, for example 2024-05-01T00:00:00Z or 2024-05-01T02:00:00%2B02:00",
+            )
+        return Bilingual(
+            "moet een ISO 8601-tijdstip met tijdzone zijn, bijvoorbeeld 2024-05-01T00:00:00Z"
+            " (schrijf + in een URL als %2B)",
+            "must be an ISO 8601 date-time with a time zone, for example 2024-05-01T00:00:00Z"
+            " (write + in a URL as %2B)",
+        )
+    return None
+
+
+def _practice(value: str, filters: dict) -> Bilingual | None:
+    number = _whole_number(value)
+    if number is None or number < 1:
+        return Bilingual("moet een geheel getal vanaf 1 zijn (het id van een praktijkvoorbeeld)",
+                         "must be a whole number from 1 (the id of a practice)")
+    filters["practice_id"] = number
+    return None
+
+
+def _day(name: str) -> Callable[[str, dict], Bilingual | None]:
+    def parse(value: str, filters: dict) -> Bilingual | None:
+        try:
+            filters[name] = date.fromisoformat(value) if len(value) == 10 else None
+        except ValueError:
+            filters[name] = None
+        if filters[name] is None:
+            return Bilingual("moet een datum zijn zoals 2024-05-01", "must be a date such as 2024-05-01")
+        return None
+
+    return parse
+
+
+PARSERS: dict[str, Callable[[str, dict], Bilingual | None]] = {
+    "region": _region,
+    "theme": _theme,
+    "phase": _phase,
+    "action_line": _action_line,
+    "updated_since": _updated_since,
+    "practice": _practice,
+    "measured_from": _day("measured_from"),
+    "measured_to": _day("measured_to"),
+}
+
+
+def _parse_list_args(allowed: tuple[str, ...] = LIST_PARAMETERS) -> tuple[dict, int, int]:
     """Check every query parameter; raise BadParameter listing every problem, else (filters, page, per_page)."""
     problems: dict[str, Bilingual] = {}
     args = request.args
     for name in args:
-        if name not in LIST_PARAMETERS:
-            problems[name] = Bilingual(
-                f"onbekende parameter; gebruik {', '.join(LIST_PARAMETERS)}",
-                f"unknown parameter; use {', '.join(LIST_PARAMETERS)}",
-            )
+        if name not in allowed:
+            problems[name[:60]] = unknown_parameter(allowed)
         elif len(args.getlist(name)) > 1:
             problems[name] = Bilingual("mag maar één keer voorkomen", "may appear only once")
     filters: dict = {}
-    if "region" in args and "region" not in problems:
-        value = args["region"]
-        region = db.session.scalar(
-            select(Region).where(or_(Region.code == value.upper(), Region.slug == value))
-        )
-        if region is None:
-            problems["region"] = Bilingual(
-                f"onbekende regio '{value[:60]}' (CBS-code zoals JZ01 of slug)",
-                f"unknown region '{value[:60]}' (CBS code such as JZ01, or slug)",
-            )
-        else:
-            filters["region_id"] = region.id
-    if "theme" in args and "theme" not in problems:
-        theme = db.session.scalar(select(Theme).where(Theme.slug == args["theme"]))
-        if theme is None:
-            problems["theme"] = Bilingual(
-                f"onbekend thema '{args['theme'][:60]}'", f"unknown theme '{args['theme'][:60]}'"
-            )
-        else:
-            filters["theme_id"] = theme.id
-    if "phase" in args and "phase" not in problems:
-        phase = db.session.scalar(select(CyclePhase).where(CyclePhase.slug == args["phase"]))
-        if phase is None:
-            problems["phase"] = Bilingual(
-                f"onbekende fase '{args['phase'][:60]}'", f"unknown phase '{args['phase'][:60]}'"
-            )
-        else:
-            filters["phase_id"] = phase.id
-    if "action_line" in args and "action_line" not in problems:
-        number = _whole_number(args["action_line"])
-        line = (
-            db.session.scalar(select(ActionLine).where(ActionLine.number == number))
-            if number is not None
-            else None
-        )
-        if line is None:
-            problems["action_line"] = Bilingual(
-                f"onbekende actielijn '{args['action_line'][:60]}' (een nummer, 1 t/m 6)",
-                f"unknown action line '{args['action_line'][:60]}' (a number, 1 to 6)",
-            )
-        else:
-            filters["action_line_id"] = line.id
+    for name, parse in PARSERS.items():
+        if name in allowed and name in args and name not in problems:
+            problem = parse(args[name], filters)
+            if problem is not None:
+                problems[name] = problem
     page = per_page = None
     if "page" not in problems:
         page = _whole_number(args.get("page", "1"))
         if page is None or page < 1:
-            problems["page"] = Bilingual(
-                "moet een geheel getal vanaf 1 zijn", "must be a whole number from 1"
-            )
+            problems["page"] = Bilingual("moet een geheel getal vanaf 1 zijn", "must be a whole number from 1")
     if "per_page" not in problems:
         per_page = _whole_number(args.get("per_page", str(DEFAULT_PER_PAGE)))
         if per_page is None or not 1 <= per_page <= MAX_PER_PAGE:
@@ -130,13 +180,15 @@ def _parse_list_args() -> tuple[dict, int, int]:
 
 def _published_stmt(**filters):
     # The API is public whoever calls it: only published practices, whatever the session cookie says.
-    return queries.practices_stmt(None, status=Status.PUBLISHED, **filters)
+    since = filters.pop("updated_since", None)
+    stmt = queries.practices_stmt(None, status=Status.PUBLISHED, **filters)
+    if since is not None:
+        stmt = stmt.where(Practice.updated_at >= since)
+    return stmt
 
 
-@bp.get("/practices")
-def practices():
-    filters, page, per_page = _parse_list_args()
-    stmt = _published_stmt(**filters)
+def _page_of(stmt, page: int, per_page: int) -> tuple[list, int, int]:
+    """(rows of `page`, total, pages); a page past the last one (the first always exists) is a 400."""
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     pages = math.ceil(total / per_page)
     if page > max(pages, 1):
@@ -148,7 +200,13 @@ def practices():
                 )
             }
         )
-    items = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page))
+    return list(db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page))), total, pages
+
+
+@bp.get("/practices")
+def practices():
+    filters, page, per_page = _parse_list_args()
+    items, total, pages = _page_of(_published_stmt(**filters), page, per_page)
     return jsonify(
         {
             "total": total,
@@ -162,8 +220,7 @@ def practices():
 
 @bp.get("/practices/<int(max=2147483647):practice_id>")
 def practice(practice_id: int):
-    if request.args:
-        raise _bad({name: Bilingual("onbekende parameter", "unknown parameter") for name in request.args})
+    reject_unknown_parameters(())
     stmt = (
         _published_stmt()
         .where(Practice.id == practice_id)
@@ -184,3 +241,56 @@ def practice(practice_id: int):
             code="practice_not_found",
         )
     return jsonify(serializers.practice_detail(found))
+
+
+def published_results_stmt(*, region_id=None, theme_id=None, action_line_id=None, phase_id=None, practice_id=None,
+                           measured_from=None, measured_to=None):
+    """Results of published practices, newest measurement first, with what the API shows eagerly loaded."""
+    stmt = (
+        select(Result)
+        .join(Practice, Practice.id == Result.practice_id)
+        .where(Practice.status == Status.PUBLISHED)
+        .options(
+            selectinload(Result.phase),
+            selectinload(Result.practice).selectinload(Practice.region),
+        )
+        .order_by(Result.measured_on.desc(), Result.id.desc())
+    )
+    if region_id is not None:
+        stmt = stmt.where(Practice.region_id == region_id)
+    if theme_id is not None:
+        stmt = stmt.where(
+            Practice.id.in_(select(practice_theme.c.practice_id).where(practice_theme.c.theme_id == theme_id))
+        )
+    if action_line_id is not None:
+        stmt = stmt.where(
+            Practice.id.in_(
+                select(practice_action_line.c.practice_id).where(
+                    practice_action_line.c.action_line_id == action_line_id
+                )
+            )
+        )
+    if phase_id is not None:
+        stmt = stmt.where(Result.phase_id == phase_id)
+    if practice_id is not None:
+        stmt = stmt.where(Result.practice_id == practice_id)
+    if measured_from is not None:
+        stmt = stmt.where(Result.measured_on >= measured_from)
+    if measured_to is not None:
+        stmt = stmt.where(Result.measured_on <= measured_to)
+    return stmt
+
+
+@bp.get("/results")
+def results():
+    filters, page, per_page = _parse_list_args(RESULT_PARAMETERS)
+    items, total, pages = _page_of(published_results_stmt(**filters), page, per_page)
+    return jsonify(
+        {
+            "total": total,
+            "page": page,
+            "per_page": per_page,
+            "pages": pages,
+            "items": [serializers.result(r) for r in items],
+        }
+    )

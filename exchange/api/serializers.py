@@ -68,7 +68,8 @@ def action_line(line: ActionLine) -> dict:
     }
 
 
-def theme(theme: Theme) -> dict:
+def theme(theme: Theme, contacts=()) -> dict:
+    """A theme with its contacts: the functionaries the theme page lists, with the name and address shown there."""
     return {
         "slug": theme.slug,
         "name": theme.name,
@@ -76,6 +77,7 @@ def theme(theme: Theme) -> dict:
         "description": theme.description,
         "action_line": theme.action_line.number if theme.action_line else None,
         "verified": theme.verified,
+        "contacts": [{"name": person.display_name, "email": person.email} for person in contacts],
         "url": url_for("reference.theme", slug=theme.slug, _external=True),
     }
 
@@ -166,3 +168,30 @@ def practice_detail(practice) -> dict:
         }
     )
     return data
+
+
+def result(result) -> dict:
+    """A result of a published practice for /api/v1/results (phase and practice.region eagerly loaded)."""
+    practice = result.practice
+    return {
+        "id": result.id,
+        "indicator": result.indicator,
+        "value": _number(result.value),
+        "unit": result.unit,
+        "baseline": _number(result.baseline),
+        "target": _number(result.target),
+        "measured_on": result.measured_on.isoformat(),
+        "phase": {"slug": result.phase.slug, "position": result.phase.position, "name": result.phase.name},
+        "narrative": result.narrative,
+        "practice": {
+            "id": practice.id,
+            "title": practice.title,
+            "region": {
+                "code": practice.region.code,
+                "slug": practice.region.slug,
+                "name": practice.region.display_name,
+            },
+            "url": url_for("practices.detail", practice_id=practice.id, _external=True),
+            "api_url": url_for("api.practice", practice_id=practice.id, _external=True),
+        },
+    }

@@ -1,14 +1,38 @@
-"""JSON endpoints for machines. Errors come back as JSON from the central error handler."""
+"""JSON endpoints for machines. Errors come back as JSON from the central error handler.
+
+Every route here is described in the OpenAPI document (exchange/api/openapi.py, /api/v1/openapi.json); the
+HTTP details shared by all of them (ETag, CORS, rate limit, parameter errors) live in exchange/api/http.py.
+"""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from collections import defaultdict
 
-from exchange.api import serializers
-from exchange.extensions import csrf
+from flask import Blueprint, jsonify, request
+from sqlalchemy import select
+
+from exchange.api import http, serializers
+from exchange.extensions import csrf, db
 from exchange.reference import queries
 
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)  # read-only, no cookies needed
+bp.after_app_request(http.add_api_headers)
+http.limit_blueprint(bp)
+
+
+@bp.before_request
+def reject_undocumented_parameters() -> None:
+    """Endpoints that do not check their own parameters answer 400 for any the OpenAPI document does not list."""
+    from exchange.api.openapi import documented_parameters
+
+    if request.endpoint in SELF_CHECKING:
+        return
+    names, repeatable = documented_parameters(request.endpoint)
+    http.reject_unknown_parameters(names, single=[n for n in names if n not in repeatable])
+
+
+# These check (and report together) every parameter themselves; see exchange/api/practices.py.
+SELF_CHECKING = frozenset({"api.practices", "api.practice", "api.results"})
 
 
 @bp.get("/regions")
@@ -28,9 +52,26 @@ def action_lines():
     return jsonify({"total": len(items), "items": items})
 
 
+def theme_contacts() -> dict[int, list]:
+    """Per theme id, its functionaries as the theme page lists them (active, not deleted), in one query."""
+    from exchange.accounts.models import FunctionaryTheme, Role, User
+
+    rows = db.session.execute(
+        select(FunctionaryTheme.theme_id, User)
+        .join(User, User.id == FunctionaryTheme.user_id)
+        .where(User.role == Role.FUNCTIONARY, User.active.is_(True), User.deleted_at.is_(None))
+        .order_by(User.name, User.email)
+    )
+    contacts: dict[int, list] = defaultdict(list)
+    for theme_id, user in rows:
+        contacts[theme_id].append(user)
+    return contacts
+
+
 @bp.get("/themes")
 def themes():
-    items = [serializers.theme(t) for t in queries.list_themes()]
+    contacts = theme_contacts()
+    items = [serializers.theme(t, contacts.get(t.id, ())) for t in queries.list_themes()]
     return jsonify({"total": len(items), "items": items})
 
 
@@ -40,5 +81,6 @@ def cycle_phases():
     return jsonify({"total": len(items), "items": items})
 
 
-from exchange.api import practices  # noqa: E402, F401  (registers the practice endpoints on `bp`)
+from exchange.api import openapi  # noqa: E402, F401  (registers GET /openapi.json on `bp`)
+from exchange.api import practices  # noqa: E402, F401  (registers the practice and result endpoints on `bp`)
 from exchange.search import api as search_api  # noqa: E402, F401  (registers GET /search on `bp`)

@@ -1,0 +1,276 @@
+"""HTTP details shared by the JSON API and the feeds: parameter errors, conditional GET, CORS and the rate limit.
+
+- Parameter errors: 400 with code "invalid_parameter" and, per parameter, a Dutch and an English text.
+- Conditional GET: every successful GET under /api/v1 carries a strong ETag (a hash of the body) and a
+  Last-Modified built from cheap version stamps (the newest write to practices, results, cycle steps and
+  revisions; the newest change to reference data and theme contacts). If-None-Match wins over
+  If-Modified-Since (RFC 9110); both answer 304 without a body.
+- CORS: `Access-Control-Allow-Origin: *` without credentials for every /api/ response; OPTIONS preflights
+  are answered (Flask adds OPTIONS to every GET route) with the allowed methods and request headers.
+- Rate limit: API_RATE_LIMIT per client address for the whole /api/v1 blueprint (default 120 per minute);
+  a breach answers 429 JSON with Retry-After (Flask-Limiter adds the header, exchange/errors.py the body).
+"""
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from datetime import datetime, timedelta, timezone
+
+from flask import Flask, Response, current_app, request
+from flask_babel import get_locale
+from sqlalchemy import func, select
+
+from exchange.errors import DomainError
+
+DEFAULT_API_RATE_LIMIT = "120 per minute"
+CORS_ALLOWED_METHODS = "GET, HEAD, OPTIONS"
+CORS_ALLOWED_HEADERS = "Accept, Accept-Language, Cache-Control, If-Modified-Since, If-None-Match"
+CORS_EXPOSED_HEADERS = (
+    "ETag, Last-Modified, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset"
+)
+CORS_MAX_AGE = "86400"
+# Audit actions that change what the reference endpoints show (theme contacts included).
+REFERENCE_AUDIT_ACTIONS = (
+    "reference_edited",
+    "theme_linked",
+    "theme_unlinked",
+    "role_changed",
+    "user_deactivated",
+    "user_reactivated",
+    "user_created",
+    "invitation_accepted",
+    "email_changed",
+    "account_deleted",
+)
+
+
+class Bilingual:
+    """A message with a Dutch and an English text; `str()` follows the locale (see errors.error_response)."""
+
+    def __init__(self, nl: str, en: str) -> None:
+        self.nl, self.en = nl, en
+
+    def __str__(self) -> str:
+        locale = get_locale()
+        return self.en if locale is not None and locale.language == "en" else self.nl
+
+
+class BadParameter(DomainError):
+    status = 400
+    code = "invalid_parameter"
+
+
+def bad_parameters(problems: dict[str, Bilingual]) -> BadParameter:
+    """One 400 error naming every bad parameter, each with a Dutch and an English explanation."""
+    names = ", ".join(problems)
+    return BadParameter(
+        Bilingual(f"Ongeldige parameter(s): {names}.", f"Invalid parameter(s): {names}."),
+        details={"parameters": {name: {"nl": m.nl, "en": m.en} for name, m in problems.items()}},
+    )
+
+
+def unknown_parameter(allowed: Iterable[str]) -> Bilingual:
+    allowed = list(allowed)
+    if not allowed:
+        return Bilingual("onbekende parameter; dit adres kent geen parameters", "unknown parameter; this URL takes none")
+    return Bilingual(
+        f"onbekende parameter; gebruik {', '.join(allowed)}", f"unknown parameter; use {', '.join(allowed)}"
+    )
+
+
+def reject_unknown_parameters(allowed: Iterable[str] = (), *, single: Iterable[str] | None = None) -> None:
+    """Raise BadParameter when the query string has a parameter outside `allowed`, or repeats one of `single`
+    (all of `allowed` unless given)."""
+    allowed = tuple(allowed)
+    single = set(allowed if single is None else single)
+    problems: dict[str, Bilingual] = {}
+    for name in request.args:
+        if name not in allowed:
+            problems[name[:60]] = unknown_parameter(allowed)
+        elif name in single and len(request.args.getlist(name)) > 1:
+            problems[name] = Bilingual("mag maar één keer voorkomen", "may appear only once")
+    if problems:
+        raise bad_parameters(problems)
+
+
+_RFC3339 = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,20}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$"
+)
+_EARLIEST = datetime.min.replace(tzinfo=timezone.utc)
+_LATEST = datetime.max.replace(tzinfo=timezone.utc)
+
+
+def parse_instant(text: str) -> datetime:
+    """An ISO 8601 / RFC 3339 date-time with a time zone as an aware UTC datetime.
+
+    Raises ValueError("timezone") when the zone is missing and ValueError("format") when it is no date-time.
+    Leap seconds (:60) count as :59; instants before year 1 or after 9999 (in UTC) become the earliest or
+    latest representable instant, so every valid RFC 3339 value is accepted.
+    """
+    if len(text) > 64:
+        raise ValueError("format")
+    match = _RFC3339.match(text)
+    if match is None:
+        try:
+            value = datetime.fromisoformat(text)  # the other ISO 8601 forms Python reads (3.11+)
+        except ValueError:
+            raise ValueError("format") from None
+        if value.tzinfo is None:
+            raise ValueError("timezone")
+        try:
+            return value.astimezone(timezone.utc)
+        except OverflowError:
+            return _EARLIEST if value.year < 2 else _LATEST
+    year, month, day, hour, minute, second = (int(g) for g in match.groups()[:6])
+    fraction, zulu, sign, off_hours, off_minutes = match.groups()[6:]
+    try:
+        local = datetime(max(year, 1), month, day, hour, minute, min(second, 59),
+                         int((fraction or "0")[:6].ljust(6, "0")))
+    except ValueError:
+        raise ValueError("format") from None
+    offset = timedelta()
+    if not zulu:
+        if int(off_hours) > 23 or int(off_minutes) > 59:
+            raise ValueError("format")
+        offset = timedelta(hours=int(off_hours), minutes=int(off_minutes)) * (1 if sign == "+" else -1)
+    try:
+        return (local - offset).replace(tzinfo=timezone.utc)
+    except OverflowError:
+        return _EARLIEST if offset > timedelta() else _LATEST
+
+
+# --- version stamps -----------------------------------------------------------------------------------------
+
+
+def _newest(*stamps: datetime | None) -> datetime | None:
+    found = [s if s.tzinfo else s.replace(tzinfo=timezone.utc) for s in stamps if s is not None]
+    return max(found) if found else None
+
+
+def practices_version() -> datetime | None:
+    """The newest write to practices, their revisions, results and cycle steps (one query).
+
+    Revisions, results and steps are stamped with the clock even when an import back-dates a practice's
+    `updated_at`, so this moves on every change that can alter what the API, feeds or dump show.
+    """
+    from exchange.extensions import db
+    from exchange.practices.models import CycleStep, Practice, PracticeRevision, Result
+
+    row = db.session.execute(
+        select(
+            select(func.max(Practice.updated_at)).scalar_subquery(),
+            select(func.max(PracticeRevision.created_at)).scalar_subquery(),
+            select(func.max(Result.created_at)).scalar_subquery(),
+            select(func.max(CycleStep.created_at)).scalar_subquery(),
+        )
+    ).one()
+    return _newest(*(_as_datetime(v) for v in row))
+
+
+def reference_version() -> datetime | None:
+    """The newest change to regions, reference data edits and theme contacts (one query)."""
+    from exchange.accounts.models import AuditEvent, FunctionaryTheme
+    from exchange.extensions import db
+    from exchange.reference.models import Region
+
+    row = db.session.execute(
+        select(
+            select(func.max(Region.updated_at)).scalar_subquery(),
+            select(func.max(FunctionaryTheme.created_at)).scalar_subquery(),
+            select(func.max(AuditEvent.created_at))
+            .where(AuditEvent.action.in_(REFERENCE_AUDIT_ACTIONS))
+            .scalar_subquery(),
+        )
+    ).one()
+    return _newest(*(_as_datetime(v) for v in row))
+
+
+def _as_datetime(value) -> datetime | None:
+    # max() over a UTCDateTime column in a scalar subquery loses the type decorator on SQLite (a string).
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value))
+
+
+# Which stamps each API endpoint depends on; endpoints not listed get an ETag only.
+ENDPOINT_VERSIONS = {
+    "api.regions": (reference_version,),
+    "api.region": (reference_version,),
+    "api.action_lines": (reference_version,),
+    "api.themes": (reference_version,),
+    "api.cycle_phases": (reference_version,),
+    "api.practices": (practices_version, reference_version),
+    "api.practice": (practices_version, reference_version),
+    "api.results": (practices_version, reference_version),
+    "api.search": (practices_version, reference_version),
+    "api.openapi_document": (reference_version,),
+}
+
+
+def last_modified_for(endpoint: str | None) -> datetime | None:
+    stamps = [version() for version in ENDPOINT_VERSIONS.get(endpoint or "", ())]
+    return _newest(*stamps)
+
+
+def make_conditional(response: Response, last_modified: datetime | None) -> Response:
+    """Add a strong ETag over the body and Last-Modified, then answer 304 when the client's copy is current."""
+    response.add_etag()
+    if last_modified is not None:
+        response.last_modified = last_modified.replace(microsecond=0)
+    # Stored by any cache, but always revalidated: the ETag makes that cheap.
+    response.cache_control.public = True
+    response.cache_control.no_cache = True
+    return response.make_conditional(request)
+
+
+# --- hooks ----------------------------------------------------------------------------------------------------
+
+
+def _is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def add_api_headers(response: Response) -> Response:
+    """Conditional GET for successful API reads, and CORS on every /api/ response (errors included)."""
+    if not _is_api_request():
+        return response
+    if (
+        request.method in ("GET", "HEAD")
+        and response.status_code == 200
+        and not response.direct_passthrough
+        and request.endpoint is not None
+    ):
+        response = make_conditional(response, last_modified_for(request.endpoint))
+    headers = response.headers
+    headers["Access-Control-Allow-Origin"] = "*"
+    headers["Access-Control-Expose-Headers"] = CORS_EXPOSED_HEADERS
+    if request.method == "OPTIONS":
+        headers["Access-Control-Allow-Methods"] = CORS_ALLOWED_METHODS
+        headers["Access-Control-Allow-Headers"] = CORS_ALLOWED_HEADERS
+        headers["Access-Control-Max-Age"] = CORS_MAX_AGE
+    return response
+
+
+def api_rate_limit() -> str:
+    """The per-address limit for /api/v1 (Flask-Limiter notation), from config or the environment."""
+    return current_app.config.get("API_RATE_LIMIT") or os.environ.get("API_RATE_LIMIT") or DEFAULT_API_RATE_LIMIT
+
+
+def _rate_limit_exempt() -> bool:
+    # Preflights are cheap and browsers send them on their own; only reads count.
+    return request.method == "OPTIONS"
+
+
+def limit_blueprint(bp) -> None:
+    """Put the API rate limit on every route of `bp`, counted per client address across the blueprint."""
+    from flask_limiter.util import get_remote_address
+
+    from exchange.extensions import limiter
+
+    limiter.limit(api_rate_limit, key_func=get_remote_address, exempt_when=_rate_limit_exempt)(bp)
+
+
+def register_api_http(app: Flask) -> None:
+    """Called once per app by the API blueprint (see exchange/api/views.py)."""
+    app.after_request(add_api_headers)

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 
-from flask import Flask, Response, current_app, request
+from flask import Response, current_app, request
 from flask_babel import get_locale
 from sqlalchemy import func, select
 
@@ -216,7 +217,9 @@ def last_modified_for(endpoint: str | None) -> datetime | None:
 def make_conditional(response: Response, last_modified: datetime | None) -> Response:
     """Add a strong ETag over the body and Last-Modified, then answer 304 when the client's copy is current."""
     response.add_etag()
-    if last_modified is not None:
+    # HTTP dates have whole seconds. A Last-Modified of the current second could hide a change later in that
+    # same second from If-Modified-Since, so it is only sent once that second is over (the ETag is exact).
+    if last_modified is not None and int(last_modified.timestamp()) < int(time.time()):
         response.last_modified = last_modified.replace(microsecond=0)
     # Stored by any cache, but always revalidated: the ETag makes that cheap.
     response.cache_control.public = True
@@ -268,9 +271,5 @@ def limit_blueprint(bp) -> None:
 
     from exchange.extensions import limiter
 
-    limiter.limit(api_rate_limit, key_func=get_remote_address, exempt_when=_rate_limit_exempt)(bp)
-
-
-def register_api_http(app: Flask) -> None:
-    """Called once per app by the API blueprint (see exchange/api/views.py)."""
-    app.after_request(add_api_headers)
+    # A shared limit: one budget per address for all routes (a plain limit counts per endpoint).
+    limiter.shared_limit(api_rate_limit, scope="api", key_func=get_remote_address, exempt_when=_rate_limit_exempt)(bp)

@@ -79,6 +79,7 @@ def register_blueprints(app: Flask) -> None:
     from exchange.api.openapi import docs_bp as api_docs_bp
     from exchange.api.views import bp as api_bp
     from exchange.digests.views import bp as digests_bp
+    from exchange.feeds.views import bp as feeds_bp
     from exchange.maps.views import bp as maps_bp
     from exchange.overview.views import bp as overview_bp
     from exchange.pages.views import bp as pages_bp
@@ -90,6 +91,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(practices_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(api_docs_bp)
+    app.register_blueprint(feeds_bp)
     app.register_blueprint(maps_bp)
     app.register_blueprint(overview_bp)
     app.register_blueprint(accounts_bp)

@@ -59,6 +59,12 @@ def build_world(app) -> World:
         _hidden(9, SECRET_ARCHIVED, "archived", region="zeeland"),
     )
     with app.app_context():
+        from exchange.search import outbox
+        from exchange.search.queries import current_index
+
+        # As a deployment does (`flask search reindex` once): from then on every commit keeps the index true.
+        current_index().ensure()
+        outbox.apply_pending()
         importer.import_practices(doc)
         db.session.commit()
         ids = dict(db.session.execute(db.select(Practice.external_id, Practice.id)).all())

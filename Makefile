@@ -32,15 +32,31 @@ setup: $(VENV)/.installed translations
 
 setup-test: $(VENV)/.installed-test translations
 
-# Compiled catalogs are build output (not committed); Babel ships with Flask-Babel.
-translations: $(VENV)/.installed
-	@for po in $$(find exchange -path '*/LC_MESSAGES/*.po'); do \
-		$(BIN)/pybabel compile --use-fuzzy -i "$$po" -o "$${po%.po}.mo" >/dev/null || exit 1; \
-	done
+# Compiled catalogs are build output (not committed); Babel ships with Flask-Babel. Every catalog under
+# exchange/ is compiled when its .po is newer; fuzzy (unreviewed) entries are left out, so they show in Dutch.
+MO_FILES := $(patsubst %.po,%.mo,$(shell find exchange -path '*/LC_MESSAGES/*.po'))
 
+translations: $(MO_FILES)
+
+%.mo: %.po | $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -i $< -o $@.tmp && mv $@.tmp $@
+
+# Dutch msgids from Python (_, gettext, ngettext, lazy_gettext as _l, ...) and Jinja templates (.html, .txt, .xml);
+# tests/test_translations.py reads BABEL_KEYWORDS and BABEL_IGNORE_DIRS from here, so change them here only.
+BABEL_KEYWORDS := -k _l -k lazy_gettext -k _n:1,2 -k ngettext:1,2 -k lazy_ngettext:1,2
+# Babel's default skips every directory starting with "_" (templates/_macros, templates/_partials): name the ignores.
+BABEL_IGNORE_DIRS := .* __pycache__ node_modules
+BABEL_WIDTH := 120
+
+# Refresh the template and the English catalog after strings change; then translate what is new (msgstr "").
 messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o exchange/translations/messages.pot .
-	$(BIN)/pybabel update -i exchange/translations/messages.pot -d exchange/translations --no-fuzzy-matching
+	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --add-comments=Translators: --width=$(BABEL_WIDTH) \
+		--ignore-dirs='$(BABEL_IGNORE_DIRS)' --project=Jeugdkennis -o exchange/translations/messages.pot .
+	$(BIN)/pybabel update -i exchange/translations/messages.pot -d exchange/translations -l en --init-missing \
+		--no-fuzzy-matching --ignore-obsolete --width=$(BABEL_WIDTH)
+	@$(BIN)/python -c "from babel.messages.pofile import read_po; c = read_po(open('exchange/translations/en/LC_MESSAGES/messages.po', 'rb')); \
+		todo = [m.id for m in c if m.id and not (all(m.string) if isinstance(m.string, tuple) else m.string)]; \
+		print(f'{len(todo)} msgid(s) still need English in exchange/translations/en/LC_MESSAGES/messages.po')"
 
 run: setup
 	$(RUN_ENV) $(FLASK) db upgrade

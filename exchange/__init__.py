@@ -126,6 +126,7 @@ def register_template_helpers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from exchange.accounts.cli import users_cli
     from exchange.digests.cli import digests_cli
+    from exchange.opendata.cli import opendata_cli
     from exchange.practices.cli import practices_cli
     from exchange.search.cli import search_cli
     from exchange.seed.cli import seed_cli
@@ -135,3 +136,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(practices_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(digests_cli)
+    app.cli.add_command(opendata_cli)

@@ -1,0 +1,83 @@
+"""Proof that drafts, archived practices and private feedback never leave the platform through open data:
+every API endpoint (even for a signed-in administrator), every feed and the dump."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.opendata.world import SECRET_ARCHIVED, SECRET_DRAFT, SECRETS, build_world
+from tests.practices.conftest import login
+
+
+@pytest.fixture
+def world(reference):
+    return build_world(reference)
+
+
+def api_urls(client, world) -> list[str]:
+    """Every API read a client can make here: each list page by page, each detail, each search."""
+    urls = ["/api/v1/regions", "/api/v1/action-lines", "/api/v1/themes", "/api/v1/cycle-phases",
+            "/api/v1/openapi.json", "/api/v1/regions/rotterdam-rijnmond", "/api/v1/regions/zeeland"]
+    for base in ("/api/v1/practices?per_page=1", "/api/v1/results?per_page=1"):
+        pages = client.get(base).json["pages"]
+        urls += [f"{base}&page={n}" for n in range(1, pages + 1)]
+    urls += ["/api/v1/practices?updated_since=1900-01-01T00:00:00Z&per_page=100",
+             "/api/v1/practices?region=zeeland&per_page=100", "/api/v1/results?region=zeeland&per_page=100"]
+    urls += [f"/api/v1/practices/{n}" for n in world.ids.values()]
+    urls += [f"/api/v1/results?practice={n}" for n in world.ids.values()]
+    for secret in SECRETS:
+        urls += [f"/api/v1/search?q={secret}", f"/api/v1/search?q={secret}&soort=resultaat",
+                 f"/api/v1/search?q={secret}&sort=nieuwste&per_pagina=50"]
+    urls += ["/api/v1/search?per_pagina=50", "/api/v1/search?per_pagina=50&pagina=2"]
+    return urls
+
+
+def test_no_hidden_content_in_any_api_answer_even_for_an_administrator(client, world, make_user):
+    login(client, make_user("admin"))
+    seen = 0
+    for url in api_urls(client, world):
+        response = client.get(url)
+        assert response.status_code in (200, 404), url
+        body = response.get_data(as_text=True)
+        if "search?q=" in url:
+            body = json.dumps({k: v for k, v in response.json.items() if k != "query"})
+        for secret in SECRETS:
+            assert secret not in body, f"{secret} in {url}"
+        seen += 1
+    assert seen > 30
+
+
+@pytest.mark.parametrize("key", ["ext-8", "ext-9"])
+def test_hidden_practices_are_unknown_to_the_api(client, world, key):
+    assert client.get(f"/api/v1/practices/{world.ids[key]}").status_code == 404
+    assert client.get(f"/api/v1/results?practice={world.ids[key]}").json["total"] == 0
+    ids = {p["id"] for p in client.get("/api/v1/practices?per_page=100").json["items"]}
+    assert world.ids[key] not in ids
+
+
+def test_search_finds_the_public_words_but_never_the_hidden_ones(client, world):
+    assert client.get("/api/v1/search?q=thuiszitterstafel").json["total"] > 0
+    for secret in (SECRET_DRAFT, SECRET_ARCHIVED):
+        assert client.get(f"/api/v1/search?q={secret}").json["total"] == 0
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/themas/onderwijs-zorg/feed.atom", "/regios/zeeland/feed.atom", "/regios/rotterdam-rijnmond/feed.atom",
+     "/zoeken/feed.atom", *[f"/zoeken/feed.atom?q={s}" for s in SECRETS]],
+)
+def test_no_hidden_content_in_any_feed(client, world, make_user, url):
+    login(client, make_user("admin"))
+    entries = client.get(url).get_data(as_text=True).partition("<entry>")[2]
+    for secret in SECRETS:
+        assert secret not in entries
+
+
+def test_no_hidden_content_in_the_dump(runner, world, tmp_path):
+    target = tmp_path / "opendata"
+    assert runner.invoke(args=["opendata", "dump", str(target)]).exit_code == 0
+    for path in target.iterdir():
+        text = path.read_text(encoding="utf-8")
+        for secret in SECRETS:
+            assert secret not in text, f"{secret} in {path.name}"

@@ -74,6 +74,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from exchange.accounts.export import bp as account_export_bp
     from exchange.accounts.views import bp as accounts_bp
     from exchange.admin.views import bp as admin_bp
     from exchange.api.openapi import docs_bp as api_docs_bp
@@ -95,6 +96,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(maps_bp)
     app.register_blueprint(overview_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(account_export_bp)
     app.register_blueprint(admin_bp, url_prefix="/beheer")
     app.register_blueprint(digests_bp)
 

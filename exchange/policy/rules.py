@@ -1,2 +1,2 @@
 """Import every rule module so its rules are registered."""
-from exchange.policy import accounts, digests, practices, search  # noqa: F401
+from exchange.policy import accounts, digests, export, practices, search  # noqa: F401

@@ -166,6 +166,14 @@ EXPECTED.update(
         "search.manage": [Case(nothing, ADMINS, "the synonym list and the searches that found nothing")],
     }
 )
+EXPECTED.update(
+    {
+        "account.export_data": [
+            Case(themselves, SIGNED_IN, "one's own data"),
+            Case(staff_of_a, frozenset({"staff_own"}), "someone else's data: only its owner"),
+        ],
+    }
+)
 
 
 # --- the world ----------------------------------------------------------------------------------------------------

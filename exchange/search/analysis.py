@@ -82,7 +82,7 @@ COMPOUND_PARTS = frozenset(
     beperking verstandelijk licht jeugdige leer leerling student stage arbeid markt zorgplicht
     bureau raad recht rechter reclassering politie justitie straf strafrecht huiselijk geweld mishandeling
     kindermishandeling signalering melding meldpunt vraag vrager hulpvraag zorgvraag ketens keten partner
-    partners samenwerking afspraak convenant overleg tafel
+    partners samenwerking afspraak convenant overleg tafel thuiszitter probleem spoed nazorg loket route
     """.split()
 )
 # Linking sounds between parts of a compound ("overgangsregeling", "gezinshuis", "kinderopvang").

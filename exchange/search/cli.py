@@ -44,7 +44,7 @@ def reindex(procs: int | None) -> None:
 def sync(timeout: float) -> None:
     """Apply every pending change from the outbox to the index (after a crash or a busy index)."""
     from exchange.search import outbox
-    from exchange.search.engine import IndexBusy
+    from exchange.search.engine import IndexBusy, IndexMissing
 
     total = outbox.pending_count()
     if not total:
@@ -59,6 +59,8 @@ def sync(timeout: float) -> None:
                 applied += report.rows
                 if not report.rows or not report.remaining:
                     break
+    except IndexMissing as exc:
+        raise click.ClickException("Er is nog geen index: bouw die eerst met `flask search reindex`.") from exc
     except IndexBusy as exc:
         raise click.ClickException(f"De index is bezet (na {timeout:g} s); probeer het later opnieuw.") from exc
     click.echo(f"{applied} wijziging(en) verwerkt.")
@@ -73,6 +75,8 @@ def check(fix: bool) -> None:
     from exchange.search.queries import current_index
 
     index = current_index()
+    if not index.exists():
+        raise click.ClickException("Er is nog geen index: bouw die met `flask search reindex`.")
     indexed = index.signatures()
     wanted: dict[str, dict] = {}
     with click.progressbar(documents.all_documents(), length=documents.count_documents(), label="Vergelijken") as docs:

@@ -9,7 +9,8 @@ applied to the index right after the commit.
 - `after_soft_rollback` forgets that anything is pending.
 
 A locked index (IndexBusy) or a crash after the commit loses nothing: the rows stay, and the next commit that
-touches searchable data, `flask search sync` or `flask search reindex` applies them. Bulk `update()` and
+touches searchable data, `flask search sync` or `flask search reindex` applies them. Before the first
+`flask search reindex` there is no index (IndexMissing): rows wait, and saves never create a partial index. Bulk `update()` and
 `delete()` statements bypass the session hooks: run `flask search check --fix` after them.
 """
 from __future__ import annotations
@@ -28,7 +29,7 @@ from exchange.database import utcnow
 from exchange.practices.models import Practice, Result
 from exchange.reference.models import Region, Theme
 from exchange.search import documents
-from exchange.search.engine import IndexBusy
+from exchange.search.engine import IndexBusy, IndexMissing
 from exchange.search.models import SearchOutbox
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,8 @@ def _apply_after_commit(session: Session) -> None:
         return
     try:
         apply_pending(limit=current_app.config.get("SEARCH_APPLY_LIMIT", 20_000))
+    except IndexMissing:
+        log.debug("No search index yet; the change waits in the outbox for `flask search reindex`")
     except IndexBusy:
         log.info("Search index busy; the change stays in the outbox for the next write or `flask search sync`")
     except Exception:  # noqa: BLE001 - the data is committed; search must never turn a save into an error

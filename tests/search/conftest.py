@@ -22,10 +22,14 @@ class World:
 @pytest.fixture
 def world(reference, db) -> World:
     """Reference data, the shipped synonyms, and the regions and themes the tests use."""
-    from exchange.search import synonyms
+    from exchange.search import outbox, synonyms
+    from exchange.search.queries import current_index
 
     synonyms.load_defaults()
     db.session.commit()
+    # A deployment builds the index once (`flask search reindex`); from then on every commit keeps it true.
+    current_index().ensure()
+    outbox.apply_pending()
     return World(
         region=db.session.scalar(select(Region).where(Region.code == "JZ29")),
         other_region=db.session.scalar(select(Region).where(Region.code == "JZ38")),
@@ -126,3 +130,14 @@ def login(client, user) -> None:
     with client.session_transaction() as session:
         session["_user_id"] = user.get_id()
         session["_fresh"] = True
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests here run exactly when tests/browser runs (a run with --ignore=tests/browser leaves them out)."""
+    ignored = [str(path).rstrip("/") for path in (config.getoption("ignore") or [])]
+    if not any(path.endswith("tests/browser") for path in ignored):
+        return
+    ours = [item for item in items if item.get_closest_marker("browser") and "tests/search" in str(item.path)]
+    if ours:
+        config.hook.pytest_deselected(items=ours)
+        items[:] = [item for item in items if item not in ours]

@@ -1,1 +1,1 @@
-"""Theme subscriptions and email digests: double opt-in, one email per subscriber per period, one-click unsubscribe."""
+"""Theme subscriptions and email digests: double opt-in, one email per subscriber and period, one-click unsubscribe."""

@@ -60,7 +60,8 @@ def _progressbar(length: int, label: str):
 
 def _print_report(report: SendReport) -> None:
     mode = " (proefdraai: niets verstuurd)" if any(p.dry_run for p in report.periods) else ""
-    click.echo(f"Samenvatting {report.frequency.value}{mode}, uitgevoerd voor {report.now.astimezone(TZ):%Y-%m-%d %H:%M %Z}:")
+    when = report.now.astimezone(TZ)
+    click.echo(f"Samenvatting {report.frequency.value}{mode}, uitgevoerd voor {when:%Y-%m-%d %H:%M %Z}:")
     if report.already_done and not report.periods:
         click.echo("  De laatste afgesloten periode is al verstuurd; er is niets te doen.")
     for p in report.periods:
@@ -79,7 +80,9 @@ def _print_report(report: SendReport) -> None:
         for error in p.errors[:5]:
             click.echo(f"    fout: {error}")
         if p.aborted:
-            click.echo(f"    AFGEBROKEN: {p.aborted}. Draai het commando opnieuw; wat verstuurd is, gaat niet nog eens.")
+            click.echo(
+                f"    AFGEBROKEN: {p.aborted}. Draai het commando opnieuw; wat verstuurd is, gaat niet nog eens."
+            )
     if report.skipped_periods:
         first, last = report.skipped_periods[0], report.skipped_periods[-1]
         click.echo(
@@ -93,7 +96,8 @@ def _print_report(report: SendReport) -> None:
               help="Welke abonnees: daily, weekly of monthly.")
 @click.option("--now", "now_text", metavar="ISO-8601",
               help="Doe alsof het nu dit tijdstip is (zonder tijdzone: Amsterdamse tijd). Niet in de toekomst.")
-@click.option("--dry-run", is_flag=True, help="Alleen tellen wie een e-mail zou krijgen; niets versturen of vastleggen.")
+@click.option("--dry-run", is_flag=True,
+              help="Alleen tellen wie een e-mail zou krijgen; niets versturen of vastleggen.")
 def send(frequency: Frequency, now_text: str | None, dry_run: bool) -> None:
     """Verstuur de thema-overzichten van de laatst afgesloten periode (bedoeld voor cron).
 

@@ -39,7 +39,9 @@ class RunStatus(str, enum.Enum):
 
 
 def _enum(cls):
-    return Enum(cls, native_enum=False, length=20, validate_strings=True, values_callable=lambda e: [m.value for m in e])
+    return Enum(
+        cls, native_enum=False, length=20, validate_strings=True, values_callable=lambda e: [m.value for m in e]
+    )
 
 
 def new_key() -> str:

@@ -323,7 +323,9 @@ def erase_subscriber(subscriber: Subscriber) -> None:
     subscription_ids = select(Subscription.id).where(Subscription.subscriber_id == sid)
     db.session.execute(delete(subscription_region).where(subscription_region.c.subscription_id.in_(subscription_ids)))
     for model in (Delivery, Subscription, Consent):
-        db.session.execute(delete(model).where(model.subscriber_id == sid).execution_options(synchronize_session=False))
+        db.session.execute(
+            delete(model).where(model.subscriber_id == sid).execution_options(synchronize_session=False)
+        )
     db.session.execute(delete(Subscriber).where(Subscriber.id == sid).execution_options(synchronize_session=False))
     db.session.expunge(subscriber)
     db.session.flush()

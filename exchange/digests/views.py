@@ -76,7 +76,9 @@ def _consent_current(form) -> bool:
     """The form showed the consent text we would store now (not an older wording)."""
     if form.consent_version.data == services.consent_version(services.consent_text()):
         return True
-    form.notices.append(_("De toestemmingstekst is intussen gewijzigd. Lees hem opnieuw en verstuur het formulier nog eens."))
+    form.notices.append(
+        _("De toestemmingstekst is intussen gewijzigd. Lees hem opnieuw en verstuur het formulier nog eens.")
+    )
     form.consent_version.data = services.consent_version(services.consent_text())
     return False
 
@@ -203,7 +205,8 @@ def confirm(token: str):
 
 
 @bp.post("/abonnementen/links")
-@limiter.limit(lambda: current_app.config["DIGEST_LINK_LIMIT"], key_func=_client_address, scope="digest-links-address")
+@limiter.limit(lambda: current_app.config["DIGEST_LINK_LIMIT"], key_func=_client_address,
+               scope="digest-links-address")
 @limiter.limit(lambda: current_app.config["DIGEST_SUBSCRIBE_LIMIT_PER_EMAIL"], key_func=_email_key,
                scope="digest-links-email")
 def request_links():
@@ -312,7 +315,8 @@ def leave_all(token: str):
 
 
 @bp.post("/abonnementen/beheer/<token>/gegevenslink")
-@limiter.limit(lambda: current_app.config["DIGEST_LINK_LIMIT"], key_func=_client_address, scope="digest-links-address")
+@limiter.limit(lambda: current_app.config["DIGEST_LINK_LIMIT"], key_func=_client_address,
+               scope="digest-links-address")
 def send_data_link(token: str):
     forms.ConfirmForm()
     subscriber = _require_subscriber(token)
@@ -374,9 +378,14 @@ def runs():
     found = []
     if email:
         found = list(db.session.scalars(
-            select(Subscriber).where(Subscriber.email.contains(email, autoescape=True)).order_by(Subscriber.email).limit(20)
+            select(Subscriber)
+            .where(Subscriber.email.contains(email, autoescape=True))
+            .order_by(Subscriber.email)
+            .limit(20)
         ))
-    recent = list(db.session.scalars(select(DigestRun).order_by(DigestRun.started_at.desc(), DigestRun.id.desc()).limit(50)))
+    recent = list(db.session.scalars(
+        select(DigestRun).order_by(DigestRun.started_at.desc(), DigestRun.id.desc()).limit(50)
+    ))
     return render_template("digests/admin_runs.html", runs=recent, email=email, found=found,
                            counts=services.subscriber_counts(), frequency_labels=FREQUENCY_LABELS)
 

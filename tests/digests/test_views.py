@@ -13,7 +13,17 @@ from sqlalchemy import func, select, update
 
 from exchange.database import utcnow
 from exchange.digests import tokens
-from exchange.digests.models import Consent, Delivery, DeliveryStatus, DigestRun, Frequency, RunStatus, Subscriber, Subscription, subscription_region
+from exchange.digests.models import (
+    Consent,
+    Delivery,
+    DeliveryStatus,
+    DigestRun,
+    Frequency,
+    RunStatus,
+    Subscriber,
+    Subscription,
+    subscription_region,
+)
 from exchange.digests.services import consent_text, consent_version
 from tests.digests.conftest import WEEK
 

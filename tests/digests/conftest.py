@@ -6,7 +6,6 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from hypothesis import settings
 from sqlalchemy import update
 
 from exchange import create_app
@@ -15,10 +14,6 @@ from exchange.digests.periods import Period
 from tests.conftest import _empty_tables
 from tests.digests.smtp import SmtpSink
 from tests.practices.conftest import cast, make_practice  # noqa: F401  (fixtures used here)
-
-# No example database in the checkout (.hypothesis/), and no deadline: CI machines are slow and shared.
-settings.register_profile("digests", database=None, deadline=None)
-settings.load_profile("digests")
 
 UTC = timezone.utc
 # Monday 3 March 2025 00:00 up to Monday 10 March 2025 00:00, Amsterdam time (CET, UTC+1).

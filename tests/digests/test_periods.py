@@ -18,6 +18,8 @@ from exchange.digests.periods import (
 )
 
 UTC = timezone.utc
+# No example database in the checkout (.hypothesis/), and no deadline: the machines running CI are shared.
+quick = settings(database=None, deadline=None)
 frequencies = st.sampled_from(list(Frequency))
 # Any instant from 2000 to 2100, at microsecond resolution, as an aware UTC datetime.
 instants = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1)).map(
@@ -35,6 +37,7 @@ near_dst = st.builds(
 any_instant = st.one_of(instants, near_dst)
 
 
+@quick
 @given(frequencies, any_instant)
 def test_the_period_containing_an_instant_contains_it(frequency, instant):
     period = period_containing(frequency, instant)
@@ -42,6 +45,7 @@ def test_the_period_containing_an_instant_contains_it(frequency, instant):
     assert period.contains(instant)
 
 
+@quick
 @given(frequencies, any_instant)
 def test_periods_tile_the_timeline_without_gaps_or_overlaps(frequency, instant):
     period = period_containing(frequency, instant)
@@ -52,6 +56,7 @@ def test_periods_tile_the_timeline_without_gaps_or_overlaps(frequency, instant):
     assert sum(p.contains(instant) for p in (period.previous(), period, period.next())) == 1
 
 
+@quick
 @given(frequencies, any_instant)
 def test_a_period_is_exactly_one_local_day_week_or_month(frequency, instant):
     period = period_containing(frequency, instant)
@@ -89,6 +94,7 @@ def test_weeks_and_months_across_dst_keep_local_midnights():
     assert month.end == datetime(2025, 10, 31, 23, tzinfo=UTC)  # 1 November 00:00 CET
 
 
+@quick
 @given(frequencies, any_instant)
 def test_period_starting_round_trips_stored_starts(frequency, instant):
     period = period_containing(frequency, instant)
@@ -97,6 +103,7 @@ def test_period_starting_round_trips_stored_starts(frequency, instant):
         period_starting(frequency, period.start + timedelta(minutes=1))
 
 
+@quick
 @given(frequencies, any_instant, st.integers(min_value=0, max_value=3600))
 def test_running_twice_for_the_same_now_gives_the_same_period(frequency, now, settle_seconds):
     settle = timedelta(seconds=settle_seconds)
@@ -105,6 +112,7 @@ def test_running_twice_for_the_same_now_gives_the_same_period(frequency, now, se
     assert period.end <= now - settle
 
 
+@quick
 @given(frequencies, any_instant, st.floats(min_value=0, max_value=0.999))
 def test_a_late_run_still_sends_the_last_completed_period(frequency, instant, lateness):
     period = period_containing(frequency, instant)
@@ -113,12 +121,14 @@ def test_a_late_run_still_sends_the_last_completed_period(frequency, instant, la
     assert last_completed(frequency, late) == period
 
 
+@quick
 @given(frequencies, any_instant)
 def test_the_first_run_ever_sends_only_the_last_completed_period(frequency, now):
     plan = plan_periods(frequency, now, set(), None)
     assert plan.periods == [last_completed(frequency, now)] and not plan.skipped
 
 
+@quick
 @given(frequencies, any_instant)
 def test_a_repeated_invocation_plans_nothing(frequency, now):
     first = plan_periods(frequency, now, set(), None)
@@ -127,7 +137,7 @@ def test_a_repeated_invocation_plans_nothing(frequency, now):
     assert second.periods == [] and second.already_done
 
 
-@settings(max_examples=150)
+@settings(quick, max_examples=150)
 @given(
     frequencies,
     instants,

@@ -80,17 +80,25 @@ def unknown_parameter(allowed: Iterable[str]) -> Bilingual:
     )
 
 
-def reject_unknown_parameters(allowed: Iterable[str] = (), *, single: Iterable[str] | None = None) -> None:
-    """Raise BadParameter when the query string has a parameter outside `allowed`, or repeats one of `single`
-    (all of `allowed` unless given)."""
+def reject_unknown_parameters(
+    allowed: Iterable[str] = (), *, single: Iterable[str] | None = None, may_be_empty: Iterable[str] = ()
+) -> None:
+    """Raise BadParameter when the query string has a parameter outside `allowed`, repeats one of `single`
+    (all of `allowed` unless given), gives the same value twice for a repeatable one, or an empty value for
+    one not in `may_be_empty`."""
     allowed = tuple(allowed)
     single = set(allowed if single is None else single)
     problems: dict[str, Bilingual] = {}
     for name in request.args:
+        values = request.args.getlist(name)
         if name not in allowed:
             problems[name[:60]] = unknown_parameter(allowed)
-        elif name in single and len(request.args.getlist(name)) > 1:
+        elif name in single and len(values) > 1:
             problems[name] = Bilingual("mag maar één keer voorkomen", "may appear only once")
+        elif len(set(values)) < len(values):
+            problems[name] = Bilingual("bevat een waarde twee keer", "has a value twice")
+        elif name not in may_be_empty and "" in values:
+            problems[name] = Bilingual("mag niet leeg zijn; laat de parameter weg", "may not be empty; leave it out")
     if problems:
         raise bad_parameters(problems)
 

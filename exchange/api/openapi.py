@@ -71,7 +71,7 @@ UPDATED_SINCE = Param(
 
 
 def _facet(name: str, label: str, items: dict | None = None) -> Param:
-    schema = {"type": "array", "maxItems": 20, "items": items or {"type": "string"}}
+    schema = {"type": "array", "maxItems": 20, "uniqueItems": True, "items": items or {"type": "string"}}
     return Param(name, schema, label, repeatable=True, enum=None if items else f"search:{name}")
 
 
@@ -136,6 +136,7 @@ def reference_enums() -> dict[str, list]:
     regions = list(db.session.execute(select(Region.code, Region.slug).order_by(Region.code)))
     enums: dict[str, list] = {
         "region": [code for code, _ in regions] + [slug for _, slug in regions],
+        "region_slug": sorted(slug for _, slug in regions),
         "theme": list(db.session.scalars(select(Theme.slug).order_by(Theme.position, Theme.slug))),
         "phase": list(db.session.scalars(select(CyclePhase.slug).order_by(CyclePhase.position))),
         "action_line": list(db.session.scalars(select(ActionLine.number).order_by(ActionLine.number))),
@@ -375,7 +376,7 @@ OPERATIONS = (
               "Een regio met plan, gemeenten en toekenningen. / A region with its plan, municipalities and fund "
               "allocations.", "RegionDetail", "reference",
               path_params=[{"name": "slug", "in": "path", "required": True, "description": "Region slug.",
-                            "schema": {"type": "string"}}], not_found=True),
+                            "schema": {"type": "string", "x-enum": "region_slug"}}], not_found=True),
     Operation("api.action_lines", "/action-lines", "Actielijnen / Action lines", "De zes actielijnen.",
               "ActionLineList", "reference"),
     Operation("api.themes", "/themes", "Thema's / Themes",
@@ -415,6 +416,11 @@ def _error(description: str, headers: dict | None = None) -> dict:
 
 def _operation(op: Operation, enums: dict[str, list]) -> dict:
     params = [p.as_openapi(enums) for p in PARAMETERS[op.endpoint]]
+    path_params = copy.deepcopy(op.path_params)
+    for param in path_params:
+        key = param["schema"].pop("x-enum", None)
+        if key is not None:
+            param["schema"]["enum"] = list(enums.get(key, []))
     body_schema = _ref(op.schema) if op.schema else {"type": "object", "description": "OpenAPI 3.1 document."}
     responses = {
         "200": {"description": "OK", "headers": HEADERS, "content": {JSON: {"schema": body_schema}}},
@@ -432,7 +438,7 @@ def _operation(op: Operation, enums: dict[str, list]) -> dict:
         "summary": op.summary,
         "description": op.description,
         "tags": [op.tag],
-        "parameters": op.path_params + params,
+        "parameters": path_params + params,
         "responses": responses,
     }
 

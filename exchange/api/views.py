@@ -28,11 +28,15 @@ def reject_undocumented_parameters() -> None:
     if request.endpoint in SELF_CHECKING:
         return
     names, repeatable = documented_parameters(request.endpoint)
-    http.reject_unknown_parameters(names, single=[n for n in names if n not in repeatable])
+    http.reject_unknown_parameters(
+        names, single=[n for n in names if n not in repeatable], may_be_empty=MAY_BE_EMPTY
+    )
 
 
 # These check (and report together) every parameter themselves; see exchange/api/practices.py.
 SELF_CHECKING = frozenset({"api.practices", "api.practice", "api.results"})
+# An empty search text means: everything, newest first. Any other empty value is a mistake.
+MAY_BE_EMPTY = ("q",)
 
 
 @bp.get("/regions")

@@ -58,6 +58,11 @@ BAD_REQUESTS = [
     # repeated where one value is meant
     ("/api/v1/practices?page=1&page=2", "page"),
     ("/api/v1/search?q=a&q=b", "q"),
+    ("/api/v1/search?regio=zeeland&regio=zeeland", "regio"),
+    # empty values (only the search text may be empty)
+    ("/api/v1/search?soort=", "soort"),
+    ("/api/v1/search?q=x&sort=", "sort"),
+    ("/api/v1/practices?theme=", "theme"),
     # wrong types
     ("/api/v1/practices?page=abc", "page"),
     ("/api/v1/practices?per_page=2.5", "per_page"),

@@ -49,8 +49,9 @@ BABEL_IGNORE_DIRS := .* __pycache__ node_modules
 BABEL_WIDTH := 120
 
 # Refresh the template and the English catalog after strings change; then translate what is new (msgstr "").
+# Locations are files without line numbers, so moving code does not rewrite the catalog.
 messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --add-comments=Translators: --width=$(BABEL_WIDTH) \
+	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --add-comments=Translators: --add-location=file --width=$(BABEL_WIDTH) \
 		--ignore-dirs='$(BABEL_IGNORE_DIRS)' --project=Jeugdkennis -o exchange/translations/messages.pot .
 	$(BIN)/pybabel update -i exchange/translations/messages.pot -d exchange/translations -l en --init-missing \
 		--no-fuzzy-matching --ignore-obsolete --width=$(BABEL_WIDTH)

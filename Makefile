@@ -39,7 +39,7 @@ MO_FILES := $(patsubst %.po,%.mo,$(shell find exchange -path '*/LC_MESSAGES/*.po
 translations: $(MO_FILES)
 
 %.mo: %.po | $(VENV)/.installed
-	$(BIN)/pybabel compile --statistics -i $< -o $@.tmp && mv $@.tmp $@
+	$(BIN)/pybabel compile --statistics -i $< -o $@.tmp && mv $@.tmp $@ || { rm -f $@.tmp; exit 1; }
 
 # Dutch msgids from Python (_, gettext, ngettext, lazy_gettext as _l, ...) and Jinja templates (.html, .txt, .xml);
 # tests/test_translations.py reads BABEL_KEYWORDS and BABEL_IGNORE_DIRS from here, so change them here only.

@@ -19,6 +19,7 @@ import argparse
 import multiprocessing
 import random
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -252,6 +253,7 @@ def main() -> None:
         stop.set()
         sink.join(10)
         drop()
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ http.limit_blueprint(bp)
 @bp.before_request
 def reject_undocumented_parameters() -> None:
     """Endpoints that do not check their own parameters answer 400 for any the OpenAPI document does not list."""
-    from exchange.api.openapi import documented_parameters
+    from exchange.api.openapi import ALIASES, documented_parameters
 
     if request.endpoint in SELF_CHECKING:
         return
@@ -31,6 +31,12 @@ def reject_undocumented_parameters() -> None:
     http.reject_unknown_parameters(
         names, single=[n for n in names if n not in repeatable], may_be_empty=MAY_BE_EMPTY
     )
+    both = [pair for pair in ALIASES.get(request.endpoint or "", ()) if all(n in request.args for n in pair)]
+    if both:
+        raise http.bad_parameters({
+            b: http.Bilingual(f"is een andere naam voor {a}; geef er één", f"is another name for {a}; give one")
+            for a, b in both
+        })
 
 
 # These check (and report together) every parameter themselves; see exchange/api/practices.py.

@@ -59,6 +59,7 @@ BAD_REQUESTS = [
     ("/api/v1/practices?page=1&page=2", "page"),
     ("/api/v1/search?q=a&q=b", "q"),
     ("/api/v1/search?regio=zeeland&regio=zeeland", "regio"),
+    ("/api/v1/search?per_pagina=7&per_page=abc", "per_page"),  # an alias next to its name would be ignored
     # empty values (only the search text may be empty)
     ("/api/v1/search?soort=", "soort"),
     ("/api/v1/search?q=x&sort=", "sort"),

@@ -456,6 +456,35 @@ def _send_batch(frequency, period, content, batch, summary: PeriodSummary, dispa
         summary.aborted = dispatcher.outcome.unavailable
 
 
+def _run_count(runs, status: DeliveryStatus):
+    deliveries = Delivery.__table__
+    return (
+        select(func.count(deliveries.c.id))
+        .where(deliveries.c.run_id == runs.c.id, deliveries.c.status == status)
+        .scalar_subquery()
+    )
+
+
+def _close_dead_runs(frequency: Frequency) -> None:
+    """Runs still "running" long after a live run would have claimed its next batch died with their process:
+    say so on the administrators' page (their deliveries are taken over through the claims)."""
+    table = DigestRun.__table__
+    cutoff = utcnow() - current_app.config["DIGEST_CLAIM_TIMEOUT"]
+    db.session.execute(
+        update(table)
+        .where(table.c.frequency == frequency, table.c.status == RunStatus.RUNNING, table.c.started_at < cutoff)
+        .values(
+            status=RunStatus.ABORTED,
+            finished_at=utcnow(),
+            error="Proces gestopt tijdens het versturen",
+            sent=_run_count(table, DeliveryStatus.SENT),
+            failed=_run_count(table, DeliveryStatus.FAILED),
+            rejected=_run_count(table, DeliveryStatus.REJECTED),
+        )
+    )
+    db.session.commit()
+
+
 def done_periods(frequency: Frequency) -> tuple[set[datetime], datetime | None]:
     """Starts of periods handled completely by earlier runs, and the start of the first period ever run."""
     done = set(
@@ -487,6 +516,8 @@ def send_digests(
     For `flask digests send`; safe to run twice."""
     config = current_app.config
     settle: timedelta = config["DIGEST_SETTLE"]
+    if not dry_run:
+        _close_dead_runs(frequency)
     done, earliest = done_periods(frequency)
     plan = plan_periods(frequency, now, done, earliest, settle=settle, limit=config["DIGEST_CATCH_UP_LIMIT"])
     last = last_completed(frequency, now, settle)

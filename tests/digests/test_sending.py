@@ -196,6 +196,9 @@ def test_a_crash_before_sending_loses_nothing(app, db, cast, publish, make_subsc
     counts = Counter(smtp_sink.handler.recipients())
     assert len(counts) == 5 and set(counts.values()) == {1}
     assert statuses(db) == Counter({DeliveryStatus.SENT: 5})
+    runs = list(db.session.scalars(select(DigestRun).order_by(DigestRun.id)))
+    assert [(r.status, r.sent) for r in runs] == [(RunStatus.ABORTED, 2), (RunStatus.DONE, 3)]
+    assert runs[0].error == "Proces gestopt tijdens het versturen"
 
 
 def test_a_crash_between_acceptance_and_recording_resends_only_that_message(app, db, cast, publish,

@@ -85,10 +85,9 @@ SEARCH_PARAMETERS = (
     Param("per_pagina", {"type": "integer", "minimum": 1, "maximum": 50, "default": 10},
           "Aantal per pagina (1-50). / Items per page (1-50)."),
     Param("page", {"type": "integer", "minimum": 1, "maximum": 100},
-          "Andere naam voor pagina; niet samen met pagina. / Alias of pagina; not together with it.",
-          deprecated=True),
+          "Andere naam voor pagina (pagina gaat voor). / Alias of pagina (pagina wins).", deprecated=True),
     Param("per_page", {"type": "integer", "minimum": 1, "maximum": 50},
-          "Andere naam voor per_pagina; niet samen met per_pagina. / Alias of per_pagina; not together with it.",
+          "Andere naam voor per_pagina (per_pagina gaat voor). / Alias of per_pagina (per_pagina wins).",
           deprecated=True),
     _facet("soort", "Soort: praktijk, resultaat, thema, regio. / Kind of item.", None),
     _facet("regio", "Regio (slug). / Region slug."),
@@ -124,8 +123,11 @@ PARAMETERS: dict[str, tuple[Param, ...]] = {
 }
 
 
-# Parameters that are two names for one thing: giving both is a 400 (else one would be silently ignored).
+# Parameters with two names: with both, the first wins, and the other is checked too (never silently ignored).
 ALIASES: dict[str, tuple[tuple[str, str], ...]] = {"api.search": (("pagina", "page"), ("per_pagina", "per_page"))}
+ALIASES_RANGE = {
+    p.name: (p.schema["minimum"], p.schema["maximum"]) for p in SEARCH_PARAMETERS if p.name in ("page", "per_page")
+}
 
 
 def documented_parameters(endpoint: str | None) -> tuple[tuple[str, ...], frozenset[str]]:

@@ -23,7 +23,7 @@ http.limit_blueprint(bp)
 @bp.before_request
 def reject_undocumented_parameters() -> None:
     """Endpoints that do not check their own parameters answer 400 for any the OpenAPI document does not list."""
-    from exchange.api.openapi import ALIASES, documented_parameters
+    from exchange.api.openapi import ALIASES, ALIASES_RANGE, documented_parameters
 
     if request.endpoint in SELF_CHECKING:
         return
@@ -31,12 +31,18 @@ def reject_undocumented_parameters() -> None:
     http.reject_unknown_parameters(
         names, single=[n for n in names if n not in repeatable], may_be_empty=MAY_BE_EMPTY
     )
-    both = [pair for pair in ALIASES.get(request.endpoint or "", ()) if all(n in request.args for n in pair)]
-    if both:
-        raise http.bad_parameters({
-            b: http.Bilingual(f"is een andere naam voor {a}; geef er één", f"is another name for {a}; give one")
-            for a, b in both
-        })
+    # With both names the first wins; the other must still be valid, so bad input is never silently ignored.
+    problems = {}
+    for name, alias in ALIASES.get(request.endpoint or "", ()):
+        if name in request.args and alias in request.args:
+            low, high = ALIASES_RANGE[alias]
+            value = request.args[alias]
+            if not (value.isdigit() and len(value) <= 9 and low <= int(value) <= high):
+                problems[alias] = http.Bilingual(
+                    f"moet een geheel getal van {low} tot en met {high} zijn", f"must be a whole number from {low} to {high}"
+                )
+    if problems:
+        raise http.bad_parameters(problems)
 
 
 # These check (and report together) every parameter themselves; see exchange/api/practices.py.

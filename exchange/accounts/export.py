@@ -12,6 +12,7 @@ that name their address as contact, and the audit events about their account or 
 people's data is left out: for events done by someone else only the kind of actor is given, and addresses
 (IP) are only shown for events the person did themselves.
 """
+
 from __future__ import annotations
 
 import json
@@ -123,7 +124,9 @@ def _subscriptions(user: User) -> dict | None:
 def _authored(user: User) -> dict:
     from exchange.practices.models import CycleStep, Practice, PracticeRevision, Result
 
-    created = db.session.scalars(select(Practice).where(Practice.created_by_id == user.id).order_by(Practice.id))
+    created = db.session.scalars(
+        select(Practice).where(Practice.created_by_id == user.id).order_by(Practice.id)
+    )
     revisions = db.session.execute(
         select(PracticeRevision, Practice)
         .join(Practice, Practice.id == PracticeRevision.practice_id)
@@ -148,21 +151,35 @@ def _authored(user: User) -> dict:
     return {
         "practices_created": [dict(_practice_ref(p), created_at=_iso(p.created_at)) for p in created],
         "revisions": [
-            {"practice": _practice_ref(p), "number": r.number, "note": r.note, "created_at": _iso(r.created_at)}
+            {
+                "practice": _practice_ref(p),
+                "number": r.number,
+                "note": r.note,
+                "created_at": _iso(r.created_at),
+            }
             for r, p in revisions
         ],
         "cycle_steps": [
-            {"practice": _practice_ref(p), "moved_on": _iso(s.moved_on), "explanation": s.explanation,
-             "created_at": _iso(s.created_at)}
+            {
+                "practice": _practice_ref(p),
+                "moved_on": _iso(s.moved_on),
+                "explanation": s.explanation,
+                "created_at": _iso(s.created_at),
+            }
             for s, p in steps
         ],
         "results": [
-            {"practice": _practice_ref(p), "indicator": r.indicator, "measured_on": _iso(r.measured_on),
-             "created_at": _iso(r.created_at)}
+            {
+                "practice": _practice_ref(p),
+                "indicator": r.indicator,
+                "measured_on": _iso(r.measured_on),
+                "created_at": _iso(r.created_at),
+            }
             for r, p in results
         ],
         "practices_naming_you_as_contact": [
-            dict(_practice_ref(p), contact_name=p.contact_name, contact_email=p.contact_email) for p in contact
+            dict(_practice_ref(p), contact_name=p.contact_name, contact_email=p.contact_email)
+            for p in contact
         ],
     }
 

@@ -10,6 +10,7 @@
 - Rate limit: API_RATE_LIMIT per client address for the whole /api/v1 blueprint (default 120 per minute);
   a breach answers 429 JSON with Retry-After (Flask-Limiter adds the header, exchange/errors.py the body).
 """
+
 from __future__ import annotations
 
 import os
@@ -74,7 +75,9 @@ def bad_parameters(problems: dict[str, Bilingual]) -> BadParameter:
 def unknown_parameter(allowed: Iterable[str]) -> Bilingual:
     allowed = list(allowed)
     if not allowed:
-        return Bilingual("onbekende parameter; dit adres kent geen parameters", "unknown parameter; this URL takes none")
+        return Bilingual(
+            "onbekende parameter; dit adres kent geen parameters", "unknown parameter; this URL takes none"
+        )
     return Bilingual(
         f"onbekende parameter; gebruik {', '.join(allowed)}", f"unknown parameter; use {', '.join(allowed)}"
     )
@@ -98,7 +101,9 @@ def reject_unknown_parameters(
         elif len(set(values)) < len(values):
             problems[name] = Bilingual("bevat een waarde twee keer", "has a value twice")
         elif name not in may_be_empty and "" in values:
-            problems[name] = Bilingual("mag niet leeg zijn; laat de parameter weg", "may not be empty; leave it out")
+            problems[name] = Bilingual(
+                "mag niet leeg zijn; laat de parameter weg", "may not be empty; leave it out"
+            )
     if problems:
         raise bad_parameters(problems)
 
@@ -134,8 +139,9 @@ def parse_instant(text: str) -> datetime:
     year, month, day, hour, minute, second = (int(g) for g in match.groups()[:6])
     fraction, zulu, sign, off_hours, off_minutes = match.groups()[6:]
     try:
-        local = datetime(max(year, 1), month, day, hour, minute, min(second, 59),
-                         int((fraction or "0")[:6].ljust(6, "0")))
+        local = datetime(
+            max(year, 1), month, day, hour, minute, min(second, 59), int((fraction or "0")[:6].ljust(6, "0"))
+        )
     except ValueError:
         raise ValueError("format") from None
     offset = timedelta()
@@ -265,7 +271,9 @@ def add_api_headers(response: Response) -> Response:
 
 def api_rate_limit() -> str:
     """The per-address limit for /api/v1 (Flask-Limiter notation), from config or the environment."""
-    return current_app.config.get("API_RATE_LIMIT") or os.environ.get("API_RATE_LIMIT") or DEFAULT_API_RATE_LIMIT
+    return (
+        current_app.config.get("API_RATE_LIMIT") or os.environ.get("API_RATE_LIMIT") or DEFAULT_API_RATE_LIMIT
+    )
 
 
 def _rate_limit_exempt() -> bool:
@@ -280,4 +288,6 @@ def limit_blueprint(bp) -> None:
     from exchange.extensions import limiter
 
     # A shared limit: one budget per address for all routes (a plain limit counts per endpoint).
-    limiter.shared_limit(api_rate_limit, scope="api", key_func=get_remote_address, exempt_when=_rate_limit_exempt)(bp)
+    limiter.shared_limit(
+        api_rate_limit, scope="api", key_func=get_remote_address, exempt_when=_rate_limit_exempt
+    )(bp)

@@ -7,6 +7,7 @@ document lists exactly the values the API accepts. Tests validate the document, 
 route is in it, and let schemathesis compare real answers with it (tests/api/test_openapi.py,
 tests/api/test_schemathesis.py).
 """
+
 from __future__ import annotations
 
 import copy
@@ -43,8 +44,13 @@ class Param:
         if self.enum is not None:
             target = schema["items"] if self.repeatable else schema
             target["enum"] = list(enums.get(self.enum, []))
-        spec = {"name": self.name, "in": "query", "required": False, "description": self.description,
-                "schema": schema}
+        spec = {
+            "name": self.name,
+            "in": "query",
+            "required": False,
+            "description": self.description,
+            "schema": schema,
+        }
         if self.repeatable:
             spec.update(style="form", explode=True)
         if self.deprecated:
@@ -52,19 +58,32 @@ class Param:
         return spec
 
 
-PAGE = Param("page", {"type": "integer", "minimum": 1, "maximum": 999_999_999},
-             "Pagina, vanaf 1. Een pagina na de laatste geeft 400. / Page number from 1; past the last page: 400.")
-PER_PAGE = Param("per_page", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
-                 "Aantal per pagina (1-100, standaard 20). / Items per page (1-100, default 20).")
-REGION = Param("region", {"type": "string"},
-               "Regio: CBS-code (JZ01) of slug. / Region: CBS code (JZ01) or slug.", enum="region")
+PAGE = Param(
+    "page",
+    {"type": "integer", "minimum": 1, "maximum": 999_999_999},
+    "Pagina, vanaf 1. Een pagina na de laatste geeft 400. / Page number from 1; past the last page: 400.",
+)
+PER_PAGE = Param(
+    "per_page",
+    {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
+    "Aantal per pagina (1-100, standaard 20). / Items per page (1-100, default 20).",
+)
+REGION = Param(
+    "region",
+    {"type": "string"},
+    "Regio: CBS-code (JZ01) of slug. / Region: CBS code (JZ01) or slug.",
+    enum="region",
+)
 THEME = Param("theme", {"type": "string"}, "Thema (slug). / Theme slug.", enum="theme")
-ACTION_LINE = Param("action_line", {"type": "integer"}, "Actielijn (nummer). / Action line number.",
-                    enum="action_line")
-PHASE = Param("phase", {"type": "string"}, "Fase van de ontwikkelcirkel (slug). / Cycle phase slug.",
-              enum="phase")
+ACTION_LINE = Param(
+    "action_line", {"type": "integer"}, "Actielijn (nummer). / Action line number.", enum="action_line"
+)
+PHASE = Param(
+    "phase", {"type": "string"}, "Fase van de ontwikkelcirkel (slug). / Cycle phase slug.", enum="phase"
+)
 UPDATED_SINCE = Param(
-    "updated_since", {"type": "string", "format": "date-time"},
+    "updated_since",
+    {"type": "string", "format": "date-time"},
     "Alleen praktijkvoorbeelden met updated_at op of na dit tijdstip (ISO 8601 met tijdzone; schrijf + als %2B). "
     "/ Only practices whose updated_at is at or after this instant (ISO 8601 with a time zone; encode + as %2B).",
 )
@@ -76,19 +95,39 @@ def _facet(name: str, label: str, items: dict | None = None) -> Param:
 
 
 SEARCH_PARAMETERS = (
-    Param("q", {"type": "string"}, "Zoekwoorden; \"...\" voor een woordgroep. Nooit een fout, ingekort tot 200 "
-          "tekens. / Search words; quotes for a phrase. Never an error; cut to 200 characters."),
-    Param("sort", {"type": "string", "enum": ["relevantie", "nieuwste", "bijgewerkt"], "default": "relevantie"},
-          "Volgorde. / Order: relevance, newest, recently updated."),
-    Param("pagina", {"type": "integer", "minimum": 1, "maximum": 100, "default": 1},
-          "Pagina (1-100). / Page (1-100)."),
-    Param("per_pagina", {"type": "integer", "minimum": 1, "maximum": 50, "default": 10},
-          "Aantal per pagina (1-50). / Items per page (1-50)."),
-    Param("page", {"type": "integer", "minimum": 1, "maximum": 100},
-          "Andere naam voor pagina (pagina gaat voor). / Alias of pagina (pagina wins).", deprecated=True),
-    Param("per_page", {"type": "integer", "minimum": 1, "maximum": 50},
-          "Andere naam voor per_pagina (per_pagina gaat voor). / Alias of per_pagina (per_pagina wins).",
-          deprecated=True),
+    Param(
+        "q",
+        {"type": "string"},
+        'Zoekwoorden; "..." voor een woordgroep. Nooit een fout, ingekort tot 200 '
+        "tekens. / Search words; quotes for a phrase. Never an error; cut to 200 characters.",
+    ),
+    Param(
+        "sort",
+        {"type": "string", "enum": ["relevantie", "nieuwste", "bijgewerkt"], "default": "relevantie"},
+        "Volgorde. / Order: relevance, newest, recently updated.",
+    ),
+    Param(
+        "pagina",
+        {"type": "integer", "minimum": 1, "maximum": 100, "default": 1},
+        "Pagina (1-100). / Page (1-100).",
+    ),
+    Param(
+        "per_pagina",
+        {"type": "integer", "minimum": 1, "maximum": 50, "default": 10},
+        "Aantal per pagina (1-50). / Items per page (1-50).",
+    ),
+    Param(
+        "page",
+        {"type": "integer", "minimum": 1, "maximum": 100},
+        "Andere naam voor pagina (pagina gaat voor). / Alias of pagina (pagina wins).",
+        deprecated=True,
+    ),
+    Param(
+        "per_page",
+        {"type": "integer", "minimum": 1, "maximum": 50},
+        "Andere naam voor per_pagina (per_pagina gaat voor). / Alias of per_pagina (per_pagina wins).",
+        deprecated=True,
+    ),
     _facet("soort", "Soort: praktijk, resultaat, thema, regio. / Kind of item.", None),
     _facet("regio", "Regio (slug). / Region slug."),
     _facet("provincie", "Provincie (slug). / Province slug."),
@@ -107,16 +146,32 @@ PARAMETERS: dict[str, tuple[Param, ...]] = {
     "api.practices": (REGION, THEME, ACTION_LINE, PHASE, UPDATED_SINCE, PAGE, PER_PAGE),
     "api.practice": (),
     "api.results": (
-        REGION, THEME, ACTION_LINE,
-        Param("phase", {"type": "string"}, "Fase waarin gemeten is (slug). / Phase the result was measured in.",
-              enum="phase"),
-        Param("practice", {"type": "integer", "minimum": 1, "maximum": 999_999_999},
-              "Id van een praktijkvoorbeeld. / Practice id."),
-        Param("measured_from", {"type": "string", "format": "date"},
-              "Gemeten op of na (JJJJ-MM-DD). / Measured on or after."),
-        Param("measured_to", {"type": "string", "format": "date"},
-              "Gemeten op of voor (JJJJ-MM-DD). / Measured on or before."),
-        PAGE, PER_PAGE,
+        REGION,
+        THEME,
+        ACTION_LINE,
+        Param(
+            "phase",
+            {"type": "string"},
+            "Fase waarin gemeten is (slug). / Phase the result was measured in.",
+            enum="phase",
+        ),
+        Param(
+            "practice",
+            {"type": "integer", "minimum": 1, "maximum": 999_999_999},
+            "Id van een praktijkvoorbeeld. / Practice id.",
+        ),
+        Param(
+            "measured_from",
+            {"type": "string", "format": "date"},
+            "Gemeten op of na (JJJJ-MM-DD). / Measured on or after.",
+        ),
+        Param(
+            "measured_to",
+            {"type": "string", "format": "date"},
+            "Gemeten op of voor (JJJJ-MM-DD). / Measured on or before.",
+        ),
+        PAGE,
+        PER_PAGE,
     ),
     "api.search": SEARCH_PARAMETERS,
     "api.openapi_document": (),
@@ -124,9 +179,13 @@ PARAMETERS: dict[str, tuple[Param, ...]] = {
 
 
 # Parameters with two names: with both, the first wins, and the other is checked too (never silently ignored).
-ALIASES: dict[str, tuple[tuple[str, str], ...]] = {"api.search": (("pagina", "page"), ("per_pagina", "per_page"))}
+ALIASES: dict[str, tuple[tuple[str, str], ...]] = {
+    "api.search": (("pagina", "page"), ("per_pagina", "per_page"))
+}
 ALIASES_RANGE = {
-    p.name: (p.schema["minimum"], p.schema["maximum"]) for p in SEARCH_PARAMETERS if p.name in ("page", "per_page")
+    p.name: (p.schema["minimum"], p.schema["maximum"])
+    for p in SEARCH_PARAMETERS
+    if p.name in ("page", "per_page")
 }
 
 
@@ -175,8 +234,10 @@ def _ref(name: str) -> dict:
 
 
 def _list_of(item: str, description: str) -> dict:
-    return _obj({"total": {"type": "integer", "minimum": 0}, "items": {"type": "array", "items": _ref(item)}},
-                description=description)
+    return _obj(
+        {"total": {"type": "integer", "minimum": 0}, "items": {"type": "array", "items": _ref(item)}},
+        description=description,
+    )
 
 
 def _page_of(item: str, description: str) -> dict:
@@ -206,13 +267,20 @@ NUMBER = {"type": "number"}
 NNUMBER = {"type": ["number", "null"]}
 
 PRACTICE_PROPERTIES = {
-    "id": INT, "title": STR, "summary": STR, "region": _ref("RegionRef"),
+    "id": INT,
+    "title": STR,
+    "summary": STR,
+    "region": _ref("RegionRef"),
     "themes": {"type": "array", "items": _ref("ThemeRef")},
     "action_lines": {"type": "array", "items": INT},
-    "phase": _ref("PhaseRef"), "target_group": STR,
+    "phase": _ref("PhaseRef"),
+    "target_group": STR,
     "period": _obj({"start": NDATE, "end": NDATE}),
-    "published_at": NDATETIME, "updated_at": DATETIME, "is_demo": BOOL,
-    "url": URL, "api_url": URL,
+    "published_at": NDATETIME,
+    "updated_at": DATETIME,
+    "is_demo": BOOL,
+    "url": URL,
+    "api_url": URL,
 }
 
 SCHEMAS: dict[str, dict] = {
@@ -221,13 +289,16 @@ SCHEMAS: dict[str, dict] = {
             "error": _obj(
                 {
                     "status": {"type": "integer", "minimum": 400, "maximum": 599},
-                    "code": {"type": "string", "description": "Stable machine-readable code, e.g. invalid_parameter, "
-                             "bad_search_parameter, practice_not_found, not_found, too_many_requests."},
+                    "code": {
+                        "type": "string",
+                        "description": "Stable machine-readable code, e.g. invalid_parameter, "
+                        "bad_search_parameter, practice_not_found, not_found, too_many_requests.",
+                    },
                     "message": _ref("Message"),
                     "details": {
                         "type": "object",
-                        "description": "invalid_parameter: {\"parameters\": {name: {nl, en}}}; "
-                        "bad_search_parameter: {\"parameter\": name}.",
+                        "description": 'invalid_parameter: {"parameters": {name: {nl, en}}}; '
+                        'bad_search_parameter: {"parameter": name}.',
                     },
                 },
                 required=["status", "code", "message"],
@@ -238,13 +309,25 @@ SCHEMAS: dict[str, dict] = {
     "Message": _obj({"nl": STR, "en": STR}),
     "RegionRef": _obj({"code": STR, "slug": STR, "name": STR, "url": URL}),
     "RegionSummary": _obj(
-        {"code": STR, "slug": STR, "name": STR, "cbs_name": STR, "province": STR,
-         "provinces": {"type": "array", "items": STR}, "url": URL},
+        {
+            "code": STR,
+            "slug": STR,
+            "name": STR,
+            "cbs_name": STR,
+            "province": STR,
+            "provinces": {"type": "array", "items": STR},
+            "url": URL,
+        },
     ),
     "RegionDetail": _obj(
         {
-            "code": STR, "slug": STR, "name": STR, "cbs_name": STR, "province": STR,
-            "provinces": {"type": "array", "items": STR}, "url": URL,
+            "code": STR,
+            "slug": STR,
+            "name": STR,
+            "cbs_name": STR,
+            "province": STR,
+            "provinces": {"type": "array", "items": STR},
+            "url": URL,
             "central_municipality": NSTR,
             "municipalities": {"type": "array", "items": STR},
             "municipality_count": {"type": "integer", "minimum": 0},
@@ -254,31 +337,71 @@ SCHEMAS: dict[str, dict] = {
         }
     ),
     "Plan": _obj(
-        {"title": NSTR, "period_start": NINT, "period_end": NINT, "summary": NSTR, "url": NSTR,
-         "approved_on": NDATE, "action_lines": {"type": "array", "items": INT}, "is_demo": BOOL},
+        {
+            "title": NSTR,
+            "period_start": NINT,
+            "period_end": NINT,
+            "summary": NSTR,
+            "url": NSTR,
+            "approved_on": NDATE,
+            "action_lines": {"type": "array", "items": INT},
+            "is_demo": BOOL,
+        },
         description="The region's transformation plan (fields are null while unknown).",
     ),
     "FundAllocation": _obj(
-        {"basis": {"type": "string", "enum": ["annual", "total"]}, "amount_eur": {"type": ["integer", "null"],
-         "minimum": 0}, "approximation": NSTR, "note": NSTR}
+        {
+            "basis": {"type": "string", "enum": ["annual", "total"]},
+            "amount_eur": {"type": ["integer", "null"], "minimum": 0},
+            "approximation": NSTR,
+            "note": NSTR,
+        }
     ),
     "ActionLine": _obj(
-        {"number": INT, "slug": STR, "title": STR, "title_en": NSTR, "short": STR, "reported_plan_count": NINT,
-         "recorded_plan_count": {"type": "integer", "minimum": 0},
-         "regions": {"type": "array", "items": STR, "description": "CBS codes of regions whose plan names it."},
-         "themes": {"type": "array", "items": STR}, "url": URL}
+        {
+            "number": INT,
+            "slug": STR,
+            "title": STR,
+            "title_en": NSTR,
+            "short": STR,
+            "reported_plan_count": NINT,
+            "recorded_plan_count": {"type": "integer", "minimum": 0},
+            "regions": {
+                "type": "array",
+                "items": STR,
+                "description": "CBS codes of regions whose plan names it.",
+            },
+            "themes": {"type": "array", "items": STR},
+            "url": URL,
+        }
     ),
     "Theme": _obj(
-        {"slug": STR, "name": STR, "name_en": NSTR, "description": STR, "action_line": NINT, "verified": BOOL,
-         "contacts": {"type": "array", "items": _ref("Contact")}, "url": URL}
+        {
+            "slug": STR,
+            "name": STR,
+            "name_en": NSTR,
+            "description": STR,
+            "action_line": NINT,
+            "verified": BOOL,
+            "contacts": {"type": "array", "items": _ref("Contact")},
+            "url": URL,
+        }
     ),
     "Contact": _obj(
         {"name": STR, "email": {"type": "string", "format": "email"}},
         description="A theme functionary as the public theme page lists them: name and work address.",
     ),
     "CyclePhase": _obj(
-        {"slug": STR, "position": INT, "name": STR, "name_en": NSTR, "guiding_question": STR, "description": STR,
-         "description_en": NSTR, "verified": BOOL}
+        {
+            "slug": STR,
+            "position": INT,
+            "name": STR,
+            "name_en": NSTR,
+            "guiding_question": STR,
+            "description": STR,
+            "description_en": NSTR,
+            "verified": BOOL,
+        }
     ),
     "PhaseRef": _obj({"slug": STR, "position": INT, "name": STR}),
     "ThemeRef": _obj({"slug": STR, "name": STR}),
@@ -295,19 +418,46 @@ SCHEMAS: dict[str, dict] = {
         }
     ),
     "PracticeResult": _obj(
-        {"id": INT, "indicator": STR, "value": NUMBER, "unit": STR, "baseline": NNUMBER, "target": NNUMBER,
-         "measured_on": DATE, "phase": {"type": "string", "description": "Phase slug."}, "narrative": STR}
+        {
+            "id": INT,
+            "indicator": STR,
+            "value": NUMBER,
+            "unit": STR,
+            "baseline": NNUMBER,
+            "target": NNUMBER,
+            "measured_on": DATE,
+            "phase": {"type": "string", "description": "Phase slug."},
+            "narrative": STR,
+        }
     ),
     "CycleStep": _obj(
-        {"from": {"type": ["string", "null"], "description": "Phase slug; null for the first step."},
-         "to": STR, "date": DATE, "explanation": STR}
+        {
+            "from": {"type": ["string", "null"], "description": "Phase slug; null for the first step."},
+            "to": STR,
+            "date": DATE,
+            "explanation": STR,
+        }
     ),
     "Result": _obj(
         {
-            "id": INT, "indicator": STR, "value": NUMBER, "unit": STR, "baseline": NNUMBER, "target": NNUMBER,
-            "measured_on": DATE, "phase": _ref("PhaseRef"), "narrative": STR,
-            "practice": _obj({"id": INT, "title": STR, "region": _obj({"code": STR, "slug": STR, "name": STR}),
-                              "url": URL, "api_url": URL}),
+            "id": INT,
+            "indicator": STR,
+            "value": NUMBER,
+            "unit": STR,
+            "baseline": NNUMBER,
+            "target": NNUMBER,
+            "measured_on": DATE,
+            "phase": _ref("PhaseRef"),
+            "narrative": STR,
+            "practice": _obj(
+                {
+                    "id": INT,
+                    "title": STR,
+                    "region": _obj({"code": STR, "slug": STR, "name": STR}),
+                    "url": URL,
+                    "api_url": URL,
+                }
+            ),
         }
     ),
     "SearchHit": _obj(
@@ -322,11 +472,15 @@ SCHEMAS: dict[str, dict] = {
             "url": URL,
             "snippet": {"type": "string", "description": "HTML: escaped text with <mark> around matches."},
             "snippet_text": STR,
-            "practice": {"oneOf": [{"type": "null"}, _obj({"title": STR, "url": STR})],
-                         "description": "For a result: the practice it belongs to."},
+            "practice": {
+                "oneOf": [{"type": "null"}, _obj({"title": STR, "url": STR})],
+                "description": "For a result: the practice it belongs to.",
+            },
         }
     ),
-    "FacetValue": _obj({"value": STR, "label": STR, "count": {"type": "integer", "minimum": 0}, "selected": BOOL}),
+    "FacetValue": _obj(
+        {"value": STR, "label": STR, "count": {"type": "integer", "minimum": 0}, "selected": BOOL}
+    ),
     "SearchResponse": _obj(
         {
             "query": STR,
@@ -336,16 +490,22 @@ SCHEMAS: dict[str, dict] = {
             "pages": {"type": "integer", "minimum": 1},
             "sort": {"type": "string", "enum": ["relevantie", "nieuwste", "bijgewerkt"]},
             "results": {"type": "array", "items": _ref("SearchHit")},
-            "facets": _obj({name: {"type": "array", "items": _ref("FacetValue")}
-                            for name in ("soort", "regio", "provincie", "thema", "actielijn", "fase", "jaar")}),
-            "suggestion": {"type": ["string", "null"], "description": "\"Did you mean\" query, or null."},
+            "facets": _obj(
+                {
+                    name: {"type": "array", "items": _ref("FacetValue")}
+                    for name in ("soort", "regio", "provincie", "thema", "actielijn", "fase", "jaar")
+                }
+            ),
+            "suggestion": {"type": ["string", "null"], "description": '"Did you mean" query, or null.'},
         }
     ),
     "RegionList": _list_of("RegionSummary", "All 42 regions."),
     "ActionLineList": _list_of("ActionLine", "The six action lines."),
     "ThemeList": _list_of("Theme", "All themes with their contacts."),
     "CyclePhaseList": _list_of("CyclePhase", "The phases of the development cycle, in order."),
-    "PracticePage": _page_of("PracticeSummary", "A page of published practices, most recently updated first."),
+    "PracticePage": _page_of(
+        "PracticeSummary", "A page of published practices, most recently updated first."
+    ),
     "ResultPage": _page_of("Result", "A page of results of published practices, newest measurement first."),
 }
 
@@ -353,10 +513,15 @@ SCHEMAS: dict[str, dict] = {
 # --- operations -------------------------------------------------------------------------------------------
 
 HEADERS = {
-    "ETag": {"description": "Strong validator over the body; send it back as If-None-Match.",
-             "required": True, "schema": STR},
-    "Last-Modified": {"description": "Newest change to the data behind this answer; If-Modified-Since works.",
-                      "schema": STR},
+    "ETag": {
+        "description": "Strong validator over the body; send it back as If-None-Match.",
+        "required": True,
+        "schema": STR,
+    },
+    "Last-Modified": {
+        "description": "Newest change to the data behind this answer; If-Modified-Since works.",
+        "schema": STR,
+    },
     "Cache-Control": {"description": "public, no-cache: store, but revalidate.", "schema": STR},
     "Access-Control-Allow-Origin": {"description": "Always *. No credentials.", "schema": {"const": "*"}},
     "X-RateLimit-Limit": {"description": "Requests allowed in the window.", "schema": STR},
@@ -378,40 +543,114 @@ class Operation:
 
 
 OPERATIONS = (
-    Operation("api.regions", "/regions", "Regio's / Regions", "De 42 jeugdzorgregio's. / The 42 youth-care regions.",
-              "RegionList", "reference"),
-    Operation("api.region", "/regions/{slug}", "Regio / Region",
-              "Een regio met plan, gemeenten en toekenningen. / A region with its plan, municipalities and fund "
-              "allocations.", "RegionDetail", "reference",
-              path_params=[{"name": "slug", "in": "path", "required": True, "description": "Region slug.",
-                            "schema": {"type": "string", "x-enum": "region_slug"}}], not_found=True),
-    Operation("api.action_lines", "/action-lines", "Actielijnen / Action lines", "De zes actielijnen.",
-              "ActionLineList", "reference"),
-    Operation("api.themes", "/themes", "Thema's / Themes",
-              "Thema's met hun contactpersonen (themafunctionarissen): naam en e-mailadres zoals op de themapagina. "
-              "/ Themes with their contacts (theme functionaries): name and address as on the public theme page.",
-              "ThemeList", "reference"),
-    Operation("api.cycle_phases", "/cycle-phases", "Ontwikkelcirkel / Cycle phases",
-              "De fasen van de ontwikkelcirkel, op volgorde.", "CyclePhaseList", "reference"),
-    Operation("api.practices", "/practices", "Praktijkvoorbeelden / Practices",
-              "Gepubliceerde praktijkvoorbeelden, laatst bijgewerkt eerst; filters worden gecombineerd (en). "
-              "/ Published practices, most recently updated first; filters combine (and).",
-              "PracticePage", "practices"),
-    Operation("api.practice", "/practices/{practice_id}", "Praktijkvoorbeeld / Practice",
-              "Een gepubliceerd praktijkvoorbeeld met resultaten en stappen door de cirkel; concepten en "
-              "gearchiveerde geven 404. / A published practice with results and cycle steps; drafts and archived "
-              "practices answer 404.", "PracticeDetail", "practices",
-              path_params=[{"name": "practice_id", "in": "path", "required": True, "description": "Practice id.",
-                            "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647}}], not_found=True),
-    Operation("api.results", "/results", "Resultaten / Results",
-              "Resultaten van gepubliceerde praktijkvoorbeelden, nieuwste meting eerst. / Results of published "
-              "practices, newest measurement first.", "ResultPage", "practices"),
-    Operation("api.search", "/search", "Zoeken / Search",
-              "Dezelfde zoekopdracht als /zoeken (alleen gepubliceerde inhoud), met facetten. Parameters met "
-              "meerdere waarden herhaalt u: regio=a&regio=b. / The search of /zoeken (published content only) "
-              "with facet counts. Repeat multi-valued parameters.", "SearchResponse", "search"),
-    Operation("api.openapi_document", "/openapi.json", "Dit document / This document",
-              "De OpenAPI 3.1-beschrijving van deze API. / This OpenAPI 3.1 description.", "", "meta"),
+    Operation(
+        "api.regions",
+        "/regions",
+        "Regio's / Regions",
+        "De 42 jeugdzorgregio's. / The 42 youth-care regions.",
+        "RegionList",
+        "reference",
+    ),
+    Operation(
+        "api.region",
+        "/regions/{slug}",
+        "Regio / Region",
+        "Een regio met plan, gemeenten en toekenningen. / A region with its plan, municipalities and fund "
+        "allocations.",
+        "RegionDetail",
+        "reference",
+        path_params=[
+            {
+                "name": "slug",
+                "in": "path",
+                "required": True,
+                "description": "Region slug.",
+                "schema": {"type": "string", "x-enum": "region_slug"},
+            }
+        ],
+        not_found=True,
+    ),
+    Operation(
+        "api.action_lines",
+        "/action-lines",
+        "Actielijnen / Action lines",
+        "De zes actielijnen.",
+        "ActionLineList",
+        "reference",
+    ),
+    Operation(
+        "api.themes",
+        "/themes",
+        "Thema's / Themes",
+        "Thema's met hun contactpersonen (themafunctionarissen): naam en e-mailadres zoals op de themapagina. "
+        "/ Themes with their contacts (theme functionaries): name and address as on the public theme page.",
+        "ThemeList",
+        "reference",
+    ),
+    Operation(
+        "api.cycle_phases",
+        "/cycle-phases",
+        "Ontwikkelcirkel / Cycle phases",
+        "De fasen van de ontwikkelcirkel, op volgorde.",
+        "CyclePhaseList",
+        "reference",
+    ),
+    Operation(
+        "api.practices",
+        "/practices",
+        "Praktijkvoorbeelden / Practices",
+        "Gepubliceerde praktijkvoorbeelden, laatst bijgewerkt eerst; filters worden gecombineerd (en). "
+        "/ Published practices, most recently updated first; filters combine (and).",
+        "PracticePage",
+        "practices",
+    ),
+    Operation(
+        "api.practice",
+        "/practices/{practice_id}",
+        "Praktijkvoorbeeld / Practice",
+        "Een gepubliceerd praktijkvoorbeeld met resultaten en stappen door de cirkel; concepten en "
+        "gearchiveerde geven 404. / A published practice with results and cycle steps; drafts and archived "
+        "practices answer 404.",
+        "PracticeDetail",
+        "practices",
+        path_params=[
+            {
+                "name": "practice_id",
+                "in": "path",
+                "required": True,
+                "description": "Practice id.",
+                "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647},
+            }
+        ],
+        not_found=True,
+    ),
+    Operation(
+        "api.results",
+        "/results",
+        "Resultaten / Results",
+        "Resultaten van gepubliceerde praktijkvoorbeelden, nieuwste meting eerst. / Results of published "
+        "practices, newest measurement first.",
+        "ResultPage",
+        "practices",
+    ),
+    Operation(
+        "api.search",
+        "/search",
+        "Zoeken / Search",
+        "Dezelfde zoekopdracht als /zoeken (alleen gepubliceerde inhoud), met facetten. Parameters met "
+        "meerdere waarden herhaalt u: regio=a&regio=b. / The search of /zoeken (published content only) "
+        "with facet counts. Repeat multi-valued parameters.",
+        "SearchResponse",
+        "search",
+    ),
+    Operation(
+        "api.openapi_document",
+        "/openapi.json",
+        "Dit document / This document",
+        "De OpenAPI 3.1-beschrijving van deze API. / This OpenAPI 3.1 description.",
+        "",
+        "meta",
+    ),
 )
 
 
@@ -432,11 +671,15 @@ def _operation(op: Operation, enums: dict[str, list]) -> dict:
     body_schema = _ref(op.schema) if op.schema else {"type": "object", "description": "OpenAPI 3.1 document."}
     responses = {
         "200": {"description": "OK", "headers": HEADERS, "content": {JSON: {"schema": body_schema}}},
-        "304": {"description": "Not modified: the ETag matched If-None-Match (or nothing changed since "
-                               "If-Modified-Since). No body."},
+        "304": {
+            "description": "Not modified: the ETag matched If-None-Match (or nothing changed since "
+            "If-Modified-Since). No body."
+        },
         "400": _error("Unknown, repeated or invalid parameter (every one is named)."),
-        "429": _error("Too many requests from this address.", {
-            "Retry-After": {"description": "Seconds to wait.", "required": True, "schema": STR}}),
+        "429": _error(
+            "Too many requests from this address.",
+            {"Retry-After": {"description": "Seconds to wait.", "required": True, "schema": STR}},
+        ),
         "500": _error("Unexpected error (a bug: please report it)."),
     }
     if op.not_found or op.path_params:
@@ -467,7 +710,7 @@ def build_document(enums: dict[str, list], server_url: str) -> dict:
                 "Concepten, gearchiveerde praktijkvoorbeelden en feedback staan er nooit in.\n\n"
                 "Read-only JSON API with all public knowledge of the 42 youth-care regions. Drafts, archived "
                 "practices and feedback never appear.\n\n"
-                "- Errors: JSON `{\"error\": {\"status\", \"code\", \"message\": {\"nl\", \"en\"}, \"details\"}}`; "
+                '- Errors: JSON `{"error": {"status", "code", "message": {"nl", "en"}, "details"}}`; '
                 "unknown, repeated or invalid parameters give 400.\n"
                 "- Caching: every 200 has a strong `ETag` and `Last-Modified`; send `If-None-Match` or "
                 "`If-Modified-Since` to get 304.\n"
@@ -510,7 +753,9 @@ def _schema_name(schema: dict) -> str | None:
 
 def link_target(schema: dict) -> str | None:
     """The component a property points to, directly or as the items of an array (for links on the page)."""
-    return _schema_name(schema) or (_schema_name(schema["items"]) if isinstance(schema.get("items"), dict) else None)
+    return _schema_name(schema) or (
+        _schema_name(schema["items"]) if isinstance(schema.get("items"), dict) else None
+    )
 
 
 def describe_type(schema: dict) -> str:

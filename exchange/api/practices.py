@@ -29,7 +29,14 @@ from exchange.api.views import bp
 from exchange.errors import NotFound
 from exchange.extensions import db
 from exchange.practices import queries
-from exchange.practices.models import CycleStep, Practice, Result, Status, practice_action_line, practice_theme
+from exchange.practices.models import (
+    CycleStep,
+    Practice,
+    Result,
+    Status,
+    practice_action_line,
+    practice_theme,
+)
 from exchange.reference.models import ActionLine, CyclePhase, Region, Theme
 
 __all__ = ["BadParameter", "Bilingual"]
@@ -84,7 +91,11 @@ def _phase(value: str, filters: dict) -> Bilingual | None:
 
 def _action_line(value: str, filters: dict) -> Bilingual | None:
     number = _whole_number(value)
-    line = db.session.scalar(select(ActionLine).where(ActionLine.number == number)) if number is not None else None
+    line = (
+        db.session.scalar(select(ActionLine).where(ActionLine.number == number))
+        if number is not None
+        else None
+    )
     if line is None:
         return Bilingual(
             f"onbekende actielijn '{value[:60]}' (een nummer, 1 t/m 6)",
@@ -115,8 +126,10 @@ def _updated_since(value: str, filters: dict) -> Bilingual | None:
 def _practice(value: str, filters: dict) -> Bilingual | None:
     number = _whole_number(value)
     if number is None or number < 1:
-        return Bilingual("moet een geheel getal vanaf 1 zijn (het id van een praktijkvoorbeeld)",
-                         "must be a whole number from 1 (the id of a practice)")
+        return Bilingual(
+            "moet een geheel getal vanaf 1 zijn (het id van een praktijkvoorbeeld)",
+            "must be a whole number from 1 (the id of a practice)",
+        )
     filters["practice_id"] = number
     return None
 
@@ -165,7 +178,9 @@ def _parse_list_args(allowed: tuple[str, ...] = LIST_PARAMETERS) -> tuple[dict, 
     if "page" not in problems:
         page = _whole_number(args.get("page", "1"))
         if page is None or page < 1:
-            problems["page"] = Bilingual("moet een geheel getal vanaf 1 zijn", "must be a whole number from 1")
+            problems["page"] = Bilingual(
+                "moet een geheel getal vanaf 1 zijn", "must be a whole number from 1"
+            )
     if "per_page" not in problems:
         per_page = _whole_number(args.get("per_page", str(DEFAULT_PER_PAGE)))
         if per_page is None or not 1 <= per_page <= MAX_PER_PAGE:
@@ -243,8 +258,16 @@ def practice(practice_id: int):
     return jsonify(serializers.practice_detail(found))
 
 
-def published_results_stmt(*, region_id=None, theme_id=None, action_line_id=None, phase_id=None, practice_id=None,
-                           measured_from=None, measured_to=None):
+def published_results_stmt(
+    *,
+    region_id=None,
+    theme_id=None,
+    action_line_id=None,
+    phase_id=None,
+    practice_id=None,
+    measured_from=None,
+    measured_to=None,
+):
     """Results of published practices, newest measurement first, with what the API shows eagerly loaded."""
     stmt = (
         select(Result)

@@ -1,4 +1,5 @@
 """Plain-dict representations of public objects for the JSON API."""
+
 from __future__ import annotations
 
 from flask import url_for
@@ -120,7 +121,11 @@ def practice_summary(practice) -> dict:
         },
         "themes": [{"slug": t.slug, "name": t.name} for t in practice.themes],
         "action_lines": [x.number for x in practice.action_lines],
-        "phase": {"slug": practice.phase.slug, "position": practice.phase.position, "name": practice.phase.name},
+        "phase": {
+            "slug": practice.phase.slug,
+            "position": practice.phase.position,
+            "name": practice.phase.name,
+        },
         "target_group": practice.target_group,
         "period": {"start": _day(practice.period_start), "end": _day(practice.period_end)},
         "published_at": _day(practice.published_at),

@@ -3,6 +3,7 @@
 Every route here is described in the OpenAPI document (exchange/api/openapi.py, /api/v1/openapi.json); the
 HTTP details shared by all of them (ETag, CORS, rate limit, parameter errors) live in exchange/api/http.py.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -39,7 +40,8 @@ def reject_undocumented_parameters() -> None:
             value = request.args[alias]
             if not (value.isdigit() and len(value) <= 9 and low <= int(value) <= high):
                 problems[alias] = http.Bilingual(
-                    f"moet een geheel getal van {low} tot en met {high} zijn", f"must be a whole number from {low} to {high}"
+                    f"moet een geheel getal van {low} tot en met {high} zijn",
+                    f"must be a whole number from {low} to {high}",
                 )
     if problems:
         raise http.bad_parameters(problems)
@@ -97,6 +99,6 @@ def cycle_phases():
     return jsonify({"total": len(items), "items": items})
 
 
-from exchange.api import openapi  # noqa: E402, F401  (registers GET /openapi.json on `bp`)
+from exchange.api import openapi  # noqa: E402, F401, I001  (registers GET /openapi.json on `bp`)
 from exchange.api import practices  # noqa: E402, F401  (registers the practice and result endpoints on `bp`)
 from exchange.search import api as search_api  # noqa: E402, F401  (registers GET /search on `bp`)

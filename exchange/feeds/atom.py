@@ -4,6 +4,7 @@ Ids never change when a title, slug of the feed page or the site's address chang
 an entry is `tag:<authority>,<TAG_DATE>:practice/<id>` (or `result/<id>`) in every feed it appears in, so a
 reader that follows a theme and a region shows a practice once.
 """
+
 from __future__ import annotations
 
 import os

@@ -3,6 +3,7 @@
 Only published content: the feeds are built for an anonymous visitor whoever asks, so they can be cached and
 shared. Each answer has an ETag and Last-Modified (304 on If-None-Match / If-Modified-Since).
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request, url_for
@@ -78,23 +79,35 @@ def _search_entries(hits) -> list[atom.Entry]:
     """Entries for the practice and result hits, in the search's order (two queries for their rows)."""
     practice_ids = [h.id for h in hits if h.kind == "practice"]
     result_ids = [h.id for h in hits if h.kind == "result"]
-    practices = {
-        p.id: p
-        for p in db.session.scalars(
-            select(Practice)
-            .where(Practice.id.in_(practice_ids), Practice.status == Status.PUBLISHED)
-            .options(selectinload(Practice.region), selectinload(Practice.themes), selectinload(Practice.phase))
-        )
-    } if practice_ids else {}
-    results = {
-        r.id: r
-        for r in db.session.scalars(
-            select(Result)
-            .join(Practice, Practice.id == Result.practice_id)
-            .where(Result.id.in_(result_ids), Practice.status == Status.PUBLISHED)
-            .options(selectinload(Result.practice).selectinload(Practice.region), selectinload(Result.phase))
-        )
-    } if result_ids else {}
+    practices = (
+        {
+            p.id: p
+            for p in db.session.scalars(
+                select(Practice)
+                .where(Practice.id.in_(practice_ids), Practice.status == Status.PUBLISHED)
+                .options(
+                    selectinload(Practice.region), selectinload(Practice.themes), selectinload(Practice.phase)
+                )
+            )
+        }
+        if practice_ids
+        else {}
+    )
+    results = (
+        {
+            r.id: r
+            for r in db.session.scalars(
+                select(Result)
+                .join(Practice, Practice.id == Result.practice_id)
+                .where(Result.id.in_(result_ids), Practice.status == Status.PUBLISHED)
+                .options(
+                    selectinload(Result.practice).selectinload(Practice.region), selectinload(Result.phase)
+                )
+            )
+        }
+        if result_ids
+        else {}
+    )
     entries = []
     for hit in hits:
         if hit.kind == "practice" and hit.id in practices:

@@ -1,4 +1,5 @@
 """`flask opendata dump DIR`: the open-data dump (JSON, CSV and a data dictionary) of all published content."""
+
 from __future__ import annotations
 
 import click

@@ -3,6 +3,7 @@
 `datapackage.json` (Frictionless Data Package) and `README.md` in the dump are generated from these
 definitions, and the CSV writers take their column order from them, so the dictionary cannot drift.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -35,37 +36,92 @@ PRACTICES = Table(
     "Eén rij per gepubliceerd praktijkvoorbeeld.",
     "One row per published practice.",
     (
-        Column("id", "integer", "Id op Jeugdkennis (ook in de API en in /praktijken/<id>).",
-               "Id on Jeugdkennis (also in the API and /praktijken/<id>)."),
-        Column("external_id", "string", "Id in het uitwisselformaat: het externe id, of jeugdkennis:<id>.",
-               "Id in the exchange format: the external id, or jeugdkennis:<id>."),
+        Column(
+            "id",
+            "integer",
+            "Id op Jeugdkennis (ook in de API en in /praktijken/<id>).",
+            "Id on Jeugdkennis (also in the API and /praktijken/<id>).",
+        ),
+        Column(
+            "external_id",
+            "string",
+            "Id in het uitwisselformaat: het externe id, of jeugdkennis:<id>.",
+            "Id in the exchange format: the external id, or jeugdkennis:<id>.",
+        ),
         Column("title", "string", "Titel.", "Title."),
         Column("summary", "string", "Korte samenvatting.", "Short summary."),
-        Column("body", "string", "Beschrijving in Markdown (kan regeleinden bevatten).",
-               "Description in Markdown (may contain line breaks).", required=False),
-        Column("region_code", "string", "CBS-code van de jeugdzorgregio (JZ01-JZ42).",
-               "CBS code of the youth-care region."),
+        Column(
+            "body",
+            "string",
+            "Beschrijving in Markdown (kan regeleinden bevatten).",
+            "Description in Markdown (may contain line breaks).",
+            required=False,
+        ),
+        Column(
+            "region_code",
+            "string",
+            "CBS-code van de jeugdzorgregio (JZ01-JZ42).",
+            "CBS code of the youth-care region.",
+        ),
         Column("region_slug", "string", "Slug van de regio (zoals in /regios/<slug>).", "Region slug."),
         Column("region_name", "string", "Naam van de regio.", "Region name."),
-        Column("themes", "string", f"Slugs van de thema's, gescheiden door '{LIST_SEPARATOR}'.",
-               f"Theme slugs separated by '{LIST_SEPARATOR}'."),
-        Column("action_lines", "string", f"Nummers van de actielijnen, gescheiden door '{LIST_SEPARATOR}'.",
-               f"Action line numbers separated by '{LIST_SEPARATOR}'.", required=False),
-        Column("phase", "string", "Huidige fase van de ontwikkelcirkel (slug).", "Current cycle phase (slug)."),
+        Column(
+            "themes",
+            "string",
+            f"Slugs van de thema's, gescheiden door '{LIST_SEPARATOR}'.",
+            f"Theme slugs separated by '{LIST_SEPARATOR}'.",
+        ),
+        Column(
+            "action_lines",
+            "string",
+            f"Nummers van de actielijnen, gescheiden door '{LIST_SEPARATOR}'.",
+            f"Action line numbers separated by '{LIST_SEPARATOR}'.",
+            required=False,
+        ),
+        Column(
+            "phase", "string", "Huidige fase van de ontwikkelcirkel (slug).", "Current cycle phase (slug)."
+        ),
         Column("phase_name", "string", "Naam van die fase.", "Name of that phase."),
         Column("target_group", "string", "Doelgroep.", "Target group.", required=False),
-        Column("contact_name", "string", "Contactpersoon zoals op de pagina.", "Contact person as on the page.",
-               required=False),
-        Column("contact_email", "string", "E-mailadres van de contactpersoon zoals op de pagina.",
-               "Contact address as on the page.", required=False),
-        Column("period_start", "date", "Begin van de looptijd (JJJJ-MM-DD).", "Start of the period.",
-               required=False),
-        Column("period_end", "date", "Einde van de looptijd (JJJJ-MM-DD).", "End of the period.", required=False),
-        Column("published_at", "datetime", "Gepubliceerd op (UTC, ISO 8601).", "Published at (UTC).",
-               required=False),
+        Column(
+            "contact_name",
+            "string",
+            "Contactpersoon zoals op de pagina.",
+            "Contact person as on the page.",
+            required=False,
+        ),
+        Column(
+            "contact_email",
+            "string",
+            "E-mailadres van de contactpersoon zoals op de pagina.",
+            "Contact address as on the page.",
+            required=False,
+        ),
+        Column(
+            "period_start",
+            "date",
+            "Begin van de looptijd (JJJJ-MM-DD).",
+            "Start of the period.",
+            required=False,
+        ),
+        Column(
+            "period_end", "date", "Einde van de looptijd (JJJJ-MM-DD).", "End of the period.", required=False
+        ),
+        Column(
+            "published_at",
+            "datetime",
+            "Gepubliceerd op (UTC, ISO 8601).",
+            "Published at (UTC).",
+            required=False,
+        ),
         Column("updated_at", "datetime", "Laatst bijgewerkt (UTC, ISO 8601).", "Last updated (UTC)."),
         Column("result_count", "integer", "Aantal resultaten (zie results.csv).", "Number of results."),
-        Column("is_demo", "boolean", "true voor fictieve demonstratie-inhoud.", "true for fictitious demo content."),
+        Column(
+            "is_demo",
+            "boolean",
+            "true voor fictieve demonstratie-inhoud.",
+            "true for fictitious demo content.",
+        ),
         Column("url", "string", "Adres van de pagina.", "URL of the page."),
         Column("api_url", "string", "Adres in de API.", "URL in the API."),
     ),
@@ -80,11 +136,20 @@ RESULTS = Table(
     (
         Column("id", "integer", "Id van het resultaat.", "Result id."),
         Column("practice_id", "integer", "Id van het praktijkvoorbeeld (practices.csv).", "Practice id."),
-        Column("practice_external_id", "string", "external_id van het praktijkvoorbeeld.", "Practice external_id."),
+        Column(
+            "practice_external_id",
+            "string",
+            "external_id van het praktijkvoorbeeld.",
+            "Practice external_id.",
+        ),
         Column("practice_title", "string", "Titel van het praktijkvoorbeeld.", "Practice title."),
         Column("region_code", "string", "CBS-code van de regio.", "Region CBS code."),
-        Column("indicator", "string", "Wat er gemeten is; één indicator door de tijd vormt een reeks.",
-               "What was measured; one indicator over time forms a series."),
+        Column(
+            "indicator",
+            "string",
+            "Wat er gemeten is; één indicator door de tijd vormt een reeks.",
+            "What was measured; one indicator over time forms a series.",
+        ),
         Column("value", "number", "Gemeten waarde (decimale punt).", "Measured value (decimal point)."),
         Column("unit", "string", "Eenheid, bijvoorbeeld % of aantal.", "Unit.", required=False),
         Column("baseline", "number", "Nulmeting, als bekend.", "Baseline, if known.", required=False),
@@ -92,9 +157,15 @@ RESULTS = Table(
         Column("measured_on", "date", "Datum van de meting.", "Date of measurement."),
         Column("phase", "string", "Fase waarin gemeten is (slug).", "Phase in which it was measured (slug)."),
         Column("narrative", "string", "Toelichting.", "Explanation.", required=False),
-        Column("recorded_at", "datetime", "Vastgelegd op Jeugdkennis (UTC).", "Recorded on Jeugdkennis (UTC)."),
-        Column("url", "string", "Pagina van het praktijkvoorbeeld, bij de resultaten.",
-               "Page of the practice, at its results."),
+        Column(
+            "recorded_at", "datetime", "Vastgelegd op Jeugdkennis (UTC).", "Recorded on Jeugdkennis (UTC)."
+        ),
+        Column(
+            "url",
+            "string",
+            "Pagina van het praktijkvoorbeeld, bij de resultaten.",
+            "Page of the practice, at its results.",
+        ),
     ),
     primary_key=("id",),
 )
@@ -106,8 +177,13 @@ CYCLE_STEPS = Table(
     "One row per move of a published practice to a phase, oldest first.",
     (
         Column("practice_id", "integer", "Id van het praktijkvoorbeeld.", "Practice id."),
-        Column("from_phase", "string", "Fase ervoor (slug); leeg bij de eerste stap.",
-               "Previous phase (slug); empty for the first step.", required=False),
+        Column(
+            "from_phase",
+            "string",
+            "Fase ervoor (slug); leeg bij de eerste stap.",
+            "Previous phase (slug); empty for the first step.",
+            required=False,
+        ),
         Column("to_phase", "string", "Nieuwe fase (slug).", "New phase (slug)."),
         Column("moved_on", "date", "Datum van de stap.", "Date of the move."),
         Column("explanation", "string", "Waarom.", "Why."),

@@ -12,6 +12,7 @@ Everything is written into a temporary directory next to the target and renamed 
 readers see the old dump or the new one, never half of one. Only published practices (and their results and
 cycle steps) are included: drafts, archived practices, feedback and revisions never are.
 """
+
 from __future__ import annotations
 
 import csv
@@ -25,8 +26,6 @@ from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass
 from datetime import timezone
 from pathlib import Path
-
-from sqlalchemy import select
 
 from exchange.database import utcnow
 from exchange.errors import Invalid
@@ -258,8 +257,13 @@ def datapackage(created: str, counts: dict[str, int]) -> dict:
         "Published practices and results of the 42 Dutch youth-care regions.",
         "version": str(VERSION),
         "created": created,
-        "licenses": [{"name": "CC-BY-4.0", "title": "Creative Commons Attribution 4.0",
-                      "path": "https://creativecommons.org/licenses/by/4.0/"}],
+        "licenses": [
+            {
+                "name": "CC-BY-4.0",
+                "title": "Creative Commons Attribution 4.0",
+                "path": "https://creativecommons.org/licenses/by/4.0/",
+            }
+        ],
         "homepage": external_url("pages.home"),
         "resources": resources,
     }
@@ -314,8 +318,9 @@ def _open(directory: Path, name: str, stack: ExitStack, *, newline: str | None =
 
 
 def _write_results_json(stream, created: str, rows: Iterator[dict]) -> None:
-    header = json.dumps({"format": RESULTS_FORMAT, "version": VERSION, "exported_at": created},
-                        ensure_ascii=False, indent=2)
+    header = json.dumps(
+        {"format": RESULTS_FORMAT, "version": VERSION, "exported_at": created}, ensure_ascii=False, indent=2
+    )
     stream.write(header[:-2] + ',\n  "results": [')
     first = True
     for row in rows:
@@ -359,9 +364,10 @@ def write_files(directory: Path, progress: Progress) -> dict[str, int]:
     created = _datetime(utcnow())
     stmt = exporter.export_stmt(status=Status.PUBLISHED)
     total = exporter.count(stmt)
-    with open(directory / "practices.json", "w", encoding="utf-8") as out, progress(
-        total, "Praktijkvoorbeelden (JSON)"
-    ) as update:
+    with (
+        open(directory / "practices.json", "w", encoding="utf-8") as out,
+        progress(total, "Praktijkvoorbeelden (JSON)") as update,
+    ):
         exporter.write_export(out, stmt, filters={"status": Status.PUBLISHED.value}, progress=update)
 
     results_buffer = tempfile.SpooledTemporaryFile(mode="w+", encoding="utf-8", max_size=8 << 20)
@@ -422,5 +428,3 @@ def dump(target: Path | str, progress: Progress) -> DumpReport:
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
     return DumpReport(target, counts[PRACTICES.name], counts[RESULTS.name], counts[CYCLE_STEPS.name])
-
-

@@ -1,4 +1,5 @@
 """Rules about personal data export: people download what is held about themselves."""
+
 from __future__ import annotations
 
 from exchange.policy import rule

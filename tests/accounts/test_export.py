@@ -1,5 +1,6 @@
 """Personal data export: an account holder downloads everything held about them as JSON from the account page;
 subscribers without an account get the digests' signed data link (the same subscription data)."""
+
 from __future__ import annotations
 
 import json
@@ -28,11 +29,22 @@ def person(db, reference, make_user):
     region = db.session.scalar(select(Region).where(Region.code == "JZ29"))
     admin = make_user("admin", email="admin@ozj.example", name="Adam Admin")
     other = make_user("staff", region="JZ29", email="ander@rijnmond.example", name="Anna Ander")
-    user = make_user("functionary", themes=[theme], coaches=[(region, None)], email="fleur@ozj.example",
-                     name="Fleur Functionaris")
+    user = make_user(
+        "functionary",
+        themes=[theme],
+        coaches=[(region, None)],
+        email="fleur@ozj.example",
+        name="Fleur Functionaris",
+    )
     phase = db.session.scalar(select(CyclePhase).order_by(CyclePhase.position))
-    practice = Practice(region_id=region.id, phase_id=phase.id, title="Thuiszitterstafel", summary="-",
-                        contact_name="Fleur", contact_email="Fleur@OZJ.example")
+    practice = Practice(
+        region_id=region.id,
+        phase_id=phase.id,
+        title="Thuiszitterstafel",
+        summary="-",
+        contact_name="Fleur",
+        contact_email="Fleur@OZJ.example",
+    )
     practice.themes = [theme]
     db.session.add(practice)
     db.session.flush()
@@ -40,7 +52,9 @@ def person(db, reference, make_user):
     db.session.add(FeedbackMessage(practice_id=practice.id, author_id=other.id, body="Bericht van Anna."))
     audit.record("theme_linked", actor=admin, subject=user, ip="198.51.100.7", theme="onderwijs-zorg")
     audit.record("role_changed", actor=user, subject=other, ip="203.0.113.5", old="staff", new="staff")
-    digests.subscribe_account(user, digests.Choice([theme], [region], Frequency.WEEKLY), text="Ik wil het overzicht.")
+    digests.subscribe_account(
+        user, digests.Choice([theme], [region], Frequency.WEEKLY), text="Ik wil het overzicht."
+    )
     db.session.commit()
     return user
 
@@ -78,12 +92,20 @@ def test_the_download_holds_everything_about_the_person(client, auth, person):
 def test_the_download_holds_nothing_about_other_people(client, auth, person):
     auth.login(person)
     text = client.get(URL).get_data(as_text=True)
-    for foreign in ("ander@rijnmond.example", "Anna Ander", "Bericht van Anna", "admin@ozj.example", "Adam Admin",
-                    "198.51.100.7"):
+    for foreign in (
+        "ander@rijnmond.example",
+        "Anna Ander",
+        "Bericht van Anna",
+        "admin@ozj.example",
+        "Adam Admin",
+        "198.51.100.7",
+    ):
         assert foreign not in text
     events = json.loads(text)["audit_events"]
     changed = next(e for e in events if e["action"] == "role_changed")
-    assert changed["details"] == {} and changed["ip"] == "203.0.113.5"  # their own address, not the other's data
+    assert (
+        changed["details"] == {} and changed["ip"] == "203.0.113.5"
+    )  # their own address, not the other's data
 
 
 def test_without_a_subscription_the_part_is_empty(client, auth, make_user, reference):
@@ -108,8 +130,9 @@ def test_only_the_account_holder_may_export(db, person):
 
 def test_subscribers_without_an_account_use_the_signed_data_link(client, db, reference):
     theme = db.session.scalar(select(Theme).where(Theme.slug == "vakmanschap"))
-    consent = digests.request_subscription("lezer@example.org", digests.Choice([theme], [], Frequency.MONTHLY),
-                                           text="Stuur mij het overzicht.")
+    consent = digests.request_subscription(
+        "lezer@example.org", digests.Choice([theme], [], Frequency.MONTHLY), text="Stuur mij het overzicht."
+    )
     digests.confirm_subscription(consent)
     db.session.commit()
     subscriber = digests.find_subscriber("lezer@example.org")

@@ -1,5 +1,6 @@
 """The HTTP contract of /api/v1: 400s for bad input (never 500), ETag/Last-Modified/304, CORS, the rate limit,
 and the endpoints added for open data (results, updated_since, theme contacts)."""
+
 from __future__ import annotations
 
 import time
@@ -99,7 +100,9 @@ def test_bad_input_is_a_json_400_naming_the_parameter(client, reference, url, pa
     assert response.status_code == 400, response.get_data(as_text=True)[:300]
     error = response.json["error"]
     assert error["status"] == 400 and error["code"] in {"invalid_parameter", "bad_search_parameter"}
-    assert error["message"]["nl"] and error["message"]["en"] and error["message"]["nl"] != error["message"]["en"]
+    assert (
+        error["message"]["nl"] and error["message"]["en"] and error["message"]["nl"] != error["message"]["en"]
+    )
     named = error["details"].get("parameters", {error["details"].get("parameter"): None})
     assert parameter in named
 
@@ -201,7 +204,9 @@ def test_themes_list_their_functionaries_as_public_contacts(client, reference, m
     make_user("functionary", themes=["onderwijs-zorg"], name="Gone", email="gone@ozj.example", active=False)
     make_user("staff", region="zeeland", email="staff@zeeland.example")
     themes = {t["slug"]: t for t in client.get("/api/v1/themes").json["items"]}
-    assert themes["onderwijs-zorg"]["contacts"] == [{"name": "Fleur Functionaris", "email": "fleur@ozj.example"}]
+    assert themes["onderwijs-zorg"]["contacts"] == [
+        {"name": "Fleur Functionaris", "email": "fleur@ozj.example"}
+    ]
     assert themes["vakmanschap"]["contacts"] == []
 
 
@@ -238,10 +243,11 @@ def test_a_change_gives_a_new_etag_and_last_modified(client, world):
     settle()
     first = client.get("/api/v1/practices")
     # An import that back-dates the practice still moves Last-Modified: revisions are stamped with the clock.
-    import_doc(client.application, item(20, updated="2019-01-01", published="2019-01-01", created="2019-01-01"))
+    import_doc(
+        client.application, item(20, updated="2019-01-01", published="2019-01-01", created="2019-01-01")
+    )
     settle()
-    second = client.get("/api/v1/practices", headers={
-        "If-None-Match": first.headers["ETag"]})
+    second = client.get("/api/v1/practices", headers={"If-None-Match": first.headers["ETag"]})
     assert second.status_code == 200 and second.headers["ETag"] != first.headers["ETag"]
     by_date = client.get("/api/v1/practices", headers={"If-Modified-Since": first.headers["Last-Modified"]})
     assert by_date.status_code == 200
@@ -309,7 +315,9 @@ def _from(app, address):
 def test_rate_limit_per_address_answers_429_json_with_retry_after(app, reference):
     app.config["API_RATE_LIMIT"] = "3 per minute"
     client = _from(app, "192.0.2.10")
-    statuses = [client.get(url).status_code for url in ("/api/v1/regions", "/api/v1/themes", "/api/v1/results")]
+    statuses = [
+        client.get(url).status_code for url in ("/api/v1/regions", "/api/v1/themes", "/api/v1/results")
+    ]
     assert statuses == [200, 200, 200]
     client.options("/api/v1/regions")  # preflights do not count
     blocked = client.get("/api/v1/cycle-phases")

@@ -1,5 +1,6 @@
 """The OpenAPI 3.1 document: valid, complete (every /api/v1 route), exact (real answers match its schemas), and
 the human-readable page generated from it."""
+
 from __future__ import annotations
 
 import re
@@ -89,7 +90,9 @@ def test_allowed_values_come_from_the_reference_data(document):
 
 
 def _validator(document, name):
-    registry = Registry().with_resource("urn:api", Resource.from_contents(document, default_specification=DRAFT202012))
+    registry = Registry().with_resource(
+        "urn:api", Resource.from_contents(document, default_specification=DRAFT202012)
+    )
     schema = {"$ref": f"urn:api#/components/schemas/{name}"}
     return Draft202012Validator(schema, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
@@ -113,7 +116,9 @@ def test_real_answers_match_their_schemas(client, document, world, make_user):
     }
     for url, name in answers.items():
         body = client.get(url).json
-        errors = [f"{list(e.absolute_path)}: {e.message}" for e in _validator(document, name).iter_errors(body)]
+        errors = [
+            f"{list(e.absolute_path)}: {e.message}" for e in _validator(document, name).iter_errors(body)
+        ]
         assert not errors, f"{url} does not match {name}: {errors[:5]}"
 
 

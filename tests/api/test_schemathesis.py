@@ -5,6 +5,7 @@ Bounded for the normal suite and CI: FUZZ_MAX_EXAMPLES examples per operation an
 request deadline and derandomized generation (the same cases every run). docs/api.md says how to run it
 longer with random cases. Runs with the rest of the suite; `pytest -m fuzz` runs only this.
 """
+
 from __future__ import annotations
 
 import os

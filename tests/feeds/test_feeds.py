@@ -1,5 +1,6 @@
 """Atom feeds per theme, per region and per search: valid Atom read by feedparser, stable ids, published only,
 autodiscovery links on the pages."""
+
 from __future__ import annotations
 
 import re
@@ -116,10 +117,18 @@ def test_unknown_theme_or_region_is_404(client, reference):
 def test_feeds_answer_304_when_unchanged(client, world):
     time.sleep(1.05)
     first = client.get("/themas/onderwijs-zorg/feed.atom")
-    assert client.get("/themas/onderwijs-zorg/feed.atom",
-                      headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
-    assert client.get("/themas/onderwijs-zorg/feed.atom",
-                      headers={"If-Modified-Since": first.headers["Last-Modified"]}).status_code == 304
+    assert (
+        client.get(
+            "/themas/onderwijs-zorg/feed.atom", headers={"If-None-Match": first.headers["ETag"]}
+        ).status_code
+        == 304
+    )
+    assert (
+        client.get(
+            "/themas/onderwijs-zorg/feed.atom", headers={"If-Modified-Since": first.headers["Last-Modified"]}
+        ).status_code
+        == 304
+    )
 
 
 def test_an_empty_feed_is_still_valid(client, reference):
@@ -146,5 +155,5 @@ def test_control_characters_never_break_the_xml(client, reference):
 def test_pages_announce_their_feed(client, reference, page, feed):
     html = client.get(page).get_data(as_text=True)
     head = html.split("</head>", 1)[0]
-    assert f'<link rel="alternate" type="application/atom+xml"' in head
+    assert '<link rel="alternate" type="application/atom+xml"' in head
     assert f'href="{feed}"' in head

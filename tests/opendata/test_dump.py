@@ -1,4 +1,5 @@
 """`flask opendata dump DIR`: JSON + CSV + data dictionary, written atomically, importable again, clear errors."""
+
 from __future__ import annotations
 
 import csv
@@ -25,7 +26,7 @@ def world(reference):
         data = services.PracticeData(
             title="Wijkteam aan tafel",
             summary="Een aanpak van de regio zelf.",
-            body="Regel 1\nRegel 2, met \"aanhalingstekens\"; en een komma.",
+            body='Regel 1\nRegel 2, met "aanhalingstekens"; en een komma.',
             themes=[_db.session.scalar(_db.select(Theme).where(Theme.slug == "vakmanschap"))],
             phase=_db.session.scalar(_db.select(CyclePhase).where(CyclePhase.slug == "verkennen")),
         )
@@ -52,15 +53,25 @@ def test_dump_writes_every_published_practice_and_result(runner, world, tmp_path
     assert result.exit_code == 0, result.output
     assert "4 praktijkvoorbeeld(en), 6 resulta(a)t(en)" in result.output
     names = sorted(p.name for p in target.iterdir())
-    assert names == sorted(["practices.json", "results.json", "practices.csv", "results.csv", "cycle_steps.csv",
-                            "datapackage.json", "README.md", "SHA256SUMS"])
+    assert names == sorted(
+        [
+            "practices.json",
+            "results.json",
+            "practices.csv",
+            "results.csv",
+            "cycle_steps.csv",
+            "datapackage.json",
+            "README.md",
+            "SHA256SUMS",
+        ]
+    )
     doc = json.loads((target / "practices.json").read_text(encoding="utf-8"))
     assert (doc["format"], doc["version"]) == ("jeugdkennis-practices", 1)
     assert {p["status"] for p in doc["practices"]} == {"published"} and len(doc["practices"]) == 4
     practices = read_csv(target / "practices.csv")
     assert sorted(int(r["id"]) for r in practices) == sorted(world.published + [world.ids["native"]])
     native = next(r for r in practices if int(r["id"]) == world.ids["native"])
-    assert native["body"] == "Regel 1\nRegel 2, met \"aanhalingstekens\"; en een komma."
+    assert native["body"] == 'Regel 1\nRegel 2, met "aanhalingstekens"; en een komma.'
     assert native["external_id"] == f"jeugdkennis:{world.ids['native']}" and native["is_demo"] == "false"
     three = next(r for r in practices if int(r["id"]) == world.ids["ext-3"])
     assert three["themes"] == "onderwijs-zorg;vakmanschap" and three["action_lines"] == "3;6"
@@ -68,14 +79,20 @@ def test_dump_writes_every_published_practice_and_result(runner, world, tmp_path
     results = read_csv(target / "results.csv")
     assert len(results) == 6 and {int(r["practice_id"]) for r in results} == set(world.published)
     assert json.loads((target / "results.json").read_text(encoding="utf-8"))["results"] == [
-        {**r, "id": int(r["id"]), "practice_id": int(r["practice_id"]),
-         "value": int(r["value"]), "baseline": int(r["baseline"]) if r["baseline"] else None,
-         "target": int(r["target"]) if r["target"] else None}
+        {
+            **r,
+            "id": int(r["id"]),
+            "practice_id": int(r["practice_id"]),
+            "value": int(r["value"]),
+            "baseline": int(r["baseline"]) if r["baseline"] else None,
+            "target": int(r["target"]) if r["target"] else None,
+        }
         for r in results
     ]
     steps = read_csv(target / "cycle_steps.csv")
-    assert [(s["from_phase"], s["to_phase"]) for s in steps if int(s["practice_id"]) == world.ids["ext-1"]] == [
-        ("", "uitvoeren"), ("uitvoeren", "meten")]
+    assert [
+        (s["from_phase"], s["to_phase"]) for s in steps if int(s["practice_id"]) == world.ids["ext-1"]
+    ] == [("", "uitvoeren"), ("uitvoeren", "meten")]
 
 
 def test_the_data_dictionary_documents_every_column(runner, world, tmp_path):
@@ -91,7 +108,13 @@ def test_the_data_dictionary_documents_every_column(runner, world, tmp_path):
         assert header == [f["name"] for f in fields]
         for field in fields:
             assert " / " in field["description"] and field["type"] in {
-                "string", "integer", "number", "boolean", "date", "datetime"}
+                "string",
+                "integer",
+                "number",
+                "boolean",
+                "date",
+                "datetime",
+            }
             assert f"| `{field['name']}` |" in readme
     assert {"practices-json", "results-json"} <= set(resources)
     assert resources["results"]["count"] == 6
@@ -194,4 +217,3 @@ def test_progress_is_reported_per_practice(app, world, tmp_path):
     assert labels == ["Praktijkvoorbeelden (JSON)", "CSV en resultaten"]
     assert all(total == 4 for label, total in calls if total > 0)
     assert sum(1 for label, n in calls if n < 0) == 8
-

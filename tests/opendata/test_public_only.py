@@ -1,5 +1,6 @@
 """Proof that drafts, archived practices and private feedback never leave the platform through open data:
 every API endpoint (even for a signed-in administrator), every feed and the dump."""
+
 from __future__ import annotations
 
 import json
@@ -17,18 +18,31 @@ def world(reference):
 
 def api_urls(client, world) -> list[str]:
     """Every API read a client can make here: each list page by page, each detail, each search."""
-    urls = ["/api/v1/regions", "/api/v1/action-lines", "/api/v1/themes", "/api/v1/cycle-phases",
-            "/api/v1/openapi.json", "/api/v1/regions/rotterdam-rijnmond", "/api/v1/regions/zeeland"]
+    urls = [
+        "/api/v1/regions",
+        "/api/v1/action-lines",
+        "/api/v1/themes",
+        "/api/v1/cycle-phases",
+        "/api/v1/openapi.json",
+        "/api/v1/regions/rotterdam-rijnmond",
+        "/api/v1/regions/zeeland",
+    ]
     for base in ("/api/v1/practices?per_page=1", "/api/v1/results?per_page=1"):
         pages = client.get(base).json["pages"]
         urls += [f"{base}&page={n}" for n in range(1, pages + 1)]
-    urls += ["/api/v1/practices?updated_since=1900-01-01T00:00:00Z&per_page=100",
-             "/api/v1/practices?region=zeeland&per_page=100", "/api/v1/results?region=zeeland&per_page=100"]
+    urls += [
+        "/api/v1/practices?updated_since=1900-01-01T00:00:00Z&per_page=100",
+        "/api/v1/practices?region=zeeland&per_page=100",
+        "/api/v1/results?region=zeeland&per_page=100",
+    ]
     urls += [f"/api/v1/practices/{n}" for n in world.ids.values()]
     urls += [f"/api/v1/results?practice={n}" for n in world.ids.values()]
     for secret in SECRETS:
-        urls += [f"/api/v1/search?q={secret}", f"/api/v1/search?q={secret}&soort=resultaat",
-                 f"/api/v1/search?q={secret}&sort=nieuwste&per_pagina=50"]
+        urls += [
+            f"/api/v1/search?q={secret}",
+            f"/api/v1/search?q={secret}&soort=resultaat",
+            f"/api/v1/search?q={secret}&sort=nieuwste&per_pagina=50",
+        ]
     urls += ["/api/v1/search?per_pagina=50", "/api/v1/search?per_pagina=50&pagina=2"]
     return urls
 
@@ -64,8 +78,13 @@ def test_search_finds_the_public_words_but_never_the_hidden_ones(client, world):
 
 @pytest.mark.parametrize(
     "url",
-    ["/themas/onderwijs-zorg/feed.atom", "/regios/zeeland/feed.atom", "/regios/rotterdam-rijnmond/feed.atom",
-     "/zoeken/feed.atom", *[f"/zoeken/feed.atom?q={s}" for s in SECRETS]],
+    [
+        "/themas/onderwijs-zorg/feed.atom",
+        "/regios/zeeland/feed.atom",
+        "/regios/rotterdam-rijnmond/feed.atom",
+        "/zoeken/feed.atom",
+        *[f"/zoeken/feed.atom?q={s}" for s in SECRETS],
+    ],
 )
 def test_no_hidden_content_in_any_feed(client, world, make_user, url):
     login(client, make_user("admin"))

@@ -4,6 +4,7 @@ Published practices in two regions (with results and cycle steps), a draft and a
 every text carries SECRET_DRAFT / SECRET_ARCHIVED, and private feedback (SECRET_FEEDBACK) on a published
 practice. Used by the API, feed and dump tests to prove that only published content is ever shown.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -52,8 +53,14 @@ def build_world(app) -> World:
     """Import the world into the app's (empty, reference-loaded) database and return the practice ids."""
     doc = document(
         item(1),
-        item(2, region="zeeland", themes=["pleegzorg-gezinshuizen"], action_lines=[2], phase="uitvoeren",
-             cycle_steps=None),
+        item(
+            2,
+            region="zeeland",
+            themes=["pleegzorg-gezinshuizen"],
+            action_lines=[2],
+            phase="uitvoeren",
+            cycle_steps=None,
+        ),
         item(3, region="JZ38", themes=["onderwijs-zorg", "vakmanschap"], action_lines=[3, 6]),
         _hidden(8, SECRET_DRAFT, "draft", published=None),
         _hidden(9, SECRET_ARCHIVED, "archived", region="zeeland"),

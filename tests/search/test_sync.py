@@ -285,10 +285,9 @@ def _run_writers(app, locked: bool) -> None:
 
 @pytest.mark.parametrize("locked", [False, True], ids=["concurrent", "index-locked"])
 def test_two_processes_writing_at_once_lose_no_update(world, search, db, app, runner, locked):
-    from exchange.extensions import db as sa_db
-
-    with app.app_context():
-        sa_db.engine.dispose()  # no connection shared with the forked workers
+    # No connection shared with the forked workers: return this test's connection, then empty the pool.
+    db.session.remove()
+    db.engine.dispose()
     index = current_index(app)
     index.ensure()
     if locked:

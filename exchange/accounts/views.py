@@ -330,5 +330,5 @@ def delete_account():
 @bp.get("/account/abonnementen")
 @login_required
 def subscriptions():
-    """Placeholder until theme subscriptions exist (the digest issue replaces this page)."""
-    return render_template("accounts/subscriptions.html")
+    """Subscriptions live with the digests; the old account URL keeps working."""
+    return redirect(url_for("digests.index"))

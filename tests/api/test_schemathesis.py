@@ -1,7 +1,7 @@
 """schemathesis against the app in-process (WSGI): every GET operation of the OpenAPI document, fuzzed with valid
 (positive) and invalid (negative) input, must never give a server error or an answer that breaks the document.
 
-Bounded for the normal suite and CI: FUZZ_MAX_EXAMPLES examples per operation and mode (default 12), a per-
+Bounded for the normal suite and CI: FUZZ_MAX_EXAMPLES examples per operation and mode (default 25), a per-
 request deadline and derandomized generation (the same cases every run). docs/api.md says how to run it
 longer with random cases. Runs with the rest of the suite; `pytest -m fuzz` runs only this.
 """
@@ -21,7 +21,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from exchange.api.openapi import OPERATIONS
 from tests.opendata.world import build_world
 
-MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "12"))
+MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "25"))
 DEADLINE = timedelta(milliseconds=int(os.environ.get("FUZZ_DEADLINE_MS", "5000")))
 RANDOM = os.environ.get("FUZZ_RANDOM", "") not in ("", "0")
 # The whole run must stay well under two minutes on a CI machine with the default bound.

@@ -352,9 +352,11 @@ def _fsync_tree(directory: Path) -> None:
 
 
 def _snapshot() -> None:
-    # Two passes over the data must see the same rows: on PostgreSQL read one snapshot (SQLite already does,
-    # since the session's transaction holds its read lock across both passes).
+    # The JSON and the CSV passes should see the same rows: on PostgreSQL both read one snapshot. On SQLite
+    # (development) a write between the passes can show in one of them only; a reader lock held across the
+    # whole dump would block the site's writes, which is worse.
     if db.engine.dialect.name == "postgresql":
+        db.session.rollback()  # the isolation level can only be chosen before the transaction begins
         db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
 

@@ -33,7 +33,7 @@ def reindex(procs: int | None) -> None:
     index = current_index()
     total = documents.count_documents()
     with click.progressbar(length=total, label="Index opbouwen", show_pos=True, show_eta=True) as bar:
-        built = index.rebuild(documents.all_documents(), progress=bar.update, procs=_procs(procs))
+        built = index.rebuild(documents.all_documents(), progress=bar.update, procs=_procs(procs), expected=total)
     report = outbox.apply_pending(timeout=60)
     click.echo(f"Index opnieuw opgebouwd: {built} documenten; {report.rows} wijziging(en) van tijdens het bouwen verwerkt.")
 

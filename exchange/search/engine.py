@@ -801,8 +801,8 @@ def _segment_worker(path: str, jobs, results) -> None:
         results.put(("error", f"{exc.__class__.__name__}: {exc}"))
 
 
-def _build_segments(ix, documents: Iterable[dict], procs: int, progress) -> int:
-    """Index `documents` into `ix` (a fresh staging index) in `procs` processes, SEGMENT_DOCS per segment.
+def _build_segments(ix, documents: Iterable[dict], procs: int, progress, chunk: int = SEGMENT_DOCS) -> int:
+    """Index `documents` into `ix` (a fresh staging index) in `procs` processes, `chunk` per segment.
 
     Whoosh's own MpWriter puts each process's whole share into one segment, whose posting pool then spills
     to disk and is merged in pure Python; at 100k documents that tripled the build time. Segments of a
@@ -826,7 +826,7 @@ def _build_segments(ix, documents: Iterable[dict], procs: int, progress) -> int:
             count += 1
             if progress is not None:
                 progress(1)
-            if len(batch) >= SEGMENT_DOCS:
+            if len(batch) >= chunk:
                 jobs.put(batch)
                 sent += 1
                 batch = []
@@ -1093,6 +1093,7 @@ class SearchIndex:
         progress: Callable[[int], None] | None = None,
         procs: int = 1,
         lock_timeout: float = 600.0,
+        expected: int | None = None,
     ) -> int:
         """Build a complete new index aside and swap it in; searches keep working on the old one meanwhile.
 
@@ -1112,7 +1113,9 @@ class SearchIndex:
                 staging.mkdir()
                 ix = index.create_in(str(staging), build_schema(), indexname=INDEX_NAME)
                 if procs > 1:
-                    count = _build_segments(ix, documents, procs, progress)
+                    # Enough segments to keep every process busy, none larger than SEGMENT_DOCS.
+                    chunk = SEGMENT_DOCS if not expected else max(1000, min(SEGMENT_DOCS, -(-expected // (2 * procs))))
+                    count = _build_segments(ix, documents, procs, progress, chunk)
                 else:
                     writer = _FastWriter(ix, limitmb=SEGMENT_MEMORY_MB)
                     try:

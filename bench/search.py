@@ -1,0 +1,483 @@
+"""Search benchmark: our Whoosh engine against PostgreSQL full text search on the same synthetic Dutch corpus.
+
+    .venv/bin/python bench/search.py --sizes 10000,100000
+
+For each size it generates N practices (realistic Dutch youth-care text, 42 regions, 16 themes, Markdown
+bodies, a long tail of rare words), builds the index the way `flask search reindex` does (the same document
+code, Markdown to plain text included, `--procs` indexing processes), then runs a fixed set of realistic
+searches the way the search page does (parse, synonyms, exact total, seven disjunctive facets, a page of 10,
+highlighted snippets, a spelling suggestion when results are few) and reports p50/p95. In the same run it
+loads the corpus into a throwaway PostgreSQL database (tsvector with the 'dutch' configuration, GIN index),
+runs the same searches there (count, the same facets with GROUP BY, top 10 by ts_rank_cd, ts_headline
+snippets) and prints both with their ratio. It also times a single save (outbox row -> commit -> visible in
+search) with the real application on SQLite.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from types import SimpleNamespace
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+REFERENCE = ROOT / "exchange" / "reference" / "data" / "reference-data.json"
+
+# ------------------------------------------------------------------------------------------- the corpus
+
+TOPICS = [
+    "thuiszitters", "wachtlijsten", "pleegzorg", "gezinshuizen", "jeugdbescherming", "huiselijk geweld",
+    "kindermishandeling", "schoolverzuim", "passend onderwijs", "de overgang naar volwassenheid",
+    "verlengde jeugdhulp", "ambulantisering", "residentiële jeugdhulp", "gesloten jeugdhulp",
+    "de lokale teams", "de integrale toegang", "meerjarige inkoop", "contractering", "sturen op outcome",
+    "monitoring", "vakmanschap", "professionalisering", "LVB-jongeren", "jongeren met een licht verstandelijke beperking",
+    "de JIM-aanpak", "sociale netwerkstrategieën", "de POH-jeugd", "samenwerking met huisartsen",
+    "crisisopvang", "het expertteam", "regionale coördinatie", "casusregie", "dagbesteding",
+    "specialistische ggz", "preventie", "vroegsignalering", "scheidingen", "ouderschap", "zelfstandig wonen",
+    "woonvoorzieningen", "de wachttijd", "de doorlooptijd", "maatwerk", "het toekomstplan",
+]
+ACTORS = [
+    "jeugdhulpverleners", "jeugdhulpaanbieders", "wijkteams", "huisartsen", "scholen", "leerplichtambtenaren",
+    "gemeenten", "de Raad voor de Kinderbescherming", "gecertificeerde instellingen", "pleegouders",
+    "gezinshuisouders", "praktijkondersteuners", "zorgaanbieders", "ouders", "jongeren", "mentoren",
+    "jeugdartsen", "de GGD", "het samenwerkingsverband", "beleidsmedewerkers", "contractmanagers",
+    "het Veilig Thuis-team", "ervaringsdeskundigen", "coördinatoren", "kinderen en gezinnen",
+]
+GROUPS = [
+    "gezinnen", "kinderen", "jongeren", "jongvolwassenen", "ouders", "pleegkinderen", "thuiszitters",
+    "LVB-jongeren", "jongeren van 16 tot 27 jaar", "gezinnen met meervoudige problemen", "kinderen in armoede",
+    "jeugdigen met complexe zorgvragen", "leerlingen", "jonge moeders",
+]
+GOALS = [
+    "kortere wachttijden", "minder uithuisplaatsingen", "betere samenwerking", "zo thuis mogelijk opgroeien",
+    "snellere hulp", "minder thuiszitters", "een eenduidige route", "betere coördinatie", "lagere kosten",
+    "meer regie bij ouders", "een stabiele plek", "duurzame resultaten", "betere doorstroom", "minder verwijzingen",
+]
+MEANS = [
+    "een vast aanspreekpunt", "een gezamenlijke triage", "een regionaal expertteam", "een doorbraakaanpak",
+    "een convenant", "intervisie", "een leernetwerk", "een gezamenlijk dashboard", "een casustafel",
+    "een wachtlijstaanpak", "een meldpunt", "een pilot met een praktijkondersteuner",
+    "een integraal plan per gezin", "het inzetten van een JIM", "scholing van professionals",
+]
+FINDINGS = [
+    "de wachttijd met een derde daalde", "meer jongeren op school bleven", "ouders zich beter gehoord voelden",
+    "de samenwerking tussen onderwijs en jeugdhulp verbeterde", "het aantal crisisplaatsingen afnam",
+    "professionals elkaar sneller wisten te vinden", "de kosten per traject gelijk bleven",
+    "de doorlooptijd korter werd", "het aantal verwijzingen via de huisarts daalde",
+    "jongeren vaker een vaste mentor kregen", "de coördinatie van zorg duidelijker werd",
+]
+VERBS = ["verkennen", "ontwerpen", "testen", "evalueren", "opschalen", "borgen", "verbeteren", "meten"]
+TITLE_FORMS = [
+    "{Topic} in {place}", "Aanpak {topic}", "Samen werken aan {topic}", "{Topic}: {goal}",
+    "Pilot {topic} met {actors}", "{Actors} en {topic}", "Regionale aanpak {topic}", "{Topic} voor {group}",
+    "Van {topic} naar {goal}", "Leren over {topic}",
+]
+SENTENCES = [
+    "{Region} werkt aan {topic} voor {group}.",
+    "Het doel is {goal} door {means}.",
+    "{Actors} en {actors} maken afspraken over {topic}.",
+    "In {year} startte een pilot met {n} {group} in {place}.",
+    "We zien dat {finding}.",
+    "De {role} ondersteunt {group} bij {topic}.",
+    "Na een jaar bleek dat {finding}, vooral in {place}.",
+    "Belangrijk was {means}, samen met {actors}.",
+    "De regio wil {topic} {verb} en daarna {verb}.",
+    "Er waren {n} deelnemers; {rare} en {rare} kwamen vaak terug in de evaluatie.",
+    "Knelpunten: {topic}, {topic} en de rol van {actors}.",
+    "{Actors} vroegen om {means} rond {topic}.",
+]
+ROLES = ["coördinator", "jeugdconsulent", "praktijkondersteuner", "gedragswetenschapper", "mentor", "regisseur"]
+SYLLABLES = "ba be bi bo de di do ge gi go ka ke ko la le li lo ma me mo na ne no ra re ri ro sa se so ta te ti to va ve vo wa we zo zi".split()
+
+
+def reference() -> dict:
+    return json.loads(REFERENCE.read_text())
+
+
+def _rare_words(rng: random.Random, n: int) -> list[str]:
+    words = set()
+    while len(words) < n:
+        words.add("".join(rng.choice(SYLLABLES) for _ in range(rng.randint(3, 5))) + rng.choice(["", "heid", "ing", "en", "er"]))
+    return sorted(words)
+
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def _fill(rng: random.Random, form: str, ctx: dict) -> str:
+    def one(match):
+        name = match.group(1)
+        if name == "Region":
+            return ctx["region_name"]
+        if name == "year":
+            return str(rng.randint(2016, 2024))
+        if name == "n":
+            return str(rng.randint(5, 400))
+        value = rng.choice(ctx[name.lower()])
+        return value[:1].upper() + value[1:] if name[0].isupper() else value
+
+    return _PLACEHOLDER.sub(one, form)
+
+
+def generate(n: int, seed: int = 42) -> list[SimpleNamespace]:
+    """N practices as objects shaped like our models (what exchange.search.documents reads)."""
+    rng = random.Random(seed)
+    ref = reference()
+    regions = [
+        SimpleNamespace(id=i + 1, display_name=r["display_name"], name=r["name"], province=r["province"],
+                        municipalities=r["municipalities"], slug=r["slug"])
+        for i, r in enumerate(ref["regions"])
+    ]
+    lines = {line["number"]: SimpleNamespace(id=line["number"], number=line["number"]) for line in ref["action_lines"]}
+    themes = [
+        SimpleNamespace(id=i + 1, name=t["name"], slug=t["slug"], action_line=lines.get(t["action_line"]))
+        for i, t in enumerate(ref["themes"])
+    ]
+    phases = list(range(1, len(ref["development_cycle"]) + 1))
+    rare = _rare_words(rng, 20000)
+    # A Zipf-like long tail: a few rare words are common, most occur a handful of times.
+    rare_weighted = [rare[min(int(rng.paretovariate(1.1)) - 1, len(rare) - 1)] for _ in range(5000)] + rare
+    places = [m for r in regions for m in r.municipalities]
+    base = datetime(2018, 1, 1, tzinfo=timezone.utc)
+    out = []
+    for i in range(1, n + 1):
+        region = rng.choice(regions)
+        chosen = rng.sample(themes, rng.choice([1, 1, 2, 2, 3]))
+        ctx = {
+            "topic": TOPICS, "group": GROUPS, "goal": GOALS, "means": MEANS, "finding": FINDINGS,
+            "actors": ACTORS, "place": region.municipalities or places, "role": ROLES, "verb": VERBS,
+            "rare": rare_weighted, "region_name": region.display_name,
+        }
+        title = _fill(rng, rng.choice(TITLE_FORMS), ctx)[:200]
+        summary = " ".join(_fill(rng, rng.choice(SENTENCES), ctx) for _ in range(2))[:500]
+        paragraphs = []
+        for _ in range(rng.randint(2, 5)):
+            sentences = [_fill(rng, rng.choice(SENTENCES), ctx) for _ in range(rng.randint(3, 7))]
+            if rng.random() < 0.2:
+                sentences[0] = "**" + sentences[0] + "**"
+            paragraphs.append(" ".join(sentences))
+        if rng.random() < 0.3:
+            paragraphs.append("\n".join("- " + _fill(rng, rng.choice(SENTENCES), ctx) for _ in range(3)))
+        created = base + timedelta(days=rng.randint(0, 2500), seconds=rng.randint(0, 86400))
+        published = created + timedelta(days=rng.randint(0, 60))
+        status = "draft" if rng.random() < 0.08 else "published"
+        out.append(SimpleNamespace(
+            id=i, title=title, summary=summary, body="\n\n".join(paragraphs), target_group=rng.choice(GROUPS),
+            region=region, region_id=region.id, themes=chosen,
+            action_lines=sorted({t.action_line.number: t.action_line for t in chosen if t.action_line}.values(),
+                                key=lambda x: x.number),
+            phase_id=rng.choice(phases), status=status,
+            created_at=created, published_at=published if status == "published" else None,
+            updated_at=published + timedelta(days=rng.randint(0, 400)),
+        ))
+    return out
+
+
+# ------------------------------------------------------------------------------------------- the searches
+
+# (label, text, facet filters as URL parameters, sort): what staff type, with the facets they click.
+QUERIES = [
+    ("one common word", "thuiszitters", {}, "relevantie"),
+    ("two words", "jeugdhulp wachtlijst", {}, "relevantie"),
+    ("two words, plural", "samenwerking huisartsen", {}, "relevantie"),
+    ("word + theme", "pleegzorg", {"thema": ["pleegzorg-gezinshuizen"]}, "relevantie"),
+    ("phrase", '"lokale teams"', {}, "relevantie"),
+    ("very common word", "jeugdhulp", {}, "relevantie"),
+    ("two very common words", "gezinnen kinderen", {}, "relevantie"),
+    ("abbreviation + province", "LVB jongeren", {"provincie": ["noord-brabant"]}, "relevantie"),
+    ("accent", "coördinatie", {}, "relevantie"),
+    ("compound + word", "jeugdhulpaanbieders inkoop", {}, "relevantie"),
+    ("newest first", "wachtlijst", {}, "nieuwste"),
+    ("browse a region", "", {"regio": ["rotterdam-rijnmond"]}, "nieuwste"),
+    ("words + phase + year", "veiligheid jeugdbescherming", {"fase": ["3"], "jaar": ["2021"]}, "relevantie"),
+    ("words + region + theme", "thuiszitters onderwijs", {"regio": ["rotterdam-rijnmond"], "thema": ["onderwijs-zorg"]}, "relevantie"),
+    ("misspelt (suggestion)", "thuiszittrs", {}, "relevantie"),
+    ("rare words", "ervaringsdeskundigen mentor", {}, "relevantie"),
+    ("synonym", "jeugdzorg crisisopvang", {}, "relevantie"),
+    ("recently updated + 2 facets", "gezinnen", {"provincie": ["gelderland"], "thema": ["wachtlijstaanpak"]}, "bijgewerkt"),
+]
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * p
+    low, high = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (k - low)
+
+
+class WhooshBench:
+    """The search page's work without the database: parse, synonyms, engine, highlight 10 snippets, suggest."""
+
+    def __init__(self, corpus, path: Path, procs: int):
+        from exchange.search import documents, engine, synonyms
+
+        self.engine = engine
+        self.index = engine.SearchIndex(path)
+        self.corpus = corpus
+        self.procs = procs
+        self.synonyms = synonyms.build_map([synonyms.normalise_terms(t) for t, _ in synonyms.DEFAULT_SYNONYMS])
+        self.documents = documents
+        ref = reference()
+        self.region_ids = {r["slug"]: str(i + 1) for i, r in enumerate(ref["regions"])}
+        self.theme_ids = {t["slug"]: str(i + 1) for i, t in enumerate(ref["themes"])}
+        self.texts: dict[int, str] = {}
+
+    def build(self) -> tuple[int, float, float]:
+        """(documents, wall seconds, CPU seconds of this process and its indexing processes)."""
+        import resource
+
+        def docs():
+            for p in self.corpus:
+                doc = self.documents.practice_document(p)
+                self.texts[p.id] = doc["body"]  # what the page would read back from the database
+                yield doc
+
+        cpu0 = time.process_time() + resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
+        t0 = time.perf_counter()
+        count = self.index.rebuild(docs(), procs=self.procs, expected=len(self.corpus))
+        wall = time.perf_counter() - t0
+        cpu = time.process_time() + resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime - cpu0
+        return count, wall, cpu
+
+    def filters(self, params: dict) -> dict[str, list[str]]:
+        names = {"regio": "region", "provincie": "province", "thema": "theme", "fase": "phase", "jaar": "year"}
+        out = {}
+        for param, values in params.items():
+            if param == "regio":
+                values = [self.region_ids[v] for v in values]
+            elif param == "thema":
+                values = [self.theme_ids[v] for v in values]
+            out[names[param]] = list(values)
+        return out
+
+    def run(self, text: str, params: dict, sort: str) -> tuple[int, int]:
+        from exchange.search import queries
+
+        engine = self.engine
+        parsed = queries.parse_query(text)
+        clauses = queries.build_clauses(parsed, self.synonyms)
+        sort_key = queries.SORTS[sort]
+        if not clauses and sort_key == "relevance":
+            sort_key = "date"
+        spec = engine.SearchSpec(clauses=clauses, filters=self.filters(params), sort=sort_key, limit=10)
+        result = self.index.search(spec)
+        snippets = 0
+        for key, _ in result.hits:
+            ident = int(key.partition(":")[2])
+            practice = self.corpus[ident - 1]
+            if result.terms:
+                engine.highlight_text(self.texts[ident], result.terms)
+                engine.highlight_text(practice.title, result.terms, max_chars=len(practice.title) + 1, fragments=1)
+            snippets += 1
+        if parsed.words and result.total < queries.SUGGEST_BELOW:
+            suggestion = queries.suggest(parsed, self.index, self.synonyms)
+            if suggestion:
+                check = engine.SearchSpec(clauses=queries.build_clauses(queries.parse_query(suggestion), self.synonyms),
+                                          filters=spec.filters, limit=0, facets=())
+                self.index.search(check)
+        return result.total, snippets
+
+    def save_visible_ms(self) -> float:
+        """One changed practice: write it (one writer, as after a commit), then search until it is found."""
+        from exchange.search import queries
+
+        practice = self.corpus[len(self.corpus) // 2]
+        doc = self.documents.practice_document(practice)
+        doc["title"] = doc["title"] + " Zwaluwstaartverbinding"
+        t0 = time.perf_counter()
+        self.index.apply(upserts=[doc])
+        spec = self.engine.SearchSpec(clauses=queries.build_clauses(queries.parse_query("zwaluwstaartverbinding"), self.synonyms), limit=10)
+        found = self.index.search(spec).total
+        elapsed = (time.perf_counter() - t0) * 1000
+        assert found == 1, found
+        return elapsed
+
+
+class PostgresBench:
+    """The same corpus and searches in PostgreSQL: tsvector ('dutch'), GIN, ts_rank_cd, ts_headline."""
+
+    def __init__(self, corpus, url: str):
+        import psycopg
+
+        self.psycopg = psycopg
+        self.corpus = corpus
+        self.admin_url = url
+        self.name = f"bench_search_{int(time.time())}"
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{self.name}"')
+        base = url.rsplit("/", 1)[0]
+        self.conn = psycopg.connect(f"{base}/{self.name}", autocommit=True)
+        ref = reference()
+        self.region_ids = {r["slug"]: i + 1 for i, r in enumerate(ref["regions"])}
+        self.theme_ids = {t["slug"]: i + 1 for i, t in enumerate(ref["themes"])}
+
+    def close(self) -> None:
+        self.conn.close()
+        with self.psycopg.connect(self.admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+    def build(self, texts: dict[int, str]) -> float:
+        from exchange.search.documents import slugify, stamp
+
+        t0 = time.perf_counter()
+        self.conn.execute("""
+            CREATE TABLE practice (
+                id integer PRIMARY KEY, title text NOT NULL, body text NOT NULL, status text NOT NULL,
+                region_id integer NOT NULL, province text NOT NULL, themes integer[] NOT NULL,
+                action_lines integer[] NOT NULL, phase_id integer NOT NULL, year integer NOT NULL,
+                date bigint NOT NULL, updated bigint NOT NULL,
+                tsv tsvector GENERATED ALWAYS AS (
+                    setweight(to_tsvector('dutch', title), 'A') || setweight(to_tsvector('dutch', body), 'D')
+                ) STORED
+            )""")
+        with self.conn.cursor() as cur:
+            with cur.copy("COPY practice (id, title, body, status, region_id, province, themes, action_lines, "
+                          "phase_id, year, date, updated) FROM STDIN") as copy:
+                for p in self.corpus:
+                    when = p.published_at or p.created_at
+                    copy.write_row((p.id, p.title, texts[p.id], p.status, p.region_id, slugify(p.region.province),
+                                    [t.id for t in p.themes], [x.number for x in p.action_lines], p.phase_id,
+                                    when.year, stamp(when), stamp(p.updated_at)))
+        self.conn.execute("CREATE INDEX practice_tsv ON practice USING gin (tsv)")
+        self.conn.execute("VACUUM ANALYZE practice")
+        return time.perf_counter() - t0
+
+    FACETS = {
+        "regio": ("region_id::text", "region_id", False),
+        "provincie": ("province", "province", False),
+        "thema": ("t::text", "themes", True),
+        "actielijn": ("a::text", "action_lines", True),
+        "fase": ("phase_id::text", "phase_id", False),
+        "jaar": ("year::text", "year", False),
+    }
+
+    def _condition(self, param: str, values: list, args: list) -> str:
+        column = self.FACETS[param][1]
+        if param == "regio":
+            values = [self.region_ids[v] for v in values]
+        elif param == "thema":
+            values = [self.theme_ids[v] for v in values]
+        elif param in ("fase", "jaar"):
+            values = [int(v) for v in values]
+        args.append(values)
+        cast = "text[]" if param == "provincie" else "int[]"
+        if self.FACETS[param][2]:
+            return f"{column} && %s::{cast}"
+        return f"{column} = ANY(%s::{cast})"
+
+    def run(self, text: str, params: dict, sort: str) -> tuple[int, int]:
+        args: list = []
+        match = "status = 'published'"
+        query_sql = "NULL::tsquery"
+        if text.strip():
+            match += " AND tsv @@ websearch_to_tsquery('dutch', %s)"
+            args.append(text)
+            query_sql = "websearch_to_tsquery('dutch', %s)"
+        parts = []
+        facet_args: list = []
+        for param, (value_sql, column, multi) in self.FACETS.items():
+            conditions = []
+            for other, values in params.items():
+                if other != param:
+                    conditions.append(self._condition(other, values, facet_args))
+            where = " AND ".join(conditions) or "TRUE"
+            source = f"base, unnest(base.{column}) AS {value_sql.split('::')[0]}" if multi else "base"
+            parts.append(f"SELECT '{param}' AS facet, {value_sql} AS value, count(*) FROM {source} WHERE {where} GROUP BY 2")
+        count_args: list = []
+        all_conditions = " AND ".join(self._condition(p, v, count_args) for p, v in params.items()) or "TRUE"
+        sql = (f"WITH base AS MATERIALIZED (SELECT * FROM practice WHERE {match}) "
+               f"SELECT 'total', '', count(*) FROM base WHERE {all_conditions} UNION ALL " + " UNION ALL ".join(parts))
+        rows = self.conn.execute(sql, args + count_args + facet_args).fetchall()
+        total = rows[0][2]
+        order = {"relevantie": "ts_rank_cd(tsv, q) DESC, id", "nieuwste": "date DESC, id", "bijgewerkt": "updated DESC, id"}[sort]
+        if not text.strip():
+            order = order.replace("ts_rank_cd(tsv, q) DESC, ", "")
+        top_args = ([text] if text.strip() else []) + args + count_args
+        top = self.conn.execute(
+            f"WITH q AS (SELECT {query_sql} AS q) "
+            f"SELECT id, ts_headline('dutch', body, q, 'MaxFragments=2, MaxWords=35, MinWords=15'), "
+            f"ts_headline('dutch', title, q, 'HighlightAll=true') "
+            f"FROM (SELECT p.*, q.q FROM practice p, q WHERE {match} AND {all_conditions} ORDER BY {order} LIMIT 10) t",
+            top_args,
+        ).fetchall()
+        return total, len(top)
+
+
+def measure(bench, repeat: int) -> dict:
+    """Run every search `repeat` times: the first round is cold (caches empty), the others warm."""
+    cold, warm, totals = [], [], {}
+    for round_ in range(repeat):
+        for label, text, params, sort in QUERIES:
+            t0 = time.perf_counter()
+            total, _ = bench.run(text, params, sort)
+            ms = (time.perf_counter() - t0) * 1000
+            (cold if round_ == 0 else warm).append(ms)
+            totals[label] = total
+    return {"cold": cold, "warm": warm or cold, "totals": totals}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="10000,100000", help="corpus sizes, comma-separated")
+    parser.add_argument("--procs", type=int, default=2, help="indexing processes")
+    parser.add_argument("--repeat", type=int, default=5, help="rounds of the query set (the first is cold)")
+    parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres",
+                        help="PostgreSQL to create the throwaway database in ('' skips PostgreSQL)")
+    parser.add_argument("--seed", type=int, default=42)
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    print(f"load average at start: {', '.join(f'{x:.2f}' for x in os.getloadavg())}; CPUs: {os.cpu_count()}", flush=True)
+    rows = []
+    for n in sizes:
+        print(f"\n== {n} practices", flush=True)
+        t0 = time.perf_counter()
+        corpus = generate(n, seed=args.seed)
+        print(f"corpus generated in {time.perf_counter() - t0:.1f} s", flush=True)
+        with tempfile.TemporaryDirectory(prefix="bench-search-") as tmp:
+            whoosh = WhooshBench(corpus, Path(tmp) / "index", args.procs)
+            count, wall, cpu = whoosh.build()
+            print(f"whoosh build: {count} docs in {wall:.1f} s = {count / wall:.0f} docs/s wall "
+                  f"({count / cpu:.0f} docs per CPU-second, {args.procs} processes)", flush=True)
+            w = measure(whoosh, args.repeat)
+            save_ms = statistics.median(whoosh.save_visible_ms() for _ in range(3))
+            print(f"a save visible in search after {save_ms:.0f} ms (median of 3)", flush=True)
+            whoosh.index.close()
+            p = None
+            if args.pg:
+                pg = PostgresBench(corpus, args.pg)
+                try:
+                    pg_build = pg.build(whoosh.texts)
+                    print(f"postgres load + GIN: {pg_build:.1f} s", flush=True)
+                    p = measure(pg, args.repeat)
+                finally:
+                    pg.close()
+            for label, _, _, _ in QUERIES:
+                line = f"  {label:32} whoosh total {w['totals'][label]:>7}"
+                if p:
+                    line += f"   postgres total {p['totals'][label]:>7}"
+                print(line)
+            rows.append((n, count / wall, save_ms, w, p))
+    print("\n| practices | build docs/s | save visible | whoosh p50 | whoosh p95 | whoosh p95 cold | postgres p50 | postgres p95 | p95 ratio |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for n, rate, save_ms, w, p in rows:
+        wp50, wp95, wcold = percentile(w["warm"], 0.5), percentile(w["warm"], 0.95), percentile(w["cold"], 0.95)
+        if p:
+            pp50, pp95 = percentile(p["warm"], 0.5), percentile(p["warm"], 0.95)
+            pg_cols = f"{pp50:.1f} ms | {pp95:.1f} ms | {wp95 / pp95:.2f}"
+        else:
+            pg_cols = "– | – | –"
+        print(f"| {n} | {rate:.0f} | {save_ms:.0f} ms | {wp50:.1f} ms | {wp95:.1f} ms | {wcold:.1f} ms | {pg_cols} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

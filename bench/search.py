@@ -286,6 +286,20 @@ class WhooshBench:
                 self.index.search(check)
         return result.total, snippets
 
+    def similar_ms(self, count: int = 20) -> tuple[float, float]:
+        """(p50, p95) of 'similar practices from other regions' for `count` practices (the practice page)."""
+        times = []
+        for practice in self.corpus[:: max(1, len(self.corpus) // count)][:count]:
+            doc = self.documents.practice_document(practice)
+            t0 = time.perf_counter()
+            self.index.similar(
+                key=doc["key"], text=f"{practice.title}\n{doc['body']}",
+                boosts={"theme": [str(t.id) for t in practice.themes], "phase": [str(practice.phase_id)]},
+                exclude_filters={"region": [str(practice.region_id)]}, require={"type": ["practice"]}, limit=5,
+            )
+            times.append((time.perf_counter() - t0) * 1000)
+        return percentile(times, 0.5), percentile(times, 0.95)
+
     def save_visible_ms(self) -> float:
         """One changed practice: write it (one writer, as after a commit), then search until it is found."""
         from exchange.search import queries
@@ -450,6 +464,9 @@ def main(argv: list[str] | None = None) -> int:
             w = measure(whoosh, args.repeat)
             save_ms = statistics.median(whoosh.save_visible_ms() for _ in range(3))
             print(f"a save visible in search after {save_ms:.0f} ms (median of 3)", flush=True)
+            whoosh.similar_ms(5)  # first use of the key terms' weights
+            sim50, sim95 = whoosh.similar_ms()
+            print(f"similar practices: p50 {sim50:.1f} ms, p95 {sim95:.1f} ms (20 practices)", flush=True)
             whoosh.index.close()
             p = None
             if args.pg:

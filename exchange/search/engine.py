@@ -40,7 +40,6 @@ from whoosh.analysis import Filter, RegexTokenizer, Token, Tokenizer
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec
 from whoosh.columns import NumericColumn
 from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
-from whoosh.idsets import DocIdSet
 from whoosh.index import EmptyIndexError, LockError
 from whoosh.lang import stemmer_for_language
 from whoosh.reading import EmptyReader, MultiReader, SegmentReader
@@ -62,6 +61,7 @@ FACET_FIELDS = ("type", "region", "province", "theme", "action_line", "phase", "
 SYNONYM_BOOST = 0.8
 COMPOUND_PART_BOOST = 0.5
 RESULT_WEIGHT = 0.3
+SIMILAR_TERMS = 8
 # Caches of bitmaps per segment and per searcher generation (each bitmap is doc_count/8 bytes).
 TERM_CACHE_SIZE = 1500
 PHRASE_CACHE_SIZE = 500
@@ -331,26 +331,6 @@ def bits_to_ids(bits: int) -> list[int]:
         base = i << 3
         out.extend(base + j for j in _BITS_OF_BYTE[raw[i]])
     return out
-
-
-class _BitFilter(DocIdSet):
-    """A bitmap as Whoosh's filter set: O(1) membership from bytes."""
-
-    def __init__(self, bits: int, size: int):
-        self._raw = bits.to_bytes((size >> 3) + 1, "little")
-        self._count = bits.bit_count()
-
-    def __len__(self):
-        return self._count
-
-    def __bool__(self):
-        return True
-
-    def __contains__(self, d):
-        return bool(self._raw[d >> 3] >> (d & 7) & 1)
-
-    def __iter__(self):
-        return iter(bits_to_ids(int.from_bytes(self._raw, "little")))
 
 
 def _leaf_ids(matcher) -> Iterable[int]:
@@ -1231,35 +1211,53 @@ class SearchIndex:
         require: dict[str, list[str]],
         limit: int = 5,
     ) -> list[tuple[str, float]]:
-        """Documents like `text` (its key terms), with extra weight for shared field values in `boosts`.
+        """Documents like `text`: BM25 over its SIMILAR_TERMS key terms (any of them), times 2 for a shared value of the
+        first facet in `boosts` and 1.5 for the second (theme, phase).
 
-        Documents matching any of `exclude_filters`, drafts and `key` itself are left out; `require`
-        restricts to documents with one of the listed values per field.
+        Documents matching any of `exclude_filters`, drafts and `key` itself are left out; `require` keeps
+        documents with one of the listed values per facet. Ranked with the same threshold algorithm as
+        searches (Whoosh would score every document sharing any key term, on every practice page).
         """
         with self._lock:
             view = self._view_or_none()
-            if view is None:
+            if view is None or not text:
                 return []
             searcher = view.searcher
-            subs = []
-            if text:
-                for term, weight in searcher.key_terms_from_text("text", text, numterms=12):
-                    subs.append(query.Term("text", term, boost=float(weight)))
-            for name, values in boosts.items():
-                for value in values:
-                    subs.append(query.Term("facet", f"{name}:{value}", boost=2.0 if name == "theme" else 1.5))
-            if not subs:
+            key_terms = searcher.key_terms_from_text("text", text, numterms=SIMILAR_TERMS)
+            if not key_terms:
                 return []
             mask = view.term("key", key) | view.facet("status", "draft")
-            for fieldname, values in exclude_filters.items():
-                mask |= view.any_of(fieldname, values)
+            for name, values in exclude_filters.items():
+                mask |= view.any_of(name, values)
             allowed = view.live & ~mask
-            for fieldname, values in require.items():
-                allowed &= view.any_of(fieldname, values)
+            for name, values in require.items():
+                allowed &= view.any_of(name, values)
+            matching = 0
+            for term, _ in key_terms:
+                matching |= view.term("text", term)
+            allowed &= matching
             if not allowed:
                 return []
-            results = searcher.search(query.Or(subs), limit=limit, filter=_BitFilter(allowed, view.size))
-            return [(searcher.stored_fields(hit.docnum)["key"], hit.score) for hit in results]
+            factors = [(view.any_of(name, values), factor) for (name, values), factor in zip(boosts.items(), (2.0, 1.5))]
+            raw = allowed.to_bytes((view.size >> 3) + 1, "little")
+            # Re-ranked after the theme/phase factors (at most x3): a pool a few times the limit is plenty.
+            pool = limit * 6
+            candidates: list[tuple[float, int]] = []
+            for reader, offset, cache, _ in view.leaves:
+                if not (allowed >> offset) & ((1 << cache.size) - 1):
+                    continue
+                lists = [(float(w), cache.term_impacts(reader, t)) for t, w in key_terms]
+                lists = [(w, imp) for w, imp in lists if len(imp.docs)]
+                if lists:
+                    candidates.extend((score, offset + d) for score, d in _threshold_top(lists, raw, offset, pool))
+            scored = []
+            for score, d in candidates:
+                for bits, factor in factors:
+                    if bits >> d & 1:
+                        score *= factor
+                scored.append((score, d))
+            scored.sort(key=lambda item: (-item[0], item[1]))
+            return [(searcher.stored_fields(d)["key"], score) for score, d in scored[:limit]]
 
     def whoosh_ranking(self, terms: Sequence[str], limit: int | None = 10) -> list[tuple[str, float]]:
         """Whoosh's own BM25F ranking of an AND of index terms (the reference the tests hold ours to)."""

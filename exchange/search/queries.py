@@ -7,6 +7,7 @@ such as `title:` or `status:` are dropped, operators are ignored). Visibility is
 """
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -38,6 +39,7 @@ FIELD_PREFIX = re.compile(r"(?i)\b[a-z_]{2,20}:(?=\S)")
 OPERATORS = frozenset({"AND", "OR", "NOT", "TO"})
 _WORD = re.compile(r"\w+")
 _YEAR = re.compile(r"^(19[5-9]\d|20\d\d)$")
+log = logging.getLogger(__name__)
 
 
 class Bilingual:
@@ -513,8 +515,8 @@ def normalise_miss(text: str) -> str:
 
 
 def record_miss(text: str) -> None:
-    """Count a search that found nothing (no user, no address). Commits in its own transaction."""
-    from sqlalchemy.exc import IntegrityError
+    """Count a search that found nothing (no user, no address). Commits; a failure is logged, never raised."""
+    from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
     from exchange.database import utcnow
     from exchange.search.models import SearchMiss
@@ -536,6 +538,11 @@ def record_miss(text: str) -> None:
             return
         except IntegrityError:
             db.session.rollback()
+        except SQLAlchemyError:
+            # A counter must never turn a search into an error page.
+            db.session.rollback()
+            log.warning("Could not record a search without results", exc_info=True)
+            return
 
 
 # ----------------------------------------------------------------------------------------------- similar

@@ -1361,7 +1361,7 @@ def highlight_text(text: str, terms: Iterable[str], max_chars: int = 240, fragme
             if s_start < start or s_end > end:
                 continue
             out.append(html_escape(text[pos:s_start]))
-            out.append(f'<mark class="search-hit">{html_escape(text[s_start:s_end])}</mark>')
+            out.append(f'<mark class="search-match">{html_escape(text[s_start:s_end])}</mark>')
             pos = s_end
         out.append(html_escape(text[pos:end]))
         out.append("…" if end < len(text) else "")

@@ -866,6 +866,7 @@ class SearchIndex:
         self._ix = None
         self._searcher = None
         self._readers: dict[str, object] = {}
+        self._similar: dict[tuple, list[tuple[str, float]]] = {}
         self._generation = -1
         self._build: str | None = None
         self._view: _View | None = None
@@ -1222,42 +1223,55 @@ class SearchIndex:
             view = self._view_or_none()
             if view is None or not text:
                 return []
-            searcher = view.searcher
-            key_terms = searcher.key_terms_from_text("text", text, numterms=SIMILAR_TERMS)
-            if not key_terms:
-                return []
-            mask = view.term("key", key) | view.facet("status", "draft")
-            for name, values in exclude_filters.items():
-                mask |= view.any_of(name, values)
-            allowed = view.live & ~mask
-            for name, values in require.items():
-                allowed &= view.any_of(name, values)
-            matching = 0
-            for term, _ in key_terms:
-                matching |= view.term("text", term)
-            allowed &= matching
-            if not allowed:
-                return []
-            factors = [(view.any_of(name, values), factor) for (name, values), factor in zip(boosts.items(), (2.0, 1.5))]
-            raw = allowed.to_bytes((view.size >> 3) + 1, "little")
-            # Re-ranked after the theme/phase factors (at most x3): a pool a few times the limit is plenty.
-            pool = limit * 6
-            candidates: list[tuple[float, int]] = []
-            for reader, offset, cache, _ in view.leaves:
-                if not (allowed >> offset) & ((1 << cache.size) - 1):
-                    continue
-                lists = [(float(w), cache.term_impacts(reader, t)) for t, w in key_terms]
-                lists = [(w, imp) for w, imp in lists if len(imp.docs)]
-                if lists:
-                    candidates.extend((score, offset + d) for score, d in _threshold_top(lists, raw, offset, pool))
-            scored = []
-            for score, d in candidates:
-                for bits, factor in factors:
-                    if bits >> d & 1:
-                        score *= factor
-                scored.append((score, d))
-            scored.sort(key=lambda item: (-item[0], item[1]))
-            return [(searcher.stored_fields(d)["key"], score) for score, d in scored[:limit]]
+            # A practice page asks again and again; the answer only changes with the index.
+            cache_key = (self._build, self._generation, key, hash(text), repr(boosts), repr(exclude_filters),
+                         repr(require), limit)
+            cached = self._similar.get(cache_key)
+            if cached is not None:
+                return cached
+            found = self._similar_uncached(view, key, text, boosts, exclude_filters, require, limit)
+            self._similar[cache_key] = found
+            if len(self._similar) > 2000:
+                self._similar.pop(next(iter(self._similar)))
+            return found
+
+    def _similar_uncached(self, view, key, text, boosts, exclude_filters, require, limit):
+        searcher = view.searcher
+        key_terms = searcher.key_terms_from_text("text", text, numterms=SIMILAR_TERMS)
+        if not key_terms:
+            return []
+        mask = view.term("key", key) | view.facet("status", "draft")
+        for name, values in exclude_filters.items():
+            mask |= view.any_of(name, values)
+        allowed = view.live & ~mask
+        for name, values in require.items():
+            allowed &= view.any_of(name, values)
+        matching = 0
+        for term, _ in key_terms:
+            matching |= view.term("text", term)
+        allowed &= matching
+        if not allowed:
+            return []
+        factors = [(view.any_of(name, values), factor) for (name, values), factor in zip(boosts.items(), (2.0, 1.5))]
+        raw = allowed.to_bytes((view.size >> 3) + 1, "little")
+        # Re-ranked after the theme/phase factors (at most x3): a pool a few times the limit is plenty.
+        pool = limit * 6
+        candidates: list[tuple[float, int]] = []
+        for reader, offset, cache, _ in view.leaves:
+            if not (allowed >> offset) & ((1 << cache.size) - 1):
+                continue
+            lists = [(float(w), cache.term_impacts(reader, t)) for t, w in key_terms]
+            lists = [(w, imp) for w, imp in lists if len(imp.docs)]
+            if lists:
+                candidates.extend((score, offset + d) for score, d in _threshold_top(lists, raw, offset, pool))
+        scored = []
+        for score, d in candidates:
+            for bits, factor in factors:
+                if bits >> d & 1:
+                    score *= factor
+            scored.append((score, d))
+        scored.sort(key=lambda item: (-item[0], item[1]))
+        return [(searcher.stored_fields(d)["key"], score) for score, d in scored[:limit]]
 
     def whoosh_ranking(self, terms: Sequence[str], limit: int | None = 10) -> list[tuple[str, float]]:
         """Whoosh's own BM25F ranking of an AND of index terms (the reference the tests hold ours to)."""

@@ -43,6 +43,10 @@ class Config:
     MAIL_TIMEOUT = _int("MAIL_TIMEOUT", 10)
     # None means: "<instance folder>/mail" when MAIL_SERVER is not set.
     MAIL_FOLDER = os.environ.get("MAIL_FOLDER") or None
+    # Mail that could not be sent waits in the outbox table for `flask mail send-pending` (cron); a fresh message
+    # belongs to the process that queued it for this many seconds, and is given up after this many hours.
+    MAIL_OUTBOX_GRACE_SECONDS = _int("MAIL_OUTBOX_GRACE_SECONDS", 120)
+    MAIL_OUTBOX_MAX_AGE_HOURS = _int("MAIL_OUTBOX_MAX_AGE_HOURS", 48)
 
     BABEL_DEFAULT_LOCALE = "nl"
     BABEL_DEFAULT_TIMEZONE = "Europe/Amsterdam"

@@ -128,6 +128,7 @@ def register_template_helpers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from exchange.accounts.cli import users_cli
     from exchange.digests.cli import digests_cli
+    from exchange.mail.cli import mail_cli
     from exchange.opendata.cli import opendata_cli
     from exchange.practices.cli import practices_cli
     from exchange.search.cli import search_cli
@@ -139,3 +140,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(digests_cli)
     app.cli.add_command(opendata_cli)
+    app.cli.add_command(mail_cli)

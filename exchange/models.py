@@ -13,6 +13,7 @@ from exchange.digests.models import (  # noqa: F401
     Subscriber,
     Subscription,
 )
+from exchange.mail.models import OutgoingMail  # noqa: F401
 from exchange.practices.models import (  # noqa: F401
     CycleStep,
     FeedbackMessage,

@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime, gettext as _
 from flask_login import current_user
+from sqlalchemy import func, select
 
 from exchange.accounts import queries, services
 from exchange.accounts.audit import AUDIT_ACTIONS
@@ -57,7 +58,14 @@ def _get(model, object_id: int):
 def index():
     if not (can(current_user, "user.manage") or can(current_user, "reference.edit")):
         require(current_user, "user.manage")
-    return render_template("admin/index.html")
+    from exchange.mail.models import OutgoingMail
+
+    failed = OutgoingMail.attempts > 0
+    waiting_mail = db.session.scalar(select(func.count(OutgoingMail.id)).where(failed))
+    mail_error = db.session.scalar(
+        select(OutgoingMail.last_error).where(failed).order_by(OutgoingMail.last_attempt_at.desc()).limit(1)
+    )
+    return render_template("admin/index.html", waiting_mail=waiting_mail, mail_error=mail_error)
 
 
 @bp.get("/mensen")

@@ -1,6 +1,8 @@
 """Home page, health check and static information pages."""
 from __future__ import annotations
 
+from datetime import timezone
+
 from flask import Blueprint, jsonify, render_template
 from sqlalchemy import text
 
@@ -48,4 +50,19 @@ def healthz():
         checks["database"] = {"ok": False, "error": exc.__class__.__name__}
     checks["search_index"] = engine.index_status()
     healthy = all(c["ok"] for c in checks.values())
-    return jsonify({"status": "ok" if healthy else "unavailable", "checks": checks}), 200 if healthy else 503
+    body: dict = {"status": "ok" if healthy else "unavailable", "checks": checks}
+    if checks["database"]["ok"]:
+        # Information, not health: mail waiting for `flask mail send-pending` does not take the site offline.
+        body["mail_outbox"] = _mail_outbox_status()
+    return jsonify(body), 200 if healthy else 503
+
+
+def _mail_outbox_status() -> dict:
+    from sqlalchemy import func, select
+
+    from exchange.mail.models import OutgoingMail
+
+    waiting, oldest = db.session.execute(select(func.count(OutgoingMail.id), func.min(OutgoingMail.created_at))).one()
+    if oldest is not None and oldest.tzinfo is None:  # SQLite returns aggregates without the column type
+        oldest = oldest.replace(tzinfo=timezone.utc)
+    return {"waiting": waiting, "oldest": oldest.isoformat() if oldest else None}

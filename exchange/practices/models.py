@@ -128,7 +128,8 @@ class CycleStep(db.Model):
     moved_on: Mapped[date]
     explanation: Mapped[str] = mapped_column(Text)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Indexed: the API's Last-Modified takes max(created_at), and feeds and digests read steps by period.
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
     practice: Mapped[Practice] = relationship(back_populates="steps")
     from_phase: Mapped[CyclePhase | None] = relationship(foreign_keys=[from_phase_id])
@@ -170,7 +171,8 @@ class PracticeRevision(db.Model):
     practice_id: Mapped[int] = mapped_column(ForeignKey("practice.id", ondelete="CASCADE"), index=True)
     number: Mapped[int]
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Indexed: digests select revisions by period, and the API's Last-Modified takes max(created_at).
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     note: Mapped[str] = mapped_column(String(200), default="")
     snapshot: Mapped[dict] = mapped_column(JSON)
 

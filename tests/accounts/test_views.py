@@ -508,3 +508,18 @@ def test_contact_includes_render(app, db, make_user, reference):
     assert "Anna Coach" in contacts and anna.email in contacts and "Bram" not in contacts
     assert "Anna Coach" in coaches and "Bram Breed" in coaches and "Pleegzorg" in coaches
     assert "nog geen themafunctionaris" in empty
+
+
+def test_admin_home_warns_about_mail_that_could_not_be_sent(as_admin, db):
+    from exchange.mail.models import OutgoingMail
+
+    assert "wacht op een nieuwe poging" not in text(as_admin.get("/beheer/"))
+    db.session.add(OutgoingMail(key="d" * 32, recipients="iemand@example.org", sender="noreply@example.org",
+                                subject="S", template="invitation", message=b"x", attempts=2,
+                                last_error="SMTPRecipientsRefused: 550 Mailbox unavailable"))
+    db.session.add(OutgoingMail(key="e" * 32, recipients="ander@example.org", sender="noreply@example.org",
+                                subject="S", template="invitation", message=b"x"))  # still its sender's
+    db.session.commit()
+    page = text(as_admin.get("/beheer/"))
+    assert "1 e-mail kon niet worden verstuurd en wacht op een nieuwe poging" in page
+    assert "550 Mailbox unavailable" in page

@@ -121,3 +121,17 @@ def test_security_headers_on_pages(client, reference):
     assert "unsafe-inline" not in headers["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
     assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_healthz_tells_how_much_mail_waits_without_calling_the_site_unhealthy(client, reference, app, db):
+    from exchange.mail.models import OutgoingMail
+
+    assert client.get("/healthz").json["mail_outbox"] == {"waiting": 0, "oldest": None}
+    db.session.add(OutgoingMail(key="c" * 32, recipients="iemand@example.org", sender="noreply@example.org",
+                                subject="S", template="email_in_use", message=b"x", attempts=3))
+    db.session.commit()
+    app.test_cli_runner().invoke(args=["search", "reindex"])
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    outbox = response.json["mail_outbox"]
+    assert outbox["waiting"] == 1 and outbox["oldest"].endswith("+00:00")

@@ -1,0 +1,369 @@
+"""Outgoing mail: rendered from templates/email/<name>.txt + .html and sent only after the database commit.
+
+`queue_mail()` renders now, writes the message to the outbox table (OutgoingMail) in the current transaction and
+keeps it on the SQLAlchemy session; it is sent right after that session commits and forgotten when it rolls back,
+so mail never runs ahead of the data it talks about. A delivered message's row is deleted at once; when the SMTP
+server is down or refuses, the row stays with the error and `flask mail send-pending` (cron) sends it later, so a
+failure never undoes the change and never loses the mail. `send_mail_now()` sends at once and raises
+MailDeliveryError, for callers that keep their own delivery records (digests).
+
+Without MAIL_SERVER every message is written as an .eml file into MAIL_FOLDER instead (development, tests).
+"""
+from __future__ import annotations
+
+import logging
+import smtplib
+import time
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from email.utils import make_msgid
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+from flask import current_app, render_template
+from flask_mail import Connection, Message, email_dispatched
+from sqlalchemy import delete, event, select, update
+from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
+
+PENDING_KEY = "exchange.pending_mail"
+
+
+class MailDeliveryError(Exception):
+    """The SMTP server could not be reached or refused the message."""
+
+
+class TimeoutConnection(Connection):
+    """Flask-Mail's connection with a socket timeout (Flask-Mail 0.10 passes none to smtplib)."""
+
+    def configure_host(self) -> smtplib.SMTP | smtplib.SMTP_SSL:
+        timeout = current_app.config.get("MAIL_TIMEOUT", 10)
+        host: smtplib.SMTP | smtplib.SMTP_SSL
+        if self.mail.use_ssl:
+            host = smtplib.SMTP_SSL(self.mail.server, self.mail.port, timeout=timeout)
+        else:
+            host = smtplib.SMTP(self.mail.server, self.mail.port, timeout=timeout)
+        host.set_debuglevel(int(self.mail.debug))
+        if self.mail.use_tls:
+            host.starttls()
+        if self.mail.username and self.mail.password:
+            host.login(self.mail.username, self.mail.password)
+        return host
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute URL under EXTERNAL_URL; works without a request (CLI, after-commit hooks)."""
+    anchor = values.pop("_anchor", None)
+    values.pop("_external", None)
+    base = urlsplit(current_app.config["EXTERNAL_URL"])
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path.rstrip("/") or "/", url_scheme=base.scheme or "https"
+    )
+    url = adapter.build(endpoint, values, force_external=True)
+    return f"{url}#{quote(anchor, safe='')}" if anchor else url
+
+
+def build_message(
+    to: str | Iterable[str],
+    subject: str,
+    template: str,
+    *,
+    headers: dict[str, str] | None = None,
+    sender: str | None = None,
+    message_id: str | None = None,
+    **context,
+) -> Message:
+    """Render templates/email/<template>.txt and .html into one message (both parts).
+
+    `message_id` sets a deterministic Message-ID (e.g. per digest period and subscriber); by default a
+    random one on the EXTERNAL_URL host is used.
+    """
+    recipients = [to] if isinstance(to, str) else list(to)
+    context.setdefault("external_url", external_url)
+    context.setdefault("site_url", current_app.config["EXTERNAL_URL"].rstrip("/"))
+    domain = urlsplit(current_app.config["EXTERNAL_URL"]).hostname or "jeugdkennis.localhost"
+    message = Message(
+        subject=str(subject),
+        recipients=recipients,
+        body=render_template(f"email/{template}.txt", subject=subject, **context),
+        html=render_template(f"email/{template}.html", subject=subject, **context),
+        sender=sender or current_app.config["MAIL_DEFAULT_SENDER"],
+        extra_headers=dict(headers or {}),
+    )
+    message.msgId = message_id or make_msgid(domain=domain)
+    message.date = time.time()
+    return message
+
+
+def queue_mail(to: str | Iterable[str], subject: str, template: str, **context) -> Message:
+    """Render a message now, store it in the outbox with the current transaction, and send it after the commit.
+
+    Dropped with the transaction on rollback; kept in the outbox (for `flask mail send-pending`) when sending fails.
+    """
+    from exchange.extensions import db
+    from exchange.mail.models import OutgoingMail
+
+    message = build_message(to, subject, template, **context)
+    session = db.session()
+    key = uuid.uuid4().hex
+    session.add(
+        OutgoingMail(
+            key=key,
+            recipients=",".join(message.send_to),
+            sender=str(message.sender),
+            subject=str(subject)[:500],
+            template=template,
+            message=message.as_bytes(),
+        )
+    )
+    # Remember the innermost transaction, so rolling back a savepoint drops only the mail queued inside it.
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(PENDING_KEY, []).append(_Pending(transaction, key, message))
+    return message
+
+
+@dataclass
+class _Pending:
+    transaction: object
+    key: str
+    message: Message = field(repr=False)
+
+
+def pending_mail() -> list[Message]:
+    """Messages queued in the current session and not yet sent (for tests and diagnostics)."""
+    from exchange.extensions import db
+
+    return [pending.message for pending in db.session().info.get(PENDING_KEY, [])]
+
+
+def send_mail_now(to: str | Iterable[str], subject: str, template: str, **context) -> Message:
+    """Render and send a message at once. Raises MailDeliveryError when it could not be delivered."""
+    message = build_message(to, subject, template, **context)
+    deliver(message)
+    return message
+
+
+@contextmanager
+def mail_connection() -> Iterator[TimeoutConnection | None]:
+    """One SMTP connection for many messages (None when mail goes to the mail folder)."""
+    if not current_app.config.get("MAIL_SERVER"):
+        yield None
+        return
+    try:
+        connection = TimeoutConnection(current_app.extensions["mail"])
+        connection.__enter__()
+    except (smtplib.SMTPException, OSError) as exc:
+        raise MailDeliveryError(f"SMTP connection failed: {exc}") from exc
+    try:
+        yield connection
+    finally:
+        try:
+            connection.__exit__(None, None, None)
+        except (smtplib.SMTPException, OSError):
+            log.warning("Closing the SMTP connection failed", exc_info=True)
+
+
+def deliver(message: Message, connection: TimeoutConnection | None = None) -> None:
+    """Send one built message over `connection` (or a new one), or write it to the mail folder."""
+    app = current_app._get_current_object()
+    if not app.config.get("MAIL_SERVER"):
+        _write_to_folder(message)
+        email_dispatched.send(app, message=message)
+        return
+    try:
+        if connection is not None:
+            connection.send(message)
+        else:
+            with mail_connection() as own:
+                own.send(message)
+    except MailDeliveryError:
+        raise
+    except (smtplib.SMTPException, OSError) as exc:
+        raise MailDeliveryError(f"Sending to {', '.join(message.recipients)} failed: {exc}") from exc
+
+
+def _write_to_folder(message: Message) -> Path:
+    if message.date is None:
+        message.date = time.time()
+    return _write_bytes_to_folder(message.as_bytes())
+
+
+def _write_bytes_to_folder(content: bytes) -> Path:
+    folder = Path(current_app.config["MAIL_FOLDER"])
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+    path = folder / f"{stamp}-{uuid.uuid4().hex[:8]}.eml"
+    path.write_bytes(content)
+    return path
+
+
+def _send_pending(session: Session) -> None:
+    pending: list[_Pending] = session.info.pop(PENDING_KEY, None)
+    if not pending:
+        return
+    delivered: list[str] = []
+    failed: dict[str, str] = {}
+    try:
+        with mail_connection() as connection:
+            for item in pending:
+                try:
+                    deliver(item.message, connection)
+                    delivered.append(item.key)
+                except MailDeliveryError as exc:
+                    failed[item.key] = str(exc)
+                    log.error("Mail to %s could not be sent; it stays in the outbox (%s)", item.message.recipients, exc)
+    except MailDeliveryError as exc:
+        log.error("Mail server unreachable; %d message(s) not sent, kept in the outbox (%s)", len(pending), exc)
+        failed.update((item.key, str(exc)) for item in pending if item.key not in delivered)
+    _record_outcome(delivered, failed)
+
+
+def _record_outcome(delivered: list[str], failed: dict[str, str]) -> None:
+    """Delete delivered rows and note failures, on a connection of its own (the session's transaction is over)."""
+    from exchange.extensions import db
+    from exchange.mail.models import OutgoingMail
+
+    if not delivered and not failed:
+        return
+    now = datetime.now(timezone.utc)
+    try:
+        with db.engine.begin() as connection:
+            if delivered:
+                connection.execute(delete(OutgoingMail).where(OutgoingMail.key.in_(delivered)))
+            for key, error in failed.items():
+                connection.execute(
+                    update(OutgoingMail)
+                    .where(OutgoingMail.key == key)
+                    .values(attempts=OutgoingMail.attempts + 1, last_attempt_at=now, last_error=error[:500])
+                )
+    except Exception:  # noqa: BLE001 - the mail went out; at worst `send-pending` sends a delivered one again
+        log.exception("Could not update the mail outbox after sending (%d delivered)", len(delivered))
+
+
+@dataclass
+class OutboxRun:
+    sent: int = 0
+    failed: int = 0
+    given_up: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def outbox_candidates(now: datetime | None = None) -> list[int]:
+    """Ids of outbox rows `send_pending` may take: failed before, or older than the grace period.
+
+    A fresh row without attempts belongs to the request that queued it (it is being sent right after the commit);
+    after MAIL_OUTBOX_GRACE_SECONDS that process has finished or died, and the row is fair game.
+    """
+    from exchange.extensions import db
+    from exchange.mail.models import OutgoingMail
+
+    now = now or datetime.now(timezone.utc)
+    grace = timedelta(seconds=current_app.config.get("MAIL_OUTBOX_GRACE_SECONDS", 120))
+    query = (
+        select(OutgoingMail.id)
+        .where((OutgoingMail.attempts > 0) | (OutgoingMail.created_at < now - grace))
+        .order_by(OutgoingMail.created_at, OutgoingMail.id)
+    )
+    return list(db.session.scalars(query))
+
+
+def send_pending(now: datetime | None = None, progress=None) -> OutboxRun:
+    """Send what the outbox still owes, over one SMTP connection; give up messages older than the maximum age.
+
+    Each row is claimed with a short lease (locked_until, checked and set in one UPDATE) and committed before it
+    is sent, so two runs at the same time never send one message twice; it is deleted once the server accepted
+    it, and released with the error when the server refused it.
+    `progress(done, total)` is called after each message.
+    """
+    from exchange.extensions import db
+    from exchange.mail.models import OutgoingMail
+
+    now = now or datetime.now(timezone.utc)
+    max_age = timedelta(hours=current_app.config.get("MAIL_OUTBOX_MAX_AGE_HOURS", 48))
+    # Long enough for one message to be sent (connect, then a stalled server at most MAIL_TIMEOUT per step).
+    lease = timedelta(seconds=10 * current_app.config.get("MAIL_TIMEOUT", 10))
+    run = OutboxRun()
+    ids = outbox_candidates(now)
+    if not ids:
+        return run
+    with mail_connection() as connection:
+        for done, mail_id in enumerate(ids, start=1):
+            row = db.session.get(OutgoingMail, mail_id)
+            if row is None:  # sent by another run meanwhile
+                pass
+            elif row.created_at < now - max_age:
+                log.warning("Giving up mail %s to %s after %d attempt(s): older than %s",
+                            row.template, row.recipients, row.attempts, max_age)
+                db.session.delete(row)
+                db.session.commit()
+                run.given_up += 1
+            else:
+                # A lease, not a version check: another run that read the row after this claim must not take it.
+                claimed = db.session.execute(
+                    update(OutgoingMail)
+                    .where(
+                        OutgoingMail.id == mail_id,
+                        (OutgoingMail.locked_until.is_(None)) | (OutgoingMail.locked_until < now),
+                    )
+                    .values(attempts=OutgoingMail.attempts + 1, last_attempt_at=now, locked_until=now + lease)
+                    .execution_options(synchronize_session=False)
+                ).rowcount
+                db.session.commit()
+                if claimed:
+                    _send_stored(db.session.get(OutgoingMail, mail_id), connection, run)
+            if progress is not None:
+                progress(done, len(ids))
+    return run
+
+
+def _send_stored(row, connection: TimeoutConnection | None, run: OutboxRun) -> None:
+    from exchange.extensions import db
+
+    try:
+        if connection is None:
+            _write_bytes_to_folder(row.message)
+        elif connection.host is not None:  # None when MAIL_SUPPRESS_SEND: Flask-Mail's "sent" without sending
+            connection.host.sendmail(row.sender, row.recipient_list, row.message)
+    except (smtplib.SMTPException, OSError) as exc:
+        row.last_error = f"{type(exc).__name__}: {exc}"[:500]
+        row.locked_until = None
+        db.session.commit()
+        run.failed += 1
+        run.errors.append(f"{row.recipients}: {exc}")
+        # SMTPException is an OSError too: only a lost connection (not a refusal) ends the run.
+        if isinstance(exc, smtplib.SMTPServerDisconnected) or not isinstance(exc, smtplib.SMTPException):
+            raise MailDeliveryError(f"SMTP connection lost: {exc}") from exc
+        return
+    db.session.delete(row)
+    db.session.commit()
+    run.sent += 1
+
+
+def _within(transaction, ended) -> bool:
+    while transaction is not None:
+        if transaction is ended:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    # Also fired when a savepoint is released; only the outermost commit makes the data durable.
+    if session.get_nested_transaction() is None:
+        _send_pending(session)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _after_rollback(session: Session, previous_transaction) -> None:
+    pending = session.info.get(PENDING_KEY)
+    if not pending:
+        return
+    if previous_transaction.parent is None:
+        session.info.pop(PENDING_KEY, None)
+        return
+    session.info[PENDING_KEY] = [item for item in pending if not _within(item.transaction, previous_transaction)]

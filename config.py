@@ -66,6 +66,14 @@ class Config:
     # Failed sign-ins per account and per client address; a blocked account recovers after the window.
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes")
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "20 per 15 minutes")
+    # Read-only JSON API: requests per client address (Flask-Limiter notation) for all of /api/v1.
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute")
+    # Behind a reverse proxy (nginx, a load balancer): how many proxies in front of the app set X-Forwarded-For,
+    # -Proto and -Host. 0 (the default) trusts none of those headers, so a client cannot fake its address; set it to
+    # the real number, or rate limits count the proxy's address for everyone.
+    TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
+    # The authority of the feeds' tag: ids (RFC 4151); default: the host of EXTERNAL_URL. Set it once, never change.
+    FEED_TAG_AUTHORITY = os.environ.get("FEED_TAG_AUTHORITY") or None
     # Password-reset requests per client address and per email address (each sends a mail).
     PASSWORD_RESET_LIMIT = os.environ.get("PASSWORD_RESET_LIMIT", "5 per hour")
 

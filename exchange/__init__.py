@@ -20,6 +20,7 @@ def create_app(config: str | type = "config.Config", **overrides) -> Flask:
     app.config.from_object(config)
     app.config.update(overrides)
     setup_instance(app)
+    trust_proxies(app)
     register_extensions(app)
     register_blueprints(app)
     register_search(app)
@@ -49,6 +50,15 @@ def setup_instance(app: Flask) -> None:
             key_file.write_text(secrets.token_urlsafe(48))
             key_file.chmod(0o600)
         app.config["SECRET_KEY"] = key_file.read_text().strip()
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES reverse proxies, take the client's address, scheme and host from their headers."""
+    count = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if count > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]
 
 
 def register_extensions(app: Flask) -> None:

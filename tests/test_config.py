@@ -23,3 +23,29 @@ def test_paths_default_into_the_instance_folder(tmp_path):
     app = create_app("config.TestConfig", INSTANCE_PATH=str(tmp_path))
     assert app.config["SEARCH_INDEX_DIR"] == str(tmp_path / "search-index")
     assert app.config["MAIL_FOLDER"] == str(tmp_path / "mail")
+
+
+def _whoami_app(tmp_path, **overrides):
+    from flask import request
+
+    app = create_app("config.TestConfig", INSTANCE_PATH=str(tmp_path), **overrides)
+    app.add_url_rule("/_whoami", "whoami", lambda: f"{request.remote_addr} {request.scheme} {request.host}")
+    return app
+
+
+FORWARDED = {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https", "X-Forwarded-Host": "jeugdkennis.nl"}
+
+
+def test_forwarded_headers_are_ignored_unless_proxies_are_trusted(tmp_path):
+    client = _whoami_app(tmp_path).test_client()
+    answer = client.get("/_whoami", headers=FORWARDED, environ_base={"REMOTE_ADDR": "10.0.0.2"}).text
+    assert answer == "10.0.0.2 http localhost"  # a client cannot choose its own address (rate limits)
+
+
+def test_behind_one_trusted_proxy_the_client_address_scheme_and_host_come_from_it(tmp_path):
+    client = _whoami_app(tmp_path, TRUSTED_PROXIES=1).test_client()
+    answer = client.get("/_whoami", headers=FORWARDED, environ_base={"REMOTE_ADDR": "10.0.0.2"}).text
+    assert answer == "203.0.113.7 https jeugdkennis.nl"
+    # Only the last hop is believed: an address the client put in front of the proxy's is not.
+    spoofed = {**FORWARDED, "X-Forwarded-For": "198.51.100.1, 203.0.113.7"}
+    assert client.get("/_whoami", headers=spoofed).text.startswith("203.0.113.7 ")

@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections.abc import Iterable
@@ -271,9 +270,7 @@ def add_api_headers(response: Response) -> Response:
 
 def api_rate_limit() -> str:
     """The per-address limit for /api/v1 (Flask-Limiter notation), from config or the environment."""
-    return (
-        current_app.config.get("API_RATE_LIMIT") or os.environ.get("API_RATE_LIMIT") or DEFAULT_API_RATE_LIMIT
-    )
+    return current_app.config.get("API_RATE_LIMIT") or DEFAULT_API_RATE_LIMIT
 
 
 def _rate_limit_exempt() -> bool:

@@ -7,7 +7,6 @@ reader that follows a theme and a region shows a practice once.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -37,7 +36,7 @@ def rfc3339(value: datetime) -> str:
 
 def tag_authority() -> str:
     """FEED_TAG_AUTHORITY (app config or environment), else the host of EXTERNAL_URL (e.g. jeugdkennis.nl)."""
-    configured = current_app.config.get("FEED_TAG_AUTHORITY") or os.environ.get("FEED_TAG_AUTHORITY")
+    configured = current_app.config.get("FEED_TAG_AUTHORITY")
     if configured:
         return configured
     host = urlsplit(current_app.config.get("EXTERNAL_URL") or "http://localhost").hostname or "localhost"

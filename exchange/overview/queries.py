@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import extract, func, select
+from sqlalchemy import case, func, select
 
 from exchange.database import utcnow
 from exchange.extensions import db
@@ -15,6 +16,7 @@ from exchange.practices.queries import visible_clause
 from exchange.reference.models import ActionLine, CyclePhase, Region, Theme
 
 MIN_QUARTERS = 8
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
 @dataclass(frozen=True, order=True)
@@ -25,6 +27,17 @@ class Quarter:
     @classmethod
     def of(cls, year: int, month: int) -> Quarter:
         return cls(year, (month - 1) // 3 + 1)
+
+    @classmethod
+    def containing(cls, instant: datetime) -> Quarter:
+        """The quarter an instant falls in, on the Dutch calendar."""
+        local = instant.astimezone(AMSTERDAM)
+        return cls.of(local.year, local.month)
+
+    @property
+    def start_utc(self) -> datetime:
+        """Midnight in Amsterdam on the quarter's first day, as a UTC instant."""
+        return datetime(self.year, 3 * self.quarter - 2, 1, tzinfo=AMSTERDAM).astimezone(timezone.utc)
 
     @property
     def label(self) -> str:
@@ -39,32 +52,46 @@ class Quarter:
 
 
 def published_per_quarter(user, theme_id: int | None = None) -> list[tuple[Quarter, int]]:
-    """Visible practices per quarter of first publication (UTC), with empty quarters filled in.
+    """Visible practices per quarter of first publication in Dutch time, with empty quarters filled in.
 
-    Grouped by year and month in SQL (portable between SQLite and PostgreSQL), folded into quarters here. The
-    axis runs from the first quarter with a publication (at least two years back) to the current quarter.
+    Quarters begin at midnight in Europe/Amsterdam (a practice published on 1 January at 00:30 belongs to the new
+    year, though it is still 31 December in UTC). Two queries, portable between SQLite and PostgreSQL: the range of
+    publication times, then one count per quarter, the quarter chosen in SQL by comparing with each quarter's start
+    as a UTC instant. The axis runs from the first quarter with a publication (at least two years back) to the
+    current quarter.
     """
-    year, month = extract("year", Practice.published_at), extract("month", Practice.published_at)
-    stmt = (
-        select(year, month, func.count(Practice.id))
-        .where(Practice.published_at.is_not(None), visible_clause(user))
-        .group_by(year, month)
-    )
+    visible = [Practice.published_at.is_not(None), visible_clause(user)]
     if theme_id is not None:
-        stmt = stmt.where(Practice.id.in_(select(practice_theme.c.practice_id).where(practice_theme.c.theme_id == theme_id)))
-    counts: dict[Quarter, int] = defaultdict(int)
-    for y, m, n in db.session.execute(stmt):
-        counts[Quarter.of(int(y), int(m))] += n
-    now = utcnow()
-    last = Quarter.of(now.year, now.month)
+        visible.append(
+            Practice.id.in_(select(practice_theme.c.practice_id).where(practice_theme.c.theme_id == theme_id))
+        )
+    earliest, latest = db.session.execute(
+        select(func.min(Practice.published_at), func.max(Practice.published_at)).where(*visible)
+    ).one()
+    last = Quarter.containing(utcnow())
     first = last.back(MIN_QUARTERS - 1)
-    if counts:
-        first, last = min(first, min(counts)), max(last, max(counts))
-    quarters, q = [], first
-    while q <= last:
-        quarters.append((q, counts.get(q, 0)))
-        q = q.next()
-    return quarters
+    if earliest is not None:
+        first = min(first, Quarter.containing(_as_utc(earliest)))
+        last = max(last, Quarter.containing(_as_utc(latest)))
+    quarters = [first]
+    while quarters[-1] < last:
+        quarters.append(quarters[-1].next())
+    counts: dict[int, int] = {}
+    if earliest is not None:
+        # Bucket i holds [start of quarters[i], start of quarters[i + 1]); every time lies within the axis.
+        bucket = case(
+            *((Practice.published_at < q.start_utc, i - 1) for i, q in enumerate(quarters[1:], start=1)),
+            else_=len(quarters) - 1,
+        )
+        counts = dict(db.session.execute(select(bucket, func.count(Practice.id)).where(*visible).group_by(bucket)).all())
+    return [(q, counts.get(i, 0)) for i, q in enumerate(quarters)]
+
+
+def _as_utc(value: datetime) -> datetime:
+    # min()/max() lose the column type on SQLite, which then returns a naive UTC value (or a string).
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
 
 
 def phases_per_theme(user) -> dict[int, dict[int, int]]:

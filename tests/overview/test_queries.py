@@ -20,7 +20,7 @@ def published_on(practice, db, when: datetime):
 
 def test_published_per_quarter_folds_months_and_fills_empty_quarters(cast, make_practice, db):
     published_on(make_practice("A", publish=True), db, datetime(2024, 1, 15, tzinfo=timezone.utc))
-    published_on(make_practice("B", publish=True), db, datetime(2024, 3, 31, 23, 0, tzinfo=timezone.utc))
+    published_on(make_practice("B", publish=True), db, datetime(2024, 3, 31, 21, 0, tzinfo=timezone.utc))
     published_on(make_practice("C", publish=True), db, datetime(2024, 8, 1, tzinfo=timezone.utc))
     make_practice("Concept")
 
@@ -28,9 +28,30 @@ def test_published_per_quarter_folds_months_and_fills_empty_quarters(cast, make_
 
     assert counts[Quarter(2024, 1)] == 2 and counts[Quarter(2024, 2)] == 0 and counts[Quarter(2024, 3)] == 1
     now = utcnow()
-    assert max(counts) == Quarter.of(now.year, now.month)  # the axis runs up to today
+    assert max(counts) == Quarter.containing(now)  # the axis runs up to today
     assert len(counts) >= queries.MIN_QUARTERS
     assert sum(counts.values()) == 3  # drafts were never published
+
+
+def test_quarters_follow_the_dutch_calendar_not_utc(cast, make_practice, db):
+    # 31 March 2024 22:30 UTC is 1 April 00:30 in Amsterdam (summer time began that night): the second quarter.
+    published_on(make_practice("Na middernacht", publish=True), db, datetime(2024, 3, 31, 22, 30, tzinfo=timezone.utc))
+    # 31 December 2024 23:30 UTC is already 2025 in Amsterdam (winter time, UTC+1).
+    published_on(make_practice("Nieuwjaar", publish=True), db, datetime(2024, 12, 31, 23, 30, tzinfo=timezone.utc))
+    # 30 September 2024 21:59 UTC is still 23:59 on the 30th in Amsterdam (UTC+2): the third quarter.
+    published_on(make_practice("Net op tijd", publish=True), db, datetime(2024, 9, 30, 21, 59, tzinfo=timezone.utc))
+
+    counts = dict(queries.published_per_quarter(None))
+
+    assert min(counts) == Quarter(2024, 2) and counts[Quarter(2024, 2)] == 1  # nothing in the first quarter
+    assert counts[Quarter(2024, 3)] == 1 and counts[Quarter(2024, 4)] == 0 and counts[Quarter(2025, 1)] == 1
+
+
+def test_quarter_starts_are_midnight_in_amsterdam():
+    assert Quarter(2025, 1).start_utc == datetime(2024, 12, 31, 23, 0, tzinfo=timezone.utc)
+    assert Quarter(2025, 2).start_utc == datetime(2025, 3, 31, 22, 0, tzinfo=timezone.utc)
+    assert Quarter.containing(datetime(2025, 3, 31, 22, 0, tzinfo=timezone.utc)) == Quarter(2025, 2)
+    assert Quarter.containing(datetime(2025, 3, 31, 21, 59, tzinfo=timezone.utc)) == Quarter(2025, 1)
 
 
 def test_published_per_quarter_for_one_theme(cast, make_practice, db):

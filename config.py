@@ -90,6 +90,11 @@ class Config:
     SESSION_PROTECTION = os.environ.get("SESSION_PROTECTION", "basic")
     REMEMBER_COOKIE_DURATION = timedelta(days=_int("REMEMBER_COOKIE_DAYS", 30))
 
+    # Audit log retention (`flask users purge-audit`, for cron): events are deleted after AUDIT_RETENTION; client
+    # addresses and the addresses typed at failed sign-ins are removed after AUDIT_IP_RETENTION.
+    AUDIT_RETENTION = timedelta(days=_int("AUDIT_RETENTION_DAYS", 365))
+    AUDIT_IP_RETENTION = timedelta(days=_int("AUDIT_IP_RETENTION_DAYS", 90))
+
     # Theme digests (exchange/digests, docs/digests.md).
     DIGEST_CONFIRM_VALID_FOR = timedelta(days=_int("DIGEST_CONFIRM_DAYS", 7))
     DIGEST_DATA_LINK_VALID_FOR = timedelta(hours=_int("DIGEST_DATA_LINK_HOURS", 48))

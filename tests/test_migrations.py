@@ -48,4 +48,5 @@ def test_migrations_match_models_and_downgrade(empty_database_url, tmp_path):
         with db.engine.connect() as conn:
             remaining = set(inspect(conn).get_table_names()) - {"alembic_version"}
         assert remaining == set()
+        db.engine.dispose()  # before the fixture drops the database: a killed pooled connection would leak
         db.engine.dispose()

@@ -1,11 +1,16 @@
 """The audit log: sign-ins, failed sign-ins, role changes, assignments, invitations and reference edits."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, select
 
 from exchange.accounts.models import AuditEvent
+from exchange.database import utcnow
 from exchange.extensions import db
 
 # Every action the log knows, with its Dutch label for the audit page.
@@ -49,3 +54,35 @@ def record(action: str, *, actor=None, subject=None, ip: str | None = None, **de
     )
     db.session.add(event)
     return event
+
+
+@dataclass
+class PurgeCounts:
+    deleted: int
+    anonymised: int
+
+
+def purge(now: datetime | None = None) -> PurgeCounts:
+    """Apply the audit log's retention; flushes, never commits.
+
+    Events older than AUDIT_RETENTION are deleted. Before that, after AUDIT_IP_RETENTION, an event keeps what
+    happened but loses the client address and the email address typed at a failed sign-in (which may be a
+    mistyped address of someone else, or even a password typed in the wrong field).
+    """
+    now = now or utcnow()
+    keep_from = now - current_app.config["AUDIT_RETENTION"]
+    ip_from = now - current_app.config["AUDIT_IP_RETENTION"]
+    deleted = db.session.execute(
+        delete(AuditEvent).where(AuditEvent.created_at < keep_from).execution_options(synchronize_session=False)
+    ).rowcount
+    old = select(AuditEvent).where(AuditEvent.created_at < ip_from)
+    anonymised = 0
+    for event in db.session.scalars(old.where(AuditEvent.ip.is_not(None) | (AuditEvent.action == "login_failed"))):
+        if event.ip is None and "email" not in (event.details or {}):
+            continue
+        event.ip = None
+        if "email" in (event.details or {}):
+            event.details = {key: value for key, value in event.details.items() if key != "email"}
+        anonymised += 1
+    db.session.flush()
+    return PurgeCounts(deleted=deleted, anonymised=anonymised)

@@ -96,3 +96,18 @@ def assign(email: str, region_ref: str, theme_slug: str | None) -> None:
     what = _("thema %(slug)s", slug=theme.slug) if theme else _("al zijn of haar thema's")
     click.echo(_("%(email)s coacht nu regio %(region)s op %(what)s.", email=user.email, region=region.display_name,
                  what=what))
+
+
+@users_cli.command("purge-audit")
+@with_appcontext
+def purge_audit() -> None:
+    """Apply the audit log's retention (AUDIT_RETENTION_DAYS, AUDIT_IP_RETENTION_DAYS); meant for cron."""
+    from flask import current_app
+
+    from exchange.accounts import audit
+
+    counts = audit.purge()
+    db.session.commit()
+    click.echo(_("%(deleted)d logboekregels ouder dan %(days)d dagen verwijderd; uit %(anonymised)d oudere regels "
+                 "het IP-adres en getypte e-mailadres gewist.", deleted=counts.deleted,
+                 days=current_app.config["AUDIT_RETENTION"].days, anonymised=counts.anonymised))

@@ -127,3 +127,39 @@ def test_assign_twice_is_a_clear_error(runner, reference, db, make_user):
     coach = make_user("functionary", themes=["onderwijs-zorg"], coaches=[("JZ01", None)])
     result = runner.invoke(args=["users", "assign", coach.email, "--region", "JZ01"])
     assert result.exit_code == 1 and "al op al zijn of haar thema's" in result.output
+
+
+def test_purge_audit_deletes_old_events_and_strips_addresses_from_older_ones(runner, reference, db, make_user):
+    from datetime import timedelta
+
+    from exchange.database import utcnow
+
+    user = make_user("staff", region="JZ01")
+    now = utcnow()
+
+    def event(days_ago: int, action: str, **details) -> AuditEvent:
+        row = AuditEvent(action=action, subject_id=user.id, ip="192.0.2.7", details=details,
+                         created_at=now - timedelta(days=days_ago))
+        db.session.add(row)
+        return row
+
+    ancient = event(400, "login")
+    typed = event(100, "login_failed", reason="unknown", email="typfout@example.org")
+    older = event(100, "login")
+    recent = event(10, "login_failed", reason="unknown", email="vers@example.org")
+    db.session.commit()
+    ids = {name: row.id for name, row in
+           {"ancient": ancient, "typed": typed, "older": older, "recent": recent}.items()}
+
+    result = runner.invoke(args=["users", "purge-audit"])
+    assert result.exit_code == 0, result.output
+    assert "1 logboekregels ouder dan 365 dagen verwijderd" in result.output and "uit 2 oudere regels" in result.output
+
+    db.session.expire_all()
+    assert db.session.get(AuditEvent, ids["ancient"]) is None
+    typed, older, recent = (db.session.get(AuditEvent, ids[n]) for n in ("typed", "older", "recent"))
+    assert typed.ip is None and typed.details == {"reason": "unknown"}  # what happened stays
+    assert older.ip is None and older.action == "login"
+    assert recent.ip == "192.0.2.7" and recent.details["email"] == "vers@example.org"
+    # A second run finds nothing more to do.
+    assert "0 logboekregels" in runner.invoke(args=["users", "purge-audit"]).output

@@ -228,3 +228,36 @@ def test_without_a_server_waiting_mail_goes_to_the_mail_folder(app, db, tmp_path
     [written] = Path(app.config["MAIL_FOLDER"]).glob("*.eml")
     assert b"Uit de wachtrij" in written.read_bytes()
     assert db.session.scalar(select(func.count(OutgoingMail.id))) == 0
+
+
+# --- erasure ----------------------------------------------------------------------------------------------------------
+
+
+def _waiting_for(address: str, key: str) -> OutgoingMail:
+    return OutgoingMail(key=key * 32, recipients=address, sender="noreply@example.org", subject="S",
+                        template="password_reset", message=b"x", attempts=1)
+
+
+def test_deleting_ones_account_erases_mail_still_waiting_for_it(app, db, reference, make_user):
+    from tests.conftest import DEFAULT_PASSWORD
+
+    from exchange.accounts import services
+
+    user = make_user("staff", region="JZ01", email="weg@example.org")
+    db.session.add_all([_waiting_for("Weg@Example.org", "f"), _waiting_for("blijft@example.org", "g")])
+    db.session.commit()
+    services.delete_own_account(user, user, DEFAULT_PASSWORD)
+    db.session.commit()
+    assert [row.recipients for row in waiting()] == ["blijft@example.org"]
+
+
+def test_erasing_a_subscriber_erases_mail_still_waiting_for_them(app, db, reference):
+    from exchange.digests import services
+    from exchange.digests.models import Subscriber
+
+    subscriber = Subscriber(email="lezer@example.org")
+    db.session.add_all([subscriber, _waiting_for("lezer@example.org", "h"), _waiting_for("ander@example.org", "i")])
+    db.session.commit()
+    services.erase_subscriber(subscriber)
+    db.session.commit()
+    assert [row.recipients for row in waiting()] == ["ander@example.org"]

@@ -29,7 +29,7 @@ from exchange.accounts.passwords import hash_password, needs_rehash, password_pr
 from exchange.database import utcnow
 from exchange.errors import Conflict, Invalid, NotFound
 from exchange.extensions import db
-from exchange.mail import external_url, queue_mail
+from exchange.mail import external_url, forget_recipient, queue_mail
 from exchange.policy import require
 from exchange.reference.models import Region, Theme
 
@@ -475,6 +475,7 @@ def delete_own_account(actor, user: User, password: str) -> None:
     )
     _remove_coaching(user)
     db.session.execute(delete(AccountToken).where(AccountToken.user_id == user.id))
+    forget_recipient(user.email)  # e.g. a reset link that could not be sent yet
     user.email = f"verwijderd-{user.id}@verwijderd.invalid"
     user.name = ""
     user.password_hash = None

@@ -21,7 +21,7 @@ from exchange.digests.models import Consent, Delivery, Frequency, Subscriber, Su
 from exchange.digests.periods import FREQUENCY_LABELS
 from exchange.errors import Invalid
 from exchange.extensions import db
-from exchange.mail import external_url, queue_mail
+from exchange.mail import external_url, forget_recipient, queue_mail
 from exchange.reference.models import Region, Theme
 
 EMAIL_MAX = 254
@@ -320,6 +320,7 @@ def erase_subscriber(subscriber: Subscriber) -> None:
     foreign-key enforcement leaves nothing behind either.
     """
     sid = subscriber.id
+    forget_recipient(subscriber.email)  # e.g. a confirmation that could not be sent yet
     subscription_ids = select(Subscription.id).where(Subscription.subscriber_id == sid)
     db.session.execute(delete(subscription_region).where(subscription_region.c.subscription_id.in_(subscription_ids)))
     for model in (Delivery, Subscription, Consent):

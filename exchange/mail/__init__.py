@@ -25,7 +25,7 @@ from urllib.parse import quote, urlsplit
 
 from flask import current_app, render_template
 from flask_mail import Connection, Message, email_dispatched
-from sqlalchemy import delete, event, select, update
+from sqlalchemy import delete, event, func, select, update
 from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
@@ -124,6 +124,23 @@ def queue_mail(to: str | Iterable[str], subject: str, template: str, **context) 
     transaction = session.get_nested_transaction() or session.get_transaction()
     session.info.setdefault(PENDING_KEY, []).append(_Pending(transaction, key, message))
     return message
+
+
+def forget_recipient(address: str) -> int:
+    """Erase mail still waiting for `address` (erasure of a person or subscriber); flushes, never commits.
+
+    A message queued in the current transaction is still sent after the commit (it is in memory), but is not kept
+    for a retry.
+    """
+    from exchange.extensions import db
+    from exchange.mail.models import OutgoingMail
+
+    db.session.flush()
+    return db.session.execute(
+        delete(OutgoingMail)
+        .where(func.lower(OutgoingMail.recipients) == address.lower())
+        .execution_options(synchronize_session=False)
+    ).rowcount
 
 
 @dataclass

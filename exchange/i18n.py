@@ -11,6 +11,9 @@ def select_locale() -> str:
     """`?lang=` switches and remembers the choice; otherwise the session, else Dutch (not the browser)."""
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]  # CLI, services in tests, mail after commit
+    if request.path.startswith("/api/"):
+        # The JSON API is the same for every client (it carries both languages where it has them): cacheable.
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["LANGUAGES"]
     chosen = request.args.get("lang")
     if chosen in languages:

@@ -20,6 +20,7 @@ from exchange.admin.forms import (
 from exchange.admin.views import FORM_ERRORS, bp
 from exchange.errors import NotFound
 from exchange.extensions import db
+from exchange.i18n import localized
 from exchange.policy import require
 from exchange.reference.models import ActionLine, CyclePhase, FundAllocation, Region, Theme, TransformationPlan
 
@@ -93,7 +94,7 @@ def edit_plan(region_id: int):
     else:
         form = PlanForm()
     lines = db.session.scalars(select(ActionLine).order_by(ActionLine.number)).all()
-    form.action_lines.choices = [(x.id, f"{x.number}. {x.short}") for x in lines]
+    form.action_lines.choices = [(x.id, f"{x.number}. {localized(x, 'short')}") for x in lines]
     if form.validate_on_submit():
         values = {name: getattr(form, name).data for name in services.PLAN_FIELDS}
         try:
@@ -166,7 +167,7 @@ def _theme_form(theme: Theme | None) -> ThemeForm:
     else:
         form = ThemeForm()
     lines = db.session.scalars(select(ActionLine).order_by(ActionLine.number)).all()
-    form.action_line.choices = [("", _("— geen —"))] + [(x.id, f"{x.number}. {x.short}") for x in lines]
+    form.action_line.choices = [("", _("— geen —"))] + [(x.id, f"{x.number}. {localized(x, 'short')}") for x in lines]
     return form
 
 

@@ -16,6 +16,7 @@ from exchange.accounts.models import ROLE_LABELS, CoachingAssignment, Role, User
 from exchange.admin.forms import AssignmentForm, InviteForm, RoleForm, ThemesForm
 from exchange.errors import Conflict, Invalid
 from exchange.extensions import db, login_manager
+from exchange.i18n import localized
 from exchange.policy import can, require
 from exchange.reference.models import Region, Theme
 
@@ -47,7 +48,7 @@ def _region_choices(empty_label: str | None):
 
 
 def _theme_choices():
-    return [(t.id, t.name) for t in queries.all_themes()]
+    return [(t.id, localized(t, "name")) for t in queries.all_themes()]
 
 
 def _get(model, object_id: int):
@@ -124,7 +125,7 @@ def _user_page(user, *, role_form=None, themes_form=None, assignment_form=None, 
     assignment_form = assignment_form or AssignmentForm()
     assignment_form.region.choices = _region_choices(_("— kies een regio —"))
     assignment_form.theme.choices = [("", _("alle thema's van deze functionaris"))] + [
-        (t.id, t.name) for t in user.themes
+        (t.id, localized(t, "name")) for t in user.themes
     ]
     events = queries.audit_events(subject_id=user.id, per_page=20)
     return render_template(
@@ -217,7 +218,7 @@ def add_assignment(user_id: int):
     user = queries.get_user_for_admin(user_id)
     form = AssignmentForm()
     form.region.choices = _region_choices(_("— kies een regio —"))
-    form.theme.choices = [("", "")] + [(t.id, t.name) for t in user.themes]
+    form.theme.choices = [("", "")] + [(t.id, localized(t, "name")) for t in user.themes]
     if form.validate_on_submit():
         region = _get(Region, form.region.data)
         theme = db.session.get(Theme, form.theme.data) if form.theme.data else None

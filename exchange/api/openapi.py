@@ -364,6 +364,7 @@ SCHEMAS: dict[str, dict] = {
             "title": STR,
             "title_en": NSTR,
             "short": STR,
+            "short_en": NSTR,
             "reported_plan_count": NINT,
             "recorded_plan_count": {"type": "integer", "minimum": 0},
             "regions": {
@@ -381,6 +382,7 @@ SCHEMAS: dict[str, dict] = {
             "name": STR,
             "name_en": NSTR,
             "description": STR,
+            "description_en": NSTR,
             "action_line": NINT,
             "verified": BOOL,
             "contacts": {"type": "array", "items": _ref("Contact")},
@@ -398,6 +400,7 @@ SCHEMAS: dict[str, dict] = {
             "name": STR,
             "name_en": NSTR,
             "guiding_question": STR,
+            "guiding_question_en": NSTR,
             "description": STR,
             "description_en": NSTR,
             "verified": BOOL,

@@ -225,7 +225,7 @@ def action_line_map(line: ActionLine) -> MapData:
             "Kaart van de jeugdzorgregio's: donker als het transformatieplan actielijn %(n)s (%(short)s) "
             "behandelt, licht als het plan andere actielijnen noemt, gestippeld als niet bekend is welke.",
             n=line.number,
-            short=line.short,
+            short=localized(line, "short"),
         ),
         legend_title=_("Transformatieplan"),
         value_header=_("Actielijn %(n)s", n=line.number),

@@ -105,7 +105,7 @@ def results_per_line(user) -> Figure:
     lines = queries.action_lines()
     counts = queries.results_per_action_line(user)
     rows = [
-        [Link(f"{x.number}. {x.short}", url_for("reference.action_line", number=x.number)), counts.get(x.id, 0)] for x in lines
+        [Link(f"{x.number}. {localized(x, 'short')}", url_for("reference.action_line", number=x.number)), counts.get(x.id, 0)] for x in lines
     ]
     title = _("Resultaten per actielijn")
     description = _(

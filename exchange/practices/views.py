@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from exchange.errors import Invalid, NotAllowed
 from exchange.extensions import db
+from exchange.i18n import localized
 from exchange.policy import can, require
 from exchange.practices import forms, queries, services
 from exchange.practices.diff import revision_changes
@@ -20,11 +21,12 @@ bp = Blueprint("practices", __name__)
 def _choices(form) -> None:
     """Fill select choices from the database (a value outside them is a validation error)."""
     if hasattr(form, "themes"):
-        form.themes.choices = [(t.id, t.name) for t in ref_queries.list_themes()]
+        form.themes.choices = [(t.id, localized(t, "name")) for t in ref_queries.list_themes()]
     if hasattr(form, "action_lines"):
-        form.action_lines.choices = [(x.id, f"{x.number}. {x.title}") for x in db.session.scalars(select(ActionLine).order_by(ActionLine.number))]
+        lines = db.session.scalars(select(ActionLine).order_by(ActionLine.number))
+        form.action_lines.choices = [(x.id, f"{x.number}. {localized(x, 'title')}") for x in lines]
     if hasattr(form, "phase"):
-        form.phase.choices = [(p.id, f"{p.position}. {p.name}") for p in ref_queries.list_phases()]
+        form.phase.choices = [(p.id, f"{p.position}. {localized(p, 'name')}") for p in ref_queries.list_phases()]
 
 
 def _practice_data(form) -> services.PracticeData:

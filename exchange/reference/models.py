@@ -71,6 +71,7 @@ class ActionLine(db.Model):
     title: Mapped[str] = mapped_column(Text)
     title_en: Mapped[str | None] = mapped_column(Text)
     short: Mapped[str] = mapped_column(String(120))
+    short_en: Mapped[str | None] = mapped_column(String(120))
     facts: Mapped[list[str]] = mapped_column(JSON, default=list)
     # A count of plans addressing this line as reported by a source (line 4: 19), next to what we record.
     reported_plan_count: Mapped[int | None]

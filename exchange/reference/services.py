@@ -148,6 +148,8 @@ def validate_reference(data: dict[str, Any]) -> None:
         check.pattern(check.need(line, "slug", str, where), SLUG_RE, f"{where}.slug")
         check.need(line, "title", str, where)
         check.need(line, "short", str, where)
+        for key in ("title_en", "short_en"):
+            check.need(line, key, str, where, optional=True)
     check.unique([x.get("number") for x in lines if isinstance(x, dict)], "action_lines.number")
     check.unique([x.get("slug") for x in lines if isinstance(x, dict)], "action_lines.slug")
     line_numbers = {x.get("number") for x in lines if isinstance(x, dict)}
@@ -159,6 +161,8 @@ def validate_reference(data: dict[str, Any]) -> None:
         where = f"themes[{i}]"
         check.pattern(check.need(theme, "slug", str, where), SLUG_RE, f"{where}.slug")
         check.need(theme, "name", str, where)
+        for key in ("name_en", "description", "description_en"):
+            check.need(theme, key, str, where, optional=True)
         number = check.need(theme, "action_line", int, where, optional=True)
         if number is not None and number not in line_numbers:
             check.errors.append(f"{where}.action_line: onbekende actielijn {number}")
@@ -172,6 +176,8 @@ def validate_reference(data: dict[str, Any]) -> None:
         check.pattern(check.need(phase, "slug", str, where), SLUG_RE, f"{where}.slug")
         check.need(phase, "order", int, where)
         check.need(phase, "name", str, where)
+        for key in ("name_en", "guiding_question", "guiding_question_en", "description", "description_en"):
+            check.need(phase, key, str, where, optional=True)
     check.unique([x.get("slug") for x in phases if isinstance(x, dict)], "development_cycle.slug")
     check.unique([x.get("order") for x in phases if isinstance(x, dict)], "development_cycle.order")
 
@@ -297,6 +303,7 @@ def load_reference(data: dict[str, Any], *, overwrite: bool = False) -> SeedRepo
             "title": item["title"],
             "title_en": item.get("title_en"),
             "short": item["short"],
+            "short_en": item.get("short_en"),
             "facts": list(item.get("facts", [])),
             "reported_plan_count": reported,
             "reported_plan_count_source": "16-27.nl" if reported else None,

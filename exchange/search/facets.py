@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from exchange.extensions import db
+from exchange.i18n import localized
 from exchange.reference.models import ActionLine, CyclePhase, Region, Theme
 from exchange.search.documents import slugify
 
@@ -70,11 +71,12 @@ def facet_values() -> FacetValues:
     for i, (slug, label) in enumerate(sorted(provinces.items(), key=lambda item: item[1])):
         values.add("province", slug, slug, label, i)
     for theme in db.session.scalars(select(Theme).order_by(Theme.position, Theme.name)):
-        values.add("theme", theme.slug, str(theme.id), theme.name, theme.position)
+        values.add("theme", theme.slug, str(theme.id), localized(theme, "name"), theme.position)
     for line in db.session.scalars(select(ActionLine).order_by(ActionLine.number)):
-        values.add("action_line", str(line.number), str(line.number), f"{line.number}. {line.short}", line.number)
+        label = f"{line.number}. {localized(line, 'short')}"
+        values.add("action_line", str(line.number), str(line.number), label, line.number)
     for phase in db.session.scalars(select(CyclePhase).order_by(CyclePhase.position)):
-        values.add("phase", phase.slug, str(phase.id), f"{phase.position}. {phase.name}", phase.position)
+        values.add("phase", phase.slug, str(phase.id), f"{phase.position}. {localized(phase, 'name')}", phase.position)
     return values
 
 

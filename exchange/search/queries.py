@@ -20,6 +20,7 @@ from sqlalchemy.orm import selectinload
 from exchange.accounts.models import Role
 from exchange.errors import DomainError
 from exchange.extensions import db
+from exchange.i18n import localized
 from exchange.practices.models import Practice, Result, Status
 from exchange.practices.queries import visible_clause
 from exchange.reference.models import Region, Theme
@@ -379,7 +380,7 @@ def _hit(kind: str, row, terms: set[str]) -> Hit:
             kind=kind, id=row.id, title=row.title, title_html=_title(row.title, terms),
             url=url_for("practices.detail", practice_id=row.id),
             snippet=_snippet(practice_text(row), terms), date=_as_date(practice_date(row)), region=row.region,
-            themes=list(row.themes), phase=row.phase.name if row.phase else None,
+            themes=list(row.themes), phase=localized(row.phase, "name") if row.phase else None,
             is_draft=row.status == Status.DRAFT,
         )
     if kind == "result":
@@ -388,7 +389,7 @@ def _hit(kind: str, row, terms: set[str]) -> Hit:
             kind=kind, id=row.id, title=row.indicator, title_html=_title(row.indicator, terms),
             url=url_for("practices.detail", practice_id=practice.id, _anchor="resultaten"),
             snippet=_snippet(result_text(row) or row.indicator, terms), date=row.measured_on,
-            region=practice.region, themes=list(practice.themes), phase=row.phase.name if row.phase else None,
+            region=practice.region, themes=list(practice.themes), phase=localized(row.phase, "name") if row.phase else None,
             is_draft=practice.status == Status.DRAFT, parent_title=practice.title,
             parent_url=url_for("practices.detail", practice_id=practice.id),
         )

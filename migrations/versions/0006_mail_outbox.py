@@ -1,4 +1,4 @@
-"""mail outbox (outgoing_mail), and indexes on practice_revision.created_at and cycle_step.created_at
+"""mail outbox (outgoing_mail), indexes on practice_revision.created_at and cycle_step.created_at, action_line.short_en
 
 Revision ID: 0006
 Revises: 0005
@@ -6,7 +6,7 @@ Create Date: 2026-12-04 13:00:00
 
 outgoing_mail holds queued messages until the SMTP server accepted them (written in the transaction of the change
 the mail is about; deleted once delivered). The two indexes serve digests (revisions per period) and the API's
-Last-Modified (max(created_at)).
+Last-Modified (max(created_at)). action_line.short_en is the English short label (filled by `flask seed reference`).
 """
 import sqlalchemy as sa
 from alembic import op
@@ -42,9 +42,13 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_practice_revision_created_at'), ['created_at'], unique=False)
     with op.batch_alter_table('cycle_step', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_cycle_step_created_at'), ['created_at'], unique=False)
+    with op.batch_alter_table('action_line', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('short_en', sa.String(length=120), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table('action_line', schema=None) as batch_op:
+        batch_op.drop_column('short_en')
     with op.batch_alter_table('cycle_step', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_cycle_step_created_at'))
     with op.batch_alter_table('practice_revision', schema=None) as batch_op:

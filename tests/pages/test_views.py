@@ -78,6 +78,32 @@ def test_english_is_switchable_and_remembered(client, reference):
     assert '<html lang="nl"' in html
 
 
+def test_reference_data_reads_in_english_where_it_has_english(client, reference):
+    """Themes, guiding questions and short action-line labels have our own English texts in the reference file."""
+    client.get("/?lang=en")
+    themes = client.get("/themas").get_data(as_text=True)
+    assert "Tackling waiting lists" in themes and "Wachtlijstaanpak" not in themes
+    assert "Access" in themes  # action line 1's short label on the theme cards
+    theme = client.get("/themas/onderwijs-zorg").get_data(as_text=True)
+    assert "Education and youth care; children out of school" in theme
+    assert "no child out of school for longer than three months" in theme
+    cycle = client.get("/ontwikkelcirkel").get_data(as_text=True)
+    assert "What does it bring children, young people and families?" in cycle
+    line = client.get("/actielijnen/4").get_data(as_text=True)
+    assert "Young adults (16-27, turning 18)" in line
+    # Dutch stays Dutch.
+    client.get("/?lang=nl")
+    assert "Wachtlijstaanpak" in client.get("/themas").get_data(as_text=True)
+
+
+def test_the_api_answers_the_same_whatever_language_the_visitor_chose(client, reference):
+    dutch = client.get("/api/v1/themes").json
+    client.get("/themas?lang=en")  # the session now says English
+    assert client.get("/api/v1/themes").json == dutch
+    waiting = next(t for t in dutch["items"] if t["slug"] == "wachtlijstaanpak")
+    assert waiting["name"] == "Wachtlijstaanpak" and waiting["name_en"] == "Tackling waiting lists"
+
+
 @pytest.mark.parametrize("url", ["/regios/bestaat-niet", "/themas/onbekend", "/actielijnen/7", "/actielijnen/x", "/nergens"])
 def test_unknown_pages_give_dutch_404(client, reference, url):
     response = client.get(url)

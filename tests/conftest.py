@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import re
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -68,6 +69,28 @@ def database_urls(tmp_path_factory, worker_id) -> dict[str, str]:
 def backend(request) -> str:
     """The database backend of this test run: 'sqlite' and, with TEST_DATABASE_URL, 'postgresql'."""
     return request.param
+
+
+@contextmanager
+def smtp_app_context(database_url: str, tmp_path: Path, port: int):
+    """An app (in its app context) that really sends through an SMTP server on loopback at `port`.
+
+    Flask-Mail would suppress sending under TESTING; tables are emptied and the engine disposed afterwards.
+    """
+    from exchange.extensions import db
+
+    app = create_app(
+        "config.TestConfig", INSTANCE_PATH=str(tmp_path / "instance"), SQLALCHEMY_DATABASE_URI=database_url,
+        MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_SUPPRESS_SEND=False, MAIL_TIMEOUT=2,
+        MAIL_FOLDER=str(tmp_path / "mail"),
+    )
+    with app.app_context():
+        try:
+            yield app
+        finally:
+            db.session.remove()
+            _empty_tables(db.engine)
+            db.engine.dispose()
 
 
 def _empty_tables(engine) -> None:

@@ -12,10 +12,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
-from exchange import create_app
 from exchange.accounts.models import User
 from exchange.extensions import db
 from exchange.mail import MailDeliveryError, external_url, mail_connection, pending_mail, queue_mail, send_mail_now
+from tests.conftest import smtp_app_context
 
 
 def free_port() -> int:
@@ -63,19 +63,9 @@ def smtp():
 
 @pytest.fixture
 def smtp_app(database_urls, backend, tmp_path, smtp):
-    """An app that sends through the loopback SMTP server (Flask-Mail would suppress sending under TESTING)."""
-    app = create_app(
-        "config.TestConfig", INSTANCE_PATH=str(tmp_path / "instance"), SQLALCHEMY_DATABASE_URI=database_urls[backend],
-        MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port, MAIL_SUPPRESS_SEND=False, MAIL_TIMEOUT=2,
-        MAIL_FOLDER=str(tmp_path / "mail"),
-    )
-    with app.app_context():
+    """An app that sends through the loopback SMTP server."""
+    with smtp_app_context(database_urls[backend], tmp_path, smtp.port) as app:
         yield app
-        db.session.remove()
-        from tests.conftest import _empty_tables
-
-        _empty_tables(db.engine)
-        db.engine.dispose()
 
 
 def make_person(email_address: str = "iemand@example.org") -> User:

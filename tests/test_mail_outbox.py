@@ -8,11 +8,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
-from exchange import create_app
 from exchange.accounts.models import Role, User
 from exchange.extensions import db
 from exchange.mail import MailDeliveryError, queue_mail, send_pending
 from exchange.mail.models import OutgoingMail
+from tests.conftest import smtp_app_context
 from tests.digests.smtp import RecordingHandler, SmtpSink
 
 
@@ -26,18 +26,8 @@ def sink():
 
 @pytest.fixture
 def mail_app(database_urls, backend, tmp_path, sink):
-    app = create_app(
-        "config.TestConfig", INSTANCE_PATH=str(tmp_path / "instance"), SQLALCHEMY_DATABASE_URI=database_urls[backend],
-        MAIL_SERVER="127.0.0.1", MAIL_PORT=sink.port, MAIL_SUPPRESS_SEND=False, MAIL_TIMEOUT=2,
-        MAIL_FOLDER=str(tmp_path / "mail"),
-    )
-    with app.app_context():
+    with smtp_app_context(database_urls[backend], tmp_path, sink.port) as app:
         yield app
-        db.session.remove()
-        from tests.conftest import _empty_tables
-
-        _empty_tables(db.engine)
-        db.engine.dispose()
 
 
 def waiting() -> list[OutgoingMail]:

@@ -266,7 +266,15 @@ class _Upserter:
             self.report.count("created", kind)
             return
         differing = [key for key, value in values.items() if getattr(obj, key) != value]
-        if not differing:
+        # A value the database never had (e.g. an English text added to the file later) fills a gap; it does not
+        # overwrite an administrator's edit, so it is applied without --overwrite.
+        gaps = [key for key in differing if getattr(obj, key) in (None, "") and values[key] not in (None, "")]
+        for key in gaps:
+            setattr(obj, key, values[key])
+        differing = [key for key in differing if key not in gaps]
+        if gaps and not differing:
+            self.report.count("updated", kind)
+        elif not differing:
             self.report.count("unchanged", kind)
         elif self.overwrite:
             for key in differing:

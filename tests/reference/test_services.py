@@ -122,3 +122,25 @@ def test_unreadable_file_gives_clear_message(tmp_path):
         read_reference_file(path)
     with pytest.raises(Invalid, match="niet gevonden"):
         read_reference_file(tmp_path / "missing.json")
+
+
+def test_a_value_added_to_the_file_later_fills_the_gap_without_overwrite(db, data):
+    import copy
+
+    from exchange.reference.models import Theme
+
+    older = copy.deepcopy(data)
+    for theme in older["themes"]:
+        theme.pop("name_en", None)
+    load_reference(older)
+    db.session.commit()
+    theme = db.session.scalar(select(Theme).where(Theme.slug == "wachtlijstaanpak"))
+    theme.name = "Wachtlijsten aanpakken"  # an administrator's edit
+    db.session.commit()
+
+    report = load_reference(data)
+    db.session.commit()
+    assert theme.name_en == "Tackling waiting lists"  # the gap is filled
+    assert theme.name == "Wachtlijsten aanpakken"  # the edit is kept
+    # The edited theme counts as kept (its name), the other 15 as updated.
+    assert report.kept == ["thema:wachtlijstaanpak.name"] and report.updated["themes"] == 15

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 
 from exchange.accounts.models import Role, User
 from exchange.extensions import db
-from exchange.mail import MailDeliveryError, queue_mail, send_pending
+from exchange.mail import MailDeliveryError, queue_mail
+from exchange.mail.outbox import send_pending
 from exchange.mail.models import OutgoingMail
 from tests.conftest import smtp_app_context
 from tests.digests.smtp import RecordingHandler, SmtpSink
@@ -251,3 +252,14 @@ def test_erasing_a_subscriber_erases_mail_still_waiting_for_them(app, db, refere
     services.erase_subscriber(subscriber)
     db.session.commit()
     assert [row.recipients for row in waiting()] == ["ander@example.org"]
+
+
+@pytest.mark.parametrize("args", [["mail", "send-pending", "extra"], ["mail", "status", "--all"],
+                                  ["mail", "send-pending", "--now", "gisteren"]])
+def test_cli_refuses_unexpected_arguments_and_sends_nothing(app, db, args):
+    db.session.add(OutgoingMail(key="j" * 32, recipients="iemand@example.org", sender="noreply@example.org",
+                                subject="S", template="email_in_use", attempts=1, message=b"x"))
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=args)
+    assert result.exit_code == 2 and ("No such option" in result.output or "unexpected extra" in result.output)
+    assert len(waiting()) == 1

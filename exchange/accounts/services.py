@@ -29,7 +29,8 @@ from exchange.accounts.passwords import hash_password, needs_rehash, password_pr
 from exchange.database import utcnow
 from exchange.errors import Conflict, Invalid, NotFound
 from exchange.extensions import db
-from exchange.mail import external_url, forget_recipient, queue_mail
+from exchange.mail import external_url, queue_mail
+from exchange.mail.outbox import forget_recipient
 from exchange.policy import require
 from exchange.reference.models import Region, Theme
 

@@ -17,6 +17,7 @@ from exchange.admin.forms import AssignmentForm, InviteForm, RoleForm, ThemesFor
 from exchange.errors import Conflict, Invalid
 from exchange.extensions import db, login_manager
 from exchange.i18n import localized
+from exchange.mail.models import OutgoingMail
 from exchange.policy import can, require
 from exchange.reference.models import Region, Theme
 
@@ -59,8 +60,6 @@ def _get(model, object_id: int):
 def index():
     if not (can(current_user, "user.manage") or can(current_user, "reference.edit")):
         require(current_user, "user.manage")
-    from exchange.mail.models import OutgoingMail
-
     failed = OutgoingMail.attempts > 0
     waiting_mail = db.session.scalar(select(func.count(OutgoingMail.id)).where(failed))
     mail_error = db.session.scalar(

@@ -21,7 +21,8 @@ from exchange.digests.models import Consent, Delivery, Frequency, Subscriber, Su
 from exchange.digests.periods import FREQUENCY_LABELS
 from exchange.errors import Invalid
 from exchange.extensions import db
-from exchange.mail import external_url, forget_recipient, queue_mail
+from exchange.mail import external_url, queue_mail
+from exchange.mail.outbox import forget_recipient
 from exchange.reference.models import Region, Theme
 
 EMAIL_MAX = 254

@@ -3,7 +3,8 @@
 `queue_mail()` renders now, writes the message to the outbox table (OutgoingMail) in the current transaction and
 keeps it on the SQLAlchemy session; it is sent right after that session commits and forgotten when it rolls back,
 so mail never runs ahead of the data it talks about. A delivered message's row is deleted at once; when the SMTP
-server is down or refuses, the row stays with the error and `flask mail send-pending` (cron) sends it later, so a
+server is down or refuses, the row stays with the error and `flask mail send-pending` (cron, exchange.mail.outbox)
+sends it later, so a
 failure never undoes the change and never loses the mail. `send_mail_now()` sends at once and raises
 MailDeliveryError, for callers that keep their own delivery records (digests).
 
@@ -18,14 +19,14 @@ import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from email.utils import make_msgid
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 from flask import current_app, render_template
 from flask_mail import Connection, Message, email_dispatched
-from sqlalchemy import delete, event, func, select, update
+from sqlalchemy import delete, event, update
 from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
@@ -126,23 +127,6 @@ def queue_mail(to: str | Iterable[str], subject: str, template: str, **context) 
     return message
 
 
-def forget_recipient(address: str) -> int:
-    """Erase mail still waiting for `address` (erasure of a person or subscriber); flushes, never commits.
-
-    A message queued in the current transaction is still sent after the commit (it is in memory), but is not kept
-    for a retry.
-    """
-    from exchange.extensions import db
-    from exchange.mail.models import OutgoingMail
-
-    db.session.flush()
-    return db.session.execute(
-        delete(OutgoingMail)
-        .where(func.lower(OutgoingMail.recipients) == address.lower())
-        .execution_options(synchronize_session=False)
-    ).rowcount
-
-
 @dataclass
 class _Pending:
     transaction: object
@@ -206,10 +190,10 @@ def deliver(message: Message, connection: TimeoutConnection | None = None) -> No
 def _write_to_folder(message: Message) -> Path:
     if message.date is None:
         message.date = time.time()
-    return _write_bytes_to_folder(message.as_bytes())
+    return write_eml(message.as_bytes())
 
 
-def _write_bytes_to_folder(content: bytes) -> Path:
+def write_eml(content: bytes) -> Path:
     folder = Path(current_app.config["MAIL_FOLDER"])
     folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
@@ -259,105 +243,6 @@ def _record_outcome(delivered: list[str], failed: dict[str, str]) -> None:
                 )
     except Exception:  # noqa: BLE001 - the mail went out; at worst `send-pending` sends a delivered one again
         log.exception("Could not update the mail outbox after sending (%d delivered)", len(delivered))
-
-
-@dataclass
-class OutboxRun:
-    sent: int = 0
-    failed: int = 0
-    given_up: int = 0
-    errors: list[str] = field(default_factory=list)
-
-
-def outbox_candidates(now: datetime | None = None) -> list[int]:
-    """Ids of outbox rows `send_pending` may take: failed before, or older than the grace period.
-
-    A fresh row without attempts belongs to the request that queued it (it is being sent right after the commit);
-    after MAIL_OUTBOX_GRACE_SECONDS that process has finished or died, and the row is fair game.
-    """
-    from exchange.extensions import db
-    from exchange.mail.models import OutgoingMail
-
-    now = now or datetime.now(timezone.utc)
-    grace = timedelta(seconds=current_app.config.get("MAIL_OUTBOX_GRACE_SECONDS", 120))
-    query = (
-        select(OutgoingMail.id)
-        .where((OutgoingMail.attempts > 0) | (OutgoingMail.created_at < now - grace))
-        .order_by(OutgoingMail.created_at, OutgoingMail.id)
-    )
-    return list(db.session.scalars(query))
-
-
-def send_pending(now: datetime | None = None, progress=None) -> OutboxRun:
-    """Send what the outbox still owes, over one SMTP connection; give up messages older than the maximum age.
-
-    Each row is claimed with a short lease (locked_until, checked and set in one UPDATE) and committed before it
-    is sent, so two runs at the same time never send one message twice; it is deleted once the server accepted
-    it, and released with the error when the server refused it.
-    `progress(done, total)` is called after each message.
-    """
-    from exchange.extensions import db
-    from exchange.mail.models import OutgoingMail
-
-    now = now or datetime.now(timezone.utc)
-    max_age = timedelta(hours=current_app.config.get("MAIL_OUTBOX_MAX_AGE_HOURS", 48))
-    # Long enough for one message to be sent (connect, then a stalled server at most MAIL_TIMEOUT per step).
-    lease = timedelta(seconds=10 * current_app.config.get("MAIL_TIMEOUT", 10))
-    run = OutboxRun()
-    ids = outbox_candidates(now)
-    if not ids:
-        return run
-    with mail_connection() as connection:
-        for done, mail_id in enumerate(ids, start=1):
-            row = db.session.get(OutgoingMail, mail_id)
-            if row is None:  # sent by another run meanwhile
-                pass
-            elif row.created_at < now - max_age:
-                log.warning("Giving up mail %s to %s after %d attempt(s): older than %s",
-                            row.template, row.recipients, row.attempts, max_age)
-                db.session.delete(row)
-                db.session.commit()
-                run.given_up += 1
-            else:
-                # A lease, not a version check: another run that read the row after this claim must not take it.
-                claimed = db.session.execute(
-                    update(OutgoingMail)
-                    .where(
-                        OutgoingMail.id == mail_id,
-                        (OutgoingMail.locked_until.is_(None)) | (OutgoingMail.locked_until < now),
-                    )
-                    .values(attempts=OutgoingMail.attempts + 1, last_attempt_at=now, locked_until=now + lease)
-                    .execution_options(synchronize_session=False)
-                ).rowcount
-                db.session.commit()
-                if claimed:
-                    _send_stored(db.session.get(OutgoingMail, mail_id), connection, run)
-            if progress is not None:
-                progress(done, len(ids))
-    return run
-
-
-def _send_stored(row, connection: TimeoutConnection | None, run: OutboxRun) -> None:
-    from exchange.extensions import db
-
-    try:
-        if connection is None:
-            _write_bytes_to_folder(row.message)
-        elif connection.host is not None:  # None when MAIL_SUPPRESS_SEND: Flask-Mail's "sent" without sending
-            connection.host.sendmail(row.sender, row.recipient_list, row.message)
-    except (smtplib.SMTPException, OSError) as exc:
-        row.last_error = f"{type(exc).__name__}: {exc}"[:500]
-        row.locked_until = None
-        db.session.commit()
-        run.failed += 1
-        run.errors.append(f"{row.recipients}: {exc}")
-        # SMTPException is an OSError too: only a lost connection (not a refusal) ends the run.
-        if isinstance(exc, smtplib.SMTPServerDisconnected) or not isinstance(exc, smtplib.SMTPException):
-            raise MailDeliveryError(f"SMTP connection lost: {exc}") from exc
-        return
-    db.session.delete(row)
-    db.session.commit()
-    run.sent += 1
 
 
 def _within(transaction, ended) -> bool:

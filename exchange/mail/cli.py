@@ -1,16 +1,25 @@
 """`flask mail ...`: send what the outbox still owes (for cron) and show what is waiting."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from exchange.extensions import db
-from exchange.mail import MailDeliveryError, send_pending
+from exchange.mail import MailDeliveryError
 from exchange.mail.models import OutgoingMail
+from exchange.mail.outbox import send_pending
 
 mail_cli = AppGroup("mail", help="Uitgaande e-mail: wachtende berichten versturen en bekijken.")
+
+
+@contextmanager
+def _progressbar(length: int, label: str):
+    with click.progressbar(length=length, label=label, show_pos=True, show_eta=False) as bar:
+        yield bar
 
 
 @mail_cli.command("send-pending")
@@ -20,22 +29,9 @@ def send_pending_command() -> None:
     Berichten ouder dan MAIL_OUTBOX_MAX_AGE_HOURS worden opgegeven. Twee keer tegelijk draaien verstuurt niets
     dubbel.
     """
-    bar = None
-
-    def progress(done: int, total: int) -> None:
-        nonlocal bar
-        if bar is None:
-            bar = click.progressbar(length=total, label="E-mails versturen", show_pos=True, show_eta=False)
-            bar.__enter__()
-        bar.update(1)
-        if done == total:
-            bar.__exit__(None, None, None)
-
     try:
-        run = send_pending(progress=progress)
+        run = send_pending(progress=_progressbar)
     except MailDeliveryError as exc:
-        if bar is not None:
-            bar.__exit__(None, None, None)
         click.echo(f"De mailserver is niet bereikbaar; de berichten blijven wachten ({exc}).", err=True)
         raise SystemExit(1) from exc
     left = db.session.scalar(select(func.count(OutgoingMail.id)))

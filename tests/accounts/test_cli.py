@@ -163,3 +163,8 @@ def test_purge_audit_deletes_old_events_and_strips_addresses_from_older_ones(run
     assert recent.ip == "192.0.2.7" and recent.details["email"] == "vers@example.org"
     # A second run finds nothing more to do.
     assert "0 logboekregels" in runner.invoke(args=["users", "purge-audit"]).output
+
+
+def test_purge_audit_refuses_unexpected_arguments(runner, reference, db):
+    result = runner.invoke(args=["users", "purge-audit", "--days", "3"])
+    assert result.exit_code == 2 and "No such option" in result.output

@@ -65,6 +65,8 @@ def test_staff_functionary_and_other_region_journey(new_page, live_server, asser
         staff.locator("#value").fill(value)
         staff.get_by_label("Datum van meting").fill(day)
         staff.get_by_role("button", name="Resultaat opslaan").click()
+        # Back on the practice page before the next click (a click during the navigation can be lost).
+        staff.wait_for_url(re.compile(re.escape(practice_url) + "#resultaten$"))
     chart = staff.locator("svg.chart")
     assert chart.count() == 1 and chart.first.is_visible()
     assert staff.get_by_role("table", name=re.compile("Metingen van Deelname intervisie")).is_visible()

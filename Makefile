@@ -9,11 +9,12 @@ TEST_WORKERS ?= 2
 FLASK := FLASK_APP=wsgi.py $(BIN)/flask
 RUN_ENV := EXCHANGE_CONFIG=$${EXCHANGE_CONFIG:-config.DevelopmentConfig}
 
-.PHONY: run test setup setup-test translations messages migrate-check bench clean help
+.PHONY: run test lint setup setup-test translations messages migrate-check bench clean help
 
 help:
 	@echo "make run    - set up and serve the platform with demo data on http://$(HOST):$(PORT)"
 	@echo "make test   - set up and run the whole test suite (TEST_DATABASE_URL adds PostgreSQL)"
+	@echo "make lint   - ruff check and ruff format --check (line length from pyproject.toml)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +66,10 @@ run: setup
 	$(RUN_ENV) $(FLASK) seed demo --if-empty
 	$(RUN_ENV) $(FLASK) search reindex
 	$(RUN_ENV) $(FLASK) run --host $(HOST) --port $(PORT)
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 test: setup-test
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)

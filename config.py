@@ -1,4 +1,5 @@
 """Configuration classes: safe defaults read from the environment."""
+
 from __future__ import annotations
 
 import os
@@ -123,7 +124,9 @@ class Config:
     SEARCH_WRITER_TIMEOUT = _int("SEARCH_WRITER_TIMEOUT_MS", 2000) / 1000
     SEARCH_APPLY_ON_COMMIT = _bool("SEARCH_APPLY_ON_COMMIT", True)
     SEARCH_APPLY_LIMIT = _int("SEARCH_APPLY_LIMIT", 20_000)  # outbox rows applied right after one commit
-    SEARCH_INDEX_PROCS = _int("SEARCH_INDEX_PROCS", 0)  # processes for `flask search reindex`; 0: cores, max 4
+    SEARCH_INDEX_PROCS = _int(
+        "SEARCH_INDEX_PROCS", 0
+    )  # processes for `flask search reindex`; 0: cores, max 4
 
     HOST = os.environ.get("HOST", "127.0.0.1")
     PORT = _int("PORT", 5000)

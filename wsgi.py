@@ -1,4 +1,5 @@
 """WSGI entry point: `flask` and gunicorn find the app here."""
+
 import os
 
 from exchange import create_app

@@ -13,6 +13,7 @@ of the send with --tracemalloc, and the process's peak RSS), the number of SQL s
 one-per-message "sent" mark), and what the SMTP server received. A second run shows a repeated invocation
 sends nothing. It prints figures; it is not a test.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -96,58 +97,133 @@ def load(db, *, subscribers: int, themes_followed: int, period, seed: int = 7) -
     for n in range(360):
         new = n < 240
         at = in_week() if new else before
-        rows.append({
-            "region_id": rng.choice(regions).id, "phase_id": rng.choice(phases).id,
-            "title": f"Praktijk {n}: {rng.choice(['samen', 'sneller', 'dichtbij', 'thuis'])} {rng.choice(['school', 'wonen', 'werk', 'gezin'])}",
-            "summary": "Een regio deelt wat werkt voor jongeren en gezinnen, met wie en met welk resultaat. " * 2,
-            "body": "", "status": Status.PUBLISHED, "revision": 1, "created_at": at, "updated_at": at,
-            "published_at": at, "target_group": "", "contact_name": "", "contact_email": "", "is_demo": False,
-        })
-    ids = [r[0] for r in db.session.execute(
-        insert(Practice.__table__).returning(Practice.__table__.c.id, sort_by_parameter_order=True), rows)]
-    db.session.execute(insert(practice_theme), [
-        {"practice_id": pid, "theme_id": theme.id}
-        for pid in ids for theme in rng.sample(themes, rng.randint(1, 2))
-    ])
+        rows.append(
+            {
+                "region_id": rng.choice(regions).id,
+                "phase_id": rng.choice(phases).id,
+                "title": f"Praktijk {n}: {rng.choice(['samen', 'sneller', 'dichtbij', 'thuis'])} {rng.choice(['school', 'wonen', 'werk', 'gezin'])}",
+                "summary": "Een regio deelt wat werkt voor jongeren en gezinnen, met wie en met welk resultaat. "
+                * 2,
+                "body": "",
+                "status": Status.PUBLISHED,
+                "revision": 1,
+                "created_at": at,
+                "updated_at": at,
+                "published_at": at,
+                "target_group": "",
+                "contact_name": "",
+                "contact_email": "",
+                "is_demo": False,
+            }
+        )
+    ids = [
+        r[0]
+        for r in db.session.execute(
+            insert(Practice.__table__).returning(Practice.__table__.c.id, sort_by_parameter_order=True), rows
+        )
+    ]
+    db.session.execute(
+        insert(practice_theme),
+        [
+            {"practice_id": pid, "theme_id": theme.id}
+            for pid in ids
+            for theme in rng.sample(themes, rng.randint(1, 2))
+        ],
+    )
     revisions = []
     for index, pid in enumerate(ids):
-        snapshot = {"title": rows[index]["title"], "summary": rows[index]["summary"], "body": "", "phase": "x",
-                    "status": "published"}
-        revisions.append({"practice_id": pid, "number": 1, "created_at": rows[index]["published_at"],
-                          "note": "", "snapshot": snapshot})
+        snapshot = {
+            "title": rows[index]["title"],
+            "summary": rows[index]["summary"],
+            "body": "",
+            "phase": "x",
+            "status": "published",
+        }
+        revisions.append(
+            {
+                "practice_id": pid,
+                "number": 1,
+                "created_at": rows[index]["published_at"],
+                "note": "",
+                "snapshot": snapshot,
+            }
+        )
         if 240 <= index < 300:
-            revisions.append({"practice_id": pid, "number": 2, "created_at": in_week(), "note": "",
-                              "snapshot": {**snapshot, "summary": "Flink herschreven."}})
+            revisions.append(
+                {
+                    "practice_id": pid,
+                    "number": 2,
+                    "created_at": in_week(),
+                    "note": "",
+                    "snapshot": {**snapshot, "summary": "Flink herschreven."},
+                }
+            )
     db.session.execute(insert(PracticeRevision.__table__), revisions)
-    db.session.execute(insert(Result.__table__), [
-        {"practice_id": rng.choice(ids), "phase_id": rng.choice(phases).id, "indicator": "Thuiszitters",
-         "value": rng.randint(1, 200), "unit": "jongeren", "measured_on": start.date(), "narrative": "",
-         "created_at": in_week()}
-        for _ in range(150)
-    ])
+    db.session.execute(
+        insert(Result.__table__),
+        [
+            {
+                "practice_id": rng.choice(ids),
+                "phase_id": rng.choice(phases).id,
+                "indicator": "Thuiszitters",
+                "value": rng.randint(1, 200),
+                "unit": "jongeren",
+                "measured_on": start.date(),
+                "narrative": "",
+                "created_at": in_week(),
+            }
+            for _ in range(150)
+        ],
+    )
     db.session.commit()
 
     confirmed = start - timedelta(days=30)
     for first in range(0, subscribers, 2000):
         count = min(2000, subscribers - first)
-        sub_ids = [r[0] for r in db.session.execute(
-            insert(Subscriber.__table__).returning(Subscriber.__table__.c.id, sort_by_parameter_order=True),
-            [{"key": new_key(), "email": f"lezer{first + n}@bench.example", "frequency": Frequency.WEEKLY,
-              "created_at": confirmed, "confirmed_at": confirmed} for n in range(count)],
-        )]
+        sub_ids = [
+            r[0]
+            for r in db.session.execute(
+                insert(Subscriber.__table__).returning(
+                    Subscriber.__table__.c.id, sort_by_parameter_order=True
+                ),
+                [
+                    {
+                        "key": new_key(),
+                        "email": f"lezer{first + n}@bench.example",
+                        "frequency": Frequency.WEEKLY,
+                        "created_at": confirmed,
+                        "confirmed_at": confirmed,
+                    }
+                    for n in range(count)
+                ],
+            )
+        ]
         subscription_rows, narrowed = [], []
         for sid in sub_ids:
             for theme in rng.sample(themes, rng.randint(1, 4)):
-                subscription_rows.append({"subscriber_id": sid, "theme_id": theme.id, "created_at": confirmed,
-                                          "confirmed_at": confirmed})
-        subscription_ids = [r[0] for r in db.session.execute(
-            insert(Subscription.__table__).returning(Subscription.__table__.c.id, sort_by_parameter_order=True),
-            subscription_rows,
-        )]
+                subscription_rows.append(
+                    {
+                        "subscriber_id": sid,
+                        "theme_id": theme.id,
+                        "created_at": confirmed,
+                        "confirmed_at": confirmed,
+                    }
+                )
+        subscription_ids = [
+            r[0]
+            for r in db.session.execute(
+                insert(Subscription.__table__).returning(
+                    Subscription.__table__.c.id, sort_by_parameter_order=True
+                ),
+                subscription_rows,
+            )
+        ]
         for subscription_id in subscription_ids:
             if rng.random() < 0.2:
-                narrowed += [{"subscription_id": subscription_id, "region_id": r.id}
-                             for r in rng.sample(regions, rng.randint(1, 3))]
+                narrowed += [
+                    {"subscription_id": subscription_id, "region_id": r.id}
+                    for r in rng.sample(regions, rng.randint(1, 3))
+                ]
         if narrowed:
             db.session.execute(insert(subscription_region), narrowed)
         db.session.commit()
@@ -155,15 +231,23 @@ def load(db, *, subscribers: int, themes_followed: int, period, seed: int = 7) -
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--subscribers", type=int, default=10_000)
     parser.add_argument("--themes", type=int, default=12)
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--senders", type=int, default=4, help="DIGEST_SENDERS: parallel SMTP connections")
-    parser.add_argument("--tracemalloc", action="store_true",
-                        help="also trace Python allocations during the send (peak heap; makes the send slower)")
-    parser.add_argument("--database-url", default="postgresql",
-                        help="'postgresql' (a throwaway database on 127.0.0.1), 'sqlite' (a fresh file) or a URL")
+    parser.add_argument(
+        "--tracemalloc",
+        action="store_true",
+        help="also trace Python allocations during the send (peak heap; makes the send slower)",
+    )
+    parser.add_argument(
+        "--database-url",
+        default="postgresql",
+        help="'postgresql' (a throwaway database on 127.0.0.1), 'sqlite' (a fresh file) or a URL",
+    )
     args = parser.parse_args()
 
     from sqlalchemy import event
@@ -204,10 +288,14 @@ def main() -> None:
             db.create_all()
             t0 = time.perf_counter()
             facts = load(db, subscribers=args.subscribers, themes_followed=args.themes, period=period)
-            print(f"database: {db.engine.dialect.name} ({url.split('@')[-1]}); {args.senders} senders; "
-                  f"load average {' '.join(f'{x:.1f}' for x in __import__('os').getloadavg())}")
-            print(f"loaded {args.subscribers} subscribers over {facts['themes']} themes and "
-                  f"{facts['practices']} practices in {time.perf_counter() - t0:.1f} s; period {period.label}")
+            print(
+                f"database: {db.engine.dialect.name} ({url.split('@')[-1]}); {args.senders} senders; "
+                f"load average {' '.join(f'{x:.1f}' for x in __import__('os').getloadavg())}"
+            )
+            print(
+                f"loaded {args.subscribers} subscribers over {facts['themes']} themes and "
+                f"{facts['practices']} practices in {time.perf_counter() - t0:.1f} s; period {period.label}"
+            )
 
             statements: list[str] = []
 
@@ -228,25 +316,39 @@ def main() -> None:
             rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
             summary = report.periods[0]
-            marks = sum(1 for s in statements if s.lstrip().startswith("UPDATE delivery") and "WHERE delivery.id =" in s)
+            marks = sum(
+                1
+                for s in statements
+                if s.lstrip().startswith("UPDATE delivery") and "WHERE delivery.id =" in s
+            )
             relaxed = sum(1 for s in statements if "synchronous_commit" in s)
             batches = -(-summary.considered // args.batch_size)
             other = len(statements) - marks - relaxed
             time.sleep(0.5)
-            print(f"sent {summary.sent} digests ({summary.empty} subscribers had nothing new, {summary.failed} failed, "
-                  f"{summary.rejected} refused); the SMTP server accepted {received.value}")
-            print(f"total time {elapsed:.1f} s; {summary.sent / elapsed:.0f} messages/s; CPU used: sender "
-                  f"{cpu:.1f} s, SMTP server {sink_cpu.value - sink_cpu_before:.1f} s (on {__import__('os').cpu_count()} cores)")
+            print(
+                f"sent {summary.sent} digests ({summary.empty} subscribers had nothing new, {summary.failed} failed, "
+                f"{summary.rejected} refused); the SMTP server accepted {received.value}"
+            )
+            print(
+                f"total time {elapsed:.1f} s; {summary.sent / elapsed:.0f} messages/s; CPU used: sender "
+                f"{cpu:.1f} s, SMTP server {sink_cpu.value - sink_cpu_before:.1f} s (on {__import__('os').cpu_count()} cores)"
+            )
             traced = f"peak Python heap during the send (tracemalloc) {peak / 1e6:.1f} MB; " if peak else ""
-            print(f"{traced}process peak RSS {rss_after / 1024:.0f} MB (before the send {rss_before / 1024:.0f} MB)")
-            print(f"SQL statements: {len(statements)} = {marks} 'sent' marks (one per message, committed each)"
-                  f"{f' + {relaxed} SET LOCAL synchronous_commit' if relaxed else ''} + {other} others for {batches} "
-                  f"batches of {args.batch_size} ({other / max(batches, 1):.1f} per batch, fixed costs included)")
+            print(
+                f"{traced}process peak RSS {rss_after / 1024:.0f} MB (before the send {rss_before / 1024:.0f} MB)"
+            )
+            print(
+                f"SQL statements: {len(statements)} = {marks} 'sent' marks (one per message, committed each)"
+                f"{f' + {relaxed} SET LOCAL synchronous_commit' if relaxed else ''} + {other} others for {batches} "
+                f"batches of {args.batch_size} ({other / max(batches, 1):.1f} per batch, fixed costs included)"
+            )
 
             t0 = time.perf_counter()
             again = send_digests(Frequency.WEEKLY, now + timedelta(minutes=1))
-            print(f"second run: {sum(p.sent for p in again.periods)} sent, already done: {again.already_done} "
-                  f"({time.perf_counter() - t0:.2f} s)")
+            print(
+                f"second run: {sum(p.sent for p in again.periods)} sent, already done: {again.already_done} "
+                f"({time.perf_counter() - t0:.2f} s)"
+            )
             db.session.remove()
             db.engine.dispose()
     finally:

@@ -14,6 +14,7 @@ Loading: by default with bulk core INSERTs (seconds for 10 000 practices). `--lo
 `flask practices import`'s code path instead (every row through the services: about 40-50 practices/s on
 SQLite here, so about 4 minutes for 10 000); the data is the same either way.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -67,7 +68,9 @@ def generate(n: int, seed: int = 42) -> list[dict]:
     status and result series (dates 2019-2025)."""
     rnd = random.Random(seed)
     templates = json.loads(DEMO_FILE.read_text(encoding="utf-8"))["practices"]
-    reference = json.loads((ROOT / "exchange" / "reference" / "data" / "reference-data.json").read_text("utf-8"))
+    reference = json.loads(
+        (ROOT / "exchange" / "reference" / "data" / "reference-data.json").read_text("utf-8")
+    )
     regions = [r["code"] for r in reference["regions"] if r["code"] not in EMPTY_REGIONS]
     themes = [t["slug"] for t in reference["themes"]]
     items = []
@@ -75,14 +78,20 @@ def generate(n: int, seed: int = 42) -> list[dict]:
         t = templates[i % len(templates)]
         first = rnd.choice([0, 0, 1, 2])
         last = rnd.randint(first, 5)
-        path = PHASES[first:last + 1]
+        path = PHASES[first : last + 1]
         start = date(2019, 1, 1) + timedelta(days=rnd.randint(0, 900))
         steps, when = [], start
         for k, phase in enumerate(path):
             if k:
                 when = min(when + timedelta(days=rnd.randint(60, 240)), LATEST)
-            steps.append({"from": path[k - 1] if k else None, "to": phase, "date": when.isoformat(),
-                          "explanation": EXPLANATION if k else "Start van het praktijkvoorbeeld."})
+            steps.append(
+                {
+                    "from": path[k - 1] if k else None,
+                    "to": phase,
+                    "date": when.isoformat(),
+                    "explanation": EXPLANATION if k else "Start van het praktijkvoorbeeld.",
+                }
+            )
         status = rnd.choices(["published", "draft", "archived"], weights=[85, 10, 5])[0]
         item_themes = list(t["themes"])
         if rnd.random() < 0.3:
@@ -97,31 +106,42 @@ def generate(n: int, seed: int = 42) -> list[dict]:
                 for _ in range(rnd.randint(2, 6)):
                     if day > LATEST:
                         break
-                    results.append({"indicator": indicator, "value": Decimal(str(round(value, 1))), "unit": unit,
-                                    "baseline": base, "target": None, "measured_on": day.isoformat(),
-                                    "phase": path[-1], "narrative": ""})
+                    results.append(
+                        {
+                            "indicator": indicator,
+                            "value": Decimal(str(round(value, 1))),
+                            "unit": unit,
+                            "baseline": base,
+                            "target": None,
+                            "measured_on": day.isoformat(),
+                            "phase": path[-1],
+                            "narrative": "",
+                        }
+                    )
                     value = value * (1 + trend * rnd.uniform(0.3, 1.2))
                     day += timedelta(days=rnd.randint(90, 200))
-        items.append({
-            "external_id": f"bench-{i}",
-            "region": rnd.choice(regions),
-            "title": f"{t['title'][:185]} ({i})",
-            "summary": t["summary"],
-            "body": t["body"],
-            "themes": item_themes,
-            "action_lines": t["action_lines"],
-            "phase": path[-1],
-            "status": status,
-            "target_group": t["target_group"],
-            "contact": t["contact"],
-            "period": {"start": start.isoformat(), "end": None},
-            "links": t["links"],
-            "created": start.isoformat(),
-            "published": (start + timedelta(days=30)).isoformat() if status != "draft" else None,
-            "updated": max([steps[-1]["date"]] + [r["measured_on"] for r in results]),
-            "cycle_steps": steps,
-            "results": results,
-        })
+        items.append(
+            {
+                "external_id": f"bench-{i}",
+                "region": rnd.choice(regions),
+                "title": f"{t['title'][:185]} ({i})",
+                "summary": t["summary"],
+                "body": t["body"],
+                "themes": item_themes,
+                "action_lines": t["action_lines"],
+                "phase": path[-1],
+                "status": status,
+                "target_group": t["target_group"],
+                "contact": t["contact"],
+                "period": {"start": start.isoformat(), "end": None},
+                "links": t["links"],
+                "created": start.isoformat(),
+                "published": (start + timedelta(days=30)).isoformat() if status != "draft" else None,
+                "updated": max([steps[-1]["date"]] + [r["measured_on"] for r in results]),
+                "cycle_steps": steps,
+                "results": results,
+            }
+        )
     return items
 
 
@@ -150,38 +170,88 @@ def load_core(db, items: list[dict]) -> None:
         return datetime.fromisoformat(day).replace(tzinfo=UTC) if day else None
 
     for offset in range(0, len(items), 1000):
-        batch = items[offset:offset + 1000]
-        rows = [{
-            "region_id": regions[p["region"]], "phase_id": phases[p["phase"]], "title": p["title"],
-            "summary": p["summary"], "body": p["body"], "target_group": p["target_group"],
-            "contact_name": p["contact"]["name"], "contact_email": p["contact"]["email"],
-            "period_start": date.fromisoformat(p["period"]["start"]), "period_end": None,
-            "status": Status(p["status"]), "external_id": p["external_id"], "is_demo": False, "revision": 1,
-            "created_at": at(p["created"]), "updated_at": at(p["updated"]), "published_at": at(p["published"]),
-            "archived_at": at(p["updated"]) if p["status"] == "archived" else None,
-        } for p in batch]
-        ids = list(db.session.scalars(
-            insert(Practice.__table__).returning(Practice.__table__.c.id, sort_by_parameter_order=True), rows
-        ))
+        batch = items[offset : offset + 1000]
+        rows = [
+            {
+                "region_id": regions[p["region"]],
+                "phase_id": phases[p["phase"]],
+                "title": p["title"],
+                "summary": p["summary"],
+                "body": p["body"],
+                "target_group": p["target_group"],
+                "contact_name": p["contact"]["name"],
+                "contact_email": p["contact"]["email"],
+                "period_start": date.fromisoformat(p["period"]["start"]),
+                "period_end": None,
+                "status": Status(p["status"]),
+                "external_id": p["external_id"],
+                "is_demo": False,
+                "revision": 1,
+                "created_at": at(p["created"]),
+                "updated_at": at(p["updated"]),
+                "published_at": at(p["published"]),
+                "archived_at": at(p["updated"]) if p["status"] == "archived" else None,
+            }
+            for p in batch
+        ]
+        ids = list(
+            db.session.scalars(
+                insert(Practice.__table__).returning(Practice.__table__.c.id, sort_by_parameter_order=True),
+                rows,
+            )
+        )
         themes_rows, lines_rows, steps, results, links, revisions = [], [], [], [], [], []
         now = datetime.now(UTC)
         for pid, p in zip(ids, batch):
             themes_rows += [{"practice_id": pid, "theme_id": themes[s]} for s in p["themes"]]
             lines_rows += [{"practice_id": pid, "action_line_id": lines[n]} for n in p["action_lines"]]
-            steps += [{"practice_id": pid, "from_phase_id": phases[s["from"]] if s["from"] else None,
-                       "to_phase_id": phases[s["to"]], "moved_on": date.fromisoformat(s["date"]),
-                       "explanation": s["explanation"], "created_at": now} for s in p["cycle_steps"]]
-            results += [{"practice_id": pid, "phase_id": phases[r["phase"]], "indicator": r["indicator"],
-                         "value": r["value"], "unit": r["unit"], "baseline": Decimal(str(r["baseline"])),
-                         "target": None, "measured_on": date.fromisoformat(r["measured_on"]), "narrative": "",
-                         "created_at": at(r["measured_on"])} for r in p["results"]]
-            links += [{"practice_id": pid, "title": x["title"], "url": x["url"], "position": k}
-                      for k, x in enumerate(p["links"])]
-            revisions.append({"practice_id": pid, "number": 1, "created_at": now, "note": "Aangemaakt (bench)",
-                              "snapshot": {"title": p["title"], "status": p["status"], "phase": p["phase"]}})
-        for table, rows in ((practice_theme, themes_rows), (practice_action_line, lines_rows),
-                            (CycleStep.__table__, steps), (Result.__table__, results),
-                            (PracticeLink.__table__, links), (PracticeRevision.__table__, revisions)):
+            steps += [
+                {
+                    "practice_id": pid,
+                    "from_phase_id": phases[s["from"]] if s["from"] else None,
+                    "to_phase_id": phases[s["to"]],
+                    "moved_on": date.fromisoformat(s["date"]),
+                    "explanation": s["explanation"],
+                    "created_at": now,
+                }
+                for s in p["cycle_steps"]
+            ]
+            results += [
+                {
+                    "practice_id": pid,
+                    "phase_id": phases[r["phase"]],
+                    "indicator": r["indicator"],
+                    "value": r["value"],
+                    "unit": r["unit"],
+                    "baseline": Decimal(str(r["baseline"])),
+                    "target": None,
+                    "measured_on": date.fromisoformat(r["measured_on"]),
+                    "narrative": "",
+                    "created_at": at(r["measured_on"]),
+                }
+                for r in p["results"]
+            ]
+            links += [
+                {"practice_id": pid, "title": x["title"], "url": x["url"], "position": k}
+                for k, x in enumerate(p["links"])
+            ]
+            revisions.append(
+                {
+                    "practice_id": pid,
+                    "number": 1,
+                    "created_at": now,
+                    "note": "Aangemaakt (bench)",
+                    "snapshot": {"title": p["title"], "status": p["status"], "phase": p["phase"]},
+                }
+            )
+        for table, rows in (
+            (practice_theme, themes_rows),
+            (practice_action_line, lines_rows),
+            (CycleStep.__table__, steps),
+            (Result.__table__, results),
+            (PracticeLink.__table__, links),
+            (PracticeRevision.__table__, revisions),
+        ):
             if rows:
                 db.session.execute(insert(table), rows)
     db.session.commit()
@@ -213,12 +283,16 @@ def prepare_database(url: str, n: int, loader: str, index_dir: str) -> dict:
     from exchange.reference.models import Region, Theme
     from exchange.reference.services import load_reference, read_reference_file
 
-    app = create_app("config.Config", SQLALCHEMY_DATABASE_URI=url, SECRET_KEY="bench", SEARCH_INDEX_DIR=index_dir)
+    app = create_app(
+        "config.Config", SQLALCHEMY_DATABASE_URI=url, SECRET_KEY="bench", SEARCH_INDEX_DIR=index_dir
+    )
     with app.app_context():
         # A benchmark database, not a production one: the schema comes straight from the models.
         db.create_all()
         if db.session.scalar(select(func.count(Practice.id))):
-            raise SystemExit("The database already holds practices; give an empty one (or none: a fresh SQLite file).")
+            raise SystemExit(
+                "The database already holds practices; give an empty one (or none: a fresh SQLite file)."
+            )
         load_reference(read_reference_file())
         db.session.commit()
         items = generate(n)
@@ -227,18 +301,32 @@ def prepare_database(url: str, n: int, loader: str, index_dir: str) -> dict:
         seconds = time.perf_counter() - started
         published = Practice.status == Status.PUBLISHED
         theme_slug, theme_count = db.session.execute(
-            select(Theme.slug, func.count()).join(practice_theme, practice_theme.c.theme_id == Theme.id)
-            .join(Practice, Practice.id == practice_theme.c.practice_id).where(published)
-            .group_by(Theme.slug).order_by(func.count().desc()).limit(1)
+            select(Theme.slug, func.count())
+            .join(practice_theme, practice_theme.c.theme_id == Theme.id)
+            .join(Practice, Practice.id == practice_theme.c.practice_id)
+            .where(published)
+            .group_by(Theme.slug)
+            .order_by(func.count().desc())
+            .limit(1)
         ).one()
         region_slug, region_count = db.session.execute(
-            select(Region.slug, func.count()).join(Practice, Practice.region_id == Region.id).where(published)
-            .group_by(Region.slug).order_by(func.count().desc()).limit(1)
+            select(Region.slug, func.count())
+            .join(Practice, Practice.region_id == Region.id)
+            .where(published)
+            .group_by(Region.slug)
+            .order_by(func.count().desc())
+            .limit(1)
         ).one()
-        with_results = list(db.session.scalars(
-            select(Practice.id).join(Result, Result.practice_id == Practice.id).where(published)
-            .group_by(Practice.id).order_by(func.count().desc(), Practice.id).limit(20)
-        ))
+        with_results = list(
+            db.session.scalars(
+                select(Practice.id)
+                .join(Result, Result.practice_id == Practice.id)
+                .where(published)
+                .group_by(Practice.id)
+                .order_by(func.count().desc(), Practice.id)
+                .limit(20)
+            )
+        )
         return {
             "load_seconds": seconds,
             "practices": db.session.scalar(select(func.count(Practice.id))),
@@ -271,15 +359,35 @@ def free_port() -> int:
 
 
 def start_gunicorn(url: str, port: int, workers: int, index_dir: str, log_path: Path) -> subprocess.Popen:
-    env = dict(os.environ, DATABASE_URL=url, SECRET_KEY=secrets.token_urlsafe(32), EXCHANGE_CONFIG="config.Config",
-               SEARCH_INDEX_DIR=index_dir, RATELIMIT_STORAGE_URI="memory://",
-               # The API's per-address limit (120/min) would answer 429 to the one client address the bench has.
-               API_RATE_LIMIT="100000000 per minute")
-    command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-               "--timeout", "120", "--log-level", "warning", "wsgi:app"]
+    env = dict(
+        os.environ,
+        DATABASE_URL=url,
+        SECRET_KEY=secrets.token_urlsafe(32),
+        EXCHANGE_CONFIG="config.Config",
+        SEARCH_INDEX_DIR=index_dir,
+        RATELIMIT_STORAGE_URI="memory://",
+        # The API's per-address limit (120/min) would answer 429 to the one client address the bench has.
+        API_RATE_LIMIT="100000000 per minute",
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--workers",
+        str(workers),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--timeout",
+        "120",
+        "--log-level",
+        "warning",
+        "wsgi:app",
+    ]
     with open(log_path, "wb") as out:
         # Its own session, so the whole process group (master and workers) can be stopped together.
-        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        return subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
 
 
 def stop(proc: subprocess.Popen | None) -> None:
@@ -313,7 +421,9 @@ def wait_ready(base: str, proc: subprocess.Popen, log_path: Path, timeout: float
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise SystemExit(f"gunicorn stopped (exit {proc.returncode}):\n{log_path.read_text(errors='replace')[-3000:]}")
+            raise SystemExit(
+                f"gunicorn stopped (exit {proc.returncode}):\n{log_path.read_text(errors='replace')[-3000:]}"
+            )
         status, _ = get(base + "/healthz")
         if status:
             return
@@ -366,8 +476,12 @@ def _interrupt(signum, frame) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--practices", type=int, default=10_000, help="number of practices (default 10000)")
-    parser.add_argument("--database-url", help="an empty database (default: a fresh SQLite file in a temp dir)")
-    parser.add_argument("--loader", choices=["core", "importer"], default="core", help="how to load (default core)")
+    parser.add_argument(
+        "--database-url", help="an empty database (default: a fresh SQLite file in a temp dir)"
+    )
+    parser.add_argument(
+        "--loader", choices=["core", "importer"], default="core", help="how to load (default core)"
+    )
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per page (default 10)")
     parser.add_argument("--requests", type=int, default=None, help="stop a page after this many requests")
     parser.add_argument("--concurrency", type=int, default=4, help="client threads (default 4)")
@@ -385,9 +499,11 @@ def main() -> None:
         shown = url.split("@")[-1] if args.database_url else "fresh SQLite file"
         log(f"Loading {args.practices} practices into {shown} ({args.loader} loader) ...")
         facts = prepare_database(url, args.practices, args.loader, index_dir)
-        log(f"Loaded in {facts['load_seconds']:.1f} s: {facts['practices']} practices ({facts['published']} published), "
+        log(
+            f"Loaded in {facts['load_seconds']:.1f} s: {facts['practices']} practices ({facts['published']} published), "
             f"{facts['results']} results, {facts['steps']} cycle steps; search index built in "
-            f"{facts['index_seconds']:.1f} s.")
+            f"{facts['index_seconds']:.1f} s."
+        )
 
         theme, theme_n = facts["theme"]
         region, region_n = facts["region"]
@@ -399,7 +515,10 @@ def main() -> None:
             (f"cycle map /ontwikkelcirkel/kaart?thema={theme}", [f"/ontwikkelcirkel/kaart?thema={theme}"]),
             (f"practice page /praktijken/<id> ({len(ids)} ids)", [f"/praktijken/{i}" for i in ids]),
             ("list /praktijken (25 per page)", ["/praktijken"]),
-            (f"API /api/v1/practices?theme={theme}&per_page=100", [f"/api/v1/practices?theme={theme}&per_page=100"]),
+            (
+                f"API /api/v1/practices?theme={theme}&per_page=100",
+                [f"/api/v1/practices?theme={theme}&per_page=100"],
+            ),
             ("/healthz", ["/healthz"]),
         ]
         proc = None
@@ -412,24 +531,42 @@ def main() -> None:
             wait_ready(base, proc, log_path)
             log(f"gunicorn ({args.workers} workers) on {base}; warming up ...")
             for _, paths in pages:
-                hammer([base + p for p in paths], duration=30, max_requests=2 * args.workers * len(paths),
-                       concurrency=args.workers)
+                hammer(
+                    [base + p for p in paths],
+                    duration=30,
+                    max_requests=2 * args.workers * len(paths),
+                    concurrency=args.workers,
+                )
             for label, paths in pages:
                 log(f"  {label} ...")
-                samples, elapsed = hammer([base + p for p in paths], args.duration, args.requests, args.concurrency)
+                samples, elapsed = hammer(
+                    [base + p for p in paths], args.duration, args.requests, args.concurrency
+                )
                 latencies = [ms for _, ms in samples]
                 statuses = Counter(status for status, _ in samples)
-                rows.append((label, len(samples), len(samples) / max(elapsed, 1e-9), percentile(latencies, 50),
-                             percentile(latencies, 99), statuses))
+                rows.append(
+                    (
+                        label,
+                        len(samples),
+                        len(samples) / max(elapsed, 1e-9),
+                        percentile(latencies, 50),
+                        percentile(latencies, 99),
+                        statuses,
+                    )
+                )
         finally:
             stop(proc)
 
     print()
-    print(f"N = {facts['practices']} practices ({facts['published']} published), {facts['results']} results, "
-          f"{facts['steps']} cycle steps; {shown}; loaded by {args.loader} in {facts['load_seconds']:.1f} s")
-    print(f"gunicorn {args.workers} sync workers on loopback, {args.concurrency} client threads, "
-          f"{args.duration:g} s per page{f' (max {args.requests} requests)' if args.requests else ''}, "
-          f"{os.cpu_count()} CPUs shared by server and client")
+    print(
+        f"N = {facts['practices']} practices ({facts['published']} published), {facts['results']} results, "
+        f"{facts['steps']} cycle steps; {shown}; loaded by {args.loader} in {facts['load_seconds']:.1f} s"
+    )
+    print(
+        f"gunicorn {args.workers} sync workers on loopback, {args.concurrency} client threads, "
+        f"{args.duration:g} s per page{f' (max {args.requests} requests)' if args.requests else ''}, "
+        f"{os.cpu_count()} CPUs shared by server and client"
+    )
     print()
     width = max(len(r[0]) for r in rows)
     print(f"{'page':<{width}}  {'requests':>8}  {'req/s':>7}  {'p50 ms':>8}  {'p99 ms':>8}  statuses")

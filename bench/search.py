@@ -12,6 +12,7 @@ runs the same searches there (count, the same facets with GROUP BY, top 10 by ts
 snippets) and prints both with their ratio. It also times a single save (outbox row -> commit -> visible in
 search) with the real application on SQLite.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,7 +24,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -35,51 +36,152 @@ REFERENCE = ROOT / "exchange" / "reference" / "data" / "reference-data.json"
 # ------------------------------------------------------------------------------------------- the corpus
 
 TOPICS = [
-    "thuiszitters", "wachtlijsten", "pleegzorg", "gezinshuizen", "jeugdbescherming", "huiselijk geweld",
-    "kindermishandeling", "schoolverzuim", "passend onderwijs", "de overgang naar volwassenheid",
-    "verlengde jeugdhulp", "ambulantisering", "residentiële jeugdhulp", "gesloten jeugdhulp",
-    "de lokale teams", "de integrale toegang", "meerjarige inkoop", "contractering", "sturen op outcome",
-    "monitoring", "vakmanschap", "professionalisering", "LVB-jongeren", "jongeren met een licht verstandelijke beperking",
-    "de JIM-aanpak", "sociale netwerkstrategieën", "de POH-jeugd", "samenwerking met huisartsen",
-    "crisisopvang", "het expertteam", "regionale coördinatie", "casusregie", "dagbesteding",
-    "specialistische ggz", "preventie", "vroegsignalering", "scheidingen", "ouderschap", "zelfstandig wonen",
-    "woonvoorzieningen", "de wachttijd", "de doorlooptijd", "maatwerk", "het toekomstplan",
+    "thuiszitters",
+    "wachtlijsten",
+    "pleegzorg",
+    "gezinshuizen",
+    "jeugdbescherming",
+    "huiselijk geweld",
+    "kindermishandeling",
+    "schoolverzuim",
+    "passend onderwijs",
+    "de overgang naar volwassenheid",
+    "verlengde jeugdhulp",
+    "ambulantisering",
+    "residentiële jeugdhulp",
+    "gesloten jeugdhulp",
+    "de lokale teams",
+    "de integrale toegang",
+    "meerjarige inkoop",
+    "contractering",
+    "sturen op outcome",
+    "monitoring",
+    "vakmanschap",
+    "professionalisering",
+    "LVB-jongeren",
+    "jongeren met een licht verstandelijke beperking",
+    "de JIM-aanpak",
+    "sociale netwerkstrategieën",
+    "de POH-jeugd",
+    "samenwerking met huisartsen",
+    "crisisopvang",
+    "het expertteam",
+    "regionale coördinatie",
+    "casusregie",
+    "dagbesteding",
+    "specialistische ggz",
+    "preventie",
+    "vroegsignalering",
+    "scheidingen",
+    "ouderschap",
+    "zelfstandig wonen",
+    "woonvoorzieningen",
+    "de wachttijd",
+    "de doorlooptijd",
+    "maatwerk",
+    "het toekomstplan",
 ]
 ACTORS = [
-    "jeugdhulpverleners", "jeugdhulpaanbieders", "wijkteams", "huisartsen", "scholen", "leerplichtambtenaren",
-    "gemeenten", "de Raad voor de Kinderbescherming", "gecertificeerde instellingen", "pleegouders",
-    "gezinshuisouders", "praktijkondersteuners", "zorgaanbieders", "ouders", "jongeren", "mentoren",
-    "jeugdartsen", "de GGD", "het samenwerkingsverband", "beleidsmedewerkers", "contractmanagers",
-    "het Veilig Thuis-team", "ervaringsdeskundigen", "coördinatoren", "kinderen en gezinnen",
+    "jeugdhulpverleners",
+    "jeugdhulpaanbieders",
+    "wijkteams",
+    "huisartsen",
+    "scholen",
+    "leerplichtambtenaren",
+    "gemeenten",
+    "de Raad voor de Kinderbescherming",
+    "gecertificeerde instellingen",
+    "pleegouders",
+    "gezinshuisouders",
+    "praktijkondersteuners",
+    "zorgaanbieders",
+    "ouders",
+    "jongeren",
+    "mentoren",
+    "jeugdartsen",
+    "de GGD",
+    "het samenwerkingsverband",
+    "beleidsmedewerkers",
+    "contractmanagers",
+    "het Veilig Thuis-team",
+    "ervaringsdeskundigen",
+    "coördinatoren",
+    "kinderen en gezinnen",
 ]
 GROUPS = [
-    "gezinnen", "kinderen", "jongeren", "jongvolwassenen", "ouders", "pleegkinderen", "thuiszitters",
-    "LVB-jongeren", "jongeren van 16 tot 27 jaar", "gezinnen met meervoudige problemen", "kinderen in armoede",
-    "jeugdigen met complexe zorgvragen", "leerlingen", "jonge moeders",
+    "gezinnen",
+    "kinderen",
+    "jongeren",
+    "jongvolwassenen",
+    "ouders",
+    "pleegkinderen",
+    "thuiszitters",
+    "LVB-jongeren",
+    "jongeren van 16 tot 27 jaar",
+    "gezinnen met meervoudige problemen",
+    "kinderen in armoede",
+    "jeugdigen met complexe zorgvragen",
+    "leerlingen",
+    "jonge moeders",
 ]
 GOALS = [
-    "kortere wachttijden", "minder uithuisplaatsingen", "betere samenwerking", "zo thuis mogelijk opgroeien",
-    "snellere hulp", "minder thuiszitters", "een eenduidige route", "betere coördinatie", "lagere kosten",
-    "meer regie bij ouders", "een stabiele plek", "duurzame resultaten", "betere doorstroom", "minder verwijzingen",
+    "kortere wachttijden",
+    "minder uithuisplaatsingen",
+    "betere samenwerking",
+    "zo thuis mogelijk opgroeien",
+    "snellere hulp",
+    "minder thuiszitters",
+    "een eenduidige route",
+    "betere coördinatie",
+    "lagere kosten",
+    "meer regie bij ouders",
+    "een stabiele plek",
+    "duurzame resultaten",
+    "betere doorstroom",
+    "minder verwijzingen",
 ]
 MEANS = [
-    "een vast aanspreekpunt", "een gezamenlijke triage", "een regionaal expertteam", "een doorbraakaanpak",
-    "een convenant", "intervisie", "een leernetwerk", "een gezamenlijk dashboard", "een casustafel",
-    "een wachtlijstaanpak", "een meldpunt", "een pilot met een praktijkondersteuner",
-    "een integraal plan per gezin", "het inzetten van een JIM", "scholing van professionals",
+    "een vast aanspreekpunt",
+    "een gezamenlijke triage",
+    "een regionaal expertteam",
+    "een doorbraakaanpak",
+    "een convenant",
+    "intervisie",
+    "een leernetwerk",
+    "een gezamenlijk dashboard",
+    "een casustafel",
+    "een wachtlijstaanpak",
+    "een meldpunt",
+    "een pilot met een praktijkondersteuner",
+    "een integraal plan per gezin",
+    "het inzetten van een JIM",
+    "scholing van professionals",
 ]
 FINDINGS = [
-    "de wachttijd met een derde daalde", "meer jongeren op school bleven", "ouders zich beter gehoord voelden",
-    "de samenwerking tussen onderwijs en jeugdhulp verbeterde", "het aantal crisisplaatsingen afnam",
-    "professionals elkaar sneller wisten te vinden", "de kosten per traject gelijk bleven",
-    "de doorlooptijd korter werd", "het aantal verwijzingen via de huisarts daalde",
-    "jongeren vaker een vaste mentor kregen", "de coördinatie van zorg duidelijker werd",
+    "de wachttijd met een derde daalde",
+    "meer jongeren op school bleven",
+    "ouders zich beter gehoord voelden",
+    "de samenwerking tussen onderwijs en jeugdhulp verbeterde",
+    "het aantal crisisplaatsingen afnam",
+    "professionals elkaar sneller wisten te vinden",
+    "de kosten per traject gelijk bleven",
+    "de doorlooptijd korter werd",
+    "het aantal verwijzingen via de huisarts daalde",
+    "jongeren vaker een vaste mentor kregen",
+    "de coördinatie van zorg duidelijker werd",
 ]
 VERBS = ["verkennen", "ontwerpen", "testen", "evalueren", "opschalen", "borgen", "verbeteren", "meten"]
 TITLE_FORMS = [
-    "{Topic} in {place}", "Aanpak {topic}", "Samen werken aan {topic}", "{Topic}: {goal}",
-    "Pilot {topic} met {actors}", "{Actors} en {topic}", "Regionale aanpak {topic}", "{Topic} voor {group}",
-    "Van {topic} naar {goal}", "Leren over {topic}",
+    "{Topic} in {place}",
+    "Aanpak {topic}",
+    "Samen werken aan {topic}",
+    "{Topic}: {goal}",
+    "Pilot {topic} met {actors}",
+    "{Actors} en {topic}",
+    "Regionale aanpak {topic}",
+    "{Topic} voor {group}",
+    "Van {topic} naar {goal}",
+    "Leren over {topic}",
 ]
 SENTENCES = [
     "{Region} werkt aan {topic} voor {group}.",
@@ -95,8 +197,57 @@ SENTENCES = [
     "Knelpunten: {topic}, {topic} en de rol van {actors}.",
     "{Actors} vroegen om {means} rond {topic}.",
 ]
-ROLES = ["coördinator", "jeugdconsulent", "praktijkondersteuner", "gedragswetenschapper", "mentor", "regisseur"]
-SYLLABLES = "ba be bi bo de di do ge gi go ka ke ko la le li lo ma me mo na ne no ra re ri ro sa se so ta te ti to va ve vo wa we zo zi".split()
+ROLES = [
+    "coördinator",
+    "jeugdconsulent",
+    "praktijkondersteuner",
+    "gedragswetenschapper",
+    "mentor",
+    "regisseur",
+]
+SYLLABLES = [
+    "ba",
+    "be",
+    "bi",
+    "bo",
+    "de",
+    "di",
+    "do",
+    "ge",
+    "gi",
+    "go",
+    "ka",
+    "ke",
+    "ko",
+    "la",
+    "le",
+    "li",
+    "lo",
+    "ma",
+    "me",
+    "mo",
+    "na",
+    "ne",
+    "no",
+    "ra",
+    "re",
+    "ri",
+    "ro",
+    "sa",
+    "se",
+    "so",
+    "ta",
+    "te",
+    "ti",
+    "to",
+    "va",
+    "ve",
+    "vo",
+    "wa",
+    "we",
+    "zo",
+    "zi",
+]
 
 
 def reference() -> dict:
@@ -106,7 +257,10 @@ def reference() -> dict:
 def _rare_words(rng: random.Random, n: int) -> list[str]:
     words = set()
     while len(words) < n:
-        words.add("".join(rng.choice(SYLLABLES) for _ in range(rng.randint(3, 5))) + rng.choice(["", "heid", "ing", "en", "er"]))
+        words.add(
+            "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(3, 5)))
+            + rng.choice(["", "heid", "ing", "en", "er"])
+        )
     return sorted(words)
 
 
@@ -133,11 +287,20 @@ def generate(n: int, seed: int = 42) -> list[SimpleNamespace]:
     rng = random.Random(seed)
     ref = reference()
     regions = [
-        SimpleNamespace(id=i + 1, display_name=r["display_name"], name=r["name"], province=r["province"],
-                        municipalities=r["municipalities"], slug=r["slug"])
+        SimpleNamespace(
+            id=i + 1,
+            display_name=r["display_name"],
+            name=r["name"],
+            province=r["province"],
+            municipalities=r["municipalities"],
+            slug=r["slug"],
+        )
         for i, r in enumerate(ref["regions"])
     ]
-    lines = {line["number"]: SimpleNamespace(id=line["number"], number=line["number"]) for line in ref["action_lines"]}
+    lines = {
+        line["number"]: SimpleNamespace(id=line["number"], number=line["number"])
+        for line in ref["action_lines"]
+    }
     themes = [
         SimpleNamespace(id=i + 1, name=t["name"], slug=t["slug"], action_line=lines.get(t["action_line"]))
         for i, t in enumerate(ref["themes"])
@@ -147,15 +310,23 @@ def generate(n: int, seed: int = 42) -> list[SimpleNamespace]:
     # A Zipf-like long tail: a few rare words are common, most occur a handful of times.
     rare_weighted = [rare[min(int(rng.paretovariate(1.1)) - 1, len(rare) - 1)] for _ in range(5000)] + rare
     places = [m for r in regions for m in r.municipalities]
-    base = datetime(2018, 1, 1, tzinfo=timezone.utc)
+    base = datetime(2018, 1, 1, tzinfo=UTC)
     out = []
     for i in range(1, n + 1):
         region = rng.choice(regions)
         chosen = rng.sample(themes, rng.choice([1, 1, 2, 2, 3]))
         ctx = {
-            "topic": TOPICS, "group": GROUPS, "goal": GOALS, "means": MEANS, "finding": FINDINGS,
-            "actors": ACTORS, "place": region.municipalities or places, "role": ROLES, "verb": VERBS,
-            "rare": rare_weighted, "region_name": region.display_name,
+            "topic": TOPICS,
+            "group": GROUPS,
+            "goal": GOALS,
+            "means": MEANS,
+            "finding": FINDINGS,
+            "actors": ACTORS,
+            "place": region.municipalities or places,
+            "role": ROLES,
+            "verb": VERBS,
+            "rare": rare_weighted,
+            "region_name": region.display_name,
         }
         title = _fill(rng, rng.choice(TITLE_FORMS), ctx)[:200]
         summary = " ".join(_fill(rng, rng.choice(SENTENCES), ctx) for _ in range(2))[:500]
@@ -170,15 +341,27 @@ def generate(n: int, seed: int = 42) -> list[SimpleNamespace]:
         created = base + timedelta(days=rng.randint(0, 2500), seconds=rng.randint(0, 86400))
         published = created + timedelta(days=rng.randint(0, 60))
         status = "draft" if rng.random() < 0.08 else "published"
-        out.append(SimpleNamespace(
-            id=i, title=title, summary=summary, body="\n\n".join(paragraphs), target_group=rng.choice(GROUPS),
-            region=region, region_id=region.id, themes=chosen,
-            action_lines=sorted({t.action_line.number: t.action_line for t in chosen if t.action_line}.values(),
-                                key=lambda x: x.number),
-            phase_id=rng.choice(phases), status=status,
-            created_at=created, published_at=published if status == "published" else None,
-            updated_at=published + timedelta(days=rng.randint(0, 400)),
-        ))
+        out.append(
+            SimpleNamespace(
+                id=i,
+                title=title,
+                summary=summary,
+                body="\n\n".join(paragraphs),
+                target_group=rng.choice(GROUPS),
+                region=region,
+                region_id=region.id,
+                themes=chosen,
+                action_lines=sorted(
+                    {t.action_line.number: t.action_line for t in chosen if t.action_line}.values(),
+                    key=lambda x: x.number,
+                ),
+                phase_id=rng.choice(phases),
+                status=status,
+                created_at=created,
+                published_at=published if status == "published" else None,
+                updated_at=published + timedelta(days=rng.randint(0, 400)),
+            )
+        )
     return out
 
 
@@ -199,11 +382,21 @@ QUERIES = [
     ("newest first", "wachtlijst", {}, "nieuwste"),
     ("browse a region", "", {"regio": ["rotterdam-rijnmond"]}, "nieuwste"),
     ("words + phase + year", "veiligheid jeugdbescherming", {"fase": ["3"], "jaar": ["2021"]}, "relevantie"),
-    ("words + region + theme", "thuiszitters onderwijs", {"regio": ["rotterdam-rijnmond"], "thema": ["onderwijs-zorg"]}, "relevantie"),
+    (
+        "words + region + theme",
+        "thuiszitters onderwijs",
+        {"regio": ["rotterdam-rijnmond"], "thema": ["onderwijs-zorg"]},
+        "relevantie",
+    ),
     ("misspelt (suggestion)", "thuiszittrs", {}, "relevantie"),
     ("rare words", "ervaringsdeskundigen mentor", {}, "relevantie"),
     ("synonym", "jeugdzorg crisisopvang", {}, "relevantie"),
-    ("recently updated + 2 facets", "gezinnen", {"provincie": ["gelderland"], "thema": ["wachtlijstaanpak"]}, "bijgewerkt"),
+    (
+        "recently updated + 2 facets",
+        "gezinnen",
+        {"provincie": ["gelderland"], "thema": ["wachtlijstaanpak"]},
+        "bijgewerkt",
+    ),
 ]
 
 
@@ -224,7 +417,9 @@ class WhooshBench:
         self.index = engine.SearchIndex(path)
         self.corpus = corpus
         self.procs = procs
-        self.synonyms = synonyms.build_map([synonyms.normalise_terms(t) for t, _ in synonyms.DEFAULT_SYNONYMS])
+        self.synonyms = synonyms.build_map(
+            [synonyms.normalise_terms(t) for t, _ in synonyms.DEFAULT_SYNONYMS]
+        )
         self.documents = documents
         ref = reference()
         self.region_ids = {r["slug"]: str(i + 1) for i, r in enumerate(ref["regions"])}
@@ -249,7 +444,13 @@ class WhooshBench:
         return count, wall, cpu
 
     def filters(self, params: dict) -> dict[str, list[str]]:
-        names = {"regio": "region", "provincie": "province", "thema": "theme", "fase": "phase", "jaar": "year"}
+        names = {
+            "regio": "region",
+            "provincie": "province",
+            "thema": "theme",
+            "fase": "phase",
+            "jaar": "year",
+        }
         out = {}
         for param, values in params.items():
             if param == "regio":
@@ -276,13 +477,19 @@ class WhooshBench:
             practice = self.corpus[ident - 1]
             if result.terms:
                 engine.highlight_text(self.texts[ident], result.terms)
-                engine.highlight_text(practice.title, result.terms, max_chars=len(practice.title) + 1, fragments=1)
+                engine.highlight_text(
+                    practice.title, result.terms, max_chars=len(practice.title) + 1, fragments=1
+                )
             snippets += 1
         if parsed.words and result.total < queries.SUGGEST_BELOW:
             suggestion = queries.suggest(parsed, self.index, self.synonyms)
             if suggestion:
-                check = engine.SearchSpec(clauses=queries.build_clauses(queries.parse_query(suggestion), self.synonyms),
-                                          filters=spec.filters, limit=0, facets=())
+                check = engine.SearchSpec(
+                    clauses=queries.build_clauses(queries.parse_query(suggestion), self.synonyms),
+                    filters=spec.filters,
+                    limit=0,
+                    facets=(),
+                )
                 self.index.search(check)
         return result.total, snippets
 
@@ -293,9 +500,12 @@ class WhooshBench:
             doc = self.documents.practice_document(practice)
             t0 = time.perf_counter()
             self.index.similar(
-                key=doc["key"], text=f"{practice.title}\n{doc['body']}",
+                key=doc["key"],
+                text=f"{practice.title}\n{doc['body']}",
                 boosts={"theme": [str(t.id) for t in practice.themes], "phase": [str(practice.phase_id)]},
-                exclude_filters={"region": [str(practice.region_id)]}, require={"type": ["practice"]}, limit=5,
+                exclude_filters={"region": [str(practice.region_id)]},
+                require={"type": ["practice"]},
+                limit=5,
             )
             times.append((time.perf_counter() - t0) * 1000)
         return percentile(times, 0.5), percentile(times, 0.95)
@@ -309,7 +519,10 @@ class WhooshBench:
         doc["title"] = doc["title"] + " Zwaluwstaartverbinding"
         t0 = time.perf_counter()
         self.index.apply(upserts=[doc])
-        spec = self.engine.SearchSpec(clauses=queries.build_clauses(queries.parse_query("zwaluwstaartverbinding"), self.synonyms), limit=10)
+        spec = self.engine.SearchSpec(
+            clauses=queries.build_clauses(queries.parse_query("zwaluwstaartverbinding"), self.synonyms),
+            limit=10,
+        )
         found = self.index.search(spec).total
         elapsed = (time.perf_counter() - t0) * 1000
         assert found == 1, found
@@ -353,14 +566,31 @@ class PostgresBench:
                     setweight(to_tsvector('dutch', title), 'A') || setweight(to_tsvector('dutch', body), 'D')
                 ) STORED
             )""")
-        with self.conn.cursor() as cur:
-            with cur.copy("COPY practice (id, title, body, status, region_id, province, themes, action_lines, "
-                          "phase_id, year, date, updated) FROM STDIN") as copy:
-                for p in self.corpus:
-                    when = p.published_at or p.created_at
-                    copy.write_row((p.id, p.title, texts[p.id], p.status, p.region_id, slugify(p.region.province),
-                                    [t.id for t in p.themes], [x.number for x in p.action_lines], p.phase_id,
-                                    when.year, stamp(when), stamp(p.updated_at)))
+        with (
+            self.conn.cursor() as cur,
+            cur.copy(
+                "COPY practice (id, title, body, status, region_id, province, themes, action_lines, "
+                "phase_id, year, date, updated) FROM STDIN"
+            ) as copy,
+        ):
+            for p in self.corpus:
+                when = p.published_at or p.created_at
+                copy.write_row(
+                    (
+                        p.id,
+                        p.title,
+                        texts[p.id],
+                        p.status,
+                        p.region_id,
+                        slugify(p.region.province),
+                        [t.id for t in p.themes],
+                        [x.number for x in p.action_lines],
+                        p.phase_id,
+                        when.year,
+                        stamp(when),
+                        stamp(p.updated_at),
+                    )
+                )
         self.conn.execute("CREATE INDEX practice_tsv ON practice USING gin (tsv)")
         self.conn.execute("VACUUM ANALYZE practice")
         return time.perf_counter() - t0
@@ -405,14 +635,23 @@ class PostgresBench:
                     conditions.append(self._condition(other, values, facet_args))
             where = " AND ".join(conditions) or "TRUE"
             source = f"base, unnest(base.{column}) AS {value_sql.split('::')[0]}" if multi else "base"
-            parts.append(f"SELECT '{param}' AS facet, {value_sql} AS value, count(*) FROM {source} WHERE {where} GROUP BY 2")
+            parts.append(
+                f"SELECT '{param}' AS facet, {value_sql} AS value, count(*) FROM {source} WHERE {where} GROUP BY 2"
+            )
         count_args: list = []
         all_conditions = " AND ".join(self._condition(p, v, count_args) for p, v in params.items()) or "TRUE"
-        sql = (f"WITH base AS MATERIALIZED (SELECT * FROM practice WHERE {match}) "
-               f"SELECT 'total', '', count(*) FROM base WHERE {all_conditions} UNION ALL " + " UNION ALL ".join(parts))
+        sql = (
+            f"WITH base AS MATERIALIZED (SELECT * FROM practice WHERE {match}) "
+            f"SELECT 'total', '', count(*) FROM base WHERE {all_conditions} UNION ALL "
+            + " UNION ALL ".join(parts)
+        )
         rows = self.conn.execute(sql, args + count_args + facet_args).fetchall()
         total = rows[0][2]
-        order = {"relevantie": "ts_rank_cd(tsv, q) DESC, id", "nieuwste": "date DESC, id", "bijgewerkt": "updated DESC, id"}[sort]
+        order = {
+            "relevantie": "ts_rank_cd(tsv, q) DESC, id",
+            "nieuwste": "date DESC, id",
+            "bijgewerkt": "updated DESC, id",
+        }[sort]
         if not text.strip():
             order = order.replace("ts_rank_cd(tsv, q) DESC, ", "")
         top_args = ([text] if text.strip() else []) + args + count_args
@@ -440,16 +679,24 @@ def measure(bench, repeat: int) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", default="10000,100000", help="corpus sizes, comma-separated")
     parser.add_argument("--procs", type=int, default=2, help="indexing processes")
     parser.add_argument("--repeat", type=int, default=5, help="rounds of the query set (the first is cold)")
-    parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres",
-                        help="PostgreSQL to create the throwaway database in ('' skips PostgreSQL)")
+    parser.add_argument(
+        "--pg",
+        default="postgresql://postgres@127.0.0.1:5432/postgres",
+        help="PostgreSQL to create the throwaway database in ('' skips PostgreSQL)",
+    )
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
-    print(f"load average at start: {', '.join(f'{x:.2f}' for x in os.getloadavg())}; CPUs: {os.cpu_count()}", flush=True)
+    print(
+        f"load average at start: {', '.join(f'{x:.2f}' for x in os.getloadavg())}; CPUs: {os.cpu_count()}",
+        flush=True,
+    )
     rows = []
     for n in sizes:
         print(f"\n== {n} practices", flush=True)
@@ -459,8 +706,11 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="bench-search-") as tmp:
             whoosh = WhooshBench(corpus, Path(tmp) / "index", args.procs)
             count, wall, cpu = whoosh.build()
-            print(f"whoosh build: {count} docs in {wall:.1f} s = {count / wall:.0f} docs/s wall "
-                  f"({count / cpu:.0f} docs per CPU-second, {args.procs} processes)", flush=True)
+            print(
+                f"whoosh build: {count} docs in {wall:.1f} s = {count / wall:.0f} docs/s wall "
+                f"({count / cpu:.0f} docs per CPU-second, {args.procs} processes)",
+                flush=True,
+            )
             w = measure(whoosh, args.repeat)
             save_ms = statistics.median(whoosh.save_visible_ms() for _ in range(3))
             print(f"a save visible in search after {save_ms:.0f} ms (median of 3)", flush=True)
@@ -483,16 +733,24 @@ def main(argv: list[str] | None = None) -> int:
                     line += f"   postgres total {p['totals'][label]:>7}"
                 print(line)
             rows.append((n, count / wall, save_ms, w, p))
-    print("\n| practices | build docs/s | save visible | whoosh p50 | whoosh p95 | whoosh p95 cold | postgres p50 | postgres p95 | p95 ratio |")
+    print(
+        "\n| practices | build docs/s | save visible | whoosh p50 | whoosh p95 | whoosh p95 cold | postgres p50 | postgres p95 | p95 ratio |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for n, rate, save_ms, w, p in rows:
-        wp50, wp95, wcold = percentile(w["warm"], 0.5), percentile(w["warm"], 0.95), percentile(w["cold"], 0.95)
+        wp50, wp95, wcold = (
+            percentile(w["warm"], 0.5),
+            percentile(w["warm"], 0.95),
+            percentile(w["cold"], 0.95),
+        )
         if p:
             pp50, pp95 = percentile(p["warm"], 0.5), percentile(p["warm"], 0.95)
             pg_cols = f"{pp50:.1f} ms | {pp95:.1f} ms | {wp95 / pp95:.2f}"
         else:
             pg_cols = "– | – | –"
-        print(f"| {n} | {rate:.0f} | {save_ms:.0f} ms | {wp50:.1f} ms | {wp95:.1f} ms | {wcold:.1f} ms | {pg_cols} |")
+        print(
+            f"| {n} | {rate:.0f} | {save_ms:.0f} ms | {wp50:.1f} ms | {wp95:.1f} ms | {wcold:.1f} ms | {pg_cols} |"
+        )
     return 0
 
 

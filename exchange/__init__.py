@@ -1,4 +1,5 @@
 """Jeugdkennis application factory."""
+
 from __future__ import annotations
 
 import secrets

@@ -1,5 +1,6 @@
 """Server-rendered SVG charts. No inline styles (the CSP forbids them): classes and presentation attributes
 only. Every chart is paired with a data table in its template."""
+
 from __future__ import annotations
 
 import itertools
@@ -67,30 +68,49 @@ def line_chart(
         return top + inner_h - (v - low) / (high - low) * inner_h
 
     parts = [
-        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-labelledby="{chart_id}-t {chart_id}-d" '
-        f'xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="xMidYMid meet">',
+        (
+            f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-labelledby="{chart_id}-t {chart_id}-d" '
+            f'xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="xMidYMid meet">'
+        ),
         f'<title id="{chart_id}-t">{escape(title)}</title>',
         f'<desc id="{chart_id}-d">{escape(description)}</desc>',
     ]
-    for i in range(int(round((high - low) / step)) + 1):
+    for i in range(round((high - low) / step) + 1):
         v = low + step * i
-        parts.append(f'<line class="chart__grid" x1="{left}" x2="{width - right}" y1="{y(v):.1f}" y2="{y(v):.1f}"/>')
-        parts.append(f'<text class="chart__tick" x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end">{_fmt(v)}</text>')
-    parts.append(f'<line class="chart__axis" x1="{left}" x2="{width - right}" y1="{top + inner_h}" y2="{top + inner_h}"/>')
-    for ref, cls, label in ((baseline, "chart__baseline", "nulmeting"), (target, "chart__target", "streefwaarde")):
+        parts.append(
+            f'<line class="chart__grid" x1="{left}" x2="{width - right}" y1="{y(v):.1f}" y2="{y(v):.1f}"/>'
+        )
+        parts.append(
+            f'<text class="chart__tick" x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end">{_fmt(v)}</text>'
+        )
+    parts.append(
+        f'<line class="chart__axis" x1="{left}" x2="{width - right}" y1="{top + inner_h}" y2="{top + inner_h}"/>'
+    )
+    for ref, cls, label in (
+        (baseline, "chart__baseline", "nulmeting"),
+        (target, "chart__target", "streefwaarde"),
+    ):
         if ref is not None:
             yy = y(float(ref))
-            parts.append(f'<line class="{cls}" x1="{left}" x2="{width - right}" y1="{yy:.1f}" y2="{yy:.1f}"/>')
-            parts.append(f'<text class="chart__ref-label" x="{width - right}" y="{yy - 4:.1f}" text-anchor="end">{label} {_fmt(float(ref))}</text>')
+            parts.append(
+                f'<line class="{cls}" x1="{left}" x2="{width - right}" y1="{yy:.1f}" y2="{yy:.1f}"/>'
+            )
+            parts.append(
+                f'<text class="chart__ref-label" x="{width - right}" y="{yy - 4:.1f}" text-anchor="end">{label} {_fmt(float(ref))}</text>'
+            )
     if len(points) > 1:
         path = " ".join(f"{'M' if i == 0 else 'L'}{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values))
         parts.append(f'<path class="chart__line" d="{path}" fill="none"/>')
     step = max(1, len(points) // 6)
     for i, (p, v) in enumerate(zip(points, values)):
-        parts.append(f'<circle class="chart__point" cx="{x(i):.1f}" cy="{y(v):.1f}" r="4"><title>{escape(p.label)}: {_fmt(v)} {escape(unit)}</title></circle>')
+        parts.append(
+            f'<circle class="chart__point" cx="{x(i):.1f}" cy="{y(v):.1f}" r="4"><title>{escape(p.label)}: {_fmt(v)} {escape(unit)}</title></circle>'
+        )
         if i % step == 0 or i == len(points) - 1:
             anchor = "end" if i == len(points) - 1 and len(points) > 1 else "middle"
-            parts.append(f'<text class="chart__tick" x="{x(i):.1f}" y="{height - bottom + 18}" text-anchor="{anchor}">{escape(p.label)}</text>')
+            parts.append(
+                f'<text class="chart__tick" x="{x(i):.1f}" y="{height - bottom + 18}" text-anchor="{anchor}">{escape(p.label)}</text>'
+            )
     parts.append("</svg>")
     return Markup("".join(parts))
 
@@ -112,8 +132,10 @@ def bar_chart(
     top_value = max((v for _, v in bars), default=0) or 1
     inner = width - label_w - right
     parts = [
-        f'<svg class="chart chart--bars" viewBox="0 0 {width} {height}" role="img" aria-labelledby="{chart_id}-t {chart_id}-d" '
-        f'xmlns="http://www.w3.org/2000/svg">',
+        (
+            f'<svg class="chart chart--bars" viewBox="0 0 {width} {height}" role="img" aria-labelledby="{chart_id}-t {chart_id}-d" '
+            f'xmlns="http://www.w3.org/2000/svg">'
+        ),
         f'<title id="{chart_id}-t">{escape(title)}</title>',
         f'<desc id="{chart_id}-d">{escape(description)}</desc>',
     ]
@@ -121,8 +143,14 @@ def bar_chart(
         yy = gap + i * (bar_height + gap)
         w = max(1.0, inner * float(value) / top_value) if value else 0
         short = label if len(label) <= 30 else label[:29] + "…"
-        parts.append(f'<text class="chart__label" x="{label_w - 8}" y="{yy + bar_height * 0.7:.1f}" text-anchor="end">{escape(short)}</text>')
-        parts.append(f'<rect class="chart__bar" x="{label_w}" y="{yy}" width="{w:.1f}" height="{bar_height}"/>')
-        parts.append(f'<text class="chart__value" x="{label_w + w + 6:.1f}" y="{yy + bar_height * 0.7:.1f}">{_fmt(float(value))}</text>')
+        parts.append(
+            f'<text class="chart__label" x="{label_w - 8}" y="{yy + bar_height * 0.7:.1f}" text-anchor="end">{escape(short)}</text>'
+        )
+        parts.append(
+            f'<rect class="chart__bar" x="{label_w}" y="{yy}" width="{w:.1f}" height="{bar_height}"/>'
+        )
+        parts.append(
+            f'<text class="chart__value" x="{label_w + w + 6:.1f}" y="{yy + bar_height * 0.7:.1f}">{_fmt(float(value))}</text>'
+        )
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -1,4 +1,5 @@
 """Locale selection (Dutch first, English second) and template helpers for bilingual data."""
+
 from __future__ import annotations
 
 from urllib.parse import quote
@@ -38,7 +39,7 @@ def localized(obj, field: str) -> str:
     return getattr(obj, field)
 
 
-def format_eur(amount: int | float | None) -> str:
+def format_eur(amount: float | None) -> str:
     if amount is None:
         return ""
     return "€ " + format_decimal(amount, format="#,##0")

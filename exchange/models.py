@@ -1,4 +1,5 @@
 """Import every domain's models so the metadata (migrations, create_all) knows all tables."""
+
 from exchange.accounts.models import (  # noqa: F401
     AccountToken,
     AuditEvent,

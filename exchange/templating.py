@@ -1,4 +1,5 @@
 """Template globals, filters and context shared by every page."""
+
 from __future__ import annotations
 
 from flask import Flask
@@ -20,8 +21,12 @@ def register_template_helpers(app: Flask) -> None:
     from exchange.policy import can
 
     app.jinja_env.add_extension("jinja2.ext.do")
-    app.jinja_env.globals.update(localized=localized, get_locale=get_locale, lang_url=lang_url, can=can, charts=charts)
-    app.jinja_env.filters.update(eur=format_eur, date=format_date, number=format_decimal, markdown=render_markdown)
+    app.jinja_env.globals.update(
+        localized=localized, get_locale=get_locale, lang_url=lang_url, can=can, charts=charts
+    )
+    app.jinja_env.filters.update(
+        eur=format_eur, date=format_date, number=format_decimal, markdown=render_markdown
+    )
 
     @app.context_processor
     def inject_provenance() -> dict:

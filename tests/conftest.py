@@ -1,4 +1,5 @@
 """Shared fixtures: an app per test on SQLite (and PostgreSQL when TEST_DATABASE_URL is set)."""
+
 from __future__ import annotations
 
 import os
@@ -19,7 +20,7 @@ BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 
 def _normalise_pg(url: str) -> str:
     if url.startswith("postgresql://"):
-        return "postgresql+psycopg://" + url[len("postgresql://"):]
+        return "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
 
 
@@ -80,8 +81,13 @@ def smtp_app_context(database_url: str, tmp_path: Path, port: int):
     from exchange.extensions import db
 
     app = create_app(
-        "config.TestConfig", INSTANCE_PATH=str(tmp_path / "instance"), SQLALCHEMY_DATABASE_URI=database_url,
-        MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_SUPPRESS_SEND=False, MAIL_TIMEOUT=2,
+        "config.TestConfig",
+        INSTANCE_PATH=str(tmp_path / "instance"),
+        SQLALCHEMY_DATABASE_URI=database_url,
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=port,
+        MAIL_SUPPRESS_SEND=False,
+        MAIL_TIMEOUT=2,
         MAIL_FOLDER=str(tmp_path / "mail"),
     )
     with app.app_context():
@@ -201,8 +207,18 @@ def make_user(db):
     def as_theme(value):
         return find_theme(value) if isinstance(value, str) else value
 
-    def make(role="staff", *, region=None, themes=(), coaches=(), email=None, name=None,
-             password=DEFAULT_PASSWORD, active=True, invited=False):
+    def make(
+        role="staff",
+        *,
+        region=None,
+        themes=(),
+        coaches=(),
+        email=None,
+        name=None,
+        password=DEFAULT_PASSWORD,
+        active=True,
+        invited=False,
+    ):
         role = Role(role)
         number = next(counter)
         if role == Role.STAFF:
@@ -223,9 +239,13 @@ def make_user(db):
             db.session.add(FunctionaryTheme(user_id=user.id, theme_id=as_theme(theme).id))
         for coached_region, theme in coaches:
             theme = as_theme(theme) if theme is not None else None
-            db.session.add(CoachingAssignment(
-                user_id=user.id, region_id=as_region(coached_region).id, theme_id=theme.id if theme else None
-            ))
+            db.session.add(
+                CoachingAssignment(
+                    user_id=user.id,
+                    region_id=as_region(coached_region).id,
+                    theme_id=theme.id if theme else None,
+                )
+            )
         db.session.commit()
         return user
 
@@ -253,8 +273,15 @@ class Auth:
     def __init__(self, client):
         self.client = client
 
-    def login(self, user, password: str = DEFAULT_PASSWORD, *, remember: bool = False, next: str | None = None,
-              client=None):
+    def login(
+        self,
+        user,
+        password: str = DEFAULT_PASSWORD,
+        *,
+        remember: bool = False,
+        next: str | None = None,
+        client=None,
+    ):
         client = client or self.client
         email = user if isinstance(user, str) else user.email
         data = {"csrf_token": csrf_token_from(client, "/inloggen"), "email": email, "password": password}

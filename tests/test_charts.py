@@ -1,4 +1,5 @@
 """SVG charts: accessible names, no inline styles (CSP), escaped labels and round axis ticks."""
+
 from __future__ import annotations
 
 import re
@@ -7,7 +8,15 @@ from exchange.charts import Point, _nice_scale, bar_chart, line_chart
 
 
 def test_line_chart_is_accessible_and_escapes_labels():
-    svg = str(line_chart([Point("<b>jan</b>", 3), Point("feb", 5)], title="Wacht<tijd>", description="Twee metingen", unit="weken", target=2))
+    svg = str(
+        line_chart(
+            [Point("<b>jan</b>", 3), Point("feb", 5)],
+            title="Wacht<tijd>",
+            description="Twee metingen",
+            unit="weken",
+            target=2,
+        )
+    )
     assert 'role="img"' in svg and "aria-labelledby" in svg
     assert "<title" in svg and "Wacht&lt;tijd&gt;" in svg and "&lt;b&gt;jan" in svg
     assert "style=" not in svg

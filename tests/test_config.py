@@ -1,4 +1,5 @@
 """Configuration: production refuses to start without a secret; development keeps a generated one."""
+
 from __future__ import annotations
 
 import pytest
@@ -33,7 +34,11 @@ def _whoami_app(tmp_path, **overrides):
     return app
 
 
-FORWARDED = {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https", "X-Forwarded-Host": "jeugdkennis.nl"}
+FORWARDED = {
+    "X-Forwarded-For": "203.0.113.7",
+    "X-Forwarded-Proto": "https",
+    "X-Forwarded-Host": "jeugdkennis.nl",
+}
 
 
 def test_forwarded_headers_are_ignored_unless_proxies_are_trusted(tmp_path):

@@ -1,4 +1,5 @@
 """Outgoing mail against a real SMTP server on loopback (aiosmtpd): after commit only, both parts, no lost data."""
+
 from __future__ import annotations
 
 import email
@@ -14,7 +15,14 @@ from sqlalchemy import func, select
 
 from exchange.accounts.models import User
 from exchange.extensions import db
-from exchange.mail import MailDeliveryError, external_url, mail_connection, pending_mail, queue_mail, send_mail_now
+from exchange.mail import (
+    MailDeliveryError,
+    external_url,
+    mail_connection,
+    pending_mail,
+    queue_mail,
+    send_mail_now,
+)
 from tests.conftest import smtp_app_context
 
 
@@ -204,8 +212,15 @@ def test_mail_connection_reuses_one_session_for_many_messages(smtp_app, smtp):
 
     with mail_connection() as connection:
         for i in range(3):
-            deliver(build_message(f"p{i}@example.org", f"Digest {i}", "email_in_use",
-                                  message_id=f"<digest-{i}@jeugdkennis.test>"), connection)
+            deliver(
+                build_message(
+                    f"p{i}@example.org",
+                    f"Digest {i}",
+                    "email_in_use",
+                    message_id=f"<digest-{i}@jeugdkennis.test>",
+                ),
+                connection,
+            )
     wait_for(lambda: len(smtp.messages) == 3)
     assert smtp.sessions == 1
     assert [m["Message-ID"] for m in smtp.messages] == [f"<digest-{i}@jeugdkennis.test>" for i in range(3)]

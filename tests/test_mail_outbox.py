@@ -1,9 +1,10 @@
 """The mail outbox: a message queued with a change is stored with it, and is neither lost nor sent twice when the
 SMTP server is down, refuses, or fails half-way. Against a real SMTP server on loopback (aiosmtpd)."""
+
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -11,8 +12,8 @@ from sqlalchemy import func, select
 from exchange.accounts.models import Role, User
 from exchange.extensions import db
 from exchange.mail import MailDeliveryError, queue_mail
-from exchange.mail.outbox import send_pending
 from exchange.mail.models import OutgoingMail
+from exchange.mail.outbox import send_pending
 from tests.conftest import smtp_app_context
 from tests.digests.smtp import RecordingHandler, SmtpSink
 
@@ -37,7 +38,7 @@ def waiting() -> list[OutgoingMail]:
 
 
 def later(minutes: int = 5) -> datetime:
-    return datetime.now(timezone.utc) + timedelta(minutes=minutes)
+    return datetime.now(UTC) + timedelta(minutes=minutes)
 
 
 def invite(address: str) -> None:
@@ -92,7 +93,9 @@ def test_the_message_sent_later_is_the_one_that_was_queued(mail_app, sink):
     send_pending()
     [received] = sink.handler.messages()
     assert received["Subject"] == "Onderwerp met é"
-    assert received["Message-ID"] in row.message.decode()  # same Message-ID: a receiver can recognise a resend
+    assert (
+        received["Message-ID"] in row.message.decode()
+    )  # same Message-ID: a receiver can recognise a resend
     assert received.get_body(("html",)) is not None and received.get_body(("plain",)) is not None
 
 
@@ -132,8 +135,14 @@ def test_a_server_failing_half_way_loses_and_doubles_nothing(mail_app, sink):
 
 def test_a_fresh_message_belongs_to_the_process_that_queued_it_until_the_grace_period_ends(mail_app, sink):
     # A process that died between its commit and its delivery leaves a row without attempts.
-    row = OutgoingMail(key="a" * 32, recipients="iemand@example.org", sender="noreply@example.org", subject="S",
-                       template="email_in_use", message=b"Subject: S\r\n\r\nbody\r\n")
+    row = OutgoingMail(
+        key="a" * 32,
+        recipients="iemand@example.org",
+        sender="noreply@example.org",
+        subject="S",
+        template="email_in_use",
+        message=b"Subject: S\r\n\r\nbody\r\n",
+    )
     db.session.add(row)
     db.session.commit()
     sink.start()
@@ -211,9 +220,17 @@ def test_cli_exits_non_zero_when_a_message_failed(mail_app, sink):
 def test_without_a_server_waiting_mail_goes_to_the_mail_folder(app, db, tmp_path):
     from pathlib import Path
 
-    db.session.add(OutgoingMail(key="b" * 32, recipients="iemand@example.org", sender="noreply@example.org",
-                                subject="S", template="email_in_use", attempts=1,
-                                message=b"Subject: Uit de wachtrij\r\n\r\nbody\r\n"))
+    db.session.add(
+        OutgoingMail(
+            key="b" * 32,
+            recipients="iemand@example.org",
+            sender="noreply@example.org",
+            subject="S",
+            template="email_in_use",
+            attempts=1,
+            message=b"Subject: Uit de wachtrij\r\n\r\nbody\r\n",
+        )
+    )
     db.session.commit()
     assert send_pending().sent == 1
     [written] = Path(app.config["MAIL_FOLDER"]).glob("*.eml")
@@ -225,14 +242,20 @@ def test_without_a_server_waiting_mail_goes_to_the_mail_folder(app, db, tmp_path
 
 
 def _waiting_for(address: str, key: str) -> OutgoingMail:
-    return OutgoingMail(key=key * 32, recipients=address, sender="noreply@example.org", subject="S",
-                        template="password_reset", message=b"x", attempts=1)
+    return OutgoingMail(
+        key=key * 32,
+        recipients=address,
+        sender="noreply@example.org",
+        subject="S",
+        template="password_reset",
+        message=b"x",
+        attempts=1,
+    )
 
 
 def test_deleting_ones_account_erases_mail_still_waiting_for_it(app, db, reference, make_user):
-    from tests.conftest import DEFAULT_PASSWORD
-
     from exchange.accounts import services
+    from tests.conftest import DEFAULT_PASSWORD
 
     user = make_user("staff", region="JZ01", email="weg@example.org")
     db.session.add_all([_waiting_for("Weg@Example.org", "f"), _waiting_for("blijft@example.org", "g")])
@@ -247,19 +270,38 @@ def test_erasing_a_subscriber_erases_mail_still_waiting_for_them(app, db, refere
     from exchange.digests.models import Subscriber
 
     subscriber = Subscriber(email="lezer@example.org")
-    db.session.add_all([subscriber, _waiting_for("lezer@example.org", "h"), _waiting_for("ander@example.org", "i")])
+    db.session.add_all(
+        [subscriber, _waiting_for("lezer@example.org", "h"), _waiting_for("ander@example.org", "i")]
+    )
     db.session.commit()
     services.erase_subscriber(subscriber)
     db.session.commit()
     assert [row.recipients for row in waiting()] == ["ander@example.org"]
 
 
-@pytest.mark.parametrize("args", [["mail", "send-pending", "extra"], ["mail", "status", "--all"],
-                                  ["mail", "send-pending", "--now", "gisteren"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["mail", "send-pending", "extra"],
+        ["mail", "status", "--all"],
+        ["mail", "send-pending", "--now", "gisteren"],
+    ],
+)
 def test_cli_refuses_unexpected_arguments_and_sends_nothing(app, db, args):
-    db.session.add(OutgoingMail(key="j" * 32, recipients="iemand@example.org", sender="noreply@example.org",
-                                subject="S", template="email_in_use", attempts=1, message=b"x"))
+    db.session.add(
+        OutgoingMail(
+            key="j" * 32,
+            recipients="iemand@example.org",
+            sender="noreply@example.org",
+            subject="S",
+            template="email_in_use",
+            attempts=1,
+            message=b"x",
+        )
+    )
     db.session.commit()
     result = app.test_cli_runner().invoke(args=args)
-    assert result.exit_code == 2 and ("No such option" in result.output or "unexpected extra" in result.output)
+    assert result.exit_code == 2 and (
+        "No such option" in result.output or "unexpected extra" in result.output
+    )
     assert len(waiting()) == 1

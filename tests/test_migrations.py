@@ -1,4 +1,5 @@
 """Migrations build exactly the schema the models describe, on SQLite and PostgreSQL, and downgrade cleanly."""
+
 from __future__ import annotations
 
 import uuid
@@ -34,7 +35,9 @@ def empty_database_url(backend, database_urls, tmp_path):
 
 
 def test_migrations_match_models_and_downgrade(empty_database_url, tmp_path):
-    app = create_app("config.TestConfig", INSTANCE_PATH=str(tmp_path / "i"), SQLALCHEMY_DATABASE_URI=empty_database_url)
+    app = create_app(
+        "config.TestConfig", INSTANCE_PATH=str(tmp_path / "i"), SQLALCHEMY_DATABASE_URI=empty_database_url
+    )
     with app.app_context():
         upgrade()
         from exchange.extensions import db

@@ -1,4 +1,5 @@
 """Security baseline: headers, CSRF, cookies, session renewal, open redirects, password hashing, rate limits."""
+
 from __future__ import annotations
 
 import re
@@ -78,8 +79,11 @@ def test_session_and_remember_cookies_are_httponly_and_lax(client, auth, referen
 
 def test_cookies_are_secure_when_served_over_https(database_urls, tmp_path, backend):
     app = create_app(
-        "config.TestConfig", INSTANCE_PATH=str(tmp_path), SQLALCHEMY_DATABASE_URI=database_urls[backend],
-        SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True,
+        "config.TestConfig",
+        INSTANCE_PATH=str(tmp_path),
+        SQLALCHEMY_DATABASE_URI=database_urls[backend],
+        SESSION_COOKIE_SECURE=True,
+        REMEMBER_COOKIE_SECURE=True,
     )
     client = app.test_client()
     response = client.get("/inloggen", base_url="https://127.0.0.1")
@@ -134,8 +138,15 @@ def test_session_is_cleared_at_logout(client, auth, reference, make_user):
 
 @pytest.mark.parametrize(
     "target",
-    ["https://evil.example/", "//evil.example/pad", "/\\evil.example", "http:/evil.example", "javascript:alert(1)",
-     "\t//evil.example", "/%0d%0aSet-Cookie:x"],
+    [
+        "https://evil.example/",
+        "//evil.example/pad",
+        "/\\evil.example",
+        "http:/evil.example",
+        "javascript:alert(1)",
+        "\t//evil.example",
+        "/%0d%0aSet-Cookie:x",
+    ],
 )
 def test_open_redirect_next_is_ignored(client, auth, reference, make_user, target):
     response = auth.login(make_user("staff"), next=target)
@@ -187,8 +198,11 @@ def limited_app(database_urls, backend, tmp_path):
             **config,
         }
         app = create_app(
-            "config.TestConfig", INSTANCE_PATH=str(tmp_path / "instance"),
-            SQLALCHEMY_DATABASE_URI=database_urls[backend], MAIL_FOLDER=str(tmp_path / "mail"), **settings,
+            "config.TestConfig",
+            INSTANCE_PATH=str(tmp_path / "instance"),
+            SQLALCHEMY_DATABASE_URI=database_urls[backend],
+            MAIL_FOLDER=str(tmp_path / "mail"),
+            **settings,
         )
         built.append(app)
         return app
@@ -218,8 +232,8 @@ def _wait_for_next_window() -> None:
 
 
 def _user(app, email: str) -> None:
-    from exchange.accounts.services import CommandLineActor, create_user
     from exchange.accounts.models import Role
+    from exchange.accounts.services import CommandLineActor, create_user
     from exchange.extensions import db
 
     with app.app_context():
@@ -313,8 +327,11 @@ def test_password_reset_requests_are_limited(limited_app, reference):
     statuses = []
     for _ in range(3):
         token = csrf_token_from(client, "/wachtwoord-vergeten")
-        statuses.append(client.post("/wachtwoord-vergeten", data={"csrf_token": token, "email": "x@example.org"})
-                        .status_code)
+        statuses.append(
+            client.post(
+                "/wachtwoord-vergeten", data={"csrf_token": token, "email": "x@example.org"}
+            ).status_code
+        )
     assert statuses == [200, 200, 429]
 
 

@@ -5,8 +5,10 @@ here fails because strings were added or changed, run `make messages`, translate
 msgstr in that file and commit it (see the Makefile). The compiled .mo is build output and not needed here:
 the page tests compile the catalog themselves.
 """
+
 from __future__ import annotations
 
+import itertools
 import re
 import shlex
 from collections import Counter
@@ -30,16 +32,19 @@ PO_FILE = ROOT / "exchange" / "translations" / "en" / "LC_MESSAGES" / "messages.
 
 # --- extraction, exactly as `make messages` does it -------------------------------------------------------
 
+
 def _makefile_variable(name: str) -> list[str]:
     """The words of `NAME := ...` in the Makefile (the keywords and ignored directories of `make messages`)."""
-    match = re.search(rf"^{name}\s*:?=\s*(.*)$", (ROOT / "Makefile").read_text(encoding="utf-8"), re.MULTILINE)
+    match = re.search(
+        rf"^{name}\s*:?=\s*(.*)$", (ROOT / "Makefile").read_text(encoding="utf-8"), re.MULTILINE
+    )
     assert match, f"{name} is missing from the Makefile"
     return shlex.split(match.group(1))
 
 
 def _keywords() -> dict:
     words = _makefile_variable("BABEL_KEYWORDS")
-    specs = [spec for flag, spec in zip(words, words[1:]) if flag == "-k"]
+    specs = [spec for flag, spec in itertools.pairwise(words) if flag == "-k"]
     keywords = dict(DEFAULT_KEYWORDS)  # pybabel extract adds its defaults (_, gettext, ngettext, ...) too
     keywords.update(parse_keywords(specs))
     return keywords
@@ -81,8 +86,13 @@ def test_extraction_sees_the_whole_source():
     """A guard for the extraction itself: Python, templates, e-mail text parts, plurals and templates/_macros."""
     found = extracted()
     places = {place.rsplit(":", 1)[0] for _message, where in found.values() for place in where}
-    for expected in ("exchange/errors.py", "templates/base.html", "templates/email/invitation.txt",
-                     "templates/_macros/ui.html", "templates/_partials/user_menu.html"):
+    for expected in (
+        "exchange/errors.py",
+        "templates/base.html",
+        "templates/email/invitation.txt",
+        "templates/_macros/ui.html",
+        "templates/_partials/user_menu.html",
+    ):
         assert expected in places, f"no strings extracted from {expected}"
     assert isinstance(found["%(num)s regio"][0], tuple), "ngettext in templates must extract as a plural"
     assert len(found) > 800
@@ -96,7 +106,9 @@ def test_every_dutch_msgid_in_the_source_has_an_english_translation():
         if entry is None or not _translated(entry):
             missing.append(f"{message!r} ({', '.join(where[:3])})")
         elif isinstance(message, tuple) != entry.pluralizable:
-            missing.append(f"{message!r}: plural in the source but not in the catalog, or the other way round")
+            missing.append(
+                f"{message!r}: plural in the source but not in the catalog, or the other way round"
+            )
     assert not missing, (
         f"{len(missing)} msgid(s) have no English in {PO_FILE.relative_to(ROOT)}; run `make messages`, translate them "
         "and commit the catalog:\n  " + "\n  ".join(missing)
@@ -113,11 +125,16 @@ def test_catalog_is_clean():
     assert not empty, f"entries without English: {empty}"
 
 
-PLACEHOLDER = re.compile(r"%(?:\((?P<name>[^)]*)\))?[-#0 +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?(?P<type>[diouxXeEfFgGcrsa%])")
+PLACEHOLDER = re.compile(
+    r"%(?:\((?P<name>[^)]*)\))?[-#0 +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?(?P<type>[diouxXeEfFgGcrsa%])"
+)
 
 
 def _placeholders(text: str) -> Counter:
-    return Counter(f"%({m['name']}){m['type']}" if m["name"] is not None else f"%{m['type']}" for m in PLACEHOLDER.finditer(text))
+    return Counter(
+        f"%({m['name']}){m['type']}" if m["name"] is not None else f"%{m['type']}"
+        for m in PLACEHOLDER.finditer(text)
+    )
 
 
 def test_placeholders_match_between_dutch_and_english():
@@ -134,7 +151,8 @@ def test_placeholders_match_between_dutch_and_english():
             want, got = _placeholders(source), _placeholders(string)
             named_ok = {k for k in want if k.startswith("%(")} == {k for k in got if k.startswith("%(")}
             positional_ok = {k: v for k, v in want.items() if not k.startswith("%(")} == {
-                k: v for k, v in got.items() if not k.startswith("%(")}
+                k: v for k, v in got.items() if not k.startswith("%(")
+            }
             if not (named_ok and positional_ok):
                 problems.append(f"{source!r} -> {string!r}")
     for message, errors in catalog().check():  # Babel's own checkers (python-format, plural count)
@@ -143,6 +161,7 @@ def test_placeholders_match_between_dutch_and_english():
 
 
 # --- the pages in English ---------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def english(app, tmp_path):
@@ -208,9 +227,19 @@ def people_and_practice(english, reference):
 
     with english.app_context():
         region = db.session.scalar(select(Region).where(Region.code == "JZ29"))
-        admin = User(email="admin@example.org", name="Ada Beheer", role=Role.ADMIN, password_hash=hash_password(DEFAULT_PASSWORD))
-        staff = User(email="staff@example.org", name="Sanne Staf", role=Role.STAFF, region_id=region.id,
-                     password_hash=hash_password(DEFAULT_PASSWORD))
+        admin = User(
+            email="admin@example.org",
+            name="Ada Beheer",
+            role=Role.ADMIN,
+            password_hash=hash_password(DEFAULT_PASSWORD),
+        )
+        staff = User(
+            email="staff@example.org",
+            name="Sanne Staf",
+            role=Role.STAFF,
+            region_id=region.id,
+            password_hash=hash_password(DEFAULT_PASSWORD),
+        )
         db.session.add_all([admin, staff])
         db.session.flush()
         data = services.PracticeData(
@@ -237,8 +266,8 @@ def _page(client, url: str, status: int = 200) -> str:
 
 def test_public_pages_read_in_english(english, client, people_and_practice):
     html = _page(client, "/?lang=en")  # the choice is remembered for the pages after it
-    nav = html[html.index('class="site-nav"'):]
-    nav = nav[:nav.index("</nav>")]
+    nav = html[html.index('class="site-nav"') :]
+    nav = nav[: nav.index("</nav>")]
     for label in ("Regions", "Themes", "Development cycle", "Overview", "Transformatiefonds"):
         assert f">{label}<" in nav, label
     assert "Skip to content" in html and "Sharing knowledge about what works in youth care" in html
@@ -250,7 +279,10 @@ def test_public_pages_read_in_english(english, client, people_and_practice):
     assert "Practices from all regions (1)" in _page(client, "/themas/onderwijs-zorg")
     assert "The development cycle of the learning youth-care system" in _page(client, "/ontwikkelcirkel")
     html = _page(client, "/transformatiefonds")
-    assert "The Transformatiefonds jeugd (youth Transformation Fund)" in html and "Contribution per region" in html
+    assert (
+        "The Transformatiefonds jeugd (youth Transformation Fund)" in html
+        and "Contribution per region" in html
+    )
     html = _page(client, f"/praktijken/{people_and_practice['practice']}")
     assert "Path through the development cycle" in html
     assert "Search the knowledge of all regions" in _page(client, "/zoeken?q=thuiszitters")

@@ -1,4 +1,5 @@
 """The audit log: sign-ins, failed sign-ins, role changes, assignments, invitations and reference edits."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -73,11 +74,15 @@ def purge(now: datetime | None = None) -> PurgeCounts:
     keep_from = now - current_app.config["AUDIT_RETENTION"]
     ip_from = now - current_app.config["AUDIT_IP_RETENTION"]
     deleted = db.session.execute(
-        delete(AuditEvent).where(AuditEvent.created_at < keep_from).execution_options(synchronize_session=False)
+        delete(AuditEvent)
+        .where(AuditEvent.created_at < keep_from)
+        .execution_options(synchronize_session=False)
     ).rowcount
     old = select(AuditEvent).where(AuditEvent.created_at < ip_from)
     anonymised = 0
-    for event in db.session.scalars(old.where(AuditEvent.ip.is_not(None) | (AuditEvent.action == "login_failed"))):
+    for event in db.session.scalars(
+        old.where(AuditEvent.ip.is_not(None) | (AuditEvent.action == "login_failed"))
+    ):
         if event.ip is None and "email" not in (event.details or {}):
             continue
         event.ip = None

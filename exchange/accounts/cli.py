@@ -1,4 +1,5 @@
 """`flask users ...`: create accounts and coaching assignments from the command line."""
+
 from __future__ import annotations
 
 import sys
@@ -42,15 +43,29 @@ def _read_password(from_stdin: bool) -> str:
 
 @users_cli.command("create")
 @click.argument("email")
-@click.option("--role", type=click.Choice([r.value for r in Role]), required=True,
-              help="staff (regiomedewerker), functionary (themafunctionaris) or admin (beheerder).")
+@click.option(
+    "--role",
+    type=click.Choice([r.value for r in Role]),
+    required=True,
+    help="staff (regiomedewerker), functionary (themafunctionaris) or admin (beheerder).",
+)
 @click.option("--name", default="", help="Full name shown to others.")
 @click.option("--region", "region_ref", default=None, help="Region code (JZ01) or slug; required for staff.")
-@click.option("--theme", "theme_slugs", multiple=True, help="Theme slug for a functionary; repeat for several.")
-@click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of a prompt.")
+@click.option(
+    "--theme", "theme_slugs", multiple=True, help="Theme slug for a functionary; repeat for several."
+)
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the password from standard input instead of a prompt."
+)
 @with_appcontext
-def create_user(email: str, role: str, name: str, region_ref: str | None, theme_slugs: tuple[str, ...],
-                password_stdin: bool) -> None:
+def create_user(
+    email: str,
+    role: str,
+    name: str,
+    region_ref: str | None,
+    theme_slugs: tuple[str, ...],
+    password_stdin: bool,
+) -> None:
     """Create an account that can sign in at once. Staff need --region; functionaries may get --theme."""
     try:
         region = services.find_region(region_ref) if region_ref else None
@@ -72,14 +87,20 @@ def create_user(email: str, role: str, name: str, region_ref: str | None, theme_
         details.append(_("regio %(name)s", name=region.display_name))
     if themes:
         details.append(_("thema's: %(slugs)s", slugs=", ".join(t.slug for t in themes)))
-    click.echo(_("Account aangemaakt: %(email)s (%(details)s).", email=user.email, details=", ".join(details)))
+    click.echo(
+        _("Account aangemaakt: %(email)s (%(details)s).", email=user.email, details=", ".join(details))
+    )
 
 
 @users_cli.command("assign")
 @click.argument("email")
 @click.option("--region", "region_ref", required=True, help="Region code (JZ01) or slug.")
-@click.option("--theme", "theme_slug", default=None,
-              help="Theme slug; without it the functionary coaches the region on all their themes.")
+@click.option(
+    "--theme",
+    "theme_slug",
+    default=None,
+    help="Theme slug; without it the functionary coaches the region on all their themes.",
+)
 @with_appcontext
 def assign(email: str, region_ref: str, theme_slug: str | None) -> None:
     """Assign a functionary to coach a region, on one theme or on all their themes."""
@@ -94,8 +115,14 @@ def assign(email: str, region_ref: str, theme_slug: str | None) -> None:
         _fail(error)
     db.session.commit()
     what = _("thema %(slug)s", slug=theme.slug) if theme else _("al zijn of haar thema's")
-    click.echo(_("%(email)s coacht nu regio %(region)s op %(what)s.", email=user.email, region=region.display_name,
-                 what=what))
+    click.echo(
+        _(
+            "%(email)s coacht nu regio %(region)s op %(what)s.",
+            email=user.email,
+            region=region.display_name,
+            what=what,
+        )
+    )
 
 
 @users_cli.command("purge-audit")
@@ -108,6 +135,12 @@ def purge_audit() -> None:
 
     counts = audit.purge()
     db.session.commit()
-    click.echo(_("%(deleted)d logboekregels ouder dan %(days)d dagen verwijderd; uit %(anonymised)d oudere regels "
-                 "het IP-adres en getypte e-mailadres gewist.", deleted=counts.deleted,
-                 days=current_app.config["AUDIT_RETENTION"].days, anonymised=counts.anonymised))
+    click.echo(
+        _(
+            "%(deleted)d logboekregels ouder dan %(days)d dagen verwijderd; uit %(anonymised)d oudere regels "
+            "het IP-adres en getypte e-mailadres gewist.",
+            deleted=counts.deleted,
+            days=current_app.config["AUDIT_RETENTION"].days,
+            anonymised=counts.anonymised,
+        )
+    )

@@ -1,4 +1,5 @@
 """Forms for signing in, one-time links and the account page. Services re-check everything that matters."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -17,7 +18,10 @@ _too_long = _l("Hoogstens %(max)d tekens.")
 def email_field(label=None):
     return EmailField(
         label or _l("E-mailadres"),
-        validators=[DataRequired(message=_l("Vul een e-mailadres in.")), Length(max=EMAIL_MAX, message=_too_long)],
+        validators=[
+            DataRequired(message=_l("Vul een e-mailadres in.")),
+            Length(max=EMAIL_MAX, message=_too_long),
+        ],
         render_kw={"autocomplete": "email", "spellcheck": "false"},
     )
 
@@ -45,7 +49,10 @@ def new_password_pair():
     new = password_field(_l("Nieuw wachtwoord"), "new-password")
     confirm = PasswordField(
         _l("Herhaal het nieuwe wachtwoord"),
-        validators=[InputRequired(message=_required), EqualTo("password", message=_l("De wachtwoorden verschillen."))],
+        validators=[
+            InputRequired(message=_required),
+            EqualTo("password", message=_l("De wachtwoorden verschillen.")),
+        ],
         render_kw={"autocomplete": "new-password"},
     )
     return new, confirm

@@ -1,4 +1,5 @@
 """Flask-Login wiring: the cookie carries user id and session token; a changed token ends the session."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l

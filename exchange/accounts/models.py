@@ -1,4 +1,5 @@
 """Accounts: a person with one role; staff belong to one region, functionaries to themes and coached regions."""
+
 from __future__ import annotations
 
 import enum
@@ -41,7 +42,13 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(120), default="")
     role: Mapped[Role] = mapped_column(
-        Enum(Role, native_enum=False, length=20, validate_strings=True, values_callable=lambda e: [m.value for m in e])
+        Enum(
+            Role,
+            native_enum=False,
+            length=20,
+            validate_strings=True,
+            values_callable=lambda e: [m.value for m in e],
+        )
     )
     region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id", ondelete="RESTRICT"), index=True)
     # None until an invited person sets a password; also None after the account was deleted.
@@ -173,7 +180,9 @@ class AccountToken(db.Model):
     user: Mapped[User] = relationship(foreign_keys=[user_id])
 
     __table_args__ = (
-        CheckConstraint("purpose <> 'email_change' OR new_email IS NOT NULL", name="email_change_has_address"),
+        CheckConstraint(
+            "purpose <> 'email_change' OR new_email IS NOT NULL", name="email_change_has_address"
+        ),
     )
 
     def __repr__(self) -> str:

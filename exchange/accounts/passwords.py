@@ -1,4 +1,5 @@
 """Password hashing (Argon2id) and the password rules: a minimum length and no common passwords."""
+
 from __future__ import annotations
 
 import re
@@ -16,7 +17,9 @@ _EDGES = re.compile(r"^[\d\W_]+|[\d\W_]+$")
 
 def _hasher() -> PasswordHasher:
     config = current_app.config
-    return _cached_hasher(config["ARGON2_TIME_COST"], config["ARGON2_MEMORY_COST"], config["ARGON2_PARALLELISM"])
+    return _cached_hasher(
+        config["ARGON2_TIME_COST"], config["ARGON2_MEMORY_COST"], config["ARGON2_PARALLELISM"]
+    )
 
 
 @lru_cache(maxsize=4)
@@ -79,9 +82,17 @@ def password_problems(password: str, *, email: str | None = None, name: str | No
     core = _EDGES.sub("", lowered)
     common = common_passwords()
     if lowered in common or core in common or len(set(lowered)) < 4:
-        return [_("Dit wachtwoord is te gangbaar of te eenvoudig. Kies een ander, bijvoorbeeld een zin van een "
-                  "paar losse woorden.")]
-    personal = {email.lower() if email else "", (email or "").split("@")[0].lower(), (name or "").strip().lower()}
+        return [
+            _(
+                "Dit wachtwoord is te gangbaar of te eenvoudig. Kies een ander, bijvoorbeeld een zin van een "
+                "paar losse woorden."
+            )
+        ]
+    personal = {
+        email.lower() if email else "",
+        (email or "").split("@")[0].lower(),
+        (name or "").strip().lower(),
+    }
     if any(part and len(part) >= 4 and part in lowered for part in personal):
         return [_("Het wachtwoord mag niet uw naam of e-mailadres bevatten.")]
     return []

@@ -1,4 +1,5 @@
 """Read-only queries about people: contacts per theme, coaches per region, the people list and the audit log."""
+
 from __future__ import annotations
 
 from sqlalchemy import Select, or_, select
@@ -11,9 +12,7 @@ from exchange.reference.models import Region, Theme
 
 
 def _visible_functionaries() -> Select:
-    return select(User).where(
-        User.role == Role.FUNCTIONARY, User.active.is_(True), User.deleted_at.is_(None)
-    )
+    return select(User).where(User.role == Role.FUNCTIONARY, User.active.is_(True), User.deleted_at.is_(None))
 
 
 def functionaries_for_theme(theme_id: int) -> list[User]:
@@ -49,7 +48,12 @@ def coaches_for_region(region_id: int) -> list[tuple[User, Theme | None]]:
 
 
 def search_users(
-    *, q: str = "", role: Role | None = None, region_id: int | None = None, status: str = "", page: int = 1,
+    *,
+    q: str = "",
+    role: Role | None = None,
+    region_id: int | None = None,
+    status: str = "",
+    page: int = 1,
     per_page: int = 25,
 ):
     """The administrators' people list: search name/address, filter by role, region and status; paginated.

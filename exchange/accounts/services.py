@@ -3,6 +3,7 @@
 Every function that acts for someone takes the acting user first and asks the policy before anything else.
 They flush and never commit; mail is queued and leaves only after the caller's commit.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -12,7 +13,8 @@ from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 
 from exchange.accounts import audit
@@ -64,7 +66,9 @@ class LoginFailed(Invalid):
 
 class LinkInvalid(NotFound):
     code = "link_invalid"
-    default_message = _l("Deze link is ongeldig. Controleer of u de volledige link uit de e-mail hebt gebruikt.")
+    default_message = _l(
+        "Deze link is ongeldig. Controleer of u de volledige link uit de e-mail hebt gebruikt."
+    )
 
 
 class LinkExpired(NotFound):
@@ -123,8 +127,10 @@ def _check_combination(role: Role, region: Region | None, themes: Iterable[Theme
         if role == Role.FUNCTIONARY:
             raise _invalid(
                 "region",
-                _("Een themafunctionaris hoort niet bij één regio. Wijs de regio's die hij of zij coacht "
-                  "daarna toe."),
+                _(
+                    "Een themafunctionaris hoort niet bij één regio. Wijs de regio's die hij of zij coacht "
+                    "daarna toe."
+                ),
             )
         raise _invalid("region", _("Een beheerder hoort niet bij een regio."))
     if role != Role.FUNCTIONARY and themes:
@@ -142,7 +148,9 @@ def _ensure_email_free(email: str) -> None:
 
 def _active_admin_count() -> int:
     return db.session.scalar(
-        select(func.count(User.id)).where(User.role == Role.ADMIN, User.active.is_(True), User.deleted_at.is_(None))
+        select(func.count(User.id)).where(
+            User.role == Role.ADMIN, User.active.is_(True), User.deleted_at.is_(None)
+        )
     )
 
 
@@ -186,7 +194,9 @@ def find_token(raw: str | None, purpose: TokenPurpose) -> AccountToken:
     if not raw or len(raw) > TOKEN_MAX:
         raise LinkInvalid()
     token = db.session.scalar(
-        select(AccountToken).where(AccountToken.token_hash == _hash_token(raw), AccountToken.purpose == purpose)
+        select(AccountToken).where(
+            AccountToken.token_hash == _hash_token(raw), AccountToken.purpose == purpose
+        )
     )
     if token is None or token.user.deleted_at is not None or not token.user.active:
         raise LinkInvalid()
@@ -227,7 +237,9 @@ def sign_in(email: str, password: str, *, ip: str | None = None) -> User:
     if not user.active:
         audit.record("login_failed", subject=user, ip=ip, reason="inactive")
         db.session.flush()
-        raise LoginFailed(_("Dit account is gedeactiveerd. Neem contact op met een beheerder."), code="inactive")
+        raise LoginFailed(
+            _("Dit account is gedeactiveerd. Neem contact op met een beheerder."), code="inactive"
+        )
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
@@ -259,7 +271,9 @@ def invite_user(
     themes = list(themes)
     _check_combination(role, region, themes)
     _ensure_email_free(address)
-    user = User(email=address, name=name, role=role, region_id=region.id if region else None, password_hash=None)
+    user = User(
+        email=address, name=name, role=role, region_id=region.id if region else None, password_hash=None
+    )
     db.session.add(user)
     db.session.flush()
     for theme in themes:
@@ -333,7 +347,10 @@ def create_user(
     _ensure_email_free(address)
     _check_password(password, email=address, name=name)
     user = User(
-        email=address, name=name, role=role, region_id=region.id if region else None,
+        email=address,
+        name=name,
+        role=role,
+        region_id=region.id if region else None,
         password_hash=hash_password(password),
     )
     db.session.add(user)
@@ -341,8 +358,12 @@ def create_user(
     for theme in themes:
         db.session.add(FunctionaryTheme(user_id=user.id, theme_id=theme.id))
     audit.record(
-        "user_created", actor=actor, subject=user, role=role.value,
-        region=region.code if region else None, themes=[t.slug for t in themes],
+        "user_created",
+        actor=actor,
+        subject=user,
+        role=role.value,
+        region=region.code if region else None,
+        themes=[t.slug for t in themes],
     )
     db.session.flush()
     return user
@@ -445,7 +466,9 @@ def request_email_change(actor, user: User, new_email: str, password: str) -> No
         link=external_url("accounts.confirm_email", token=raw),
         expires_at=token.expires_at,
     )
-    queue_mail(user.email, _("Uw e-mailadres voor Jeugdkennis wordt gewijzigd"), "email_change_notice", user=user)
+    queue_mail(
+        user.email, _("Uw e-mailadres voor Jeugdkennis wordt gewijzigd"), "email_change_notice", user=user
+    )
 
 
 def confirm_email_change(raw_token: str) -> User:
@@ -472,7 +495,8 @@ def delete_own_account(actor, user: User, password: str) -> None:
     if not verify_password(user.password_hash, password or ""):
         raise _invalid("password", _("Het wachtwoord klopt niet."))
     _ensure_not_last_admin(
-        user, _("U bent de enige beheerder. Maak eerst iemand anders beheerder voordat u uw account verwijdert.")
+        user,
+        _("U bent de enige beheerder. Maak eerst iemand anders beheerder voordat u uw account verwijdert."),
     )
     _remove_coaching(user)
     db.session.execute(delete(AccountToken).where(AccountToken.user_id == user.id))
@@ -521,9 +545,13 @@ def change_role(actor, user: User, role: Role, region: Region | None = None) -> 
     user.role = role
     user.region_id = new_region_id
     audit.record(
-        "role_changed", actor=actor, subject=user,
-        old_role=old_role.value, role=role.value,
-        old_region=old_region.code if old_region else None, region=region.code if region else None,
+        "role_changed",
+        actor=actor,
+        subject=user,
+        old_role=old_role.value,
+        role=role.value,
+        old_region=old_region.code if old_region else None,
+        region=region.code if region else None,
     )
     db.session.flush()
     db.session.expire(user, ["region"])
@@ -565,7 +593,9 @@ def _require_functionary(user: User) -> None:
 
 
 def _linked_theme_ids(user: User) -> set[int]:
-    return set(db.session.scalars(select(FunctionaryTheme.theme_id).where(FunctionaryTheme.user_id == user.id)))
+    return set(
+        db.session.scalars(select(FunctionaryTheme.theme_id).where(FunctionaryTheme.user_id == user.id))
+    )
 
 
 def link_theme(actor, user: User, theme: Theme) -> None:
@@ -587,7 +617,9 @@ def unlink_theme(actor, user: User, theme: Theme) -> None:
     if theme.id not in _linked_theme_ids(user):
         raise Conflict(_("Deze functionaris is niet aan dit thema gekoppeld."))
     db.session.execute(
-        delete(FunctionaryTheme).where(FunctionaryTheme.user_id == user.id, FunctionaryTheme.theme_id == theme.id)
+        delete(FunctionaryTheme).where(
+            FunctionaryTheme.user_id == user.id, FunctionaryTheme.theme_id == theme.id
+        )
     )
     removed = db.session.execute(
         delete(CoachingAssignment).where(
@@ -639,11 +671,17 @@ def assign_functionary(actor, user: User, region: Region, theme: Theme | None = 
         for assignment in existing:
             db.session.delete(assignment)
         db.session.flush()
-    assignment = CoachingAssignment(user_id=user.id, region_id=region.id, theme_id=theme.id if theme else None)
+    assignment = CoachingAssignment(
+        user_id=user.id, region_id=region.id, theme_id=theme.id if theme else None
+    )
     db.session.add(assignment)
     audit.record(
-        "assignment_added", actor=actor, subject=user, region=region.code,
-        theme=theme.slug if theme else None, replaced=len(existing) if theme is None else 0,
+        "assignment_added",
+        actor=actor,
+        subject=user,
+        region=region.code,
+        theme=theme.slug if theme else None,
+        replaced=len(existing) if theme is None else 0,
     )
     db.session.flush()
     db.session.expire(user, ["assignments"])
@@ -655,7 +693,10 @@ def unassign_functionary(actor, assignment: CoachingAssignment) -> None:
     user = assignment.user
     require(actor, "assignment.manage", user)
     audit.record(
-        "assignment_removed", actor=actor, subject=user, region=assignment.region.code,
+        "assignment_removed",
+        actor=actor,
+        subject=user,
+        region=assignment.region.code,
         theme=assignment.theme.slug if assignment.theme else None,
     )
     db.session.delete(assignment)
@@ -669,7 +710,9 @@ def unassign_functionary(actor, assignment: CoachingAssignment) -> None:
 def find_region(code_or_slug: str) -> Region:
     """A region by CBS code (JZ01, case-insensitive) or slug. Raises NotFound with a Dutch message."""
     value = (code_or_slug or "").strip()
-    region = db.session.scalar(select(Region).where((Region.code == value.upper()) | (Region.slug == value.lower())))
+    region = db.session.scalar(
+        select(Region).where((Region.code == value.upper()) | (Region.slug == value.lower()))
+    )
     if region is None:
         raise NotFound(_("Onbekende regio: %(value)s", value=value), details={"field": "region"})
     return region
@@ -681,4 +724,3 @@ def find_theme(slug: str) -> Theme:
     if theme is None:
         raise NotFound(_("Onbekend thema: %(value)s", value=value), details={"field": "themes"})
     return theme
-

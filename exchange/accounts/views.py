@@ -1,4 +1,5 @@
 """Sign-in, sign-out, one-time links (invitation, reset, email change) and the account page."""
+
 from __future__ import annotations
 
 import hashlib
@@ -109,11 +110,17 @@ def _client_address() -> str:
 @bp.route("/inloggen", methods=["GET", "POST"])
 @limiter.limit(
     lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
-    key_func=_login_account_key, methods=["POST"], deduct_when=_login_failed, scope="login-account",
+    key_func=_login_account_key,
+    methods=["POST"],
+    deduct_when=_login_failed,
+    scope="login-account",
 )
 @limiter.limit(
     lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"],
-    key_func=_client_address, methods=["POST"], deduct_when=_login_failed, scope="login-address",
+    key_func=_client_address,
+    methods=["POST"],
+    deduct_when=_login_failed,
+    scope="login-address",
 )
 def login():
     form = LoginForm()
@@ -151,11 +158,15 @@ def logout():
 
 @bp.route("/wachtwoord-vergeten", methods=["GET", "POST"])
 @limiter.limit(
-    lambda: current_app.config["PASSWORD_RESET_LIMIT"], key_func=_client_address, methods=["POST"],
+    lambda: current_app.config["PASSWORD_RESET_LIMIT"],
+    key_func=_client_address,
+    methods=["POST"],
     scope="reset-address",
 )
 @limiter.limit(
-    lambda: current_app.config["PASSWORD_RESET_LIMIT"], key_func=_reset_email_key, methods=["POST"],
+    lambda: current_app.config["PASSWORD_RESET_LIMIT"],
+    key_func=_reset_email_key,
+    methods=["POST"],
     scope="reset-email",
 )
 def forgot_password():
@@ -246,7 +257,9 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            services.change_password(current_user, current_user, form.current_password.data, form.password.data)
+            services.change_password(
+                current_user, current_user, form.current_password.data, form.password.data
+            )
         except Invalid as error:
             db.session.rollback()
             apply_error(form, error)
@@ -274,8 +287,10 @@ def change_email():
         else:
             db.session.commit()
             flash(
-                _("We hebben een bevestigingslink gestuurd naar het nieuwe e-mailadres. Uw adres wijzigt pas als "
-                  "u op die link klikt."),
+                _(
+                    "We hebben een bevestigingslink gestuurd naar het nieuwe e-mailadres. Uw adres wijzigt pas als "
+                    "u op die link klikt."
+                ),
                 "info",
             )
             return redirect(url_for("accounts.account"))
@@ -321,7 +336,10 @@ def delete_account():
             db.session.commit()
             renew_session()
             logout_user()
-            flash(_("Uw account is verwijderd. Wat u hebt bijgedragen blijft bij uw regio, zonder uw naam."), "info")
+            flash(
+                _("Uw account is verwijderd. Wat u hebt bijgedragen blijft bij uw regio, zonder uw naam."),
+                "info",
+            )
             return redirect(url_for("pages.home"))
     status = 422 if request.method == "POST" else 200
     return render_template("accounts/delete_account.html", form=form), status

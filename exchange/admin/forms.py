@@ -1,21 +1,22 @@
 """Forms of the administration pages: people, coaching and reference data."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    SelectChoice,
     DateField,
     IntegerField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
     URLField,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from exchange.accounts.forms import email_field
 from exchange.accounts.models import ROLE_LABELS, Role
@@ -41,10 +42,13 @@ def role_choices() -> list[tuple[str, str]]:
 _bad_choice = _l("Kies een van de mogelijkheden.")
 
 
-def OptionalIntSelect(label, **kwargs):  # noqa: N802 (reads like a field class)
+def OptionalIntSelect(label, **kwargs):
     """A select of ids whose empty choice ("") means none."""
     return SelectField(
-        label, coerce=_int_or_none, invalid_value_message=_bad_choice, invalid_choice_message=_bad_choice,
+        label,
+        coerce=_int_or_none,
+        invalid_value_message=_bad_choice,
+        invalid_choice_message=_bad_choice,
         **kwargs,
     )
 
@@ -56,7 +60,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def IntMultipleField(label, **kwargs):  # noqa: N802
+def IntMultipleField(label, **kwargs):
     """Checkboxes holding ids."""
     return MultiCheckboxField(
         label, coerce=int, invalid_value_message=_bad_choice, invalid_choice_message=_bad_choice, **kwargs
@@ -65,9 +69,13 @@ def IntMultipleField(label, **kwargs):  # noqa: N802
 
 class InviteForm(FlaskForm):
     email = email_field()
-    name = StringField(_l("Naam (optioneel)"), validators=[Optional(), Length(max=NAME_MAX, message=_too_long)])
+    name = StringField(
+        _l("Naam (optioneel)"), validators=[Optional(), Length(max=NAME_MAX, message=_too_long)]
+    )
     role = SelectField(
-        _l("Rol"), choices=role_choices, validators=[DataRequired(message=_required)],
+        _l("Rol"),
+        choices=role_choices,
+        validators=[DataRequired(message=_required)],
         invalid_choice_message=_bad_choice,
     )
     region = OptionalIntSelect(_l("Regio (alleen voor regiomedewerkers)"), validate_choice=True)
@@ -76,7 +84,9 @@ class InviteForm(FlaskForm):
 
 class RoleForm(FlaskForm):
     role = SelectField(
-        _l("Rol"), choices=role_choices, validators=[DataRequired(message=_required)],
+        _l("Rol"),
+        choices=role_choices,
+        validators=[DataRequired(message=_required)],
         invalid_choice_message=_bad_choice,
     )
     region = OptionalIntSelect(_l("Regio (alleen voor regiomedewerkers)"), validate_choice=True)
@@ -87,7 +97,9 @@ class ThemesForm(FlaskForm):
 
 
 class AssignmentForm(FlaskForm):
-    region = OptionalIntSelect(_l("Regio"), validate_choice=True, validators=[DataRequired(message=_required)])
+    region = OptionalIntSelect(
+        _l("Regio"), validate_choice=True, validators=[DataRequired(message=_required)]
+    )
     theme = OptionalIntSelect(_l("Thema"), validate_choice=True)
 
 
@@ -95,7 +107,9 @@ class RegionForm(FlaskForm):
     display_name = StringField(
         _l("Weergavenaam"), validators=[DataRequired(message=_required), Length(max=120, message=_too_long)]
     )
-    display_name_note = TextAreaField(_l("Toelichting op de naam"), validators=[Length(max=2000, message=_too_long)])
+    display_name_note = TextAreaField(
+        _l("Toelichting op de naam"), validators=[Length(max=2000, message=_too_long)]
+    )
     central_municipality = StringField(
         _l("Centrale gemeente"), validators=[Optional(), Length(max=120, message=_too_long)]
     )
@@ -123,13 +137,18 @@ class ThemeForm(FlaskForm):
             Regexp(SLUG_PATTERN, message=_l("Alleen kleine letters, cijfers en koppeltekens.")),
         ],
     )
-    name = StringField(_l("Naam"), validators=[DataRequired(message=_required), Length(max=200, message=_too_long)])
+    name = StringField(
+        _l("Naam"), validators=[DataRequired(message=_required), Length(max=200, message=_too_long)]
+    )
     name_en = StringField(_l("Naam (Engels)"), validators=[Optional(), Length(max=200, message=_too_long)])
     description = TextAreaField(_l("Beschrijving"), validators=[Length(max=5000, message=_too_long)])
-    description_en = TextAreaField(_l("Beschrijving (Engels)"), validators=[Length(max=5000, message=_too_long)])
+    description_en = TextAreaField(
+        _l("Beschrijving (Engels)"), validators=[Length(max=5000, message=_too_long)]
+    )
     action_line = OptionalIntSelect(_l("Actielijn"), validate_choice=True)
     position = IntegerField(
-        _l("Volgorde"), default=0,
+        _l("Volgorde"),
+        default=0,
         validators=[Optional(), NumberRange(min=0, max=10000, message=_l("Kies een getal van 0 tot 10000."))],
     )
     verified = BooleanField(_l("Geverifieerd"))
@@ -137,14 +156,18 @@ class ThemeForm(FlaskForm):
 
 
 class PhaseForm(FlaskForm):
-    name = StringField(_l("Naam"), validators=[DataRequired(message=_required), Length(max=80, message=_too_long)])
+    name = StringField(
+        _l("Naam"), validators=[DataRequired(message=_required), Length(max=80, message=_too_long)]
+    )
     name_en = StringField(_l("Naam (Engels)"), validators=[Optional(), Length(max=80, message=_too_long)])
     guiding_question = TextAreaField(_l("Leidende vraag"), validators=[Length(max=2000, message=_too_long)])
     guiding_question_en = TextAreaField(
         _l("Leidende vraag (Engels)"), validators=[Length(max=2000, message=_too_long)]
     )
     description = TextAreaField(_l("Beschrijving"), validators=[Length(max=5000, message=_too_long)])
-    description_en = TextAreaField(_l("Beschrijving (Engels)"), validators=[Length(max=5000, message=_too_long)])
+    description_en = TextAreaField(
+        _l("Beschrijving (Engels)"), validators=[Length(max=5000, message=_too_long)]
+    )
     verified = BooleanField(_l("Geverifieerd"))
     source_note = TextAreaField(_l("Bronvermelding"), validators=[Length(max=2000, message=_too_long)])
 
@@ -177,13 +200,19 @@ class PlanForm(FlaskForm):
 class AllocationForm(FlaskForm):
     basis = SelectField(
         _l("Soort bedrag"),
-        choices=[SelectChoice("annual", _l("per jaar")), SelectChoice("total", _l("totaal over de hele periode"))],
+        choices=[
+            SelectChoice("annual", _l("per jaar")),
+            SelectChoice("total", _l("totaal over de hele periode")),
+        ],
         invalid_choice_message=_bad_choice,
         validators=[DataRequired(message=_required)],
     )
     amount_eur = IntegerField(
         _l("Bedrag in euro's (afgerond)"),
-        validators=[Optional(), NumberRange(min=0, max=10**10, message=_l("Vul een bedrag van 0 of meer in."))],
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=10**10, message=_l("Vul een bedrag van 0 of meer in.")),
+        ],
     )
     approx_label = StringField(
         _l("Bedrag zoals de bron het noemt"),

@@ -1,4 +1,5 @@
 """Administration pages to correct reference data: regions, plans, fund allocations, themes, cycle phases."""
+
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
@@ -22,7 +23,14 @@ from exchange.errors import NotFound
 from exchange.extensions import db
 from exchange.i18n import localized
 from exchange.policy import require
-from exchange.reference.models import ActionLine, CyclePhase, FundAllocation, Region, Theme, TransformationPlan
+from exchange.reference.models import (
+    ActionLine,
+    CyclePhase,
+    FundAllocation,
+    Region,
+    Theme,
+    TransformationPlan,
+)
 
 
 def _status() -> int:
@@ -80,7 +88,9 @@ def edit_region(region_id: int):
             db.session.commit()
             flash(_("De regio is opgeslagen."), "info")
             return redirect(url_for("admin.edit_region", region_id=region.id))
-    return render_template("admin/region.html", region=region, form=form, confirm_form=ConfirmForm()), _status()
+    return render_template(
+        "admin/region.html", region=region, form=form, confirm_form=ConfirmForm()
+    ), _status()
 
 
 @bp.route("/regios/<int:region_id>/plan", methods=["GET", "POST"])
@@ -145,7 +155,10 @@ def edit_allocation(allocation_id: int):
             flash(_("De toekenning is opgeslagen."), "info")
             return redirect(url_for("admin.edit_region", region_id=allocation.region_id))
     return render_template(
-        "admin/allocation.html", region=allocation.region, form=form, allocation=allocation,
+        "admin/allocation.html",
+        region=allocation.region,
+        form=form,
+        allocation=allocation,
         confirm_form=ConfirmForm(),
     ), _status()
 
@@ -167,14 +180,18 @@ def _theme_form(theme: Theme | None) -> ThemeForm:
     else:
         form = ThemeForm()
     lines = db.session.scalars(select(ActionLine).order_by(ActionLine.number)).all()
-    form.action_line.choices = [("", _("— geen —"))] + [(x.id, f"{x.number}. {localized(x, 'short')}") for x in lines]
+    form.action_line.choices = [("", _("— geen —"))] + [
+        (x.id, f"{x.number}. {localized(x, 'short')}") for x in lines
+    ]
     return form
 
 
 def _save_theme(theme: Theme | None):
     form = _theme_form(theme)
     if form.validate_on_submit():
-        values = {name: getattr(form, name).data for name in services.THEME_FIELDS if name != "action_line_id"}
+        values = {
+            name: getattr(form, name).data for name in services.THEME_FIELDS if name != "action_line_id"
+        }
         values["action_line_id"] = form.action_line.data
         values["position"] = form.position.data or 0
         try:

@@ -1,4 +1,5 @@
 """Corrections to reference data by administrators; every change is checked by the policy and audited."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -22,10 +23,24 @@ from exchange.reference.models import (
 
 REGION_FIELDS = ("display_name", "display_name_note", "central_municipality", "municipalities", "unverified")
 THEME_FIELDS = (
-    "slug", "name", "name_en", "description", "description_en", "action_line_id", "position", "verified", "note",
+    "slug",
+    "name",
+    "name_en",
+    "description",
+    "description_en",
+    "action_line_id",
+    "position",
+    "verified",
+    "note",
 )
 PHASE_FIELDS = (
-    "name", "name_en", "guiding_question", "guiding_question_en", "description", "description_en", "verified",
+    "name",
+    "name_en",
+    "guiding_question",
+    "guiding_question_en",
+    "description",
+    "description_en",
+    "verified",
     "source_note",
 )
 PLAN_FIELDS = ("title", "period_start", "period_end", "summary", "url", "approved_on", "verified")
@@ -60,7 +75,7 @@ def update_region(actor, region: Region, values: dict[str, Any]) -> list[str]:
         names = [n for n in names if n]
         if not names:
             raise Invalid(_("Een regio heeft minstens één gemeente."), details={"field": "municipalities"})
-        if len(set(n.lower() for n in names)) != len(names):
+        if len({n.lower() for n in names}) != len(names):
             raise Invalid(_("Een gemeente staat er dubbel in."), details={"field": "municipalities"})
         values["municipalities"] = names
     if "central_municipality" in values:
@@ -80,7 +95,10 @@ def save_theme(actor, theme: Theme | None, values: dict[str, Any]) -> Theme:
     clash = db.session.scalar(select(Theme).where(Theme.slug == slug))
     if clash is not None and clash is not theme:
         raise Conflict(_("Er is al een thema met deze korte naam."), details={"field": "slug"})
-    if values.get("action_line_id") is not None and db.session.get(ActionLine, values["action_line_id"]) is None:
+    if (
+        values.get("action_line_id") is not None
+        and db.session.get(ActionLine, values["action_line_id"]) is None
+    ):
         raise Invalid(_("Onbekende actielijn."), details={"field": "action_line"})
     created = theme is None
     if created:
@@ -116,7 +134,9 @@ def update_phase(actor, phase: CyclePhase, values: dict[str, Any]) -> list[str]:
     return changed
 
 
-def update_plan(actor, region: Region, values: dict[str, Any], action_line_ids: list[int]) -> TransformationPlan:
+def update_plan(
+    actor, region: Region, values: dict[str, Any], action_line_ids: list[int]
+) -> TransformationPlan:
     """Correct a region's transformation plan facts, including the action lines it addresses.
 
     Setting the action lines makes them real data: the plan is no longer marked as demo.
@@ -156,10 +176,14 @@ def _fund() -> Fund:
     return fund
 
 
-def _ensure_unique_allocation(fund_id: int, region_id: int, basis: str, current: FundAllocation | None) -> None:
+def _ensure_unique_allocation(
+    fund_id: int, region_id: int, basis: str, current: FundAllocation | None
+) -> None:
     clash = db.session.scalar(
         select(FundAllocation).where(
-            FundAllocation.fund_id == fund_id, FundAllocation.region_id == region_id, FundAllocation.basis == basis
+            FundAllocation.fund_id == fund_id,
+            FundAllocation.region_id == region_id,
+            FundAllocation.basis == basis,
         )
     )
     if clash is not None and clash is not current:

@@ -2,10 +2,12 @@
 
 Reference-data editing lives in reference_views.py on the same blueprint.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime, gettext as _
+from flask_babel import format_datetime
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -79,9 +81,18 @@ def users():
     status = args.get("status", "") if args.get("status") in {"active", "invited", "inactive"} else ""
     q = args.get("q", "")[:100]
     pagination = queries.search_users(
-        q=q, role=role_filter, region_id=region_filter, status=status, page=args.get("pagina", 1, type=int) or 1
+        q=q,
+        role=role_filter,
+        region_id=region_filter,
+        status=status,
+        page=args.get("pagina", 1, type=int) or 1,
     )
-    filters = {"q": q, "rol": role_filter.value if role_filter else "", "regio": region_filter or "", "status": status}
+    filters = {
+        "q": q,
+        "rol": role_filter.value if role_filter else "",
+        "regio": region_filter or "",
+        "status": status,
+    }
     return render_template(
         "admin/users.html",
         pagination=pagination,
@@ -102,8 +113,12 @@ def invite():
         themes = [db.session.get(Theme, theme_id) for theme_id in form.themes.data]
         try:
             user = services.invite_user(
-                current_user, form.email.data, Role(form.role.data), name=form.name.data or "",
-                region=region, themes=themes,
+                current_user,
+                form.email.data,
+                Role(form.role.data),
+                name=form.name.data or "",
+                region=region,
+                themes=themes,
             )
         except FORM_ERRORS as error:
             db.session.rollback()
@@ -258,4 +273,4 @@ def audit_log():
     return render_template("admin/audit.html", pagination=pagination, action=action, actions=AUDIT_ACTIONS)
 
 
-from exchange.admin import reference_views  # noqa: E402,F401  (registers the reference routes on bp)
+from exchange.admin import reference_views  # noqa: F401  (registers the reference routes on bp)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from flask import Response, current_app, request
 from flask_babel import get_locale
@@ -110,8 +110,8 @@ def reject_unknown_parameters(
 _RFC3339 = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,20}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$"
 )
-_EARLIEST = datetime.min.replace(tzinfo=timezone.utc)
-_LATEST = datetime.max.replace(tzinfo=timezone.utc)
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
+_LATEST = datetime.max.replace(tzinfo=UTC)
 
 
 def parse_instant(text: str) -> datetime:
@@ -132,7 +132,7 @@ def parse_instant(text: str) -> datetime:
         if value.tzinfo is None:
             raise ValueError("timezone")
         try:
-            return value.astimezone(timezone.utc)
+            return value.astimezone(UTC)
         except OverflowError:
             return _EARLIEST if value.year < 2 else _LATEST
     year, month, day, hour, minute, second = (int(g) for g in match.groups()[:6])
@@ -149,7 +149,7 @@ def parse_instant(text: str) -> datetime:
             raise ValueError("format")
         offset = timedelta(hours=int(off_hours), minutes=int(off_minutes)) * (1 if sign == "+" else -1)
     try:
-        return (local - offset).replace(tzinfo=timezone.utc)
+        return (local - offset).replace(tzinfo=UTC)
     except OverflowError:
         return _EARLIEST if offset > timedelta() else _LATEST
 
@@ -158,7 +158,7 @@ def parse_instant(text: str) -> datetime:
 
 
 def _newest(*stamps: datetime | None) -> datetime | None:
-    found = [s if s.tzinfo else s.replace(tzinfo=timezone.utc) for s in stamps if s is not None]
+    found = [s if s.tzinfo else s.replace(tzinfo=UTC) for s in stamps if s is not None]
     return max(found) if found else None
 
 

@@ -1,4 +1,5 @@
 """`flask digests ...`: send the digests (for cron) and erase stale subscriber data."""
+
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -66,7 +67,9 @@ def _print_report(report: SendReport) -> None:
         click.echo("  De laatste afgesloten periode is al verstuurd; er is niets te doen.")
     for p in report.periods:
         kind = "herkansing" if p.retry_only else "periode"
-        click.echo(f"  {kind} {p.period.label} [{p.period.start:%Y-%m-%d %H:%M}Z, {p.period.end:%Y-%m-%d %H:%M}Z):")
+        click.echo(
+            f"  {kind} {p.period.label} [{p.period.start:%Y-%m-%d %H:%M}Z, {p.period.end:%Y-%m-%d %H:%M}Z):"
+        )
         if p.dry_run:
             click.echo(
                 f"    {p.considered} abonnees bekeken, {p.would_send} zouden een e-mail krijgen, "
@@ -92,12 +95,21 @@ def _print_report(report: SendReport) -> None:
 
 
 @digests_cli.command("send")
-@click.option("--frequency", callback=parse_frequency, metavar="daily|weekly|monthly",
-              help="Welke abonnees: daily, weekly of monthly.")
-@click.option("--now", "now_text", metavar="ISO-8601",
-              help="Doe alsof het nu dit tijdstip is (zonder tijdzone: Amsterdamse tijd). Niet in de toekomst.")
-@click.option("--dry-run", is_flag=True,
-              help="Alleen tellen wie een e-mail zou krijgen; niets versturen of vastleggen.")
+@click.option(
+    "--frequency",
+    callback=parse_frequency,
+    metavar="daily|weekly|monthly",
+    help="Welke abonnees: daily, weekly of monthly.",
+)
+@click.option(
+    "--now",
+    "now_text",
+    metavar="ISO-8601",
+    help="Doe alsof het nu dit tijdstip is (zonder tijdzone: Amsterdamse tijd). Niet in de toekomst.",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Alleen tellen wie een e-mail zou krijgen; niets versturen of vastleggen."
+)
 def send(frequency: Frequency, now_text: str | None, dry_run: bool) -> None:
     """Verstuur de thema-overzichten van de laatst afgesloten periode (bedoeld voor cron).
 
@@ -124,4 +136,6 @@ def purge() -> None:
     (na DIGEST_RETENTION)."""
     counts = services.purge_stale()
     db.session.commit()
-    click.echo(f"{counts['subscribers']} adressen gewist, {counts['requests']} onbevestigde aanmeldingen verwijderd.")
+    click.echo(
+        f"{counts['subscribers']} adressen gewist, {counts['requests']} onbevestigde aanmeldingen verwijderd."
+    )

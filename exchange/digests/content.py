@@ -11,6 +11,7 @@ Every event has one timestamp, and periods tile the timeline, so each event belo
 of each frequency. Content is loaded once per period (a fixed number of queries), then every subscriber's
 digest is composed from it in memory.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -130,7 +131,7 @@ def one_line(text: str, limit: int = LINE_MAX) -> str:
     if len(text) <= limit:
         return text
     cut = text[: limit - 1]
-    if " " in cut[limit // 2:]:
+    if " " in cut[limit // 2 :]:
         cut = cut[: cut.rindex(" ")]
     return cut.rstrip(" ,.;:-") + "…"
 
@@ -149,8 +150,12 @@ def _substantial(snapshot: dict | None) -> tuple:
 def _changed_practices(start: datetime, end: datetime) -> dict[int, tuple[str, datetime]]:
     """Practices public before `start` that became public again or changed substantially in [start, end)."""
     rows = db.session.execute(
-        select(PracticeRevision.practice_id, PracticeRevision.number, PracticeRevision.created_at,
-               PracticeRevision.snapshot)
+        select(
+            PracticeRevision.practice_id,
+            PracticeRevision.number,
+            PracticeRevision.created_at,
+            PracticeRevision.snapshot,
+        )
         .join(Practice, Practice.id == PracticeRevision.practice_id)
         .where(
             Practice.status == Status.PUBLISHED,
@@ -207,7 +212,9 @@ def collect_content(period: Period) -> PeriodContent:
         practice_id: ("new", published_at)
         for practice_id, published_at in db.session.execute(
             select(Practice.id, Practice.published_at).where(
-                Practice.status == Status.PUBLISHED, Practice.published_at >= start, Practice.published_at < end
+                Practice.status == Status.PUBLISHED,
+                Practice.published_at >= start,
+                Practice.published_at < end,
             )
         )
     }
@@ -238,16 +245,36 @@ def collect_content(period: Period) -> PeriodContent:
     for practice_id, (kind, at) in events.items():
         p = practices[practice_id]
         items.append(
-            Item(kind, at, p.id, p.title, urls[p.id], p.region_id, regions[p.region_id][1], p.phase.name,
-                 one_line(p.summary), frozenset(t.id for t in p.themes))
+            Item(
+                kind,
+                at,
+                p.id,
+                p.title,
+                urls[p.id],
+                p.region_id,
+                regions[p.region_id][1],
+                p.phase.name,
+                one_line(p.summary),
+                frozenset(t.id for t in p.themes),
+            )
         )
     for r in results:
         p = practices[r.practice_id]
         measured = f"{r.indicator}: {_number(r.value)}{(' ' + r.unit) if r.unit else ''}"
         line = one_line(f"{measured}. {r.narrative}" if r.narrative.strip() else measured)
         items.append(
-            Item("result", r.created_at, p.id, p.title, urls[p.id], p.region_id, regions[p.region_id][1],
-                 r.phase.name, line, frozenset(t.id for t in p.themes))
+            Item(
+                "result",
+                r.created_at,
+                p.id,
+                p.title,
+                urls[p.id],
+                p.region_id,
+                regions[p.region_id][1],
+                r.phase.name,
+                line,
+                frozenset(t.id for t in p.themes),
+            )
         )
     items.sort(key=lambda i: (i.at, i.practice_id, i.kind), reverse=True)
     by_theme: dict[int, list[Item]] = defaultdict(list)
@@ -296,4 +323,3 @@ def themes_text(names: Iterable[str]) -> str:
     if len(names) <= 1:
         return "".join(names)
     return ", ".join(names[:-1]) + " en " + names[-1]
-

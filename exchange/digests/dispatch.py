@@ -6,6 +6,7 @@ connection and database session: sending is mostly waiting (the server's replies
 mark), so a few senders overlap that waiting. Each sender has at most one message in flight, so after a
 crash at most DIGEST_SENDERS messages are in the window described in docs/digests.md.
 """
+
 from __future__ import annotations
 
 import logging
@@ -14,6 +15,7 @@ import smtplib
 import threading
 from contextlib import ExitStack
 from dataclasses import dataclass
+from typing import Self
 
 from sqlalchemy import text, update
 
@@ -52,7 +54,7 @@ class Sender:
         self._connection = None
         self._open = False
 
-    def __enter__(self) -> Sender:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc_info) -> None:
@@ -98,8 +100,9 @@ class Sender:
             raise TemporaryFailure(_reason(exc)) from exc
 
 
-def finish_delivery(delivery_id: int, status: DeliveryStatus, *, items: int, error: str | None = None,
-                    attempted: bool = True) -> None:
+def finish_delivery(
+    delivery_id: int, status: DeliveryStatus, *, items: int, error: str | None = None, attempted: bool = True
+) -> None:
     """Record the outcome of one delivery and COMMIT at once (this keeps the crash window to one message)."""
     table = Delivery.__table__
     if db.engine.dialect.name == "postgresql":
@@ -151,7 +154,7 @@ class Dispatcher:
         self._threads: list[threading.Thread] = []
         self._crash: BaseException | None = None
 
-    def __enter__(self) -> Dispatcher:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc_info) -> None:
@@ -190,7 +193,7 @@ class Dispatcher:
                         return
                     if self._crash is None:
                         self._handle(sender, job)
-                except BaseException as exc:  # a dying sender stops every sender, like a killed process
+                except BaseException as exc:  # noqa: BLE001 - a dying sender stops every sender, like a killed process
                     self._crash = self._crash or exc
                 finally:
                     self._queue.task_done()
@@ -203,8 +206,9 @@ class Dispatcher:
 
     def _handle(self, sender: Sender, job: Job) -> None:
         if self.outcome.unavailable:
-            finish_delivery(job.delivery_id, DeliveryStatus.FAILED, items=job.items, error=NOT_ATTEMPTED,
-                            attempted=False)
+            finish_delivery(
+                job.delivery_id, DeliveryStatus.FAILED, items=job.items, error=NOT_ATTEMPTED, attempted=False
+            )
             self._count("failed")
             return
         try:
@@ -220,8 +224,9 @@ class Dispatcher:
         except MailServerUnavailable as exc:
             with self._lock:
                 self.outcome.unavailable = self.outcome.unavailable or f"Mailserver onbereikbaar: {exc}"
-            finish_delivery(job.delivery_id, DeliveryStatus.FAILED, items=job.items, error=NOT_ATTEMPTED,
-                            attempted=False)
+            finish_delivery(
+                job.delivery_id, DeliveryStatus.FAILED, items=job.items, error=NOT_ATTEMPTED, attempted=False
+            )
             self._count("failed")
         else:
             finish_delivery(job.delivery_id, DeliveryStatus.SENT, items=job.items)

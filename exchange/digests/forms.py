@@ -1,4 +1,5 @@
 """Forms for subscribing, requesting links and managing a subscription. Services re-check what matters."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -28,14 +29,18 @@ class MultiCheckboxField(SelectMultipleField):
         known = {str(choice.value) for choice in self.choices or []}
         for value in self.data or []:
             if str(value) not in known:
-                raise ValidationError(_l("Kies uit de lijst; '%(value)s' bestaat niet.", value=str(value)[:80]))
+                raise ValidationError(
+                    _l("Kies uit de lijst; '%(value)s' bestaat niet.", value=str(value)[:80])
+                )
 
 
 def email_field():
     return EmailField(
         _l("E-mailadres"),
-        validators=[DataRequired(message=_l("Vul een e-mailadres in.")),
-                    Length(max=EMAIL_MAX, message=_l("Hoogstens %(max)d tekens."))],
+        validators=[
+            DataRequired(message=_l("Vul een e-mailadres in.")),
+            Length(max=EMAIL_MAX, message=_l("Hoogstens %(max)d tekens.")),
+        ],
         render_kw={"autocomplete": "email", "spellcheck": "false"},
     )
 

@@ -6,13 +6,14 @@ A digest always has the same shape (multipart/alternative: text/plain + text/htm
 written out here in well under a millisecond. It is still a Flask-Mail Message, so exchange.mail.deliver()
 and its connection send it as any other message.
 """
+
 from __future__ import annotations
 
 import base64
 import secrets
-from functools import lru_cache
 from email.header import Header
 from email.utils import formatdate
+from functools import lru_cache
 
 from flask_mail import Message, sanitize_address, sanitize_addresses
 

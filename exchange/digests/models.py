@@ -1,4 +1,5 @@
 """Subscribers, their theme subscriptions, consent records, delivery records and digest runs."""
+
 from __future__ import annotations
 
 import enum
@@ -6,7 +7,18 @@ import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, CheckConstraint, Column, Enum, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    Enum,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from exchange.database import utcnow
@@ -40,7 +52,11 @@ class RunStatus(str, enum.Enum):
 
 def _enum(cls):
     return Enum(
-        cls, native_enum=False, length=20, validate_strings=True, values_callable=lambda e: [m.value for m in e]
+        cls,
+        native_enum=False,
+        length=20,
+        validate_strings=True,
+        values_callable=lambda e: [m.value for m in e],
     )
 
 
@@ -72,7 +88,10 @@ class Subscriber(db.Model):
     left_at: Mapped[datetime | None]
 
     subscriptions: Mapped[list[Subscription]] = relationship(
-        back_populates="subscriber", cascade="all, delete-orphan", passive_deletes=True, order_by="Subscription.id"
+        back_populates="subscriber",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="Subscription.id",
     )
     consents: Mapped[list[Consent]] = relationship(
         back_populates="subscriber", cascade="all, delete-orphan", passive_deletes=True, order_by="Consent.id"
@@ -97,7 +116,9 @@ class Subscription(db.Model):
 
     subscriber: Mapped[Subscriber] = relationship(back_populates="subscriptions")
     theme: Mapped[Theme] = relationship()
-    regions: Mapped[list[Region]] = relationship(secondary=subscription_region, order_by="Region.display_name")
+    regions: Mapped[list[Region]] = relationship(
+        secondary=subscription_region, order_by="Region.display_name"
+    )
 
     __table_args__ = (UniqueConstraint("subscriber_id", "theme_id"),)
 

@@ -5,20 +5,35 @@ Monday 00:00 to the next Monday 00:00, a monthly one from the 1st 00:00 to the n
 periods touch (one's end is the next one's start), so every instant belongs to exactly one period of each
 frequency and no item falls between two digests. Start and end are stored in UTC.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from exchange.digests.models import Frequency
 
 TZ = ZoneInfo("Europe/Amsterdam")
 
-FREQUENCY_LABELS = {Frequency.DAILY: "dagelijks", Frequency.WEEKLY: "wekelijks", Frequency.MONTHLY: "maandelijks"}
+FREQUENCY_LABELS = {
+    Frequency.DAILY: "dagelijks",
+    Frequency.WEEKLY: "wekelijks",
+    Frequency.MONTHLY: "maandelijks",
+}
 MONTHS = (
-    "januari", "februari", "maart", "april", "mei", "juni",
-    "juli", "augustus", "september", "oktober", "november", "december",
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
 )
 
 
@@ -42,7 +57,7 @@ def _shift(frequency: Frequency, day: date, n: int) -> date:
 
 def local_midnight(day: date) -> datetime:
     """The UTC instant at which `day` begins in Amsterdam (midnight always exists there: DST moves at 02:00)."""
-    return datetime.combine(day, time(0), tzinfo=TZ).astimezone(timezone.utc)
+    return datetime.combine(day, time(0), tzinfo=TZ).astimezone(UTC)
 
 
 def _aware(instant: datetime) -> datetime:

@@ -12,6 +12,7 @@ its own right after the server's reply (exchange/digests/dispatch.py), so after 
 whose outcome is unknown are the messages that were in flight: one per sender (see docs/digests.md,
 "The crash window").
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
@@ -27,6 +28,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from exchange.database import utcnow
 from exchange.digests import tokens
 from exchange.digests.content import Digest, Follow, Recipient, collect_content, compose, themes_text
+from exchange.digests.dispatch import Dispatcher, Job, MailServerUnavailable
+from exchange.digests.message import DigestMessage
 from exchange.digests.models import (
     Delivery,
     DeliveryStatus,
@@ -37,8 +40,6 @@ from exchange.digests.models import (
     Subscription,
     subscription_region,
 )
-from exchange.digests.dispatch import Dispatcher, Job, MailServerUnavailable
-from exchange.digests.message import DigestMessage
 from exchange.digests.periods import FREQUENCY_LABELS, Period, last_completed, period_starting, plan_periods
 from exchange.extensions import db
 from exchange.mail import external_url
@@ -94,7 +95,10 @@ def _retryable(now: datetime):
     config = current_app.config
     return or_(
         and_(Delivery.status == DeliveryStatus.FAILED, Delivery.attempts < config["DIGEST_MAX_ATTEMPTS"]),
-        and_(Delivery.status == DeliveryStatus.CLAIMED, Delivery.claimed_at < now - config["DIGEST_CLAIM_TIMEOUT"]),
+        and_(
+            Delivery.status == DeliveryStatus.CLAIMED,
+            Delivery.claimed_at < now - config["DIGEST_CLAIM_TIMEOUT"],
+        ),
     )
 
 
@@ -120,7 +124,9 @@ class DigestMailer:
     def __init__(self, content_themes: dict) -> None:
         config = current_app.config
         self.themes = content_themes
-        self.manage_prefix, self.manage_suffix = external_url("digests.manage", token=self.TOKEN).split(self.TOKEN)
+        self.manage_prefix, self.manage_suffix = external_url("digests.manage", token=self.TOKEN).split(
+            self.TOKEN
+        )
         self.mailto = config.get("DIGEST_UNSUBSCRIBE_MAILTO")
         self.list_id = list_id()
         self.sender = config["MAIL_DEFAULT_SENDER"]
@@ -149,8 +155,10 @@ class DigestMailer:
             "Auto-Submitted": "auto-generated",
             "Precedence": "bulk",
         }
-        leave_urls = {s.follow.subscription_id: self.manage_url(recipient.key, s.follow.subscription_id)
-                      for s in digest.sections}
+        leave_urls = {
+            s.follow.subscription_id: self.manage_url(recipient.key, s.follow.subscription_id)
+            for s in digest.sections
+        }
         followed = [self.themes[f.theme_id].name for f in recipient.follows if f.theme_id in self.themes]
         count = digest.item_count
         noun = "nieuwe bijdrage" if count == 1 else "nieuwe bijdragen"
@@ -201,9 +209,12 @@ def _recipient_filter(frequency: Frequency, period: Period, retry_only: bool, no
 
 def count_recipients(frequency: Frequency, period: Period, *, retry_only: bool = False, now=None) -> int:
     now = now or utcnow()
-    return db.session.scalar(
-        select(func.count(Subscriber.id)).where(*_recipient_filter(frequency, period, retry_only, now))
-    ) or 0
+    return (
+        db.session.scalar(
+            select(func.count(Subscriber.id)).where(*_recipient_filter(frequency, period, retry_only, now))
+        )
+        or 0
+    )
 
 
 def _recipients(rows, frequency: Frequency) -> list[Recipient]:
@@ -228,7 +239,9 @@ def _recipients(rows, frequency: Frequency) -> list[Recipient]:
             Follow(s.id, s.theme_id, frozenset(regions.get(s.id, ())), s.confirmed_at)
         )
     return [
-        Recipient(row.id, row.key, row.email, frequency.value, row.confirmed_at, tuple(follows.get(row.id, ())))
+        Recipient(
+            row.id, row.key, row.email, frequency.value, row.confirmed_at, tuple(follows.get(row.id, ()))
+        )
         for row in rows
     ]
 
@@ -284,7 +297,9 @@ def _may_send(row, now: datetime) -> bool:
     return False
 
 
-def claim(run_id: int, frequency: Frequency, period: Period, messages: dict[int, tuple[str, int]]) -> dict[int, int]:
+def claim(
+    run_id: int, frequency: Frequency, period: Period, messages: dict[int, tuple[str, int]]
+) -> dict[int, int]:
     """Claim delivery records for subscribers {id: (message_id, items)} and COMMIT, before anything is sent.
 
     New records are inserted (a concurrent run's records are left alone: ON CONFLICT DO NOTHING); failed or
@@ -312,9 +327,10 @@ def claim(run_id: int, frequency: Frequency, period: Period, messages: dict[int,
     ]
     owned: dict[int, int] = {}
     inserted = db.session.execute(
-        _insert(Delivery.__table__).values(values).on_conflict_do_nothing().returning(
-            Delivery.__table__.c.id, Delivery.__table__.c.subscriber_id
-        )
+        _insert(Delivery.__table__)
+        .values(values)
+        .on_conflict_do_nothing()
+        .returning(Delivery.__table__.c.id, Delivery.__table__.c.subscriber_id)
     )
     owned.update({sid: did for did, sid in inserted})
     rest = [sid for sid in ids if sid not in owned]
@@ -337,8 +353,12 @@ def claim(run_id: int, frequency: Frequency, period: Period, messages: dict[int,
 
 def _record_run_start(frequency: Frequency, period: Period, run_for: datetime) -> int:
     run = DigestRun(
-        frequency=frequency, period_start=period.start, period_end=period.end, run_for=run_for,
-        started_at=utcnow(), status=RunStatus.RUNNING,
+        frequency=frequency,
+        period_start=period.start,
+        period_end=period.end,
+        run_for=run_for,
+        started_at=utcnow(),
+        status=RunStatus.RUNNING,
     )
     db.session.add(run)
     db.session.flush()
@@ -418,8 +438,9 @@ def _senders() -> int:
     return current_app.config["DIGEST_SENDERS"]
 
 
-def _send_batch(frequency, period, content, batch, summary: PeriodSummary, dispatcher: Dispatcher | None,
-                limit: int) -> None:
+def _send_batch(
+    frequency, period, content, batch, summary: PeriodSummary, dispatcher: Dispatcher | None, limit: int
+) -> None:
     digests = {}
     for recipient in batch:
         digest = compose(content, recipient, limit=limit)
@@ -446,11 +467,18 @@ def _send_batch(frequency, period, content, batch, summary: PeriodSummary, dispa
         summary.aborted = f"Mailserver onbereikbaar: {exc}"
         return
     owned = claim(
-        summary.run_id, frequency, period, {sid: (m.msgId, candidates[sid].item_count) for sid, m in messages.items()}
+        summary.run_id,
+        frequency,
+        period,
+        {sid: (m.msgId, candidates[sid].item_count) for sid, m in messages.items()},
     )
     summary.skipped += len(candidates) - len(owned)
     dispatcher.run(
-        [Job(sid, owned[sid], messages[sid], candidates[sid].item_count) for sid in candidates if sid in owned]
+        [
+            Job(sid, owned[sid], messages[sid], candidates[sid].item_count)
+            for sid in candidates
+            if sid in owned
+        ]
     )
     if dispatcher.outcome.unavailable:
         summary.aborted = dispatcher.outcome.unavailable
@@ -472,7 +500,9 @@ def _close_dead_runs(frequency: Frequency) -> None:
     cutoff = utcnow() - current_app.config["DIGEST_CLAIM_TIMEOUT"]
     db.session.execute(
         update(table)
-        .where(table.c.frequency == frequency, table.c.status == RunStatus.RUNNING, table.c.started_at < cutoff)
+        .where(
+            table.c.frequency == frequency, table.c.status == RunStatus.RUNNING, table.c.started_at < cutoff
+        )
         .values(
             status=RunStatus.ABORTED,
             finished_at=utcnow(),
@@ -490,11 +520,15 @@ def done_periods(frequency: Frequency) -> tuple[set[datetime], datetime | None]:
     done = set(
         db.session.scalars(
             select(DigestRun.period_start)
-            .where(DigestRun.frequency == frequency, DigestRun.status.in_([RunStatus.DONE, RunStatus.PARTIAL]))
+            .where(
+                DigestRun.frequency == frequency, DigestRun.status.in_([RunStatus.DONE, RunStatus.PARTIAL])
+            )
             .distinct()
         )
     )
-    earliest = db.session.scalar(select(func.min(DigestRun.period_start)).where(DigestRun.frequency == frequency))
+    earliest = db.session.scalar(
+        select(func.min(DigestRun.period_start)).where(DigestRun.frequency == frequency)
+    )
     return done, earliest
 
 
@@ -522,10 +556,14 @@ def send_digests(
     plan = plan_periods(frequency, now, done, earliest, settle=settle, limit=config["DIGEST_CATCH_UP_LIMIT"])
     last = last_completed(frequency, now, settle)
     retries = [p for p in outstanding_periods(frequency, last.end) if p not in plan.periods]
-    work = sorted([(p, False) for p in plan.periods] + [(p, True) for p in retries], key=lambda x: x[0].first_day)
+    work = sorted(
+        [(p, False) for p in plan.periods] + [(p, True) for p in retries], key=lambda x: x[0].first_day
+    )
     summaries = []
     for period, retry_only in work:
-        summary = send_period(frequency, period, now, dry_run=dry_run, retry_only=retry_only, progress=progress)
+        summary = send_period(
+            frequency, period, now, dry_run=dry_run, retry_only=retry_only, progress=progress
+        )
         summaries.append(summary)
         if summary.aborted:
             break

@@ -4,6 +4,7 @@ Services flush and never commit; mail is queued with exchange.mail.queue_mail an
 Nothing here tells a caller whether an address was already known: request_subscription() and request_links()
 behave the same for known and unknown addresses, as seen from the web page.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -12,12 +13,20 @@ from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select
 
 from exchange.database import utcnow
 from exchange.digests import tokens
-from exchange.digests.models import Consent, Delivery, Frequency, Subscriber, Subscription, subscription_region
+from exchange.digests.models import (
+    Consent,
+    Delivery,
+    Frequency,
+    Subscriber,
+    Subscription,
+    subscription_region,
+)
 from exchange.digests.periods import FREQUENCY_LABELS
 from exchange.errors import Invalid
 from exchange.extensions import db
@@ -48,7 +57,9 @@ def normalise_email(value: str | None) -> str:
     """Trim and lower-case an address; raise Invalid (field "email") when it is not a valid address."""
     value = (value or "").strip()
     if not value:
-        raise Invalid(_l("Vul een e-mailadres in."), details={"fields": {"email": _("Vul een e-mailadres in.")}})
+        raise Invalid(
+            _l("Vul een e-mailadres in."), details={"fields": {"email": _("Vul een e-mailadres in.")}}
+        )
     if len(value) > EMAIL_MAX:
         message = _("Het e-mailadres is te lang (hoogstens %(n)s tekens).", n=EMAIL_MAX)
         raise Invalid(message, details={"fields": {"email": message}})
@@ -112,7 +123,12 @@ def request_subscription(email: str, choice: Choice, *, text: str, locale: str =
         subscriber = Subscriber(email=email, frequency=choice.frequency, created_at=now)
         db.session.add(subscriber)
     consent = Consent(
-        subscriber=subscriber, text=text, request=choice.as_request(), source="form", locale=locale, given_at=now
+        subscriber=subscriber,
+        text=text,
+        request=choice.as_request(),
+        source="form",
+        locale=locale,
+        given_at=now,
     )
     db.session.add(consent)
     db.session.flush()
@@ -188,8 +204,13 @@ def subscribe_account(user, choice: Choice, *, text: str, locale: str = "nl") ->
         db.session.add(subscriber)
     db.session.add(
         Consent(
-            subscriber=subscriber, text=text, request=choice.as_request(), source="account", locale=locale,
-            given_at=now, confirmed_at=now,
+            subscriber=subscriber,
+            text=text,
+            request=choice.as_request(),
+            source="account",
+            locale=locale,
+            given_at=now,
+            confirmed_at=now,
         )
     )
     _apply(subscriber, choice.as_request(), now)
@@ -323,12 +344,16 @@ def erase_subscriber(subscriber: Subscriber) -> None:
     sid = subscriber.id
     forget_recipient(subscriber.email)  # e.g. a confirmation that could not be sent yet
     subscription_ids = select(Subscription.id).where(Subscription.subscriber_id == sid)
-    db.session.execute(delete(subscription_region).where(subscription_region.c.subscription_id.in_(subscription_ids)))
+    db.session.execute(
+        delete(subscription_region).where(subscription_region.c.subscription_id.in_(subscription_ids))
+    )
     for model in (Delivery, Subscription, Consent):
         db.session.execute(
             delete(model).where(model.subscriber_id == sid).execution_options(synchronize_session=False)
         )
-    db.session.execute(delete(Subscriber).where(Subscriber.id == sid).execution_options(synchronize_session=False))
+    db.session.execute(
+        delete(Subscriber).where(Subscriber.id == sid).execution_options(synchronize_session=False)
+    )
     db.session.expunge(subscriber)
     db.session.flush()
 

@@ -8,6 +8,7 @@
 
 Signing keys: SECRET_KEY plus SECRET_KEY_FALLBACKS, so links survive a key rotation while the old key is kept.
 """
+
 from __future__ import annotations
 
 from flask import current_app
@@ -24,7 +25,9 @@ TOKEN_MAX = 300
 
 class LinkInvalid(NotFound):
     code = "link_invalid"
-    default_message = _l("Deze link is ongeldig. Controleer of u de volledige link uit de e-mail hebt gebruikt.")
+    default_message = _l(
+        "Deze link is ongeldig. Controleer of u de volledige link uit de e-mail hebt gebruikt."
+    )
 
 
 class LinkExpired(NotFound):

@@ -1,11 +1,13 @@
 """Subscription pages: subscribe, confirm, manage or leave through a signed link, data and erasure, admin views."""
+
 from __future__ import annotations
 
 import hashlib
 import json
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale, gettext as _
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -106,7 +108,9 @@ def _index_page(subscribe_form=None, account_form=None, link_form=None, status=2
         subscribe_form = None
     else:
         subscribe_form = subscribe_form or _new_choice_form(forms.SubscribeForm)
-    frequency_form = forms.FrequencyForm(formdata=None, frequency=subscriber.frequency.value) if subscriber else None
+    frequency_form = (
+        forms.FrequencyForm(formdata=None, frequency=subscriber.frequency.value) if subscriber else None
+    )
     return render_template(
         "digests/index.html",
         subscribe_form=subscribe_form,
@@ -136,10 +140,16 @@ def index():
 
 
 @bp.post("/abonnementen/aanmelden")
-@limiter.limit(lambda: current_app.config["DIGEST_SUBSCRIBE_LIMIT"], key_func=_client_address,
-               scope="digest-subscribe-address")
-@limiter.limit(lambda: current_app.config["DIGEST_SUBSCRIBE_LIMIT_PER_EMAIL"], key_func=_email_key,
-               scope="digest-subscribe-email")
+@limiter.limit(
+    lambda: current_app.config["DIGEST_SUBSCRIBE_LIMIT"],
+    key_func=_client_address,
+    scope="digest-subscribe-address",
+)
+@limiter.limit(
+    lambda: current_app.config["DIGEST_SUBSCRIBE_LIMIT_PER_EMAIL"],
+    key_func=_email_key,
+    scope="digest-subscribe-email",
+)
 def subscribe():
     form = forms.SubscribeForm()
     form.set_choices(_themes(), _regions())
@@ -169,8 +179,9 @@ def account_subscribe():
     form.set_choices(_themes(), _regions())
     if form.validate_on_submit() and _consent_current(form):
         try:
-            services.subscribe_account(current_user, _choice(form), text=services.consent_text(),
-                                       locale=str(get_locale() or "nl"))
+            services.subscribe_account(
+                current_user, _choice(form), text=services.consent_text(), locale=str(get_locale() or "nl")
+            )
         except Invalid as error:
             db.session.rollback()
             _apply_invalid(form, error)
@@ -194,21 +205,34 @@ def confirm(token: str):
             frequency_label = FREQUENCY_LABELS[Frequency(request_.get("frequency"))]
         except ValueError:
             frequency_label = ""
-        page = render_template("digests/confirm.html", consent=consent, form=form, token=token, themes=themes,
-                               regions=regions, frequency_label=frequency_label)
+        page = render_template(
+            "digests/confirm.html",
+            consent=consent,
+            form=form,
+            token=token,
+            themes=themes,
+            regions=regions,
+            frequency_label=frequency_label,
+        )
         return page, (200 if request.method == "GET" else 422)
     changed = services.confirm_subscription(consent)
     db.session.commit()
     return render_template(
-        "digests/confirmed.html", already=not changed, manage_token=tokens.manage_token(consent.subscriber.key)
+        "digests/confirmed.html",
+        already=not changed,
+        manage_token=tokens.manage_token(consent.subscriber.key),
     )
 
 
 @bp.post("/abonnementen/links")
-@limiter.limit(lambda: current_app.config["DIGEST_LINK_LIMIT"], key_func=_client_address,
-               scope="digest-links-address")
-@limiter.limit(lambda: current_app.config["DIGEST_SUBSCRIBE_LIMIT_PER_EMAIL"], key_func=_email_key,
-               scope="digest-links-email")
+@limiter.limit(
+    lambda: current_app.config["DIGEST_LINK_LIMIT"], key_func=_client_address, scope="digest-links-address"
+)
+@limiter.limit(
+    lambda: current_app.config["DIGEST_SUBSCRIBE_LIMIT_PER_EMAIL"],
+    key_func=_email_key,
+    scope="digest-links-email",
+)
 def request_links():
     form = forms.LinkRequestForm()
     if form.validate_on_submit():
@@ -236,7 +260,9 @@ def _manage_context(token: str):
 @bp.get("/abonnementen/beheer/<token>")
 def manage(token: str):
     subscriber, subscription, subscription_id = _manage_context(token)
-    frequency_form = forms.FrequencyForm(formdata=None, frequency=subscriber.frequency.value) if subscriber else None
+    frequency_form = (
+        forms.FrequencyForm(formdata=None, frequency=subscriber.frequency.value) if subscriber else None
+    )
     return render_template(
         "digests/manage.html",
         token=token,
@@ -264,7 +290,7 @@ def one_click(token: str):
 
 
 def _require_subscriber(token: str):
-    subscriber, subscription, _sid = _manage_context(token)
+    subscriber, _subscription, _sid = _manage_context(token)
     if subscriber is None:
         raise NotFound(_("Dit adres staat niet (meer) bij ons ingeschreven."), code="subscriber_gone")
     return subscriber
@@ -300,7 +326,10 @@ def change_frequency(token: str):
         return _back_to(token)
     services.change_frequency(subscriber, Frequency(form.frequency.data))
     db.session.commit()
-    flash(_("U krijgt voortaan %(label)s een overzicht.", label=FREQUENCY_LABELS[subscriber.frequency]), "success")
+    flash(
+        _("U krijgt voortaan %(label)s een overzicht.", label=FREQUENCY_LABELS[subscriber.frequency]),
+        "success",
+    )
     return _back_to(token)
 
 
@@ -315,8 +344,9 @@ def leave_all(token: str):
 
 
 @bp.post("/abonnementen/beheer/<token>/gegevenslink")
-@limiter.limit(lambda: current_app.config["DIGEST_LINK_LIMIT"], key_func=_client_address,
-               scope="digest-links-address")
+@limiter.limit(
+    lambda: current_app.config["DIGEST_LINK_LIMIT"], key_func=_client_address, scope="digest-links-address"
+)
 def send_data_link(token: str):
     forms.ConfirmForm()
     subscriber = _require_subscriber(token)
@@ -329,8 +359,13 @@ def send_data_link(token: str):
 @bp.get("/abonnementen/gegevens/<token>")
 def data(token: str):
     subscriber = services.subscriber_by_data_token(token)
-    return render_template("digests/data.html", token=token, subscriber=subscriber,
-                           confirm_form=forms.ConfirmForm(formdata=None), frequency_labels=FREQUENCY_LABELS)
+    return render_template(
+        "digests/data.html",
+        token=token,
+        subscriber=subscriber,
+        confirm_form=forms.ConfirmForm(formdata=None),
+        frequency_labels=FREQUENCY_LABELS,
+    )
 
 
 @bp.get("/abonnementen/gegevens/<token>/download")
@@ -342,8 +377,10 @@ def data_download(token: str):
     return Response(
         body,
         mimetype="application/json",
-        headers={"Content-Disposition": 'attachment; filename="jeugdkennis-abonnement.json"',
-                 "Cache-Control": "no-store"},
+        headers={
+            "Content-Disposition": 'attachment; filename="jeugdkennis-abonnement.json"',
+            "Cache-Control": "no-store",
+        },
     )
 
 
@@ -377,17 +414,27 @@ def runs():
     email = (request.args.get("email") or "").strip().lower()[:254]
     found = []
     if email:
-        found = list(db.session.scalars(
-            select(Subscriber)
-            .where(Subscriber.email.contains(email, autoescape=True))
-            .order_by(Subscriber.email)
-            .limit(20)
-        ))
-    recent = list(db.session.scalars(
-        select(DigestRun).order_by(DigestRun.started_at.desc(), DigestRun.id.desc()).limit(50)
-    ))
-    return render_template("digests/admin_runs.html", runs=recent, email=email, found=found,
-                           counts=services.subscriber_counts(), frequency_labels=FREQUENCY_LABELS)
+        found = list(
+            db.session.scalars(
+                select(Subscriber)
+                .where(Subscriber.email.contains(email, autoescape=True))
+                .order_by(Subscriber.email)
+                .limit(20)
+            )
+        )
+    recent = list(
+        db.session.scalars(
+            select(DigestRun).order_by(DigestRun.started_at.desc(), DigestRun.id.desc()).limit(50)
+        )
+    )
+    return render_template(
+        "digests/admin_runs.html",
+        runs=recent,
+        email=email,
+        found=found,
+        counts=services.subscriber_counts(),
+        frequency_labels=FREQUENCY_LABELS,
+    )
 
 
 def _preview(subscriber_id: int):
@@ -402,7 +449,9 @@ def _preview(subscriber_id: int):
         period = period_containing(frequency, now)
     content = collect_content(period)
     recipient = recipient_for(subscriber.id, frequency)
-    digest = compose(content, recipient, limit=current_app.config["DIGEST_SECTION_LIMIT"]) if recipient else None
+    digest = (
+        compose(content, recipient, limit=current_app.config["DIGEST_SECTION_LIMIT"]) if recipient else None
+    )
     message = build_digest_message(digest, content.themes) if digest else None
     return subscriber, period, which, digest, message
 
@@ -411,8 +460,15 @@ def _preview(subscriber_id: int):
 @login_required
 def preview(subscriber_id: int):
     subscriber, period, which, digest, message = _preview(subscriber_id)
-    return render_template("digests/admin_preview.html", subscriber=subscriber, period=period, which=which,
-                           digest=digest, message=message, frequency_labels=FREQUENCY_LABELS)
+    return render_template(
+        "digests/admin_preview.html",
+        subscriber=subscriber,
+        period=period,
+        which=which,
+        digest=digest,
+        message=message,
+        frequency_labels=FREQUENCY_LABELS,
+    )
 
 
 @bp.get("/beheer/themaoverzichten/abonnees/<int:subscriber_id>/html")

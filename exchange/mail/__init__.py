@@ -10,6 +10,7 @@ MailDeliveryError, for callers that keep their own delivery records (digests).
 
 Without MAIL_SERVER every message is written as an .eml file into MAIL_FOLDER instead (development, tests).
 """
+
 from __future__ import annotations
 
 import logging
@@ -19,7 +20,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import make_msgid
 from pathlib import Path
 from urllib.parse import quote, urlsplit
@@ -196,7 +197,7 @@ def _write_to_folder(message: Message) -> Path:
 def write_eml(content: bytes) -> Path:
     folder = Path(current_app.config["MAIL_FOLDER"])
     folder.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     path = folder / f"{stamp}-{uuid.uuid4().hex[:8]}.eml"
     path.write_bytes(content)
     return path
@@ -216,9 +217,15 @@ def _send_pending(session: Session) -> None:
                     delivered.append(item.key)
                 except MailDeliveryError as exc:
                     failed[item.key] = str(exc)
-                    log.error("Mail to %s could not be sent; it stays in the outbox (%s)", item.message.recipients, exc)
+                    log.error(
+                        "Mail to %s could not be sent; it stays in the outbox (%s)",
+                        item.message.recipients,
+                        exc,
+                    )
     except MailDeliveryError as exc:
-        log.error("Mail server unreachable; %d message(s) not sent, kept in the outbox (%s)", len(pending), exc)
+        log.error(
+            "Mail server unreachable; %d message(s) not sent, kept in the outbox (%s)", len(pending), exc
+        )
         failed.update((item.key, str(exc)) for item in pending if item.key not in delivered)
     _record_outcome(delivered, failed)
 
@@ -230,7 +237,7 @@ def _record_outcome(delivered: list[str], failed: dict[str, str]) -> None:
 
     if not delivered and not failed:
         return
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     try:
         with db.engine.begin() as connection:
             if delivered:
@@ -241,7 +248,7 @@ def _record_outcome(delivered: list[str], failed: dict[str, str]) -> None:
                     .where(OutgoingMail.key == key)
                     .values(attempts=OutgoingMail.attempts + 1, last_attempt_at=now, last_error=error[:500])
                 )
-    except Exception:  # noqa: BLE001 - the mail went out; at worst `send-pending` sends a delivered one again
+    except Exception:
         log.exception("Could not update the mail outbox after sending (%d delivered)", len(delivered))
 
 
@@ -268,4 +275,6 @@ def _after_rollback(session: Session, previous_transaction) -> None:
     if previous_transaction.parent is None:
         session.info.pop(PENDING_KEY, None)
         return
-    session.info[PENDING_KEY] = [item for item in pending if not _within(item.transaction, previous_transaction)]
+    session.info[PENDING_KEY] = [
+        item for item in pending if not _within(item.transaction, previous_transaction)
+    ]

@@ -1,4 +1,5 @@
 """`flask mail ...`: send what the outbox still owes (for cron) and show what is waiting."""
+
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -59,4 +60,6 @@ def status_command() -> None:
         return
     click.echo(f"{total} wachtende e-mail(s); de oudste {min(20, total)}:")
     for template, created_at, attempts, error in rows:
-        click.echo(f"  {created_at:%Y-%m-%d %H:%M}Z  {template}  pogingen: {attempts}  {error or ''}".rstrip())
+        click.echo(
+            f"  {created_at:%Y-%m-%d %H:%M}Z  {template}  pogingen: {attempts}  {error or ''}".rstrip()
+        )

@@ -1,4 +1,5 @@
 """The mail outbox: every queued message is a row written in the same transaction as the change it talks about."""
+
 from __future__ import annotations
 
 from datetime import datetime

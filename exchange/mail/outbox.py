@@ -3,19 +3,20 @@
 `exchange.mail.queue_mail` writes every message to OutgoingMail with its change and deletes the row once the
 message is delivered. What stays is sent here by `flask mail send-pending` (cron).
 """
+
 from __future__ import annotations
 
 import logging
 import smtplib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import delete, func, select, update
 
 from exchange.extensions import db
-from exchange.mail import MailDeliveryError, TimeoutConnection, write_eml, mail_connection
+from exchange.mail import MailDeliveryError, TimeoutConnection, mail_connection, write_eml
 from exchange.mail.models import OutgoingMail
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,7 @@ def outbox_candidates(now: datetime | None = None) -> list[int]:
     A fresh row without attempts belongs to the request that queued it (it is being sent right after the commit);
     after MAIL_OUTBOX_GRACE_SECONDS that process has finished or died, and the row is fair game.
     """
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     grace = timedelta(seconds=current_app.config.get("MAIL_OUTBOX_GRACE_SECONDS", 120))
     query = (
         select(OutgoingMail.id)
@@ -77,7 +78,7 @@ def send_pending(now: datetime | None = None, progress=None) -> OutboxRun:
     it, and released with the error when the server refused it.
     `progress(length, label)` is a context manager factory for a progress bar (click.progressbar in the CLI).
     """
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     max_age = timedelta(hours=current_app.config.get("MAIL_OUTBOX_MAX_AGE_HOURS", 48))
     # Long enough for one message to be sent (connect, then a stalled server at most MAIL_TIMEOUT per step).
     lease = timedelta(seconds=10 * current_app.config.get("MAIL_TIMEOUT", 10))
@@ -92,8 +93,13 @@ def send_pending(now: datetime | None = None, progress=None) -> OutboxRun:
             if row is None:  # sent by another run meanwhile
                 pass
             elif row.created_at < now - max_age:
-                log.warning("Giving up mail %s to %s after %d attempt(s): older than %s",
-                            row.template, row.recipients, row.attempts, max_age)
+                log.warning(
+                    "Giving up mail %s to %s after %d attempt(s): older than %s",
+                    row.template,
+                    row.recipients,
+                    row.attempts,
+                    max_age,
+                )
                 db.session.delete(row)
                 db.session.commit()
                 run.given_up += 1

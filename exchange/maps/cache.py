@@ -5,6 +5,7 @@ as a one-query signature of the data is unchanged (and for at most five minutes,
 administrator's rename of a theme or phase takes to show). Signed-in users may see drafts: their figures are
 always built afresh and never stored.
 """
+
 from __future__ import annotations
 
 import time

@@ -3,12 +3,14 @@
 Builders take the acting user explicitly (never `current_user`), so views, tests and the CSV/SVG downloads
 share them. Visibility of practices is part of the SQL (`visible_clause`), exactly as on the list pages.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from flask_babel import format_decimal, gettext as _, ngettext
+from flask_babel import format_decimal, ngettext
+from flask_babel import gettext as _
 from sqlalchemy import and_, exists, func, or_, select
 
 from exchange.accounts.models import CoachingAssignment
@@ -96,7 +98,10 @@ ACTIVITY_BOUNDS = ((1, 2), (3, 5), (6, None))
 def activity_clause():
     """Published practices, and drafts worked on in the last 90 days (only where the user may see them)."""
     since = utcnow() - timedelta(days=ACTIVE_DAYS)
-    return or_(Practice.status == Status.PUBLISHED, and_(Practice.status == Status.DRAFT, Practice.updated_at >= since))
+    return or_(
+        Practice.status == Status.PUBLISHED,
+        and_(Practice.status == Status.DRAFT, Practice.updated_at >= since),
+    )
 
 
 def _count_class(n: int, bounds) -> str:
@@ -120,16 +125,24 @@ def _count_classes(bounds, fills) -> list[MapClass]:
 def activity_map(user) -> MapData:
     """Regions coloured by activity: published practices plus drafts updated in the last 90 days, visible to `user`."""
     stmt = _group(
-        select(*_region_columns(), func.count(Practice.id)).select_from(Region).outerjoin(
-            Practice, and_(Practice.region_id == Region.id, visible_clause(user), activity_clause())
-        )
+        select(*_region_columns(), func.count(Practice.id))
+        .select_from(Region)
+        .outerjoin(Practice, and_(Practice.region_id == Region.id, visible_clause(user), activity_clause()))
     )
     regions, texts = [], {}
     for _id, code, slug, name, n in db.session.execute(stmt):
         if n not in texts:  # counts repeat: translate each once
-            texts[n] = ngettext("%(num)s praktijkvoorbeeld", "%(num)s praktijkvoorbeelden", n) if n else _("geen praktijkvoorbeelden")
+            texts[n] = (
+                ngettext("%(num)s praktijkvoorbeeld", "%(num)s praktijkvoorbeelden", n)
+                if n
+                else _("geen praktijkvoorbeelden")
+            )
         text = texts[n]
-        regions.append(RegionValue(code, slug, name, n, text, _count_class(n, ACTIVITY_BOUNDS), label=str(n) if n else ""))
+        regions.append(
+            RegionValue(
+                code, slug, name, n, text, _count_class(n, ACTIVITY_BOUNDS), label=str(n) if n else ""
+            )
+        )
     return MapData(
         name="activiteit",
         title=_("Activiteit per jeugdzorgregio"),
@@ -164,10 +177,13 @@ def theme_map(user, theme: Theme) -> MapData:
     fills = SCALE if len(phases) <= len(SCALE) else SCALE + (STRONG,) * (len(phases) - len(SCALE))
     classes = [MapClass("geen", _("nog geen praktijkvoorbeeld"), fill="#ffffff", pattern="hatch")]
     classes += [
-        MapClass(f"fase-{p.position}", f"{p.position}. {localized(p, 'name')}", fill=fills[i]) for i, p in enumerate(phases)
+        MapClass(f"fase-{p.position}", f"{p.position}. {localized(p, 'name')}", fill=fills[i])
+        for i, p in enumerate(phases)
     ]
     regions = []
-    for region_id, code, slug, name in db.session.execute(select(*_region_columns()).order_by(Region.display_name, Region.id)):
+    for region_id, code, slug, name in db.session.execute(
+        select(*_region_columns()).order_by(Region.display_name, Region.id)
+    ):
         furthest, n = reached.get(region_id, (None, 0))
         if not n or furthest not in by_position:
             regions.append(RegionValue(code, slug, name, None, _("nog geen praktijkvoorbeeld"), "geen"))
@@ -175,7 +191,18 @@ def theme_map(user, theme: Theme) -> MapData:
         phase = by_position[furthest]
         text = _("verste fase %(phase)s", phase=f"{phase.position}. {localized(phase, 'name')}")
         note = ngettext("%(num)s praktijkvoorbeeld", "%(num)s praktijkvoorbeelden", n)
-        regions.append(RegionValue(code, slug, name, phase.position, text, f"fase-{phase.position}", note=note, label=str(phase.position)))
+        regions.append(
+            RegionValue(
+                code,
+                slug,
+                name,
+                phase.position,
+                text,
+                f"fase-{phase.position}",
+                note=note,
+                label=str(phase.position),
+            )
+        )
     theme_name = localized(theme, "name")
     return MapData(
         name="thema",
@@ -210,14 +237,20 @@ def action_line_map(line: ActionLine) -> MapData:
     regions, demo = [], False
     for _id, code, slug, name, plan_id, is_demo, yes, any_line in db.session.execute(stmt):
         if plan_id is None or not any_line:
-            regions.append(RegionValue(code, slug, name, None, _("onbekend: geen actielijnen ingevoerd"), "onbekend"))
+            regions.append(
+                RegionValue(code, slug, name, None, _("onbekend: geen actielijnen ingevoerd"), "onbekend")
+            )
             continue
         demo = demo or bool(is_demo)
         note = _("demogegevens") if is_demo else ""
         if yes:
-            regions.append(RegionValue(code, slug, name, 1, _("plan behandelt deze actielijn"), "ja", note=note))
+            regions.append(
+                RegionValue(code, slug, name, 1, _("plan behandelt deze actielijn"), "ja", note=note)
+            )
         else:
-            regions.append(RegionValue(code, slug, name, 0, _("plan behandelt deze actielijn niet"), "nee", note=note))
+            regions.append(
+                RegionValue(code, slug, name, 0, _("plan behandelt deze actielijn niet"), "nee", note=note)
+            )
     return MapData(
         name="actielijn",
         title=_("Regio's waarvan het plan actielijn %(n)s behandelt", n=line.number),
@@ -265,14 +298,22 @@ def fund_map() -> MapData:
     years = (fund.last_year - fund.first_year + 1) if fund else 1
     join = and_(FundAllocation.region_id == Region.id, FundAllocation.fund_id == (fund.id if fund else None))
     stmt = (
-        select(*_region_columns(), FundAllocation.basis, FundAllocation.amount_eur, FundAllocation.approx_label, FundAllocation.note)
+        select(
+            *_region_columns(),
+            FundAllocation.basis,
+            FundAllocation.amount_eur,
+            FundAllocation.approx_label,
+            FundAllocation.note,
+        )
         .select_from(Region)
         .outerjoin(FundAllocation, join)
         .order_by(Region.display_name, Region.id, FundAllocation.basis)
     )
     rows: dict[int, dict] = {}
     for region_id, code, slug, name, basis, amount, label, note in db.session.execute(stmt):
-        entry = rows.setdefault(region_id, {"code": code, "slug": slug, "name": name, "annual": None, "total": None})
+        entry = rows.setdefault(
+            region_id, {"code": code, "slug": slug, "name": name, "annual": None, "total": None}
+        )
         if basis and amount is not None:
             entry[basis] = (amount, label or format_eur(amount), note or "")
     regions = []
@@ -287,7 +328,10 @@ def fund_map() -> MapData:
             per_year = round(amount / years)
             text = _(
                 "%(amount)s voor %(first)s–%(last)s (≈ %(year)s per jaar)",
-                amount=label, first=fund.first_year, last=fund.last_year, year=format_eur(per_year),
+                amount=label,
+                first=fund.first_year,
+                last=fund.last_year,
+                year=format_eur(per_year),
             )
         else:
             regions.append(RegionValue(code, slug, name, None, _("onbekend"), "onbekend"))
@@ -329,13 +373,18 @@ def coaching_map(user) -> MapData:
     stmt = (
         select(*_region_columns(), CoachingAssignment.id, Theme.name, Theme.name_en)
         .select_from(Region)
-        .outerjoin(CoachingAssignment, and_(CoachingAssignment.region_id == Region.id, CoachingAssignment.user_id == user.id))
+        .outerjoin(
+            CoachingAssignment,
+            and_(CoachingAssignment.region_id == Region.id, CoachingAssignment.user_id == user.id),
+        )
         .outerjoin(Theme, Theme.id == CoachingAssignment.theme_id)
         .order_by(Region.display_name, Region.id, Theme.position, Theme.name)
     )
     rows: dict[int, dict] = {}
     for region_id, code, slug, name, assignment_id, theme_name, theme_name_en in db.session.execute(stmt):
-        entry = rows.setdefault(region_id, {"code": code, "slug": slug, "name": name, "themes": [], "all": False})
+        entry = rows.setdefault(
+            region_id, {"code": code, "slug": slug, "name": name, "themes": [], "all": False}
+        )
         if assignment_id is None:
             continue
         if theme_name is None:
@@ -346,16 +395,29 @@ def coaching_map(user) -> MapData:
     for entry in rows.values():
         coached = entry["all"] or entry["themes"]
         if not coached:
-            regions.append(RegionValue(entry["code"], entry["slug"], entry["name"], 0, _("niet door u begeleid"), "nee"))
+            regions.append(
+                RegionValue(entry["code"], entry["slug"], entry["name"], 0, _("niet door u begeleid"), "nee")
+            )
             continue
         themes = _("al uw thema's") if entry["all"] else ", ".join(entry["themes"])
         regions.append(
-            RegionValue(entry["code"], entry["slug"], entry["name"], 1, _("door u begeleid"), "ja", note=themes, label="✓")
+            RegionValue(
+                entry["code"],
+                entry["slug"],
+                entry["name"],
+                1,
+                _("door u begeleid"),
+                "ja",
+                note=themes,
+                label="✓",
+            )
         )
     return MapData(
         name="mijn-regios",
         title=_("Regio's die u begeleidt"),
-        description=_("Kaart van de jeugdzorgregio's; de regio's die u begeleidt zijn donker en hebben een vinkje."),
+        description=_(
+            "Kaart van de jeugdzorgregio's; de regio's die u begeleidt zijn donker en hebben een vinkje."
+        ),
         legend_title=_("Begeleiding"),
         value_header=_("Begeleiding"),
         note_header=_("Thema's"),

@@ -14,8 +14,10 @@ map shows, but it makes the coordinates true RD coordinates (tested: the RD orig
 Everything is computed once per process (`functools.cache`): colouring a map per request only looks up the
 ready path strings.
 """
+
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from dataclasses import dataclass
@@ -90,7 +92,11 @@ def _to_geocentric(lat: float, lon: float, ellipsoid: tuple[float, float]) -> tu
     a, f = ellipsoid
     e2 = f * (2 - f)
     nu = a / math.sqrt(1 - e2 * math.sin(lat) ** 2)
-    return (nu * math.cos(lat) * math.cos(lon), nu * math.cos(lat) * math.sin(lon), nu * (1 - e2) * math.sin(lat))
+    return (
+        nu * math.cos(lat) * math.cos(lon),
+        nu * math.cos(lat) * math.sin(lon),
+        nu * (1 - e2) * math.sin(lat),
+    )
 
 
 def _from_geocentric(x: float, y: float, z: float, ellipsoid: tuple[float, float]) -> tuple[float, float]:
@@ -152,9 +158,14 @@ def bessel_to_rd(lat: float, lon: float) -> Point:
     dlam = lam - _LON0
     b = 1 + math.sin(chi) * math.sin(_CHI0) + math.cos(chi) * math.cos(_CHI0) * math.cos(dlam)
     easting = _FALSE_EASTING + 2 * _R * _K0 * math.cos(chi) * math.sin(dlam) / b
-    northing = _FALSE_NORTHING + 2 * _R * _K0 * (
-        math.sin(chi) * math.cos(_CHI0) - math.cos(chi) * math.sin(_CHI0) * math.cos(dlam)
-    ) / b
+    northing = (
+        _FALSE_NORTHING
+        + 2
+        * _R
+        * _K0
+        * (math.sin(chi) * math.cos(_CHI0) - math.cos(chi) * math.sin(_CHI0) * math.cos(dlam))
+        / b
+    )
     return easting, northing
 
 
@@ -188,7 +199,7 @@ class Geometry:
 
 def _ring_area_centroid(ring) -> tuple[float, Point]:
     area = cx = cy = 0.0
-    for (x0, y0), (x1, y1) in zip(ring, ring[1:]):
+    for (x0, y0), (x1, y1) in itertools.pairwise(ring):
         cross = x0 * y1 - x1 * y0
         area += cross
         cx += (x0 + x1) * cross
@@ -222,7 +233,10 @@ def _dedupe(ring: list[Point]) -> list[Point]:
 def build_geometry(topology: dict, width: int = MAP_WIDTH, margin: int = MARGIN) -> Geometry:
     """Project every ring to RD, fit the country into `width` units (north up), round to whole units."""
     regions = decode_regions(topology)
-    names = {g["properties"]["statcode"]: g["properties"]["statnaam"] for g in topology["objects"][OBJECT_NAME]["geometries"]}
+    names = {
+        g["properties"]["statcode"]: g["properties"]["statnaam"]
+        for g in topology["objects"][OBJECT_NAME]["geometries"]
+    }
     projected = {
         code: [[[wgs84_to_rd(lon, lat) for lon, lat in ring] for ring in polygon] for polygon in polygons]
         for code, polygons in regions.items()
@@ -249,7 +263,10 @@ def build_geometry(topology: dict, width: int = MAP_WIDTH, margin: int = MARGIN)
                     rings.append(tuple(fitted))
         largest = max(rings, key=lambda r: abs(_ring_area_centroid(r)[0]))
         shapes[code] = Shape(
-            code=code, name=names[code], rings=tuple(rings), path=_path(rings),
+            code=code,
+            name=names[code],
+            rings=tuple(rings),
+            path=_path(rings),
             label_point=tuple(round(v, 1) for v in _ring_area_centroid(largest)[1]),
         )
     return Geometry(width=width, height=height, shapes=shapes)

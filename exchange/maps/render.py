@@ -3,6 +3,7 @@
 No inline styles anywhere (the CSP has style-src 'self'): colours are SVG presentation attributes, so a
 downloaded file looks the same without our CSS, and static/css/maps.css only adds focus and hover states.
 """
+
 from __future__ import annotations
 
 import csv
@@ -60,7 +61,9 @@ def split_regions(data: MapData, geo: Geometry | None = None) -> tuple[list[Regi
     return on_map, off_map
 
 
-def render_svg(data: MapData, region_url: Callable[[str], str], *, standalone: bool = False, heading_id: str = "") -> Markup:
+def render_svg(
+    data: MapData, region_url: Callable[[str], str], *, standalone: bool = False, heading_id: str = ""
+) -> Markup:
     """The map as SVG. On a page it is a group of links labelled by the section heading; `standalone` adds a
     title, legend, caption and credit so the downloaded file explains itself."""
     geo = geometry()
@@ -75,12 +78,16 @@ def render_svg(data: MapData, region_url: Callable[[str], str], *, standalone: b
     patterns = pattern_defs(prefix)
 
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="map" viewBox="0 0 {width} {height}" '
-        f'preserveAspectRatio="xMidYMid meet" font-family="{_attr(FONT)}"'
+        (
+            f'<svg xmlns="http://www.w3.org/2000/svg" class="map" viewBox="0 0 {width} {height}" '
+            f'preserveAspectRatio="xMidYMid meet" font-family="{_attr(FONT)}"'
+        )
     ]
     if standalone:
         parts.append(f' width="{width}" height="{height}" aria-labelledby="{prefix}-title {prefix}-desc">')
-        parts.append(f'<title id="{prefix}-title">{escape(data.title)}</title><desc id="{prefix}-desc">{escape(data.description)}</desc>')
+        parts.append(
+            f'<title id="{prefix}-title">{escape(data.title)}</title><desc id="{prefix}-desc">{escape(data.description)}</desc>'
+        )
         parts.append(f'<rect width="{width}" height="{height}" fill="#ffffff"/>')
     else:
         labelled = f' aria-labelledby="{heading_id}"' if heading_id else ""
@@ -94,8 +101,12 @@ def render_svg(data: MapData, region_url: Callable[[str], str], *, standalone: b
     absent = [s for code, s in geo.shapes.items() if code not in known]
     if absent:
         # On the map but not in the database (a region removed by an administrator): drawn, not a link.
-        parts.append(f'<g class="map__absent" aria-hidden="true" fill="#f7f9fa" stroke="{BORDER}" stroke-width="1">')
-        parts.extend(f'<path d="{s.path}" fill-rule="evenodd" vector-effect="non-scaling-stroke"/>' for s in absent)
+        parts.append(
+            f'<g class="map__absent" aria-hidden="true" fill="#f7f9fa" stroke="{BORDER}" stroke-width="1">'
+        )
+        parts.extend(
+            f'<path d="{s.path}" fill-rule="evenodd" vector-effect="non-scaling-stroke"/>' for s in absent
+        )
         parts.append("</g>")
     parts.append(f'<g class="map__regions" stroke="{BORDER}" stroke-width="1" stroke-linejoin="round">')
     # A region's <title> is its link's accessible name and its tooltip (an aria-label as well would make
@@ -127,7 +138,7 @@ def render_svg(data: MapData, region_url: Callable[[str], str], *, standalone: b
             else:
                 parts.append(f'<text x="{x:g}" y="{y + 8:g}">{escape(label)}</text>')
         parts.append("</g>")
-    credit_attrs = '' if standalone else ' aria-hidden="true"'
+    credit_attrs = "" if standalone else ' aria-hidden="true"'
     parts.append(
         f'<text class="map__credit" x="{geo.width - 12}" y="{geo.height - 12}" text-anchor="end" font-size="24" '
         f'fill="{TEXT}"{credit_attrs}>{CREDIT}</text>'
@@ -150,14 +161,18 @@ def _wrap(text: str, chars: int) -> list[str]:
     return lines + ([line] if line else [])
 
 
-def _standalone_frame(data: MapData, prefix: str, title_lines: list[str], caption_lines: list[str], legend_top: int) -> str:
+def _standalone_frame(
+    data: MapData, prefix: str, title_lines: list[str], caption_lines: list[str], legend_top: int
+) -> str:
     """Title above, legend and caption below: the downloaded SVG carries its own explanation."""
     parts = [
         f'<text x="20" y="{52 + 42 * i}" font-size="34" font-weight="700" fill="{TEXT}">{escape(line)}</text>'
         for i, line in enumerate(title_lines)
     ]
     y = legend_top + 40
-    parts.append(f'<text x="20" y="{y}" font-size="24" font-weight="700" fill="{TEXT}">{escape(data.legend_title)}</text>')
+    parts.append(
+        f'<text x="20" y="{y}" font-size="24" font-weight="700" fill="{TEXT}">{escape(data.legend_title)}</text>'
+    )
     for cls in data.classes:
         y += 30
         parts.append(
@@ -219,7 +234,15 @@ def map_csv(data: MapData) -> str:
     labels = {c.key: c.label for c in data.classes}
     header = ["code", "regio", "waarde", "omschrijving", "toelichting", "klasse", "op_kaart"]
     rows = (
-        [r.code, r.name, r.value, r.text, r.note, labels[r.class_key], _("ja") if r.code in shown else _("nee")]
+        [
+            r.code,
+            r.name,
+            r.value,
+            r.text,
+            r.note,
+            labels[r.class_key],
+            _("ja") if r.code in shown else _("nee"),
+        ]
         for r in data.regions
     )
     return write_csv(header, rows)

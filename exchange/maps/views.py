@@ -1,4 +1,5 @@
 """Map downloads (/kaarten/<name>.svg and .csv) and the `maps` template global the page partials call."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -77,7 +78,9 @@ def svg(name: str):
     build = BUILDERS.get(name) or abort(404)
     data = build()
     body = render_svg(data, region_url(_external=True), standalone=True)
-    return download_response('<?xml version="1.0" encoding="UTF-8"?>\n' + str(body), "image/svg+xml", _filename(data, "svg"))
+    return download_response(
+        '<?xml version="1.0" encoding="UTF-8"?>\n' + str(body), "image/svg+xml", _filename(data, "svg")
+    )
 
 
 @bp.get("/kaarten/<name>.csv")

@@ -24,7 +24,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass
-from datetime import timezone
+from datetime import UTC
 from pathlib import Path
 
 from exchange.database import utcnow
@@ -102,7 +102,7 @@ def check_target(target: Path) -> Path:
 def _datetime(value) -> str | None:
     if value is None:
         return None
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _date(value) -> str | None:
@@ -276,24 +276,34 @@ def readme(created: str, counts: dict[str, int]) -> str:
         "",
         f"Gemaakt / created: {created} (UTC). Licentie / licence: CC BY 4.0.",
         "",
-        "Alleen gepubliceerde praktijkvoorbeelden, met hun resultaten en stappen door de ontwikkelcirkel. "
-        "Concepten, gearchiveerde praktijkvoorbeelden en feedback staan er nooit in.",
-        "Only published practices with their results and cycle steps; never drafts, archived practices or "
-        "feedback.",
+        (
+            "Alleen gepubliceerde praktijkvoorbeelden, met hun resultaten en stappen door de ontwikkelcirkel. "
+            "Concepten, gearchiveerde praktijkvoorbeelden en feedback staan er nooit in."
+        ),
+        (
+            "Only published practices with their results and cycle steps; never drafts, archived practices or "
+            "feedback."
+        ),
         "",
         "## Bestanden / files",
         "",
-        "- `practices.json`: uitwisselformaat `jeugdkennis-practices` versie 1; `flask practices import` leest "
-        "het terug (zie docs/import-format.md). / The exchange format, importable.",
+        (
+            "- `practices.json`: uitwisselformaat `jeugdkennis-practices` versie 1; `flask practices import` leest "
+            "het terug (zie docs/import-format.md). / The exchange format, importable."
+        ),
         "- `results.json`: alle resultaten, met de kolommen van `results.csv` als sleutels.",
-        "- `practices.csv`, `results.csv`, `cycle_steps.csv`: UTF-8, komma als scheidingsteken, aanhalingstekens "
-        "volgens RFC 4180 (teksten kunnen regeleinden bevatten); lege cel = geen waarde. Getallen met een punt. "
-        "Tijdstippen in UTC (ISO 8601). / UTF-8, comma-separated, RFC 4180 quoting; empty cell = no value.",
+        (
+            "- `practices.csv`, `results.csv`, `cycle_steps.csv`: UTF-8, komma als scheidingsteken, aanhalingstekens "
+            "volgens RFC 4180 (teksten kunnen regeleinden bevatten); lege cel = geen waarde. Getallen met een punt. "
+            "Tijdstippen in UTC (ISO 8601). / UTF-8, comma-separated, RFC 4180 quoting; empty cell = no value."
+        ),
         "- `datapackage.json`: dit woordenboek als Frictionless Data Package. / This dictionary, machine-readable.",
         "- `SHA256SUMS`: controlegetallen (`sha256sum -c SHA256SUMS`).",
         "",
-        "Let op: teksten zijn ongewijzigd overgenomen. Open CSV-bestanden in een rekenblad als tekst als een "
-        "cel met =, +, - of @ kan beginnen. / Texts are verbatim: import as text in spreadsheets.",
+        (
+            "Let op: teksten zijn ongewijzigd overgenomen. Open CSV-bestanden in een rekenblad als tekst als een "
+            "cel met =, +, - of @ kan beginnen. / Texts are verbatim: import as text in spreadsheets."
+        ),
     ]
     for table in TABLES:
         lines += [
@@ -372,7 +382,8 @@ def write_files(directory: Path, progress: Progress) -> dict[str, int]:
     ):
         exporter.write_export(out, stmt, filters={"status": Status.PUBLISHED.value}, progress=update)
 
-    results_buffer = tempfile.SpooledTemporaryFile(mode="w+", encoding="utf-8", max_size=8 << 20)
+    # Closed by the ExitStack below, which also owns the CSV files.
+    results_buffer = tempfile.SpooledTemporaryFile(mode="w+", encoding="utf-8", max_size=8 << 20)  # noqa: SIM115
     with ExitStack() as stack, progress(total, "CSV en resultaten") as update:
         stack.enter_context(results_buffer)
         practices = CsvTable(PRACTICES, _open(directory, "practices.csv", stack, newline=""))

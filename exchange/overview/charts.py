@@ -1,6 +1,7 @@
 """Charts for the national overview, in the manner of exchange.charts (whose id counter and number format they
 share): server-rendered SVG with a title, a description, axis labels and value labels, colours as presentation
 attributes (the CSP forbids inline styles), and always a table with the same numbers in the template."""
+
 from __future__ import annotations
 
 import math
@@ -32,7 +33,7 @@ def nice_ticks(top: float, count: int = 4) -> list[float]:
     magnitude = 10 ** math.floor(math.log10(raw)) if raw >= 1 else 1
     step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
     step = max(1, step)
-    return [i * step for i in range(int(math.ceil(top / step)) + 1)]
+    return [i * step for i in range(math.ceil(top / step) + 1)]
 
 
 def wrap(text: str, chars: int) -> list[str]:
@@ -46,11 +47,15 @@ def wrap(text: str, chars: int) -> list[str]:
     return lines + ([line] if line else [])
 
 
-def _open(chart_id: str, width: float, height: float, title: str, description: str, extra_class: str = "") -> list[str]:
+def _open(
+    chart_id: str, width: float, height: float, title: str, description: str, extra_class: str = ""
+) -> list[str]:
     return [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart data-chart{extra_class}" viewBox="0 0 {width:g} {height:g}" '
-        f'role="img" aria-labelledby="{chart_id}-t {chart_id}-d" preserveAspectRatio="xMidYMid meet" '
-        f'font-family="{escape(FONT)}" font-size="14" fill="{INK}">',
+        (
+            f'<svg xmlns="http://www.w3.org/2000/svg" class="chart data-chart{extra_class}" viewBox="0 0 {width:g} {height:g}" '
+            f'role="img" aria-labelledby="{chart_id}-t {chart_id}-d" preserveAspectRatio="xMidYMid meet" '
+            f'font-family="{escape(FONT)}" font-size="14" fill="{INK}">'
+        ),
         f'<title id="{chart_id}-t">{escape(title)}</title>',
         f'<desc id="{chart_id}-d">{escape(description)}</desc>',
     ]
@@ -83,8 +88,12 @@ def column_chart(
 
     parts = _open(chart_id, width, height, title, description)
     for t in ticks:
-        parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y(t):.1f}" y2="{y(t):.1f}" stroke="{GRID}" stroke-width="1"/>')
-        parts.append(f'<text x="{left - 6}" y="{y(t) + 4:.1f}" text-anchor="end" fill="{SUBTLE}">{_fmt(t)}</text>')
+        parts.append(
+            f'<line x1="{left}" x2="{width - right}" y1="{y(t):.1f}" y2="{y(t):.1f}" stroke="{GRID}" stroke-width="1"/>'
+        )
+        parts.append(
+            f'<text x="{left - 6}" y="{y(t) + 4:.1f}" text-anchor="end" fill="{SUBTLE}">{_fmt(t)}</text>'
+        )
     previous_group = None
     for i, (label, group, value) in enumerate(columns):
         x = left + i * slot + (slot - bar_w) / 2
@@ -95,9 +104,13 @@ def column_chart(
                 f'height="{y(0) - y(value):.1f}" fill="{BAR}"><title>{escape(group)} {escape(label)}: {_fmt(value)}</title></rect>'
             )
             if len(_fmt(value)) * 7 <= slot + 2:
-                parts.append(f'<text x="{cx:.1f}" y="{y(value) - 4:.1f}" text-anchor="middle" font-size="12">{_fmt(value)}</text>')
+                parts.append(
+                    f'<text x="{cx:.1f}" y="{y(value) - 4:.1f}" text-anchor="middle" font-size="12">{_fmt(value)}</text>'
+                )
         if slot >= 22:
-            parts.append(f'<text x="{cx:.1f}" y="{top + inner_h + 16}" text-anchor="middle" font-size="12" fill="{SUBTLE}">{escape(label)}</text>')
+            parts.append(
+                f'<text x="{cx:.1f}" y="{top + inner_h + 16}" text-anchor="middle" font-size="12" fill="{SUBTLE}">{escape(label)}</text>'
+            )
         if group != previous_group:
             # Group ticks (years) always; group names only where four slots leave room for them.
             parts.append(
@@ -109,8 +122,12 @@ def column_chart(
                     f'font-weight="600">{escape(group)}</text>'
                 )
             previous_group = group
-    parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y(0):.1f}" y2="{y(0):.1f}" stroke="{INK}" stroke-width="1"/>')
-    parts.append(f'<text x="{left + inner_w / 2:.1f}" y="{height - 6}" text-anchor="middle" font-weight="600">{escape(x_label)}</text>')
+    parts.append(
+        f'<line x1="{left}" x2="{width - right}" y1="{y(0):.1f}" y2="{y(0):.1f}" stroke="{INK}" stroke-width="1"/>'
+    )
+    parts.append(
+        f'<text x="{left + inner_w / 2:.1f}" y="{height - 6}" text-anchor="middle" font-weight="600">{escape(x_label)}</text>'
+    )
     parts.append(
         f'<text transform="translate(13 {top + inner_h / 2:.1f}) rotate(-90)" text-anchor="middle" font-weight="600">{escape(y_label)}</text>'
     )
@@ -118,12 +135,22 @@ def column_chart(
     return Markup("".join(parts))
 
 
-def _value_axis(parts: list[str], ticks, x, y_top: float, y_axis: float, label: str, width: float, left: float) -> None:
+def _value_axis(
+    parts: list[str], ticks, x, y_top: float, y_axis: float, label: str, width: float, left: float
+) -> None:
     for t in ticks:
-        parts.append(f'<line x1="{x(t):.1f}" x2="{x(t):.1f}" y1="{y_top}" y2="{y_axis}" stroke="{GRID}" stroke-width="1"/>')
-        parts.append(f'<text x="{x(t):.1f}" y="{y_axis + 16}" text-anchor="middle" font-size="12" fill="{SUBTLE}">{_fmt(t)}</text>')
-    parts.append(f'<line x1="{left}" x2="{width}" y1="{y_axis}" y2="{y_axis}" stroke="{INK}" stroke-width="1"/>')
-    parts.append(f'<text x="{left + (width - left) / 2:.1f}" y="{y_axis + 36}" text-anchor="middle" font-weight="600">{escape(label)}</text>')
+        parts.append(
+            f'<line x1="{x(t):.1f}" x2="{x(t):.1f}" y1="{y_top}" y2="{y_axis}" stroke="{GRID}" stroke-width="1"/>'
+        )
+        parts.append(
+            f'<text x="{x(t):.1f}" y="{y_axis + 16}" text-anchor="middle" font-size="12" fill="{SUBTLE}">{_fmt(t)}</text>'
+        )
+    parts.append(
+        f'<line x1="{left}" x2="{width}" y1="{y_axis}" y2="{y_axis}" stroke="{INK}" stroke-width="1"/>'
+    )
+    parts.append(
+        f'<text x="{left + (width - left) / 2:.1f}" y="{y_axis + 36}" text-anchor="middle" font-weight="600">{escape(label)}</text>'
+    )
 
 
 def bar_chart(
@@ -161,8 +188,12 @@ def bar_chart(
         by = y0 + 17 * len(lines) + 3
         w = x(value) - left
         if value:
-            parts.append(f'<rect class="data-chart__bar" x="{left}" y="{by:.1f}" width="{max(w, 2):.1f}" height="{bar_h}" fill="{BAR}"/>')
-        parts.append(f'<text x="{left + max(w, 0) + 5:.1f}" y="{by + 12.5:.1f}" font-weight="600">{_fmt(value)}</text>')
+            parts.append(
+                f'<rect class="data-chart__bar" x="{left}" y="{by:.1f}" width="{max(w, 2):.1f}" height="{bar_h}" fill="{BAR}"/>'
+            )
+        parts.append(
+            f'<text x="{left + max(w, 0) + 5:.1f}" y="{by + 12.5:.1f}" font-weight="600">{_fmt(value)}</text>'
+        )
     parts.append("</svg>")
     return Markup("".join(parts))
 
@@ -217,6 +248,8 @@ def stacked_bar_chart(
                 )
             start += value
         total = sum(values)
-        parts.append(f'<text x="{x(total) + 5:.1f}" y="{by + 13.5:.1f}" font-weight="600">{_fmt(total)}</text>')
+        parts.append(
+            f'<text x="{x(total) + 5:.1f}" y="{by + 13.5:.1f}" font-weight="600">{_fmt(total)}</text>'
+        )
     parts.append("</svg>")
     return Markup("".join(parts))

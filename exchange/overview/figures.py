@@ -1,5 +1,6 @@
 """Each figure of the national overview as one table (header + rows) plus the chart drawn from those same rows,
 so the page table, the chart and the CSV download can never disagree."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -67,7 +68,12 @@ def per_quarter(user, theme: Theme | None) -> Figure:
     )
     total = sum(n for _q, n in counts)
     return Figure(
-        "per-kwartaal", title, description, [_("Jaar"), *(_("K%(n)s", n=i) for i in range(1, 5)), _("Totaal")], rows, chart,
+        "per-kwartaal",
+        title,
+        description,
+        [_("Jaar"), *(_("K%(n)s", n=i) for i in range(1, 5)), _("Totaal")],
+        rows,
+        chart,
         empty_text="" if total else _("In deze periode is nog niets gepubliceerd."),
         params={"thema": theme.slug} if theme else {},
         csv_header=["kwartaal", "jaar", "kwartaalnummer", "gepubliceerd"],
@@ -79,24 +85,42 @@ def phases_per_theme(user) -> Figure:
     phases, themes = queries.phases(), queries.themes()
     table = queries.phases_per_theme(user)
     fills = list(SCALE) + [STRONG] * max(0, len(phases) - len(SCALE))
-    segments = [charts.Segment(str(p.position), f"{p.position}. {localized(p, 'name')}", fills[i]) for i, p in enumerate(phases)]
+    segments = [
+        charts.Segment(str(p.position), f"{p.position}. {localized(p, 'name')}", fills[i])
+        for i, p in enumerate(phases)
+    ]
     rows = []
     for theme in themes:
         counts = [table.get(theme.id, {}).get(p.id, 0) for p in phases]
-        rows.append([Link(localized(theme, "name"), url_for("reference.theme", slug=theme.slug)), *counts, sum(counts)])
+        rows.append(
+            [
+                Link(localized(theme, "name"), url_for("reference.theme", slug=theme.slug)),
+                *counts,
+                sum(counts),
+            ]
+        )
     title = _("Praktijkvoorbeelden per thema en fase van de ontwikkelcirkel")
     description = _(
         "Per thema het aantal lopende praktijkvoorbeelden (niet gearchiveerd) in elke fase van de ontwikkelcirkel. "
         "Het cijfer in een balkdeel is het nummer van de fase. Een praktijkvoorbeeld met meer thema's telt bij elk thema."
     )
     chart = charts.stacked_bar_chart(
-        [(str(r[0]), r[1:-1]) for r in rows], segments, title=title, description=description,
+        [(str(r[0]), r[1:-1]) for r in rows],
+        segments,
+        title=title,
+        description=description,
         value_label=_("Aantal praktijkvoorbeelden"),
     )
     header = [_("Thema")] + [s.label for s in segments] + [_("Totaal")]
     any_practice = any(r[-1] for r in rows)
     return Figure(
-        "fasen", title, description, header, rows, chart, legend=segments,
+        "fasen",
+        title,
+        description,
+        header,
+        rows,
+        chart,
+        legend=segments,
         empty_text="" if any_practice else _("Nog geen praktijkvoorbeelden."),
     )
 
@@ -105,23 +129,39 @@ def results_per_line(user) -> Figure:
     lines = queries.action_lines()
     counts = queries.results_per_action_line(user)
     rows = [
-        [Link(f"{x.number}. {localized(x, 'short')}", url_for("reference.action_line", number=x.number)), counts.get(x.id, 0)] for x in lines
+        [
+            Link(f"{x.number}. {localized(x, 'short')}", url_for("reference.action_line", number=x.number)),
+            counts.get(x.id, 0),
+        ]
+        for x in lines
     ]
     title = _("Resultaten per actielijn")
     description = _(
         "Aantal gemeten resultaten bij praktijkvoorbeelden, per actielijn van het praktijkvoorbeeld. Een "
         "praktijkvoorbeeld met meer actielijnen telt bij elke actielijn."
     )
-    chart = charts.bar_chart([(str(r[0]), r[1]) for r in rows], title=title, description=description, value_label=_("Aantal resultaten"))
+    chart = charts.bar_chart(
+        [(str(r[0]), r[1]) for r in rows],
+        title=title,
+        description=description,
+        value_label=_("Aantal resultaten"),
+    )
     return Figure(
-        "resultaten", title, description, [_("Actielijn"), _("Resultaten")], rows, chart,
+        "resultaten",
+        title,
+        description,
+        [_("Actielijn"), _("Resultaten")],
+        rows,
+        chart,
         empty_text="" if any(r[1] for r in rows) else _("Nog geen resultaten gedeeld."),
     )
 
 
 def silent_regions() -> Figure:
     regions = queries.silent_regions()
-    rows = [[Link(r.display_name, url_for("reference.region", slug=r.slug)), r.code, r.province] for r in regions]
+    rows = [
+        [Link(r.display_name, url_for("reference.region", slug=r.slug)), r.code, r.province] for r in regions
+    ]
     return Figure(
         "stille-regios",
         _("Regio's die nog niets hebben gedeeld"),
@@ -141,9 +181,19 @@ def active_themes(user) -> Figure:
         "De tien thema's met de meeste gepubliceerde praktijkvoorbeelden plus concepten die in de afgelopen 90 "
         "dagen zijn bijgewerkt (concepten alleen voor wie ze mag zien)."
     )
-    chart = charts.bar_chart([(str(r[0]), r[1]) for r in rows], title=title, description=description, value_label=_("Aantal praktijkvoorbeelden"))
+    chart = charts.bar_chart(
+        [(str(r[0]), r[1]) for r in rows],
+        title=title,
+        description=description,
+        value_label=_("Aantal praktijkvoorbeelden"),
+    )
     return Figure(
-        "themas", title, description, [_("Thema"), _("Praktijkvoorbeelden")], rows, chart,
+        "themas",
+        title,
+        description,
+        [_("Thema"), _("Praktijkvoorbeelden")],
+        rows,
+        chart,
         empty_text="" if rows else _("Nog geen activiteit."),
     )
 
@@ -152,8 +202,9 @@ def csv_table(figure: Figure) -> tuple[list[str], list[list]]:
     """Header and rows for the CSV download: the page table with links as plain text, unless the figure has its own."""
     if figure.csv_header is not None:
         return figure.csv_header, figure.csv_data or []
-    return figure.header, [[str(cell) if isinstance(cell, Link) else cell for cell in row] for row in figure.rows]
-
+    return figure.header, [
+        [str(cell) if isinstance(cell, Link) else cell for cell in row] for row in figure.rows
+    ]
 
 
 def overview(user, theme: Theme | None) -> dict[str, Figure]:

@@ -1,9 +1,10 @@
 """The national picture in grouped queries: one query per chart, visibility part of the SQL, never a query per row."""
+
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, select
@@ -37,7 +38,7 @@ class Quarter:
     @property
     def start_utc(self) -> datetime:
         """Midnight in Amsterdam on the quarter's first day, as a UTC instant."""
-        return datetime(self.year, 3 * self.quarter - 2, 1, tzinfo=AMSTERDAM).astimezone(timezone.utc)
+        return datetime(self.year, 3 * self.quarter - 2, 1, tzinfo=AMSTERDAM).astimezone(UTC)
 
     @property
     def label(self) -> str:
@@ -83,7 +84,9 @@ def published_per_quarter(user, theme_id: int | None = None) -> list[tuple[Quart
             *((Practice.published_at < q.start_utc, i - 1) for i, q in enumerate(quarters[1:], start=1)),
             else_=len(quarters) - 1,
         )
-        counts = dict(db.session.execute(select(bucket, func.count(Practice.id)).where(*visible).group_by(bucket)).all())
+        counts = dict(
+            db.session.execute(select(bucket, func.count(Practice.id)).where(*visible).group_by(bucket)).all()
+        )
     return [(q, counts.get(i, 0)) for i, q in enumerate(quarters)]
 
 
@@ -91,7 +94,7 @@ def _as_utc(value: datetime) -> datetime:
     # min()/max() lose the column type on SQLite, which then returns a naive UTC value (or a string).
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 def phases_per_theme(user) -> dict[int, dict[int, int]]:
@@ -122,14 +125,20 @@ def results_per_action_line(user) -> dict[int, int]:
 
 def silent_regions() -> list[Region]:
     """Regions without a single published practice (what has been shared is public, so no user is needed)."""
-    shared = select(Practice.id).where(Practice.region_id == Region.id, Practice.status == Status.PUBLISHED).exists()
+    shared = (
+        select(Practice.id)
+        .where(Practice.region_id == Region.id, Practice.status == Status.PUBLISHED)
+        .exists()
+    )
     return list(db.session.scalars(select(Region).where(~shared).order_by(Region.display_name)))
 
 
 def theme_activity(user, limit: int = 10) -> list[tuple[Theme, int]]:
     """Themes ordered by activity (published practices plus drafts updated in the last 90 days, visible to `user`)."""
     since = utcnow() - timedelta(days=ACTIVE_DAYS)
-    active = (Practice.status == Status.PUBLISHED) | ((Practice.status == Status.DRAFT) & (Practice.updated_at >= since))
+    active = (Practice.status == Status.PUBLISHED) | (
+        (Practice.status == Status.DRAFT) & (Practice.updated_at >= since)
+    )
     n = func.count(Practice.id).label("n")
     stmt = (
         select(Theme, n)

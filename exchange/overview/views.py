@@ -1,4 +1,5 @@
 """The national overview page and the CSV download of each of its figures."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
@@ -28,7 +29,9 @@ def _theme_filter() -> Theme | None:
 @bp.get("/overzicht")
 def index():
     theme = _theme_filter()
-    return render_template("overview/index.html", theme=theme, themes=queries.themes(), **figures.overview(current_user, theme))
+    return render_template(
+        "overview/index.html", theme=theme, themes=queries.themes(), **figures.overview(current_user, theme)
+    )
 
 
 FIGURES = {

@@ -1,7 +1,8 @@
 """Home page, health check and static information pages."""
+
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 
 from flask import Blueprint, jsonify, render_template
 from sqlalchemy import text
@@ -62,7 +63,9 @@ def _mail_outbox_status() -> dict:
 
     from exchange.mail.models import OutgoingMail
 
-    waiting, oldest = db.session.execute(select(func.count(OutgoingMail.id), func.min(OutgoingMail.created_at))).one()
+    waiting, oldest = db.session.execute(
+        select(func.count(OutgoingMail.id), func.min(OutgoingMail.created_at))
+    ).one()
     if oldest is not None and oldest.tzinfo is None:  # SQLite returns aggregates without the column type
-        oldest = oldest.replace(tzinfo=timezone.utc)
+        oldest = oldest.replace(tzinfo=UTC)
     return {"waiting": waiting, "oldest": oldest.isoformat() if oldest else None}

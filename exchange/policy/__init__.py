@@ -3,6 +3,7 @@
 Rules are plain functions registered per action name (e.g. "practice.edit") by the modules in this package.
 `can()` answers, `require()` raises NotAllowed. Anonymous users are passed as None.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -3,6 +3,7 @@
 The helpers (`is_admin`, `is_staff_of`, `coaches`, `coached_pairs`) are shared with the other rule modules.
 They receive the actor as `can()` passes it: None for visitors and for deactivated or deleted accounts.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -21,7 +22,9 @@ def is_admin(user) -> bool:
 
 def is_staff_of(user, region_id: int | None) -> bool:
     """Regional staff of exactly this region."""
-    return user is not None and user.role == Role.STAFF and region_id is not None and user.region_id == region_id
+    return (
+        user is not None and user.role == Role.STAFF and region_id is not None and user.region_id == region_id
+    )
 
 
 def is_functionary(user) -> bool:
@@ -59,14 +62,21 @@ def coached_pairs(user) -> set[tuple[int, int]]:
     if not is_functionary(user) or getattr(user, "id", None) is None:
         return set()
     query = (
-        select(CoachingAssignment.region_id, func.coalesce(CoachingAssignment.theme_id, FunctionaryTheme.theme_id))
+        select(
+            CoachingAssignment.region_id,
+            func.coalesce(CoachingAssignment.theme_id, FunctionaryTheme.theme_id),
+        )
         .outerjoin(
             FunctionaryTheme,
-            and_(CoachingAssignment.theme_id.is_(None), FunctionaryTheme.user_id == CoachingAssignment.user_id),
+            and_(
+                CoachingAssignment.theme_id.is_(None), FunctionaryTheme.user_id == CoachingAssignment.user_id
+            ),
         )
         .where(CoachingAssignment.user_id == user.id)
     )
-    return {(region_id, theme_id) for region_id, theme_id in db.session.execute(query) if theme_id is not None}
+    return {
+        (region_id, theme_id) for region_id, theme_id in db.session.execute(query) if theme_id is not None
+    }
 
 
 def _is_self(user, obj) -> bool:

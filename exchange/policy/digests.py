@@ -1,4 +1,5 @@
 """Rules about theme digests: only administrators see runs and preview someone's next digest."""
+
 from __future__ import annotations
 
 from exchange.policy import rule

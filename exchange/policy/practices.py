@@ -1,4 +1,5 @@
 """Rules about practices, results, cycle steps and coaching feedback."""
+
 from __future__ import annotations
 
 from exchange.accounts.models import Role

@@ -1,4 +1,5 @@
 """Rules about search administration: the synonym list and the searches that found nothing."""
+
 from __future__ import annotations
 
 from exchange.policy import rule

@@ -1,4 +1,5 @@
 """Readable differences between consecutive practice revisions."""
+
 from __future__ import annotations
 
 import difflib

@@ -1,5 +1,6 @@
 """Forms for practices, cycle moves, results and feedback. Choices come from the database, so a tampered
 value is rejected as an invalid choice."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -76,17 +77,27 @@ class PracticeForm(FlaskForm):
     )
     body = TextAreaField(
         _l("Beschrijving"),
-        description=_l("U kunt Markdown gebruiken: **vet**, *cursief*, lijstjes met -, koppen met ##, links als [tekst](https://...)."),
+        description=_l(
+            "U kunt Markdown gebruiken: **vet**, *cursief*, lijstjes met -, koppen met ##, links als [tekst](https://...)."
+        ),
         validators=[Optional(), Length(max=LIMITS["body"])],
     )
-    themes = MultiCheckboxField(_l("Thema's"), coerce=int, validators=[DataRequired(_l("Kies minstens één thema."))])
+    themes = MultiCheckboxField(
+        _l("Thema's"), coerce=int, validators=[DataRequired(_l("Kies minstens één thema."))]
+    )
     action_lines = MultiCheckboxField(_l("Actielijnen"), coerce=int, validators=[Optional()])
     phase = SelectField(_l("Fase in de ontwikkelcirkel"), coerce=int, validators=[InputRequired(REQUIRED)])
     target_group = StringField(_l("Doelgroep"), validators=[Optional(), Length(max=LIMITS["target_group"])])
-    contact_name = StringField(_l("Contactpersoon"), validators=[Optional(), Length(max=LIMITS["contact_name"])])
+    contact_name = StringField(
+        _l("Contactpersoon"), validators=[Optional(), Length(max=LIMITS["contact_name"])]
+    )
     contact_email = StringField(
         _l("E-mailadres contactpersoon"),
-        validators=[Optional(), Length(max=LIMITS["contact_email"]), Email(_l("Vul een geldig e-mailadres in."), check_deliverability=False)],
+        validators=[
+            Optional(),
+            Length(max=LIMITS["contact_email"]),
+            Email(_l("Vul een geldig e-mailadres in."), check_deliverability=False),
+        ],
     )
     period_start = DateField(_l("Startdatum"), validators=[Optional()])
     period_end = DateField(_l("Einddatum"), validators=[Optional()])
@@ -133,16 +144,25 @@ class ResultForm(FlaskForm):
         validators=[DataRequired(REQUIRED), Length(max=LIMITS["indicator"])],
     )
     value = DutchDecimalField(_l("Waarde"), validators=[InputRequired(REQUIRED)])
-    unit = StringField(_l("Eenheid"), description=_l("Bijvoorbeeld %, jongeren, dagen."), validators=[Optional(), Length(max=LIMITS["unit"])])
+    unit = StringField(
+        _l("Eenheid"),
+        description=_l("Bijvoorbeeld %, jongeren, dagen."),
+        validators=[Optional(), Length(max=LIMITS["unit"])],
+    )
     baseline = DutchDecimalField(_l("Nulmeting"), validators=[Optional()])
     target = DutchDecimalField(_l("Streefwaarde"), validators=[Optional()])
     measured_on = DateField(_l("Datum van meting"), validators=[DataRequired(REQUIRED), not_in_future])
     phase = SelectField(_l("Fase"), coerce=int, validators=[InputRequired(REQUIRED)])
-    narrative = TextAreaField(_l("Wat betekent dit?"), validators=[Optional(), Length(max=LIMITS["narrative"])])
+    narrative = TextAreaField(
+        _l("Wat betekent dit?"), validators=[Optional(), Length(max=LIMITS["narrative"])]
+    )
 
 
 class FeedbackForm(FlaskForm):
-    body = TextAreaField(_l("Bericht"), validators=[DataRequired(_l("Schrijf eerst een bericht.")), Length(max=LIMITS["feedback"])])
+    body = TextAreaField(
+        _l("Bericht"),
+        validators=[DataRequired(_l("Schrijf eerst een bericht.")), Length(max=LIMITS["feedback"])],
+    )
 
 
 class ConfirmForm(FlaskForm):

@@ -1,4 +1,5 @@
 """Practice models: a region's practice placed on the development cycle, with results and coaching."""
+
 from __future__ import annotations
 
 import enum
@@ -36,7 +37,13 @@ class Status(str, enum.Enum):
 
 
 def _enum(cls):
-    return Enum(cls, native_enum=False, length=20, validate_strings=True, values_callable=lambda e: [m.value for m in e])
+    return Enum(
+        cls,
+        native_enum=False,
+        length=20,
+        validate_strings=True,
+        values_callable=lambda e: [m.value for m in e],
+    )
 
 
 practice_theme = Table(
@@ -80,12 +87,16 @@ class Practice(db.Model):
     region: Mapped[Region] = relationship()
     phase: Mapped[CyclePhase] = relationship()
     themes: Mapped[list[Theme]] = relationship(secondary=practice_theme, order_by="Theme.position")
-    action_lines: Mapped[list[ActionLine]] = relationship(secondary=practice_action_line, order_by="ActionLine.number")
+    action_lines: Mapped[list[ActionLine]] = relationship(
+        secondary=practice_action_line, order_by="ActionLine.number"
+    )
     links: Mapped[list[PracticeLink]] = relationship(
         back_populates="practice", cascade="all, delete-orphan", order_by="PracticeLink.position"
     )
     results: Mapped[list[Result]] = relationship(
-        back_populates="practice", cascade="all, delete-orphan", order_by="Result.measured_on.desc(), Result.id.desc()"
+        back_populates="practice",
+        cascade="all, delete-orphan",
+        order_by="Result.measured_on.desc(), Result.id.desc()",
     )
     steps: Mapped[list[CycleStep]] = relationship(
         back_populates="practice", cascade="all, delete-orphan", order_by="CycleStep.moved_on, CycleStep.id"
@@ -93,7 +104,9 @@ class Practice(db.Model):
     created_by: Mapped[User | None] = relationship()
 
     __table_args__ = (
-        CheckConstraint("period_start IS NULL OR period_end IS NULL OR period_start <= period_end", name="period_order"),
+        CheckConstraint(
+            "period_start IS NULL OR period_end IS NULL OR period_start <= period_end", name="period_order"
+        ),
         CheckConstraint("title <> ''", name="title_not_empty"),
         Index("ix_practice_region_status", "region_id", "status"),
     )

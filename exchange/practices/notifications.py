@@ -1,4 +1,5 @@
 """Mail about coaching feedback, queued now and sent only after the database commit."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -28,7 +29,10 @@ def practice_coaches(practice) -> list[User]:
             User.role == Role.FUNCTIONARY,
             User.active.is_(True),
             CoachingAssignment.region_id == practice.region_id,
-            or_(CoachingAssignment.theme_id.in_(theme_ids), and_(CoachingAssignment.theme_id.is_(None), linked)),
+            or_(
+                CoachingAssignment.theme_id.in_(theme_ids),
+                and_(CoachingAssignment.theme_id.is_(None), linked),
+            ),
         )
         .distinct()
     )

@@ -1,4 +1,5 @@
 """Read-side queries for practices. Visibility is part of every query (never filtered afterwards)."""
+
 from __future__ import annotations
 
 from collections import Counter, defaultdict
@@ -116,18 +117,33 @@ def list_practices(user, *, limit=None, **filters):
     return list(db.session.scalars(stmt))
 
 
-def practices_stmt(user, *, theme_id=None, region_id=None, region_ids=None, province=None, action_line_id=None,
-                   phase_id=None, status=None, order="recent", coached_only=False):
+def practices_stmt(
+    user,
+    *,
+    theme_id=None,
+    region_id=None,
+    region_ids=None,
+    province=None,
+    action_line_id=None,
+    phase_id=None,
+    status=None,
+    order="recent",
+    coached_only=False,
+):
     """The select() behind list_practices, for pagination."""
     stmt = select(Practice).where(visible_clause(user)).options(*_list_options())
     if coached_only:
         stmt = stmt.where(coached_clause(user))
     if theme_id is not None:
-        stmt = stmt.where(Practice.id.in_(select(practice_theme.c.practice_id).where(practice_theme.c.theme_id == theme_id)))
+        stmt = stmt.where(
+            Practice.id.in_(select(practice_theme.c.practice_id).where(practice_theme.c.theme_id == theme_id))
+        )
     if action_line_id is not None:
         stmt = stmt.where(
             Practice.id.in_(
-                select(practice_action_line.c.practice_id).where(practice_action_line.c.action_line_id == action_line_id)
+                select(practice_action_line.c.practice_id).where(
+                    practice_action_line.c.action_line_id == action_line_id
+                )
             )
         )
     if region_id is not None:
@@ -158,7 +174,9 @@ def practices_per_phase(user, *, per_phase: int = 10, **filters) -> list[Practic
         .order_by(None)
         .subquery()
     )
-    stmt = practices_stmt(user, **filters).where(Practice.id.in_(select(ranked.c.id).where(ranked.c.rank <= per_phase)))
+    stmt = practices_stmt(user, **filters).where(
+        Practice.id.in_(select(ranked.c.id).where(ranked.c.rank <= per_phase))
+    )
     return list(db.session.scalars(stmt))
 
 
@@ -168,15 +186,22 @@ def phase_counts(user, **filters) -> dict[int, int]:
     return dict(db.session.execute(stmt.group_by(Practice.phase_id)).all())
 
 
-def practices_per_theme(user, *, region_id: int, per_theme: int = 10) -> tuple[dict[int, list[Practice]], dict[int, int]]:
+def practices_per_theme(
+    user, *, region_id: int, per_theme: int = 10
+) -> tuple[dict[int, list[Practice]], dict[int, int]]:
     """For a region: at most `per_theme` newest visible practices per theme, and the full count per theme."""
-    visible = practices_stmt(user, region_id=region_id).with_only_columns(Practice.id).order_by(None).subquery()
+    visible = (
+        practices_stmt(user, region_id=region_id).with_only_columns(Practice.id).order_by(None).subquery()
+    )
     ranked = (
         select(
             practice_theme.c.theme_id,
             practice_theme.c.practice_id,
             func.row_number()
-            .over(partition_by=practice_theme.c.theme_id, order_by=(Practice.updated_at.desc(), Practice.id.desc()))
+            .over(
+                partition_by=practice_theme.c.theme_id,
+                order_by=(Practice.updated_at.desc(), Practice.id.desc()),
+            )
             .label("rank"),
         )
         .join(Practice, Practice.id == practice_theme.c.practice_id)
@@ -186,9 +211,13 @@ def practices_per_theme(user, *, region_id: int, per_theme: int = 10) -> tuple[d
     counts = dict(
         db.session.execute(select(ranked.c.theme_id, func.count()).group_by(ranked.c.theme_id)).all()
     )
-    pairs = db.session.execute(select(ranked.c.theme_id, ranked.c.practice_id).where(ranked.c.rank <= per_theme)).all()
+    pairs = db.session.execute(
+        select(ranked.c.theme_id, ranked.c.practice_id).where(ranked.c.rank <= per_theme)
+    ).all()
     ids = {practice_id for _, practice_id in pairs}
-    by_id = {p.id: p for p in db.session.scalars(practices_stmt(user).where(Practice.id.in_(ids)))} if ids else {}
+    by_id = (
+        {p.id: p for p in db.session.scalars(practices_stmt(user).where(Practice.id.in_(ids)))} if ids else {}
+    )
     grouped: dict[int, list[Practice]] = defaultdict(list)
     for theme_id, practice_id in pairs:
         grouped[theme_id].append(by_id[practice_id])
@@ -214,7 +243,9 @@ def latest_results(user, *, region_id=None, theme_id=None, limit=10):
     if region_id is not None:
         stmt = stmt.where(Practice.region_id == region_id)
     if theme_id is not None:
-        stmt = stmt.where(Practice.id.in_(select(practice_theme.c.practice_id).where(practice_theme.c.theme_id == theme_id)))
+        stmt = stmt.where(
+            Practice.id.in_(select(practice_theme.c.practice_id).where(practice_theme.c.theme_id == theme_id))
+        )
     return list(db.session.scalars(stmt))
 
 
@@ -231,7 +262,9 @@ def cycle_map(user, theme_id: int):
     stmt = (
         select(Practice.region_id, Practice.phase_id, func.count(Practice.id))
         .where(visible_clause(user))
-        .where(Practice.id.in_(select(practice_theme.c.practice_id).where(practice_theme.c.theme_id == theme_id)))
+        .where(
+            Practice.id.in_(select(practice_theme.c.practice_id).where(practice_theme.c.theme_id == theme_id))
+        )
         .group_by(Practice.region_id, Practice.phase_id)
     )
     counts: dict[tuple[int, int], int] = {}
@@ -292,4 +325,3 @@ def dashboard(user):
         "phases": Counter(p.phase_id for p in practices if p.status != Status.ARCHIVED),
         "total": len(practices),
     }
-

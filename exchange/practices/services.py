@@ -1,5 +1,6 @@
 """Business rules for practices: create, edit (with revisions), publish, archive, move through the cycle,
 post results and coaching feedback. Each function checks permission first, flushes, never commits."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -96,8 +97,14 @@ def check_practice_data(data: PracticeData) -> None:
     if len(data.links) > MAX_LINKS:
         errors["links"] = str(_l("Maximaal %(n)s links.", n=MAX_LINKS))
     for title, url in data.links:
-        if not url.startswith(("https://", "http://")) or len(url) > LIMITS["link_url"] or len(title) > LIMITS["link_title"]:
-            errors["links"] = str(_l("Elke link moet beginnen met https:// of http:// en mag niet te lang zijn."))
+        if (
+            not url.startswith(("https://", "http://"))
+            or len(url) > LIMITS["link_url"]
+            or len(title) > LIMITS["link_title"]
+        ):
+            errors["links"] = str(
+                _l("Elke link moet beginnen met https:// of http:// en mag niet te lang zijn.")
+            )
     if errors:
         raise Invalid(_l("Niet alle velden zijn goed ingevuld."), details={"fields": errors})
 
@@ -257,7 +264,9 @@ def _set_status(actor, practice: Practice, status: Status) -> None:
     _record_revision(actor, practice, str(note))
 
 
-def move_phase(actor, practice: Practice, phase: CyclePhase, explanation: str, moved_on: date | None = None) -> CycleStep:
+def move_phase(
+    actor, practice: Practice, phase: CyclePhase, explanation: str, moved_on: date | None = None
+) -> CycleStep:
     """Move a practice to another phase of the cycle, recording a dated step with the reason."""
     if actor is not None:
         require(actor, "practice.edit", practice)
@@ -267,14 +276,18 @@ def move_phase(actor, practice: Practice, phase: CyclePhase, explanation: str, m
     if phase.id == practice.phase_id:
         errors["phase"] = str(_l("Het praktijkvoorbeeld staat al in deze fase."))
     if len(explanation) < MIN_EXPLANATION:
-        errors["explanation"] = str(_l("Leg in minstens %(n)s tekens uit waarom u van fase wisselt.", n=MIN_EXPLANATION))
+        errors["explanation"] = str(
+            _l("Leg in minstens %(n)s tekens uit waarom u van fase wisselt.", n=MIN_EXPLANATION)
+        )
     elif len(explanation) > LIMITS["explanation"]:
         errors["explanation"] = str(_l("Maximaal %(n)s tekens.", n=LIMITS["explanation"]))
     if moved_on > _today():
         errors["moved_on"] = str(_l("De datum mag niet in de toekomst liggen."))
     last = practice.steps[-1] if practice.steps else None
     if last is not None and moved_on < last.moved_on:
-        errors["moved_on"] = str(_l("De datum ligt vóór de vorige stap (%(d)s).", d=last.moved_on.isoformat()))
+        errors["moved_on"] = str(
+            _l("De datum ligt vóór de vorige stap (%(d)s).", d=last.moved_on.isoformat())
+        )
     if errors:
         raise Invalid(_l("De fase kon niet worden gewijzigd."), details={"fields": errors})
     step = CycleStep(
@@ -352,10 +365,13 @@ def post_feedback(actor, practice: Practice, body: str) -> FeedbackMessage:
     require(actor, "feedback.post", practice)
     body = (body or "").strip()
     if not body:
-        raise Invalid(_l("Schrijf eerst een bericht."), details={"fields": {"body": str(_l("Dit veld is verplicht."))}})
+        raise Invalid(
+            _l("Schrijf eerst een bericht."), details={"fields": {"body": str(_l("Dit veld is verplicht."))}}
+        )
     if len(body) > LIMITS["feedback"]:
         raise Invalid(
-            _l("Het bericht is te lang."), details={"fields": {"body": str(_l("Maximaal %(n)s tekens.", n=LIMITS["feedback"]))}}
+            _l("Het bericht is te lang."),
+            details={"fields": {"body": str(_l("Maximaal %(n)s tekens.", n=LIMITS["feedback"]))}},
         )
     message = FeedbackMessage(practice_id=practice.id, author_id=actor.id, body=body, created_at=utcnow())
     db.session.add(message)

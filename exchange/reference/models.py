@@ -1,4 +1,5 @@
 """Reference data models. Everything here is data an administrator can correct, not code."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -99,7 +100,9 @@ class Theme(db.Model):
     name_en: Mapped[str | None] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     description_en: Mapped[str | None] = mapped_column(Text)
-    action_line_id: Mapped[int | None] = mapped_column(ForeignKey("action_line.id", ondelete="SET NULL"), index=True)
+    action_line_id: Mapped[int | None] = mapped_column(
+        ForeignKey("action_line.id", ondelete="SET NULL"), index=True
+    )
     verified: Mapped[bool] = mapped_column(default=False)
     action_line_verified: Mapped[bool] = mapped_column(default=True)
     note: Mapped[str | None] = mapped_column(Text)

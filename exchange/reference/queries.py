@@ -1,4 +1,5 @@
 """Read-side queries for reference pages and the API (eager loading: no query per row)."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -58,7 +59,10 @@ def get_action_line(number: int) -> ActionLine:
     stmt = (
         select(ActionLine)
         .where(ActionLine.number == number)
-        .options(selectinload(ActionLine.plans).selectinload(TransformationPlan.region), selectinload(ActionLine.themes))
+        .options(
+            selectinload(ActionLine.plans).selectinload(TransformationPlan.region),
+            selectinload(ActionLine.themes),
+        )
     )
     line = db.session.scalar(stmt)
     if line is None:
@@ -72,7 +76,9 @@ def list_themes() -> list[Theme]:
 
 
 def get_theme(slug: str) -> Theme:
-    theme = db.session.scalar(select(Theme).where(Theme.slug == slug).options(selectinload(Theme.action_line)))
+    theme = db.session.scalar(
+        select(Theme).where(Theme.slug == slug).options(selectinload(Theme.action_line))
+    )
     if theme is None:
         raise NotFound(code="theme_not_found")
     return theme

@@ -1,4 +1,5 @@
 """Loading and correcting reference data. The seed file is validated whole before anything is written."""
+
 from __future__ import annotations
 
 import json
@@ -36,7 +37,12 @@ KNOWN_PLAN_FACTS = {
         "period_end": 2022,
         "source_keys": ["achterhoek"],
     },
-    "JZ16": {"title": "Transformatieplan Jeugd", "period_start": 2019, "period_end": 2021, "source_keys": ["gooi"]},
+    "JZ16": {
+        "title": "Transformatieplan Jeugd",
+        "period_start": 2019,
+        "period_end": 2021,
+        "source_keys": ["gooi"],
+    },
 }
 
 
@@ -69,7 +75,9 @@ def read_reference_file(path: Path | str = REFERENCE_FILE) -> dict[str, Any]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise Invalid(f"Geen geldige JSON in {path}: regel {exc.lineno}, kolom {exc.colno}: {exc.msg}") from exc
+        raise Invalid(
+            f"Geen geldige JSON in {path}: regel {exc.lineno}, kolom {exc.colno}: {exc.msg}"
+        ) from exc
     if not isinstance(data, dict):
         raise Invalid(f"{path}: het bestand moet een JSON-object zijn.")
     return data
@@ -207,7 +215,9 @@ def validate_reference(data: dict[str, Any]) -> None:
             code = check.need(alloc, "region_code", str, where)
             if code is not None and code not in region_codes:
                 check.errors.append(f"{where}.region_code: onbekende regio {code!r}")
-            if isinstance(alloc, dict) and not (alloc.get("annual_eur_approx") or alloc.get("three_year_eur_approx")):
+            if isinstance(alloc, dict) and not (
+                alloc.get("annual_eur_approx") or alloc.get("three_year_eur_approx")
+            ):
                 check.errors.append(f"{where}: bedrag ontbreekt")
             for key in ("annual_eur_approx", "three_year_eur_approx"):
                 if isinstance(alloc, dict) and alloc.get(key) and parse_approx_eur(alloc[key]) is None:
@@ -221,7 +231,9 @@ def validate_reference(data: dict[str, Any]) -> None:
             check.need(source, "title", str, f"sources.{key}")
 
     if check.errors:
-        raise Invalid("Het referentiebestand bevat fouten; er is niets gewijzigd.", details={"errors": check.errors})
+        raise Invalid(
+            "Het referentiebestand bevat fouten; er is niets gewijzigd.", details={"errors": check.errors}
+        )
 
 
 _APPROX_RE = re.compile(r"(\d+(?:[.,]\d+)*)\s*(miljoen)?", re.IGNORECASE)
@@ -235,7 +247,7 @@ def parse_approx_eur(text: str) -> int | None:
     number, million = match.groups()
     if million:
         value = float(number.replace(".", "").replace(",", "."))
-        return int(round(value * 1_000_000))
+        return round(value * 1_000_000)
     return int(number.replace(".", "").replace(",", ""))
 
 
@@ -342,7 +354,13 @@ def load_reference(data: dict[str, Any], *, overwrite: bool = False) -> SeedRepo
             "source_keys": list(item.get("source", [])),
             "position": position,
         }
-        up.apply("themes", obj or Theme(slug=item["slug"]), values, created=obj is None, label=f"thema:{item['slug']}")
+        up.apply(
+            "themes",
+            obj or Theme(slug=item["slug"]),
+            values,
+            created=obj is None,
+            label=f"thema:{item['slug']}",
+        )
 
     phases = {p.slug: p for p in db.session.scalars(select(CyclePhase))}
     for item in data["development_cycle"]:
@@ -359,7 +377,13 @@ def load_reference(data: dict[str, Any], *, overwrite: bool = False) -> SeedRepo
             "source_note": item.get("source") if isinstance(item.get("source"), str) else None,
             "source_keys": list(item.get("refs", [])),
         }
-        up.apply("phases", obj or CyclePhase(slug=item["slug"]), values, created=obj is None, label=f"fase:{item['slug']}")
+        up.apply(
+            "phases",
+            obj or CyclePhase(slug=item["slug"]),
+            values,
+            created=obj is None,
+            label=f"fase:{item['slug']}",
+        )
 
     regions = {r.code: r for r in db.session.scalars(select(Region))}
     for item in data["regions"]:
@@ -403,7 +427,11 @@ def load_reference(data: dict[str, Any], *, overwrite: bool = False) -> SeedRepo
             "source_keys": facts.get("source_keys", ["vng_toekenning"]),
         }
         up.apply(
-            "plans", obj or TransformationPlan(region_id=region.id), values, created=obj is None, label=f"plan:{code}"
+            "plans",
+            obj or TransformationPlan(region_id=region.id),
+            values,
+            created=obj is None,
+            label=f"plan:{code}",
         )
 
     fund = db.session.scalar(select(Fund).where(Fund.name == fund_data["name"]))

@@ -1,4 +1,5 @@
 """Public pages for regions, action lines, themes, the development cycle and the fund."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
@@ -66,11 +67,16 @@ def region(slug: str):
     pagination = grouped = counts = None
     if filtered:
         stmt = practice_queries.practices_stmt(
-            current_user, region_id=region.id, theme_id=theme.id if theme else None, phase_id=phase.id if phase else None
+            current_user,
+            region_id=region.id,
+            theme_id=theme.id if theme else None,
+            phase_id=phase.id if phase else None,
         )
         pagination = _paginate(stmt, _page())
     else:
-        grouped, counts = practice_queries.practices_per_theme(current_user, region_id=region.id, per_theme=PER_GROUP)
+        grouped, counts = practice_queries.practices_per_theme(
+            current_user, region_id=region.id, per_theme=PER_GROUP
+        )
     keys = list(region.source_keys) + (list(region.plan.source_keys) if region.plan else [])
     keys += [k for a in region.allocations for k in a.source_keys]
     return render_template(
@@ -117,8 +123,10 @@ def theme(slug: str):
     region = next((r for r in regions if r.slug == region_slug), None) if region_slug else None
     line = next((x for x in lines if x.number == line_number), None) if line_number is not None else None
     provinces = sorted({r.province for r in regions})
-    if (region_slug and region is None) or (province and province not in provinces) or (
-        "actielijn" in request.args and line is None
+    if (
+        (region_slug and region is None)
+        or (province and province not in provinces)
+        or ("actielijn" in request.args and line is None)
     ):
         abort(404)
     phase = _phase_filter(phases)
@@ -130,7 +138,9 @@ def theme(slug: str):
     }
     counts = practice_queries.phase_counts(current_user, **filters)
     if phase is not None:
-        pagination = _paginate(practice_queries.practices_stmt(current_user, phase_id=phase.id, **filters), _page())
+        pagination = _paginate(
+            practice_queries.practices_stmt(current_user, phase_id=phase.id, **filters), _page()
+        )
         practices = pagination.items
     else:
         pagination = None
@@ -166,4 +176,6 @@ def fund():
     regions = queries.list_regions()
     allocations = {a.region_id: a for a in fund.allocations} if fund else {}
     sources = queries.sources_by_key(fund.source_keys if fund else [])
-    return render_template("reference/fund.html", fund=fund, regions=regions, allocations=allocations, sources=sources)
+    return render_template(
+        "reference/fund.html", fund=fund, regions=regions, allocations=allocations, sources=sources
+    )

@@ -1,4 +1,5 @@
 """Full-text search. Only exchange.search.engine imports whoosh (tests/search/test_engine_boundary.py)."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

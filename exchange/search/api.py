@@ -3,6 +3,7 @@
 Registered on the API blueprint by exchange/api/views.py. Bad parameters answer 400 with a JSON error that
 names the parameter (Dutch and English); the query text itself is never an error.
 """
+
 from __future__ import annotations
 
 from flask import jsonify, request

@@ -1,4 +1,5 @@
 """`flask search ...`: rebuild, sync, check and inspect the search index; restore the default synonyms."""
+
 from __future__ import annotations
 
 import os
@@ -20,7 +21,12 @@ def _procs(value: int | None) -> int:
 
 
 @search_cli.command("reindex")
-@click.option("--procs", type=click.IntRange(1, 16), default=None, help="Indexing processes (default: cores, at most 4).")
+@click.option(
+    "--procs",
+    type=click.IntRange(1, 16),
+    default=None,
+    help="Indexing processes (default: cores, at most 4).",
+)
 @with_appcontext
 def reindex(procs: int | None) -> None:
     """Rebuild the whole index from the database: built aside, then swapped in (search stays online).
@@ -33,13 +39,19 @@ def reindex(procs: int | None) -> None:
     index = current_index()
     total = documents.count_documents()
     with click.progressbar(length=total, label="Index opbouwen", show_pos=True, show_eta=True) as bar:
-        built = index.rebuild(documents.all_documents(), progress=bar.update, procs=_procs(procs), expected=total)
+        built = index.rebuild(
+            documents.all_documents(), progress=bar.update, procs=_procs(procs), expected=total
+        )
     report = outbox.apply_pending(timeout=60)
-    click.echo(f"Index opnieuw opgebouwd: {built} documenten; {report.rows} wijziging(en) van tijdens het bouwen verwerkt.")
+    click.echo(
+        f"Index opnieuw opgebouwd: {built} documenten; {report.rows} wijziging(en) van tijdens het bouwen verwerkt."
+    )
 
 
 @search_cli.command("sync")
-@click.option("--timeout", type=float, default=30.0, show_default=True, help="Seconds to wait for the index lock.")
+@click.option(
+    "--timeout", type=float, default=30.0, show_default=True, help="Seconds to wait for the index lock."
+)
 @with_appcontext
 def sync(timeout: float) -> None:
     """Apply every pending change from the outbox to the index (after a crash or a busy index)."""
@@ -60,14 +72,22 @@ def sync(timeout: float) -> None:
                 if not report.rows or not report.remaining:
                     break
     except IndexMissing as exc:
-        raise click.ClickException("Er is nog geen index: bouw die eerst met `flask search reindex`.") from exc
+        raise click.ClickException(
+            "Er is nog geen index: bouw die eerst met `flask search reindex`."
+        ) from exc
     except IndexBusy as exc:
-        raise click.ClickException(f"De index is bezet (na {timeout:g} s); probeer het later opnieuw.") from exc
+        raise click.ClickException(
+            f"De index is bezet (na {timeout:g} s); probeer het later opnieuw."
+        ) from exc
     click.echo(f"{applied} wijziging(en) verwerkt.")
 
 
 @search_cli.command("check")
-@click.option("--fix", is_flag=True, help="Write missing and stale documents, remove documents that should not be there.")
+@click.option(
+    "--fix",
+    is_flag=True,
+    help="Write missing and stale documents, remove documents that should not be there.",
+)
 @with_appcontext
 def check(fix: bool) -> None:
     """Compare the index with the database: missing, stale (content differs) and superfluous documents."""
@@ -79,7 +99,9 @@ def check(fix: bool) -> None:
         raise click.ClickException("Er is nog geen index: bouw die met `flask search reindex`.")
     indexed = index.signatures()
     wanted: dict[str, dict] = {}
-    with click.progressbar(documents.all_documents(), length=documents.count_documents(), label="Vergelijken") as docs:
+    with click.progressbar(
+        documents.all_documents(), length=documents.count_documents(), label="Vergelijken"
+    ) as docs:
         for doc in docs:
             wanted[doc["key"]] = doc
     missing = sorted(k for k in wanted if k not in indexed)
@@ -116,7 +138,9 @@ def status() -> None:
 
 
 @search_cli.command("synonyms")
-@click.option("--defaults", "load_defaults", is_flag=True, help="Add the shipped synonym groups that are missing.")
+@click.option(
+    "--defaults", "load_defaults", is_flag=True, help="Add the shipped synonym groups that are missing."
+)
 @with_appcontext
 def synonyms_command(load_defaults: bool) -> None:
     """List the synonym groups, or add the shipped defaults that are missing."""

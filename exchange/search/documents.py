@@ -3,11 +3,12 @@
 Only published and draft practices are indexed (archived ones never), results inherit their practice's
 status, region and themes, and themes and regions are always public. Contact details are never indexed.
 """
+
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -32,9 +33,9 @@ def stamp(value: datetime | date | None) -> int:
     if value is None:
         return 0
     if not isinstance(value, datetime):
-        value = datetime.combine(value, time(), tzinfo=timezone.utc)
+        value = datetime.combine(value, time(), tzinfo=UTC)
     elif value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     return int(value.timestamp())
 
 
@@ -66,7 +67,9 @@ def _meta(practice: Practice) -> str:
 
 def practice_text(practice: Practice) -> str:
     """The plain text searched and highlighted for a practice (summary, body without Markdown, target group)."""
-    return "\n".join(x for x in (practice.summary, markdown_to_text(practice.body), practice.target_group) if x)
+    return "\n".join(
+        x for x in (practice.summary, markdown_to_text(practice.body), practice.target_group) if x
+    )
 
 
 def practice_document(practice: Practice) -> dict | None:
@@ -129,7 +132,9 @@ def theme_document(theme: Theme) -> dict:
 
 
 def region_document(region: Region) -> dict:
-    body = " ".join([region.name, region.province, region.central_municipality or "", *(region.municipalities or [])])
+    body = " ".join(
+        [region.name, region.province, region.central_municipality or "", *(region.municipalities or [])]
+    )
     return {
         "key": f"region:{region.id}",
         "type": "region",
@@ -191,9 +196,9 @@ def count_documents() -> int:
     counts = [
         db.session.scalar(select(func.count(Practice.id)).where(Practice.status != Status.ARCHIVED)),
         db.session.scalar(
-            select(func.count(Result.id)).join(Practice, Practice.id == Result.practice_id).where(
-                Practice.status != Status.ARCHIVED
-            )
+            select(func.count(Result.id))
+            .join(Practice, Practice.id == Result.practice_id)
+            .where(Practice.status != Status.ARCHIVED)
         ),
         db.session.scalar(select(func.count(Region.id))),
         db.session.scalar(select(func.count(Theme.id))),
@@ -203,17 +208,21 @@ def count_documents() -> int:
 
 def _chunks(ids: list[int], size: int = CHUNK) -> Iterator[list[int]]:
     for i in range(0, len(ids), size):
-        yield ids[i:i + size]
+        yield ids[i : i + size]
 
 
 def all_documents() -> Iterator[dict]:
     """Every searchable document from the database, read in chunks with a fixed number of queries each."""
     for region in db.session.scalars(select(Region).order_by(Region.id)):
         yield region_document(region)
-    for theme in db.session.scalars(select(Theme).options(selectinload(Theme.action_line)).order_by(Theme.id)):
+    for theme in db.session.scalars(
+        select(Theme).options(selectinload(Theme.action_line)).order_by(Theme.id)
+    ):
         yield theme_document(theme)
     practice_ids = list(
-        db.session.scalars(select(Practice.id).where(Practice.status != Status.ARCHIVED).order_by(Practice.id))
+        db.session.scalars(
+            select(Practice.id).where(Practice.status != Status.ARCHIVED).order_by(Practice.id)
+        )
     )
     for chunk in _chunks(practice_ids):
         practices = sorted(load_practices(chunk), key=lambda p: p.id)

@@ -12,6 +12,7 @@ Speed comes from three things (see docs/search.md):
 - ranking is BM25 over Whoosh's postings with per-segment term weights kept best-first and a threshold
   algorithm that stops as soon as the top is certain (Whoosh scores every match one by one in Python).
 """
+
 from __future__ import annotations
 
 import atexit
@@ -140,8 +141,19 @@ class DutchTokenizer(Tokenizer):
     def __eq__(self, other):
         return other is not None and self.__class__ is other.__class__
 
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
-                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+    def __call__(
+        self,
+        value,
+        positions=False,
+        chars=False,
+        keeporiginal=False,
+        removestops=True,
+        start_pos=0,
+        start_char=0,
+        tokenize=True,
+        mode="",
+        **kwargs,
+    ):
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         index_mode = mode == "index"
         forms_of = word_forms
@@ -341,7 +353,7 @@ def _leaf_ids(matcher) -> Iterable[int]:
     while matcher.is_active():
         if matcher._ids is None:
             matcher._read_ids()
-        yield from matcher._ids[matcher._i:]
+        yield from matcher._ids[matcher._i :]
         if matcher._lastblock:
             break
         matcher._next_block()
@@ -391,7 +403,7 @@ def _field_lengths(reader, fieldname: str, size: int) -> list[int]:
 class _Impacts:
     """One term's postings in a segment with their BM25 term weights, and the order of best weight first."""
 
-    __slots__ = ("docs", "scores", "order")
+    __slots__ = ("docs", "order", "scores")
 
     def __init__(self, docs, scores, order):
         self.docs = docs
@@ -436,8 +448,8 @@ class _SegmentCache:
             while matcher.is_active():
                 matcher._read_ids()
                 matcher._read_weights()
-                ids.extend(matcher._ids[matcher._i:])
-                weights.extend(matcher._weights[matcher._i:])
+                ids.extend(matcher._ids[matcher._i :])
+                weights.extend(matcher._weights[matcher._i :])
                 if matcher._lastblock:
                     break
                 matcher._next_block()
@@ -478,7 +490,9 @@ class _SegmentCache:
     def column(self, reader, fieldname: str) -> list[int]:
         if fieldname not in self.columns:
             if reader.has_column(fieldname):
-                self.columns[fieldname] = _read_numbers(reader.column_reader(fieldname, translate=False), self.size)
+                self.columns[fieldname] = _read_numbers(
+                    reader.column_reader(fieldname, translate=False), self.size
+                )
             else:
                 self.columns[fieldname] = [0] * self.size
         return self.columns[fieldname]
@@ -632,7 +646,9 @@ def _hidden_bits(view: _View, visibility: Visibility) -> int:
     return drafts & ~allowed
 
 
-def _rank(view: _View, clauses: list[list[tuple[str, ...]]], allowed: int, want: int) -> list[tuple[int, float]]:
+def _rank(
+    view: _View, clauses: list[list[tuple[str, ...]]], allowed: int, want: int
+) -> list[tuple[int, float]]:
     """The `want` best documents of `allowed` by BM25 over the query's words, best first.
 
     Score = sum over the query's words (synonyms weighted SYNONYM_BOOST, phrase words counted as words) of
@@ -684,7 +700,9 @@ def _score_directly(lists, docs: list[int], want: int, damped: bytes | None = No
     return heapq.nlargest(want, scored, key=lambda item: (item[0], -item[1]))
 
 
-def _threshold_top(lists, raw: bytes, offset: int, want: int, damped: bytes | None = None) -> list[tuple[float, int]]:
+def _threshold_top(
+    lists, raw: bytes, offset: int, want: int, damped: bytes | None = None
+) -> list[tuple[float, int]]:
     heap: list[tuple[float, int]] = []
     seen: set[int] = set()
     longest = max(len(imp.order) for _, imp in lists)
@@ -793,8 +811,10 @@ def _build_segments(ix, documents: Iterable[dict], procs: int, progress, chunk: 
     context = multiprocessing.get_context("fork")
     jobs = context.Queue(maxsize=procs * 2)
     results = context.Queue()
-    workers = [context.Process(target=_segment_worker, args=(str(ix.storage.folder), jobs, results), daemon=True)
-               for _ in range(procs)]
+    workers = [
+        context.Process(target=_segment_worker, args=(str(ix.storage.folder), jobs, results), daemon=True)
+        for _ in range(procs)
+    ]
     for worker in workers:
         worker.start()
     sent = count = 0
@@ -972,7 +992,7 @@ class SearchIndex:
         for reader in self._readers.values():
             try:
                 reader.close()
-            except Exception:  # noqa: BLE001 - an already closed reader of a deleted build
+            except Exception:
                 log.debug("closing a search reader failed", exc_info=True)
         self._readers = {}
         self._searcher = self._view = None
@@ -1095,7 +1115,11 @@ class SearchIndex:
                 ix = index.create_in(str(staging), build_schema(), indexname=INDEX_NAME)
                 if procs > 1:
                     # Enough segments to keep every process busy, none larger than SEGMENT_DOCS.
-                    chunk = SEGMENT_DOCS if not expected else max(1000, min(SEGMENT_DOCS, -(-expected // (2 * procs))))
+                    chunk = (
+                        SEGMENT_DOCS
+                        if not expected
+                        else max(1000, min(SEGMENT_DOCS, -(-expected // (2 * procs))))
+                    )
                     count = _build_segments(ix, documents, procs, progress, chunk)
                 else:
                     writer = _FastWriter(ix, limitmb=SEGMENT_MEMORY_MB)
@@ -1181,7 +1205,7 @@ class SearchIndex:
             values = view.sort_values("updated" if spec.sort == "updated" else "date")
             ranked = self._top_by_value(view, bits, total, values, want)
         stored = view.searcher.stored_fields
-        return [(stored(d)["key"], score) for d, score in ranked[spec.offset:want]]
+        return [(stored(d)["key"], score) for d, score in ranked[spec.offset : want]]
 
     @staticmethod
     def _top_by_value(view: _View, bits: int, total: int, values: list[int], want: int):
@@ -1224,8 +1248,16 @@ class SearchIndex:
             if view is None or not text:
                 return []
             # A practice page asks again and again; the answer only changes with the index.
-            cache_key = (self._build, self._generation, key, hash(text), repr(boosts), repr(exclude_filters),
-                         repr(require), limit)
+            cache_key = (
+                self._build,
+                self._generation,
+                key,
+                hash(text),
+                repr(boosts),
+                repr(exclude_filters),
+                repr(require),
+                limit,
+            )
             cached = self._similar.get(cache_key)
             if cached is not None:
                 return cached
@@ -1252,7 +1284,9 @@ class SearchIndex:
         allowed &= matching
         if not allowed:
             return []
-        factors = [(view.any_of(name, values), factor) for (name, values), factor in zip(boosts.items(), (2.0, 1.5))]
+        factors = [
+            (view.any_of(name, values), factor) for (name, values), factor in zip(boosts.items(), (2.0, 1.5))
+        ]
         raw = allowed.to_bytes((view.size >> 3) + 1, "little")
         # Re-ranked after the theme/phase factors (at most x3): a pool a few times the limit is plenty.
         pool = limit * 6
@@ -1263,7 +1297,9 @@ class SearchIndex:
             lists = [(float(w), cache.term_impacts(reader, t)) for t, w in key_terms]
             lists = [(w, imp) for w, imp in lists if len(imp.docs)]
             if lists:
-                candidates.extend((score, offset + d) for score, d in _threshold_top(lists, raw, offset, pool))
+                candidates.extend(
+                    (score, offset + d) for score, d in _threshold_top(lists, raw, offset, pool)
+                )
         scored = []
         for score, d in candidates:
             for bits, factor in factors:
@@ -1278,7 +1314,9 @@ class SearchIndex:
         with self._lock:
             searcher = self._current_view().searcher
             q = query.And([query.Term("text", t) for t in terms])
-            return [(searcher.stored_fields(h.docnum)["key"], h.score) for h in searcher.search(q, limit=limit)]
+            return [
+                (searcher.stored_fields(h.docnum)["key"], h.score) for h in searcher.search(q, limit=limit)
+            ]
 
     def has_terms(self, terms: Iterable[str]) -> bool:
         """Whether any of these index terms occurs in a live document."""
@@ -1383,7 +1421,9 @@ def highlight_text(text: str, terms: Iterable[str], max_chars: int = 240, fragme
     return " ".join(parts)
 
 
-def _best_windows(text: str, spans: list[tuple[int, int, str]], size: int, count: int) -> list[tuple[int, int]]:
+def _best_windows(
+    text: str, spans: list[tuple[int, int, str]], size: int, count: int
+) -> list[tuple[int, int]]:
     candidates = []
     for i, (s_start, _, _) in enumerate(spans):
         start = max(0, s_start - _SURROUND)

@@ -4,6 +4,7 @@ The URL carries readable values (region and theme slugs, action line numbers, ph
 types); the index holds stable ids, so renaming a region or theme never leaves the index stale. The mapping
 comes from the small reference tables, read once per search.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -66,7 +67,9 @@ def facet_values() -> FacetValues:
         values.add("type", param, name, str(TYPE_LABELS[name]), i)
     provinces: dict[str, str] = {}
     for region in db.session.scalars(select(Region).order_by(Region.display_name)):
-        values.add("region", region.slug, str(region.id), region.display_name, len(values.order.get("region", {})))
+        values.add(
+            "region", region.slug, str(region.id), region.display_name, len(values.order.get("region", {}))
+        )
         provinces.setdefault(slugify(region.province), region.province)
     for i, (slug, label) in enumerate(sorted(provinces.items(), key=lambda item: item[1])):
         values.add("province", slug, slug, label, i)
@@ -76,7 +79,13 @@ def facet_values() -> FacetValues:
         label = f"{line.number}. {localized(line, 'short')}"
         values.add("action_line", str(line.number), str(line.number), label, line.number)
     for phase in db.session.scalars(select(CyclePhase).order_by(CyclePhase.position)):
-        values.add("phase", phase.slug, str(phase.id), f"{phase.position}. {localized(phase, 'name')}", phase.position)
+        values.add(
+            "phase",
+            phase.slug,
+            str(phase.id),
+            f"{phase.position}. {localized(phase, 'name')}",
+            phase.position,
+        )
     return values
 
 

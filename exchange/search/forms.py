@@ -1,4 +1,5 @@
 """Forms of the search administration page."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -11,7 +12,9 @@ class SynonymForm(FlaskForm):
     terms = StringField(
         _l("Woorden met dezelfde betekenis"),
         validators=[DataRequired(), Length(max=500)],
-        description=_l("Gescheiden door komma's, bijvoorbeeld: jeugdhulp, jeugdzorg. Een woord mag uit meer woorden bestaan."),
+        description=_l(
+            "Gescheiden door komma's, bijvoorbeeld: jeugdhulp, jeugdzorg. Een woord mag uit meer woorden bestaan."
+        ),
     )
     note = StringField(_l("Toelichting"), validators=[Length(max=200)])
 

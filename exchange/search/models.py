@@ -1,4 +1,5 @@
 """Search tables: the outbox that keeps the index true, the synonym list, and searches that found nothing."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -13,6 +13,7 @@ touches searchable data, `flask search sync` or `flask search reindex` applies t
 `flask search reindex` there is no index (IndexMissing): rows wait, and saves never create a partial index. Bulk `update()` and
 `delete()` statements bypass the session hooks: run `flask search check --fix` after them.
 """
+
 from __future__ import annotations
 
 import logging
@@ -76,8 +77,10 @@ def _apply_after_commit(session: Session) -> None:
     except IndexMissing:
         log.debug("No search index yet; the change waits in the outbox for `flask search reindex`")
     except IndexBusy:
-        log.info("Search index busy; the change stays in the outbox for the next write or `flask search sync`")
-    except Exception:  # noqa: BLE001 - the data is committed; search must never turn a save into an error
+        log.info(
+            "Search index busy; the change stays in the outbox for the next write or `flask search sync`"
+        )
+    except Exception:
         log.exception("Applying the search outbox failed; the rows stay for `flask search sync`")
 
 
@@ -148,7 +151,9 @@ def apply_pending(
     with Session(db.engine, info={APPLIER_KEY: True}) as session:
         # Lock first, read second: a later applier always sees the data of the commits before it.
         with index.writing(timeout) as writes:
-            stmt = select(SearchOutbox.id, SearchOutbox.kind, SearchOutbox.object_id).order_by(SearchOutbox.id)
+            stmt = select(SearchOutbox.id, SearchOutbox.kind, SearchOutbox.object_id).order_by(
+                SearchOutbox.id
+            )
             if limit:
                 stmt = stmt.limit(limit)
             rows = session.execute(stmt).all()
@@ -169,7 +174,7 @@ def apply_pending(
         # The index has the changes now; a crash before this delete only means applying them once more.
         row_ids = [row_id for row_id, _, _ in rows]
         for start in range(0, len(row_ids), BATCH):
-            session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_(row_ids[start:start + BATCH])))
+            session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_(row_ids[start : start + BATCH])))
         session.commit()
         report.rows = len(rows)
         report.upserts = len(upserts)

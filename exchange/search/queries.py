@@ -5,6 +5,7 @@ Any input is safe: the text never reaches a query parser. It is cut to MAX_QUERY
 become spaces, balanced double quotes make phrases, and everything else becomes plain words (field prefixes
 such as `title:` or `status:` are dropped, operators are ignored). Visibility is part of the search itself.
 """
+
 from __future__ import annotations
 
 import logging
@@ -167,8 +168,11 @@ def _int(value: str | None, name: str, default: int, low: int, high: int, strict
         number = None
     if number is None or not low <= number <= high:
         if strict:
-            raise BadSearch(f"'{name}' moet een geheel getal van {low} tot en met {high} zijn.",
-                            f"'{name}' must be a whole number from {low} to {high}.", name)
+            raise BadSearch(
+                f"'{name}' moet een geheel getal van {low} tot en met {high} zijn.",
+                f"'{name}' must be a whole number from {low} to {high}.",
+                name,
+            )
         return default if number is None else min(max(number, low), high)
     return number
 
@@ -179,26 +183,36 @@ def read_request(args, *, strict: bool = False) -> SearchRequest:
     sort = args.get("sort", "relevantie") or "relevantie"
     if sort not in SORTS:
         if strict:
-            raise BadSearch(f"'sort' moet een van deze zijn: {', '.join(SORTS)}.",
-                            f"'sort' must be one of {', '.join(SORTS)}.", "sort")
+            raise BadSearch(
+                f"'sort' moet een van deze zijn: {', '.join(SORTS)}.",
+                f"'sort' must be one of {', '.join(SORTS)}.",
+                "sort",
+            )
         sort = "relevantie"
     page = _int(args.get("pagina") or args.get("page"), "pagina", 1, 1, MAX_PAGE, strict)
-    per_page = _int(args.get("per_pagina") or args.get("per_page"), "per_pagina", PER_PAGE, 1, MAX_PER_PAGE, strict)
+    per_page = _int(
+        args.get("per_pagina") or args.get("per_page"), "per_pagina", PER_PAGE, 1, MAX_PER_PAGE, strict
+    )
     filters: dict[str, list[str]] = {}
     for facet in facets.FACETS:
         values = [clean_query(v)[:80] for v in args.getlist(facet.param)]
         values = list(dict.fromkeys(v for v in values if v))
         if len(values) > MAX_VALUES_PER_FACET:
             if strict:
-                raise BadSearch(f"Hoogstens {MAX_VALUES_PER_FACET} waarden voor '{facet.param}'.",
-                                f"At most {MAX_VALUES_PER_FACET} values for '{facet.param}'.", facet.param)
+                raise BadSearch(
+                    f"Hoogstens {MAX_VALUES_PER_FACET} waarden voor '{facet.param}'.",
+                    f"At most {MAX_VALUES_PER_FACET} values for '{facet.param}'.",
+                    facet.param,
+                )
             values = values[:MAX_VALUES_PER_FACET]
         if values:
             filters[facet.param] = values
     return SearchRequest(q=clean_query(q), filters=filters, sort=sort, page=page, per_page=per_page)
 
 
-def _resolve_filters(request: SearchRequest, values: facets.FacetValues, strict: bool) -> dict[str, list[str]]:
+def _resolve_filters(
+    request: SearchRequest, values: facets.FacetValues, strict: bool
+) -> dict[str, list[str]]:
     """URL facet values -> index values; unknown values are an error (strict) or dropped (and removed)."""
     resolved: dict[str, list[str]] = {}
     for param, wanted in list(request.filters.items()):
@@ -216,7 +230,11 @@ def _resolve_filters(request: SearchRequest, values: facets.FacetValues, strict:
                 kept.append(value)
                 index_values.append(index_value)
             elif strict:
-                raise BadSearch(f"Onbekende waarde {value!r} voor '{param}'.", f"Unknown value {value!r} for '{param}'.", param)
+                raise BadSearch(
+                    f"Onbekende waarde {value!r} voor '{param}'.",
+                    f"Unknown value {value!r} for '{param}'.",
+                    param,
+                )
         request.filters[param] = kept
         if index_values:
             resolved[facet.name] = index_values
@@ -240,7 +258,9 @@ def visibility_for(user) -> engine.Visibility:
 
 
 def current_index() -> engine.SearchIndex:
-    return engine.get_index(current_app.config["SEARCH_INDEX_DIR"], current_app.config.get("SEARCH_WRITER_TIMEOUT", 2.0))
+    return engine.get_index(
+        current_app.config["SEARCH_INDEX_DIR"], current_app.config.get("SEARCH_WRITER_TIMEOUT", 2.0)
+    )
 
 
 # ---------------------------------------------------------------------------------------------- results
@@ -344,7 +364,9 @@ def load_hits(user, ranked: list[tuple[str, float]], terms: set[str]) -> list[Hi
         stmt = (
             select(Practice)
             .where(Practice.id.in_(ids["practice"]), Practice.status != Status.ARCHIVED, visible_clause(user))
-            .options(selectinload(Practice.region), selectinload(Practice.themes), selectinload(Practice.phase))
+            .options(
+                selectinload(Practice.region), selectinload(Practice.themes), selectinload(Practice.phase)
+            )
         )
         rows.update((f"practice:{p.id}", p) for p in db.session.scalars(stmt))
     if ids.get("result"):
@@ -360,9 +382,14 @@ def load_hits(user, ranked: list[tuple[str, float]], terms: set[str]) -> list[Hi
         )
         rows.update((f"result:{r.id}", r) for r in db.session.scalars(stmt))
     if ids.get("theme"):
-        rows.update((f"theme:{t.id}", t) for t in db.session.scalars(select(Theme).where(Theme.id.in_(ids["theme"]))))
+        rows.update(
+            (f"theme:{t.id}", t) for t in db.session.scalars(select(Theme).where(Theme.id.in_(ids["theme"])))
+        )
     if ids.get("region"):
-        rows.update((f"region:{r.id}", r) for r in db.session.scalars(select(Region).where(Region.id.in_(ids["region"]))))
+        rows.update(
+            (f"region:{r.id}", r)
+            for r in db.session.scalars(select(Region).where(Region.id.in_(ids["region"])))
+        )
     hits = []
     for key, score in ranked:
         row = rows.get(key)
@@ -377,35 +404,59 @@ def load_hits(user, ranked: list[tuple[str, float]], terms: set[str]) -> list[Hi
 def _hit(kind: str, row, terms: set[str]) -> Hit:
     if kind == "practice":
         return Hit(
-            kind=kind, id=row.id, title=row.title, title_html=_title(row.title, terms),
+            kind=kind,
+            id=row.id,
+            title=row.title,
+            title_html=_title(row.title, terms),
             url=url_for("practices.detail", practice_id=row.id),
-            snippet=_snippet(practice_text(row), terms), date=_as_date(practice_date(row)), region=row.region,
-            themes=list(row.themes), phase=localized(row.phase, "name") if row.phase else None,
+            snippet=_snippet(practice_text(row), terms),
+            date=_as_date(practice_date(row)),
+            region=row.region,
+            themes=list(row.themes),
+            phase=localized(row.phase, "name") if row.phase else None,
             is_draft=row.status == Status.DRAFT,
         )
     if kind == "result":
         practice = row.practice
         return Hit(
-            kind=kind, id=row.id, title=row.indicator, title_html=_title(row.indicator, terms),
+            kind=kind,
+            id=row.id,
+            title=row.indicator,
+            title_html=_title(row.indicator, terms),
             url=url_for("practices.detail", practice_id=practice.id, _anchor="resultaten"),
-            snippet=_snippet(result_text(row) or row.indicator, terms), date=row.measured_on,
-            region=practice.region, themes=list(practice.themes), phase=localized(row.phase, "name") if row.phase else None,
-            is_draft=practice.status == Status.DRAFT, parent_title=practice.title,
+            snippet=_snippet(result_text(row) or row.indicator, terms),
+            date=row.measured_on,
+            region=practice.region,
+            themes=list(practice.themes),
+            phase=localized(row.phase, "name") if row.phase else None,
+            is_draft=practice.status == Status.DRAFT,
+            parent_title=practice.title,
             parent_url=url_for("practices.detail", practice_id=practice.id),
         )
     if kind == "theme":
         return Hit(
-            kind=kind, id=row.id, title=row.name, title_html=_title(row.name, terms),
-            url=url_for("reference.theme", slug=row.slug), snippet=_snippet(row.description or "", terms),
+            kind=kind,
+            id=row.id,
+            title=row.name,
+            title_html=_title(row.name, terms),
+            url=url_for("reference.theme", slug=row.slug),
+            snippet=_snippet(row.description or "", terms),
         )
     text = " ".join([row.name, row.province, *(row.municipalities or [])])
     return Hit(
-        kind=kind, id=row.id, title=row.display_name, title_html=_title(row.display_name, terms),
-        url=url_for("reference.region", slug=row.slug), snippet=_snippet(text, terms), region=row,
+        kind=kind,
+        id=row.id,
+        title=row.display_name,
+        title_html=_title(row.display_name, terms),
+        url=url_for("reference.region", slug=row.slug),
+        snippet=_snippet(text, terms),
+        region=row,
     )
 
 
-def _facet_views(request: SearchRequest, counts: dict[str, dict[str, int]], values: facets.FacetValues) -> list[FacetView]:
+def _facet_views(
+    request: SearchRequest, counts: dict[str, dict[str, int]], values: facets.FacetValues
+) -> list[FacetView]:
     views = []
     for facet in facets.FACETS:
         found = counts.get(facet.name, {})
@@ -420,13 +471,26 @@ def _facet_views(request: SearchRequest, counts: dict[str, dict[str, int]], valu
                     continue  # a value of a row removed from the reference data
                 url_value, label = known
                 position = values.order.get(facet.name, {}).get(index_value, 0)
-            items.append((position, FacetValueView(url_value, label, count, url_value in selected, request.toggled(facet.param, url_value))))
+            items.append(
+                (
+                    position,
+                    FacetValueView(
+                        url_value,
+                        label,
+                        count,
+                        url_value in selected,
+                        request.toggled(facet.param, url_value),
+                    ),
+                )
+            )
         # Selected values stay visible (with count 0) so they can always be removed with one click.
         present = {item.value for _, item in items}
         for url_value in selected - present:
             index_value = values.to_index.get(facet.name, {}).get(url_value, url_value)
             label = values.to_url.get(facet.name, {}).get(index_value, (url_value, url_value))[1]
-            items.append((-1, FacetValueView(url_value, label, 0, True, request.toggled(facet.param, url_value))))
+            items.append(
+                (-1, FacetValueView(url_value, label, 0, True, request.toggled(facet.param, url_value)))
+            )
         if facet.name in ("region", "theme", "province"):
             items.sort(key=lambda item: (-item[1].count, item[1].label))
         else:
@@ -462,7 +526,9 @@ def suggest(parsed: ParsedQuery, index: engine.SearchIndex, synonym_map: synonym
     return " ".join([f'"{p}"' for p in parsed.phrases] + words)
 
 
-def search(user, request: SearchRequest, *, strict: bool = False, with_suggestion: bool = True) -> SearchOutcome:
+def search(
+    user, request: SearchRequest, *, strict: bool = False, with_suggestion: bool = True
+) -> SearchOutcome:
     """Run a search for `user` (None or anonymous for visitors); raises BadSearch (strict) for bad facet values."""
     index = current_index()
     parsed = parse_query(request.q)
@@ -492,15 +558,23 @@ def search(user, request: SearchRequest, *, strict: bool = False, with_suggestio
         candidate = suggest(parsed, index, synonym_map)
         if candidate and candidate.lower() != parsed.text.lower():
             check = engine.SearchSpec(
-                clauses=build_clauses(parse_query(candidate), synonym_map), filters=filters,
-                visibility=spec.visibility, limit=0, facets=(),
+                clauses=build_clauses(parse_query(candidate), synonym_map),
+                filters=filters,
+                visibility=spec.visibility,
+                limit=0,
+                facets=(),
             )
             if index.search(check).total > result.total:
                 suggestion = candidate
     return SearchOutcome(
-        request=request, query=parsed, total=result.total, hits=hits,
-        facets=_facet_views(request, result.facets, values), suggestion=suggestion,
-        searched=bool(parsed.text), took_ms=result.took_ms,
+        request=request,
+        query=parsed,
+        total=result.total,
+        hits=hits,
+        facets=_facet_views(request, result.facets, values),
+        suggestion=suggestion,
+        searched=bool(parsed.text),
+        took_ms=result.took_ms,
     )
 
 
@@ -565,7 +639,11 @@ def similar_practices(practice: Practice, limit: int = 5) -> list[Practice]:
         return []
     stmt = (
         select(Practice)
-        .where(Practice.id.in_(ids), Practice.status == Status.PUBLISHED, Practice.region_id != practice.region_id)
+        .where(
+            Practice.id.in_(ids),
+            Practice.status == Status.PUBLISHED,
+            Practice.region_id != practice.region_id,
+        )
         .options(selectinload(Practice.region), selectinload(Practice.themes), selectinload(Practice.phase))
     )
     found = {p.id: p for p in db.session.scalars(stmt)}

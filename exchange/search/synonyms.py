@@ -5,6 +5,7 @@ every worker, without a reindex. A word the user types is expanded to its group;
 member ("licht verstandelijke beperking") is expanded as well. Unquoted words are never joined into a
 multi-word member.
 """
+
 from __future__ import annotations
 
 import re
@@ -27,7 +28,10 @@ _TERM_OK = re.compile(r"^[\w][\w .'/+-]*$")
 DEFAULT_SYNONYMS: list[tuple[str, str]] = [
     ("jeugdhulp, jeugdzorg", "Het stelselbrede woord en het oude woord."),
     ("jeugdhulpaanbieder, zorgaanbieder, jeugdzorgaanbieder", ""),
-    ("wijkteam, buurtteam, jeugdteam, lokaal team, sociaal team, toegangsteam", "Namen voor de lokale toegang."),
+    (
+        "wijkteam, buurtteam, jeugdteam, lokaal team, sociaal team, toegangsteam",
+        "Namen voor de lokale toegang.",
+    ),
     ("thuiszitter, thuiszittende leerling, schoolverzuimer", ""),
     ("lvb, licht verstandelijke beperking", ""),
     ("jim, jouw ingebrachte mentor, netwerkmentor", "Sociale netwerkstrategieën."),
@@ -73,7 +77,9 @@ def check_terms(terms: list[str]) -> None:
         elif not engine.analyze_query(term):
             errors.append(str(_l("'%(term)s' bestaat alleen uit stopwoorden.", term=term)))
     if errors:
-        raise Invalid(_l("De synoniemen zijn niet goed ingevuld."), details={"fields": {"terms": " ".join(errors)}})
+        raise Invalid(
+            _l("De synoniemen zijn niet goed ingevuld."), details={"fields": {"terms": " ".join(errors)}}
+        )
 
 
 def _ensure_unique(joined: str, exclude_id: int | None = None) -> None:
@@ -178,7 +184,11 @@ _cache_lock = threading.Lock()
 def current_map() -> SynonymMap:
     """The synonym map from the database, rebuilt in this process only when the list changed (one small query)."""
     version = tuple(
-        db.session.execute(select(func.count(SearchSynonym.id), func.max(SearchSynonym.updated_at), func.max(SearchSynonym.id))).one()
+        db.session.execute(
+            select(
+                func.count(SearchSynonym.id), func.max(SearchSynonym.updated_at), func.max(SearchSynonym.id)
+            )
+        ).one()
     )
     key = str(db.engine.url)
     with _cache_lock:

@@ -1,4 +1,5 @@
 """The search page (/zoeken) and the search administration page (/beheer/zoeken)."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -21,7 +22,12 @@ MISSES_SHOWN = 200
 def index():
     search_request = queries.read_request(request.args)
     outcome = queries.search(current_user, search_request)
-    if outcome.searched and outcome.total == 0 and not search_request.has_filters and search_request.page == 1:
+    if (
+        outcome.searched
+        and outcome.total == 0
+        and not search_request.has_filters
+        and search_request.page == 1
+    ):
         queries.record_miss(outcome.query.text)
     return render_template("search/index.html", outcome=outcome, req=search_request)
 
@@ -31,7 +37,9 @@ def _admin_page(form=None, edit=None, status=200):
     synonym_list = list(db.session.scalars(select(SearchSynonym).order_by(SearchSynonym.terms)))
     misses = list(
         db.session.scalars(
-            select(SearchMiss).order_by(SearchMiss.count.desc(), SearchMiss.last_seen.desc()).limit(MISSES_SHOWN)
+            select(SearchMiss)
+            .order_by(SearchMiss.count.desc(), SearchMiss.last_seen.desc())
+            .limit(MISSES_SHOWN)
         )
     )
     return (

@@ -1,4 +1,5 @@
 """`flask seed ...`: load reference data and demo content."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -41,9 +42,18 @@ def _summary(report) -> str:
 
 
 @seed_cli.command("reference")
-@click.option("--file", "path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Reference JSON file (default: the copy shipped with the application).")
-@click.option("--overwrite", is_flag=True, help="Replace values that differ from the file (e.g. edits by an administrator).")
+@click.option(
+    "--file",
+    "path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Reference JSON file (default: the copy shipped with the application).",
+)
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Replace values that differ from the file (e.g. edits by an administrator).",
+)
 @with_appcontext
 def seed_reference(path: Path | None, overwrite: bool) -> None:
     """Load the 42 regions, action lines, themes, cycle phases and fund facts. Safe to run again."""

@@ -1,4 +1,5 @@
 """Demo content for `make run`: realistic, idempotent and marked as demo wherever it shows."""
+
 from __future__ import annotations
 
 import json
@@ -51,8 +52,10 @@ def load_demo_plans(plans: list[dict[str, Any]], report: SeedReport) -> None:
             report.count("unchanged", "demo_plans")  # real data entered by an administrator wins
             continue
         wanted = [lines[n] for n in sorted(set(item["action_lines"]))]
-        if plan.is_demo and [x.number for x in plan.action_lines] == [x.number for x in wanted] and (
-            plan.summary == item.get("summary")
+        if (
+            plan.is_demo
+            and [x.number for x in plan.action_lines] == [x.number for x in wanted]
+            and (plan.summary == item.get("summary"))
         ):
             report.count("unchanged", "demo_plans")
             continue
@@ -103,8 +106,14 @@ def load_demo_users(report: SeedReport) -> None:
     for item in DEMO_USERS:
         wanted_regions = [item.get("region")] + [code for code, _ in item.get("coaches", [])]
         wanted_themes = item.get("themes", []) + [slug for _, slug in item.get("coaches", []) if slug]
-        errors += [f"demo-account {item['local']}: onbekende regio {c}" for c in wanted_regions if c and c not in regions]
-        errors += [f"demo-account {item['local']}: onbekend thema {s}" for s in wanted_themes if s not in themes]
+        errors += [
+            f"demo-account {item['local']}: onbekende regio {c}"
+            for c in wanted_regions
+            if c and c not in regions
+        ]
+        errors += [
+            f"demo-account {item['local']}: onbekend thema {s}" for s in wanted_themes if s not in themes
+        ]
     if errors:
         raise Invalid("Laad eerst de referentiegegevens: flask seed reference", details={"errors": errors})
     password_hash = None
@@ -116,7 +125,10 @@ def load_demo_users(report: SeedReport) -> None:
         password_hash = password_hash or hash_password(DEMO_PASSWORD)
         region = regions.get(item.get("region"))
         user = User(
-            email=email, name=item["name"], role=Role(item["role"]), region_id=region.id if region else None,
+            email=email,
+            name=item["name"],
+            role=Role(item["role"]),
+            region_id=region.id if region else None,
             password_hash=password_hash,
         )
         db.session.add(user)
@@ -124,9 +136,11 @@ def load_demo_users(report: SeedReport) -> None:
         for slug in item.get("themes", []):
             db.session.add(FunctionaryTheme(user_id=user.id, theme_id=themes[slug].id))
         for code, slug in item.get("coaches", []):
-            db.session.add(CoachingAssignment(
-                user_id=user.id, region_id=regions[code].id, theme_id=themes[slug].id if slug else None
-            ))
+            db.session.add(
+                CoachingAssignment(
+                    user_id=user.id, region_id=regions[code].id, theme_id=themes[slug].id if slug else None
+                )
+            )
         report.count("created", "demo-accounts")
     db.session.flush()
 
@@ -146,7 +160,11 @@ def load_demo_practices(path: Path, report: SeedReport) -> None:
 
     result = import_practices(read_document(path), demo=True)
     kind = "demo-praktijkvoorbeelden"
-    for bucket, n in (("created", result.created), ("updated", result.updated), ("unchanged", result.unchanged)):
+    for bucket, n in (
+        ("created", result.created),
+        ("updated", result.updated),
+        ("unchanged", result.unchanged),
+    ):
         if n:
             getattr(report, bucket)[kind] = n
 

@@ -1,4 +1,5 @@
 """`flask users create` and `flask users assign`: valid combinations work, wrong ones fail cleanly and create nothing."""
+
 from __future__ import annotations
 
 import pytest
@@ -16,14 +17,29 @@ def users(db) -> int:
 
 def test_create_staff_with_prompted_password(runner, reference, db):
     result = runner.invoke(
-        args=["users", "create", "Sanne@Example.org", "--role", "staff", "--name", "Sanne", "--region", "JZ01"],
+        args=[
+            "users",
+            "create",
+            "Sanne@Example.org",
+            "--role",
+            "staff",
+            "--name",
+            "Sanne",
+            "--region",
+            "JZ01",
+        ],
         input=f"{PASSWORD}\n{PASSWORD}\n",
     )
     assert result.exit_code == 0, result.output
     assert "Account aangemaakt: sanne@example.org" in result.output
     assert PASSWORD not in result.output  # the prompt does not echo
     user = db.session.scalar(select(User))
-    assert (user.email, user.role, user.region.code, user.name) == ("sanne@example.org", Role.STAFF, "JZ01", "Sanne")
+    assert (user.email, user.role, user.region.code, user.name) == (
+        "sanne@example.org",
+        Role.STAFF,
+        "JZ01",
+        "Sanne",
+    )
     assert verify_password(user.password_hash, PASSWORD)
     event = db.session.scalar(select(AuditEvent))
     assert event.action == "user_created" and event.actor_id is None and event.details["via"] == "cli"
@@ -31,8 +47,18 @@ def test_create_staff_with_prompted_password(runner, reference, db):
 
 def test_create_functionary_with_themes_from_stdin(runner, reference, db):
     result = runner.invoke(
-        args=["users", "create", "coach@example.org", "--role", "functionary", "--theme", "onderwijs-zorg",
-              "--theme", "pleegzorg-gezinshuizen", "--password-stdin"],
+        args=[
+            "users",
+            "create",
+            "coach@example.org",
+            "--role",
+            "functionary",
+            "--theme",
+            "onderwijs-zorg",
+            "--theme",
+            "pleegzorg-gezinshuizen",
+            "--password-stdin",
+        ],
         input=f"{PASSWORD}\n",
     )
     assert result.exit_code == 0, result.output
@@ -41,10 +67,24 @@ def test_create_functionary_with_themes_from_stdin(runner, reference, db):
 
 
 def test_region_by_slug_and_admin(runner, reference, db):
-    assert runner.invoke(args=["users", "create", "a@example.org", "--role", "admin", "--password-stdin"],
-                         input=f"{PASSWORD}\n").exit_code == 0
+    assert (
+        runner.invoke(
+            args=["users", "create", "a@example.org", "--role", "admin", "--password-stdin"],
+            input=f"{PASSWORD}\n",
+        ).exit_code
+        == 0
+    )
     result = runner.invoke(
-        args=["users", "create", "b@example.org", "--role", "staff", "--region", "groningen", "--password-stdin"],
+        args=[
+            "users",
+            "create",
+            "b@example.org",
+            "--role",
+            "staff",
+            "--region",
+            "groningen",
+            "--password-stdin",
+        ],
         input=f"{PASSWORD}\n",
     )
     assert result.exit_code == 0, result.output
@@ -57,8 +97,14 @@ def test_region_by_slug_and_admin(runner, reference, db):
         (["x@example.org", "--role", "staff"], "precies één regio"),
         (["x@example.org", "--role", "staff", "--region", "JZ99"], "Onbekende regio: JZ99"),
         (["x@example.org", "--role", "functionary", "--region", "JZ01"], "hoort niet bij één regio"),
-        (["x@example.org", "--role", "functionary", "--theme", "bestaat-niet"], "Onbekend thema: bestaat-niet"),
-        (["x@example.org", "--role", "staff", "--region", "JZ01", "--theme", "onderwijs-zorg"], "Alleen themafunctionarissen"),
+        (
+            ["x@example.org", "--role", "functionary", "--theme", "bestaat-niet"],
+            "Onbekend thema: bestaat-niet",
+        ),
+        (
+            ["x@example.org", "--role", "staff", "--region", "JZ01", "--theme", "onderwijs-zorg"],
+            "Alleen themafunctionarissen",
+        ),
         (["x@example.org", "--role", "admin", "--region", "JZ01"], "Een beheerder hoort niet bij een regio"),
         (["geen-adres", "--role", "admin"], "geen geldig e-mailadres"),
         (["x@example.org", "--role", "koning"], "Invalid value for '--role'"),
@@ -71,18 +117,24 @@ def test_wrong_combinations_fail_and_create_nothing(runner, reference, db, args,
     assert users(db) == 0
 
 
-@pytest.mark.parametrize(("password", "message"), [("kort", "minstens 12"), ("wachtwoord123!", "gangbaar"),
-                                                   ("", "Geen wachtwoord")])
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [("kort", "minstens 12"), ("wachtwoord123!", "gangbaar"), ("", "Geen wachtwoord")],
+)
 def test_weak_password_fails(runner, reference, db, password, message):
-    result = runner.invoke(args=["users", "create", "x@example.org", "--role", "admin", "--password-stdin"],
-                           input=f"{password}\n")
+    result = runner.invoke(
+        args=["users", "create", "x@example.org", "--role", "admin", "--password-stdin"],
+        input=f"{password}\n",
+    )
     assert result.exit_code != 0 and message in result.output
     assert users(db) == 0
 
 
 def test_mismatched_prompt_confirmation_asks_again(runner, reference, db):
-    result = runner.invoke(args=["users", "create", "x@example.org", "--role", "admin"],
-                           input=f"{PASSWORD}\nanders\n{PASSWORD}\n{PASSWORD}\n")
+    result = runner.invoke(
+        args=["users", "create", "x@example.org", "--role", "admin"],
+        input=f"{PASSWORD}\nanders\n{PASSWORD}\n{PASSWORD}\n",
+    )
     assert result.exit_code == 0, result.output
     assert users(db) == 1
 
@@ -96,7 +148,9 @@ def test_duplicate_email_fails_before_asking_a_password(runner, reference, db, m
 
 def test_assign_per_theme_and_for_all_themes(runner, reference, db, make_user):
     coach = make_user("functionary", themes=["onderwijs-zorg"])
-    result = runner.invoke(args=["users", "assign", coach.email, "--region", "JZ01", "--theme", "onderwijs-zorg"])
+    result = runner.invoke(
+        args=["users", "assign", coach.email, "--region", "JZ01", "--theme", "onderwijs-zorg"]
+    )
     assert result.exit_code == 0, result.output
     result = runner.invoke(args=["users", "assign", coach.email, "--region", "zeeland"])
     assert result.exit_code == 0 and "al zijn of haar thema's" in result.output
@@ -129,7 +183,9 @@ def test_assign_twice_is_a_clear_error(runner, reference, db, make_user):
     assert result.exit_code == 1 and "al op al zijn of haar thema's" in result.output
 
 
-def test_purge_audit_deletes_old_events_and_strips_addresses_from_older_ones(runner, reference, db, make_user):
+def test_purge_audit_deletes_old_events_and_strips_addresses_from_older_ones(
+    runner, reference, db, make_user
+):
     from datetime import timedelta
 
     from exchange.database import utcnow
@@ -138,8 +194,13 @@ def test_purge_audit_deletes_old_events_and_strips_addresses_from_older_ones(run
     now = utcnow()
 
     def event(days_ago: int, action: str, **details) -> AuditEvent:
-        row = AuditEvent(action=action, subject_id=user.id, ip="192.0.2.7", details=details,
-                         created_at=now - timedelta(days=days_ago))
+        row = AuditEvent(
+            action=action,
+            subject_id=user.id,
+            ip="192.0.2.7",
+            details=details,
+            created_at=now - timedelta(days=days_ago),
+        )
         db.session.add(row)
         return row
 
@@ -148,12 +209,17 @@ def test_purge_audit_deletes_old_events_and_strips_addresses_from_older_ones(run
     older = event(100, "login")
     recent = event(10, "login_failed", reason="unknown", email="vers@example.org")
     db.session.commit()
-    ids = {name: row.id for name, row in
-           {"ancient": ancient, "typed": typed, "older": older, "recent": recent}.items()}
+    ids = {
+        name: row.id
+        for name, row in {"ancient": ancient, "typed": typed, "older": older, "recent": recent}.items()
+    }
 
     result = runner.invoke(args=["users", "purge-audit"])
     assert result.exit_code == 0, result.output
-    assert "1 logboekregels ouder dan 365 dagen verwijderd" in result.output and "uit 2 oudere regels" in result.output
+    assert (
+        "1 logboekregels ouder dan 365 dagen verwijderd" in result.output
+        and "uit 2 oudere regels" in result.output
+    )
 
     db.session.expire_all()
     assert db.session.get(AuditEvent, ids["ancient"]) is None

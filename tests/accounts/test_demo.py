@@ -1,11 +1,12 @@
 """Demo accounts from `flask seed demo`: every role present, able to sign in, created once."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
 
 from exchange.accounts.models import Role, User
-from exchange.seed.services import DEMO_EMAIL_DOMAIN, DEMO_PASSWORD, load_demo_users
 from exchange.reference.services import SeedReport
+from exchange.seed.services import DEMO_EMAIL_DOMAIN, DEMO_PASSWORD, load_demo_users
 
 
 def test_demo_accounts_cover_every_role_and_sign_in(reference, db, client, auth):
@@ -17,9 +18,14 @@ def test_demo_accounts_cover_every_role_and_sign_in(reference, db, client, auth)
     assert all(u.email.endswith("@" + DEMO_EMAIL_DOMAIN) for u in users)
     assert {u.role for u in users} == set(Role)
     coach = next(u for u in users if u.email.startswith("functionaris.pleegzorg@"))
-    assert sorted(t.slug for t in coach.themes) == ["lokale-teams-toegang", "onderwijs-zorg", "pleegzorg-gezinshuizen"]
+    assert sorted(t.slug for t in coach.themes) == [
+        "lokale-teams-toegang",
+        "onderwijs-zorg",
+        "pleegzorg-gezinshuizen",
+    ]
     assert {(a.region.code, a.theme.slug if a.theme else None) for a in coach.assignments} == {
-        ("JZ38", None), ("JZ01", "onderwijs-zorg")
+        ("JZ38", None),
+        ("JZ01", "onderwijs-zorg"),
     }
     assert auth.login(f"beheerder@{DEMO_EMAIL_DOMAIN}", DEMO_PASSWORD).status_code == 302
     assert client.get("/beheer/mensen").status_code == 200

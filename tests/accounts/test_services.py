@@ -1,4 +1,5 @@
 """Account services: passwords, invitations, one-time links, sign-in, self-service and administration."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -58,7 +59,9 @@ def admin(reference, make_user):
 
 
 def test_password_is_hashed_with_argon2id_and_email_lowercased(reference, db):
-    user = services.create_user(services.CommandLineActor(), "Jan.Jansen@Example.ORG", Role.ADMIN, GOOD_PASSWORD)
+    user = services.create_user(
+        services.CommandLineActor(), "Jan.Jansen@Example.ORG", Role.ADMIN, GOOD_PASSWORD
+    )
     db.session.commit()
     assert user.email == "jan.jansen@example.org"
     assert user.password_hash.startswith("$argon2id$")
@@ -93,13 +96,17 @@ def test_a_passphrase_is_accepted(app_ctx):
 
 
 def test_invitation_creates_account_without_password_and_mails_after_commit(admin, db, outbox):
-    user = services.invite_user(admin, "Nieuw@Example.org", Role.STAFF, name="Nina", region=region(db, "JZ01"))
+    user = services.invite_user(
+        admin, "Nieuw@Example.org", Role.STAFF, name="Nina", region=region(db, "JZ01")
+    )
     assert outbox == []  # nothing leaves before the commit
     db.session.commit()
     assert user.password_hash is None and user.is_invited
     assert [m.recipients for m in outbox] == [["nieuw@example.org"]]
     raw = link_token(outbox[0])
-    assert raw not in {t.token_hash for t in db.session.scalars(select(AccountToken))}  # only a hash is stored
+    assert raw not in {
+        t.token_hash for t in db.session.scalars(select(AccountToken))
+    }  # only a hash is stored
     token = services.find_token(raw, TokenPurpose.INVITE)
     assert timedelta(days=6, hours=23) < token.expires_at - utcnow() <= timedelta(days=7)
     assert events(db, "invitation_sent")[0].details["region"] == "JZ01"
@@ -126,11 +133,16 @@ def test_invitation_mail_is_dropped_when_the_transaction_rolls_back(admin, db, o
         ("beheer@example.org", Role.ADMIN, None, [], Conflict, "email"),
     ],
 )
-def test_bad_invitations_create_nothing(admin, db, outbox, email, role, region_code, theme_slugs, error, field):
+def test_bad_invitations_create_nothing(
+    admin, db, outbox, email, role, region_code, theme_slugs, error, field
+):
     before = count(db, User)
     with pytest.raises(error) as raised:
         services.invite_user(
-            admin, email, role, region=region(db, region_code) if region_code else None,
+            admin,
+            email,
+            role,
+            region=region(db, region_code) if region_code else None,
             themes=[theme(db, s) for s in theme_slugs],
         )
     db.session.rollback()
@@ -376,7 +388,11 @@ def test_role_change_moves_region_and_drops_coaching(admin, db, make_user):
     assert coach.role == Role.STAFF and coach.region.code == "JZ02"
     assert count(db, CoachingAssignment) == 0 and count(db, FunctionaryTheme) == 0
     event = events(db, "role_changed")[0]
-    assert (event.details["old_role"], event.details["role"], event.details["region"]) == ("functionary", "staff", "JZ02")
+    assert (event.details["old_role"], event.details["role"], event.details["region"]) == (
+        "functionary",
+        "staff",
+        "JZ02",
+    )
     services.change_role(admin, coach, Role.FUNCTIONARY)
     assert coach.region_id is None
 
@@ -394,7 +410,8 @@ def test_deactivation_ends_sessions_and_is_reversible(admin, db, make_user):
     services.reactivate_user(admin, user)
     assert user.active
     assert [e.action for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))][-2:] == [
-        "user_deactivated", "user_reactivated"
+        "user_deactivated",
+        "user_reactivated",
     ]
 
 
@@ -436,12 +453,16 @@ def test_all_themes_assignment_replaces_single_theme_ones(admin, db, make_user):
 
 def test_unlinking_a_theme_ends_its_assignments(admin, db, make_user):
     coach = make_user(
-        "functionary", themes=["onderwijs-zorg", "pleegzorg-gezinshuizen"],
+        "functionary",
+        themes=["onderwijs-zorg", "pleegzorg-gezinshuizen"],
         coaches=[("JZ01", "onderwijs-zorg"), ("JZ02", "pleegzorg-gezinshuizen"), ("JZ03", None)],
     )
     services.set_functionary_themes(admin, coach, [theme(db, "pleegzorg-gezinshuizen")])
     db.session.commit()
-    assert sorted((a.region.code, a.theme_id is None) for a in coach.assignments) == [("JZ02", False), ("JZ03", True)]
+    assert sorted((a.region.code, a.theme_id is None) for a in coach.assignments) == [
+        ("JZ02", False),
+        ("JZ03", True),
+    ]
     assert [t.slug for t in coach.themes] == ["pleegzorg-gezinshuizen"]
     assert events(db, "theme_unlinked")[0].details["assignments_removed"] == 1
 

@@ -4,7 +4,7 @@ and the endpoints added for open data (results, updated_since, theme contacts)."
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -121,14 +121,14 @@ def test_a_missing_timezone_is_explained(client, reference):
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("2024-05-01T00:00:00Z", datetime(2024, 5, 1, tzinfo=timezone.utc)),
-        ("2024-05-01t02:00:00+02:00", datetime(2024, 5, 1, tzinfo=timezone.utc)),
-        ("2024-05-01T00:00:00.123456789z", datetime(2024, 5, 1, 0, 0, 0, 123456, tzinfo=timezone.utc)),
-        ("2016-12-31T23:59:60Z", datetime(2016, 12, 31, 23, 59, 59, tzinfo=timezone.utc)),
-        ("0000-01-01T00:00:00Z", datetime(1, 1, 1, tzinfo=timezone.utc)),
-        ("0001-01-01T00:00:00+01:00", datetime.min.replace(tzinfo=timezone.utc)),
-        ("9999-12-31T23:59:59-01:00", datetime.max.replace(tzinfo=timezone.utc)),
-        ("2024-05-01T02:00+02:00", datetime(2024, 5, 1, tzinfo=timezone.utc)),  # ISO 8601 without seconds
+        ("2024-05-01T00:00:00Z", datetime(2024, 5, 1, tzinfo=UTC)),
+        ("2024-05-01t02:00:00+02:00", datetime(2024, 5, 1, tzinfo=UTC)),
+        ("2024-05-01T00:00:00.123456789z", datetime(2024, 5, 1, 0, 0, 0, 123456, tzinfo=UTC)),
+        ("2016-12-31T23:59:60Z", datetime(2016, 12, 31, 23, 59, 59, tzinfo=UTC)),
+        ("0000-01-01T00:00:00Z", datetime(1, 1, 1, tzinfo=UTC)),
+        ("0001-01-01T00:00:00+01:00", datetime.min.replace(tzinfo=UTC)),
+        ("9999-12-31T23:59:59-01:00", datetime.max.replace(tzinfo=UTC)),
+        ("2024-05-01T02:00+02:00", datetime(2024, 5, 1, tzinfo=UTC)),  # ISO 8601 without seconds
     ],
 )
 def test_every_rfc3339_instant_is_read(text, expected):

@@ -1,4 +1,5 @@
 """The read-only JSON API for reference data uses the stable identifiers of the reference file."""
+
 from __future__ import annotations
 
 import pytest

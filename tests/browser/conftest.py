@@ -4,6 +4,7 @@ Fixtures here have their own names (`live_server`, `browser`, `page`, ...) so th
 per-backend `app`/`client` fixtures of tests/conftest.py: the browser tests run once, on SQLite.
 Every page blocks and records any request that would leave 127.0.0.1 (no CDN, no web fonts, no tracking).
 """
+
 from __future__ import annotations
 
 import threading
@@ -99,7 +100,9 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
         try:
             yield chromium
         finally:
@@ -178,10 +181,12 @@ def assert_accessible(axe):
     """Run axe-core (WCAG 2.0/2.1 A and AA rules) on the page; fail listing id, impact and targets."""
 
     def check(page) -> None:
-        results = axe.run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]})
+        results = axe.run(
+            page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
+        )
         violations = results.response["violations"]
-        assert not violations, f"axe found {len(violations)} violation(s) on {page.url}:\n" + format_violations(
-            violations
+        assert not violations, (
+            f"axe found {len(violations)} violation(s) on {page.url}:\n" + format_violations(violations)
         )
 
     return check

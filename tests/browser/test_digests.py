@@ -1,5 +1,6 @@
 """A visitor subscribes to themes, confirms from the captured email, gets a digest and unsubscribes: once
 through the page the unsubscribe link opens, once with the one-click POST a mail client sends (RFC 8058)."""
+
 from __future__ import annotations
 
 import email
@@ -40,10 +41,14 @@ def local(url: str) -> str:
 
 
 def confirm_from_mail(page, app, address: str) -> None:
-    link = re.search(r"(http://\S+/abonnementen/bevestigen/\S+)", text_of(mails_to(app, address)[-1])).group(1)
+    link = re.search(r"(http://\S+/abonnementen/bevestigen/\S+)", text_of(mails_to(app, address)[-1])).group(
+        1
+    )
     page.goto(local(link))
     assert page.get_by_role("heading", level=1).inner_text() == "Aanmelding bevestigen"
-    assert "Ik wil per e-mail een overzicht ontvangen" in page.locator("blockquote").inner_text()  # the consent
+    assert (
+        "Ik wil per e-mail een overzicht ontvangen" in page.locator("blockquote").inner_text()
+    )  # the consent
     page.get_by_role("button", name="Ja, bevestig mijn aanmelding").click()
     page.wait_for_load_state()
     assert page.get_by_role("heading", level=1).inner_text() == "Aanmelding bevestigd"
@@ -58,8 +63,9 @@ def publish_practice(app, title: str, theme_slugs: list[str]) -> None:
         themes = list(db.session.scalars(select(Theme).where(Theme.slug.in_(theme_slugs))))
         region = db.session.scalar(select(Region).where(Region.slug == "zeeland"))
         phase = db.session.scalar(select(CyclePhase).order_by(CyclePhase.position))
-        data = services.PracticeData(title=title, summary="Een nieuw voorbeeld voor de browsertest.", themes=themes,
-                                     phase=phase)
+        data = services.PracticeData(
+            title=title, summary="Een nieuw voorbeeld voor de browsertest.", themes=themes, phase=phase
+        )
         practice = services.create_practice(None, region, data)
         services.publish_practice(None, practice)
         db.session.commit()

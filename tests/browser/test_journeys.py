@@ -2,6 +2,7 @@
 
 Every page is checked with axe-core (WCAG 2.0/2.1 A + AA) and may not request anything off loopback.
 """
+
 from __future__ import annotations
 
 import re
@@ -123,7 +124,9 @@ def test_skip_link_is_first_tab_stop_and_moves_focus_to_main(page):
     assert skip.inner_text() == "Direct naar de inhoud"
     assert skip.get_attribute("href") == "#main"
     box = skip.bounding_box()
-    assert box and box["y"] >= 0 and box["x"] >= 0 and box["width"] > 0, "skip link must be on screen when focused"
+    assert box and box["y"] >= 0 and box["x"] >= 0 and box["width"] > 0, (
+        "skip link must be on screen when focused"
+    )
     assert skip.is_visible()
 
     page.keyboard.press("Enter")

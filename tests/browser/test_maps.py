@@ -3,6 +3,7 @@
 Runs on the harness's live server (reference + demo data): the five pages with a map, the dashboard of a
 demo functionary, and /overzicht with its charts.
 """
+
 from __future__ import annotations
 
 import re
@@ -33,7 +34,9 @@ def region_links(page, name: str):
 
 def require_map(page, path: str) -> str:
     name = MAP_PAGES[path]
-    assert page.locator(f"#kaart-{name}-heading").count() == 1, f"{path} lost its map partial (templates/maps/_*.html)"
+    assert page.locator(f"#kaart-{name}-heading").count() == 1, (
+        f"{path} lost its map partial (templates/maps/_*.html)"
+    )
     return name
 
 
@@ -68,7 +71,9 @@ def test_keyboard_reaches_a_region_link_and_focus_is_visible(page):
     assert focused.get_attribute("class") == "map__link"
     assert focused.locator("title").text_content()
     fill = page.evaluate("getComputedStyle(document.activeElement.querySelector('path')).fill")
-    stroke_width = page.evaluate("parseFloat(getComputedStyle(document.activeElement.querySelector('path')).strokeWidth)")
+    stroke_width = page.evaluate(
+        "parseFloat(getComputedStyle(document.activeElement.querySelector('path')).strokeWidth)"
+    )
     assert fill == YELLOW and stroke_width >= 3
     page.locator(".map-section").first.screenshot(path=str(_screenshot_path("map-keyboard-focus")))
 
@@ -105,13 +110,19 @@ def test_table_toggle_shows_the_same_numbers_without_script(new_page):
 
 def test_downloads_are_svg_and_csv(page, live_server):
     page.goto("/overzicht")
-    svg = page.request.get(live_server(page.get_by_role("link", name="Download de kaart (SVG)").get_attribute("href")))
+    svg = page.request.get(
+        live_server(page.get_by_role("link", name="Download de kaart (SVG)").get_attribute("href"))
+    )
     assert svg.status == 200 and svg.headers["content-type"].startswith("image/svg+xml")
-    data = page.request.get(live_server(page.get_by_role("link", name="Download de cijfers (CSV)").first.get_attribute("href")))
+    data = page.request.get(
+        live_server(page.get_by_role("link", name="Download de cijfers (CSV)").first.get_attribute("href"))
+    )
     assert data.status == 200 and data.text().lstrip("\ufeff").startswith("code,regio,waarde")
 
 
-@pytest.mark.parametrize("path", ["/overzicht", f"/overzicht?thema={THEME['slug']}", *[p for p in MAP_PAGES if p != "/overzicht"]])
+@pytest.mark.parametrize(
+    "path", ["/overzicht", f"/overzicht?thema={THEME['slug']}", *[p for p in MAP_PAGES if p != "/overzicht"]]
+)
 def test_pages_with_maps_and_charts_have_no_axe_violations(page, assert_accessible, path):
     response = page.goto(path)
     assert response.status == 200
@@ -146,17 +157,27 @@ def test_screenshots_of_the_maps_and_the_overview(page, screenshot):
     screenshot(page, "overview-print")
 
 
-def test_functionary_dashboard_highlights_the_coached_regions(new_page, live_server, assert_accessible, screenshot):
+def test_functionary_dashboard_highlights_the_coached_regions(
+    new_page, live_server, assert_accessible, screenshot
+):
     page = new_page()
-    sign_in(page, live_server, "functionaris.vakmanschap")  # demo: Rijnmond (all themes), Groningen (one theme)
+    sign_in(
+        page, live_server, "functionaris.vakmanschap"
+    )  # demo: Rijnmond (all themes), Groningen (one theme)
     page.goto("/dashboard")
     links = region_links(page, "mijn-regios")
     assert links.count() == 42
-    coached = sorted(t for t in (links.nth(i).locator("title").text_content() for i in range(42)) if ": door u begeleid" in t)
+    coached = sorted(
+        t
+        for t in (links.nth(i).locator("title").text_content() for i in range(42))
+        if ": door u begeleid" in t
+    )
     assert coached == [
         "Groningen: door u begeleid (Wachtlijstaanpak)",
         "Rotterdam Rijnmond: door u begeleid (al uw thema's)",
     ]
-    assert page.locator("#kaart-mijn-regios-heading + figure .map__labels circle").count() == 2  # the drawn ticks
+    assert (
+        page.locator("#kaart-mijn-regios-heading + figure .map__labels circle").count() == 2
+    )  # the drawn ticks
     assert_accessible(page)
     page.locator(".map-section").first.screenshot(path=str(_screenshot_path("map-dashboard-1280")))

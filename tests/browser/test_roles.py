@@ -1,6 +1,7 @@
 """Each role signs in through the real form and sees exactly what it may; the practice journey end to end:
 a regional staff member writes a practice, moves it through the cycle, posts results and sees the chart; a
 functionary sees it on the dashboard and gives feedback; staff of another region cannot change it."""
+
 from __future__ import annotations
 
 import re

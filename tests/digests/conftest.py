@@ -1,8 +1,9 @@
 """Fixtures for digest tests: an app whose config a module can extend (real SMTP), subscribers, content at
 chosen instants, and a fixed past week to send."""
+
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,6 @@ from tests.conftest import _empty_tables
 from tests.digests.smtp import SmtpSink
 from tests.practices.conftest import cast, make_practice  # noqa: F401  (fixtures used here)
 
-UTC = timezone.utc
 # Monday 3 March 2025 00:00 up to Monday 10 March 2025 00:00, Amsterdam time (CET, UTC+1).
 WEEK = Period(Frequency.WEEKLY, date(2025, 3, 3))
 IN_WEEK = WEEK.start + timedelta(days=2)
@@ -72,10 +72,14 @@ def make_subscriber(db):
     """make_subscriber(email, themes, regions=(), frequency=WEEKLY, confirmed_at=LONG_AGO): a confirmed one."""
 
     def make(email, themes, *, regions=(), frequency=Frequency.WEEKLY, confirmed_at=LONG_AGO):
-        subscriber = Subscriber(email=email, frequency=frequency, created_at=confirmed_at, confirmed_at=confirmed_at)
+        subscriber = Subscriber(
+            email=email, frequency=frequency, created_at=confirmed_at, confirmed_at=confirmed_at
+        )
         for theme in themes:
             subscriber.subscriptions.append(
-                Subscription(theme=theme, created_at=confirmed_at, confirmed_at=confirmed_at, regions=list(regions))
+                Subscription(
+                    theme=theme, created_at=confirmed_at, confirmed_at=confirmed_at, regions=list(regions)
+                )
             )
         subscriber.consents.append(
             Consent(text="Toestemming (test)", request={}, given_at=confirmed_at, confirmed_at=confirmed_at)
@@ -94,9 +98,15 @@ def published_at(db):
 
     def move(practice, when):
         db.session.execute(
-            update(Practice).where(Practice.id == practice.id).values(published_at=when, created_at=when, updated_at=when)
+            update(Practice)
+            .where(Practice.id == practice.id)
+            .values(published_at=when, created_at=when, updated_at=when)
         )
-        db.session.execute(update(PracticeRevision).where(PracticeRevision.practice_id == practice.id).values(created_at=when))
+        db.session.execute(
+            update(PracticeRevision)
+            .where(PracticeRevision.practice_id == practice.id)
+            .values(created_at=when)
+        )
         db.session.commit()
         db.session.expire_all()
         return practice

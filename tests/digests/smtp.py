@@ -3,6 +3,7 @@
 Used by the digest tests and by bench/digests.py. aiosmtpd's Controller does not accept port 0, so a free
 port is picked first.
 """
+
 from __future__ import annotations
 
 import email
@@ -11,6 +12,7 @@ import threading
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
+from typing import Self
 
 from aiosmtpd.controller import Controller
 
@@ -95,7 +97,7 @@ class SmtpSink:
             self.controller.stop()
             self.controller = None
 
-    def __enter__(self) -> SmtpSink:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc) -> None:

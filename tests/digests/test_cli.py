@@ -1,7 +1,8 @@
 """`flask digests send` and `flask digests purge`: Dutch errors for bad arguments, dry runs, summaries."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -36,19 +37,27 @@ def test_bad_arguments_are_refused_in_dutch(runner, reference, args, message):
 
 
 def test_parse_now_reads_amsterdam_time_without_an_offset():
-    real_now = datetime(2025, 7, 1, tzinfo=timezone.utc)
+    real_now = datetime(2025, 7, 1, tzinfo=UTC)
     assert parse_now("2025-03-31T07:00", real_now=real_now, tolerance=timedelta(0)) == datetime(
-        2025, 3, 31, 5, tzinfo=timezone.utc
+        2025, 3, 31, 5, tzinfo=UTC
     )
-    assert parse_now("2025-01-06", real_now=real_now, tolerance=timedelta(0)) == datetime(2025, 1, 6, tzinfo=TZ)
-    assert parse_now("2025-03-31T05:00:00Z", real_now=real_now, tolerance=timedelta(0)).utcoffset() == timedelta(0)
+    assert parse_now("2025-01-06", real_now=real_now, tolerance=timedelta(0)) == datetime(
+        2025, 1, 6, tzinfo=TZ
+    )
+    assert parse_now(
+        "2025-03-31T05:00:00Z", real_now=real_now, tolerance=timedelta(0)
+    ).utcoffset() == timedelta(0)
 
 
-def test_a_dry_run_counts_but_sends_and_records_nothing(runner, db, cast, publish, make_subscriber, smtp_sink):
+def test_a_dry_run_counts_but_sends_and_records_nothing(
+    runner, db, cast, publish, make_subscriber, smtp_sink
+):
     publish("Nieuw", IN_WEEK)
     make_subscriber("een@example.org", [cast.theme])
     make_subscriber("twee@example.org", [cast.other_theme])
-    result = runner.invoke(args=["digests", "send", "--frequency", "weekly", "--now", AFTER_WEEK.isoformat(), "--dry-run"])
+    result = runner.invoke(
+        args=["digests", "send", "--frequency", "weekly", "--now", AFTER_WEEK.isoformat(), "--dry-run"]
+    )
     assert result.exit_code == 0, result.output
     assert "proefdraai" in result.output and "1 zouden een e-mail krijgen" in result.output
     assert smtp_sink.handler.received == []
@@ -70,8 +79,9 @@ def test_send_shows_progress_and_a_summary(runner, db, cast, publish, make_subsc
     assert len(smtp_sink.handler.received) == 1
 
 
-def test_an_unreachable_mail_server_fails_the_command_and_leaves_no_claims(runner, db, cast, publish,
-                                                                          make_subscriber, smtp_sink):
+def test_an_unreachable_mail_server_fails_the_command_and_leaves_no_claims(
+    runner, db, cast, publish, make_subscriber, smtp_sink
+):
     publish("Nieuw", IN_WEEK)
     make_subscriber("een@example.org", [cast.theme])
     smtp_sink.stop()
@@ -94,6 +104,8 @@ def test_purge_erases_stale_addresses_and_requests(app, runner, db, cast, make_s
     db.session.add(Consent(subscriber=stays, text="t", request={}, given_at=old))
     db.session.commit()
     result = runner.invoke(args=["digests", "purge"])
-    assert result.exit_code == 0 and "2 adressen gewist, 1 onbevestigde aanmeldingen verwijderd" in result.output
+    assert (
+        result.exit_code == 0 and "2 adressen gewist, 1 onbevestigde aanmeldingen verwijderd" in result.output
+    )
     assert list(db.session.scalars(select(Subscriber.email))) == ["blijft@example.org"]
     assert db.session.scalar(select(func.count(Consent.id))) == 1

@@ -1,4 +1,5 @@
 """What goes into a digest: published content new in the period, per theme, newest first, capped."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -41,7 +42,11 @@ def test_drafts_archived_practices_and_feedback_never_appear(db, cast, make_prac
     db.session.commit()
     db.session.execute(update(PracticeRevision).values(created_at=IN_WEEK))
     visible = publish("Openbaar")
-    db.session.add(FeedbackMessage(practice_id=visible.id, author_id=cast.coach.id, body="Geheim advies", created_at=IN_WEEK))
+    db.session.add(
+        FeedbackMessage(
+            practice_id=visible.id, author_id=cast.coach.id, body="Geheim advies", created_at=IN_WEEK
+        )
+    )
     db.session.commit()
     content = collect_content(WEEK)
     assert kinds(content, cast.theme) == [("new", "Openbaar")]
@@ -88,9 +93,16 @@ def test_new_results_on_published_practices(db, cast, publish, make_practice):
     draft = make_practice("Concept met resultaat")
     for target in (practice, draft):
         result = practice_services.add_result(
-            cast.staff, target,
-            practice_services.ResultData(indicator="Thuiszitters", value=Decimal("12.5"), measured_on=date(2025, 3, 1),
-                                         phase=cast.phases[0], unit="kinderen", narrative="Minder dan vorig jaar."),
+            cast.staff,
+            target,
+            practice_services.ResultData(
+                indicator="Thuiszitters",
+                value=Decimal("12.5"),
+                measured_on=date(2025, 3, 1),
+                phase=cast.phases[0],
+                unit="kinderen",
+                narrative="Minder dan vorig jaar.",
+            ),
         )
         db.session.commit()
         db.session.execute(update(Result).where(Result.id == result.id).values(created_at=IN_WEEK))
@@ -105,7 +117,9 @@ def test_a_digest_has_a_section_per_followed_theme_with_region_and_phase(cast, p
     publish("Onderwijs", IN_WEEK, themes=[cast.theme])
     publish("Pleegzorg", IN_WEEK, themes=[cast.other_theme])
     content = collect_content(WEEK)
-    digest = compose(content, recipient(follow(cast.theme), follow(cast.other_theme, subscription_id=2)), limit=5)
+    digest = compose(
+        content, recipient(follow(cast.theme), follow(cast.other_theme, subscription_id=2)), limit=5
+    )
     assert [s.theme.id for s in digest.sections] == sorted(
         [cast.theme.id, cast.other_theme.id], key=lambda t: content.themes[t].position
     )

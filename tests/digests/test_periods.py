@@ -1,10 +1,12 @@
 """Digest periods: half-open, Amsterdam local time, tiling the timeline across DST, reruns and gaps."""
+
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from exchange.digests.models import Frequency
 from exchange.digests.periods import (
@@ -17,7 +19,6 @@ from exchange.digests.periods import (
     plan_periods,
 )
 
-UTC = timezone.utc
 # No example database in the checkout (.hypothesis/), and no deadline: the machines running CI are shared.
 quick = settings(database=None, deadline=None)
 frequencies = st.sampled_from(list(Frequency))
@@ -190,5 +191,7 @@ def test_labels_are_dutch():
     assert Period(Frequency.DAILY, date(2025, 3, 3)).label == "maandag 3 maart 2025"
     assert Period(Frequency.WEEKLY, date(2025, 3, 3)).label == "week van 3 t/m 9 maart 2025"
     assert Period(Frequency.WEEKLY, date(2025, 3, 31)).label == "week van 31 maart t/m 6 april 2025"
-    assert Period(Frequency.WEEKLY, date(2024, 12, 30)).label == "week van 30 december 2024 t/m 5 januari 2025"
+    assert (
+        Period(Frequency.WEEKLY, date(2024, 12, 30)).label == "week van 30 december 2024 t/m 5 januari 2025"
+    )
     assert Period(Frequency.MONTHLY, date(2025, 3, 1)).label == "maart 2025"

@@ -1,5 +1,6 @@
 """Sending digests to a real SMTP server on loopback: headers, both parts, one per subscriber and period,
 and nothing lost or doubled when the server fails, refuses, or the process dies half-way."""
+
 from __future__ import annotations
 
 import re
@@ -43,13 +44,19 @@ def test_one_digest_per_subscriber_with_headers_and_both_parts(db, cast, publish
     report = send_digests(Frequency.WEEKLY, AFTER_WEEK)
 
     assert [p.sent for p in report.periods] == [3]
-    assert sorted(smtp_sink.handler.recipients()) == ["drie@example.org", "een@example.org", "twee@example.org"]
+    assert sorted(smtp_sink.handler.recipients()) == [
+        "drie@example.org",
+        "een@example.org",
+        "twee@example.org",
+    ]
     message = next(m for m in smtp_sink.handler.messages() if m["To"] == "een@example.org")
     key = readers[0].key
     assert message["Message-ID"] == f"<digest.weekly.20250303.{key}@127.0.0.1>"
     assert message["List-Id"] == "Jeugdkennis themaoverzicht <themaoverzicht.127.0.0.1>"
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    unsubscribe = re.fullmatch(r"<(http://127\.0\.0\.1:5000/abonnementen/beheer/[^>]+)>", message["List-Unsubscribe"])
+    unsubscribe = re.fullmatch(
+        r"<(http://127\.0\.0\.1:5000/abonnementen/beheer/[^>]+)>", message["List-Unsubscribe"]
+    )
     assert unsubscribe, message["List-Unsubscribe"]
     assert message["Auto-Submitted"] == "auto-generated"
     assert "week van 3 t/m 9 maart 2025" in message["Subject"]
@@ -75,8 +82,9 @@ def test_one_digest_per_subscriber_with_headers_and_both_parts(db, cast, publish
 
 
 @pytest.mark.parametrize(("senders", "connections"), [(1, 1), (4, 5)])
-def test_smtp_connections_are_reused_for_many_messages(app, db, cast, publish, make_subscriber, smtp_sink, senders,
-                                                       connections):
+def test_smtp_connections_are_reused_for_many_messages(
+    app, db, cast, publish, make_subscriber, smtp_sink, senders, connections
+):
     app.config["DIGEST_SENDERS"] = senders
     publish("Nieuw", IN_WEEK)
     for n in range(30):
@@ -87,8 +95,9 @@ def test_smtp_connections_are_reused_for_many_messages(app, db, cast, publish, m
     assert smtp_sink.handler.sessions <= connections
 
 
-def test_nothing_is_sent_when_nothing_is_new_or_to_unconfirmed_addresses(db, cast, publish, readers, smtp_sink,
-                                                                         make_subscriber):
+def test_nothing_is_sent_when_nothing_is_new_or_to_unconfirmed_addresses(
+    db, cast, publish, readers, smtp_sink, make_subscriber
+):
     unconfirmed = make_subscriber("nog-niet@example.org", [cast.other_theme])
     unconfirmed.confirmed_at = None
     db.session.commit()
@@ -106,7 +115,9 @@ def test_running_twice_sends_nothing_twice(db, cast, publish, readers, smtp_sink
     assert len(smtp_sink.handler.received) == 3
 
 
-def test_smtp_failing_after_n_messages_loses_and_doubles_nothing(db, cast, publish, make_subscriber, smtp_sink):
+def test_smtp_failing_after_n_messages_loses_and_doubles_nothing(
+    db, cast, publish, make_subscriber, smtp_sink
+):
     publish("Nieuw", IN_WEEK)
     for n in range(10):
         make_subscriber(f"lezer{n}@example.org", [cast.theme])
@@ -140,8 +151,9 @@ def test_a_refused_recipient_is_recorded_and_the_run_continues(db, cast, publish
     assert len(smtp_sink.handler.received) == 2
 
 
-def test_mail_server_dying_half_way_stops_the_run_and_the_rerun_sends_the_rest(app, db, cast, publish,
-                                                                                make_subscriber, smtp_sink, monkeypatch):
+def test_mail_server_dying_half_way_stops_the_run_and_the_rerun_sends_the_rest(
+    app, db, cast, publish, make_subscriber, smtp_sink, monkeypatch
+):
     app.config["DIGEST_SENDERS"] = 1  # one sender, so "half-way" is an exact point
     publish("Nieuw", IN_WEEK)
     for n in range(6):
@@ -172,7 +184,9 @@ class ProcessDied(BaseException):
     """Stands in for a killed process: not an Exception, so nothing in the sender catches it."""
 
 
-def test_a_crash_before_sending_loses_nothing(app, db, cast, publish, make_subscriber, smtp_sink, monkeypatch):
+def test_a_crash_before_sending_loses_nothing(
+    app, db, cast, publish, make_subscriber, smtp_sink, monkeypatch
+):
     app.config["DIGEST_SENDERS"] = 1
     publish("Nieuw", IN_WEEK)
     for n in range(5):
@@ -201,8 +215,9 @@ def test_a_crash_before_sending_loses_nothing(app, db, cast, publish, make_subsc
     assert runs[0].error == "Proces gestopt tijdens het versturen"
 
 
-def test_a_crash_between_acceptance_and_recording_resends_only_that_message(app, db, cast, publish,
-                                                                            make_subscriber, smtp_sink, monkeypatch):
+def test_a_crash_between_acceptance_and_recording_resends_only_that_message(
+    app, db, cast, publish, make_subscriber, smtp_sink, monkeypatch
+):
     """The documented crash window: the server accepted a message but the process died before committing
     "sent". The next run sends that one message again (same Message-ID) and nothing else twice."""
     app.config["DIGEST_SENDERS"] = 1
@@ -231,8 +246,17 @@ def test_a_crash_between_acceptance_and_recording_resends_only_that_message(app,
 def test_a_claim_held_by_a_live_run_is_left_alone(app, db, cast, publish, readers, smtp_sink):
     publish("Nieuw", IN_WEEK)
     app.config["DIGEST_CLAIM_TIMEOUT"] = timedelta(minutes=15)
-    db.session.add(Delivery(subscriber_id=readers[0].id, frequency=Frequency.WEEKLY, period_start=WEEK.start,
-                            period_end=WEEK.end, status=DeliveryStatus.CLAIMED, message_id="<x@y>", claimed_at=utcnow()))
+    db.session.add(
+        Delivery(
+            subscriber_id=readers[0].id,
+            frequency=Frequency.WEEKLY,
+            period_start=WEEK.start,
+            period_end=WEEK.end,
+            status=DeliveryStatus.CLAIMED,
+            message_id="<x@y>",
+            claimed_at=utcnow(),
+        )
+    )
     db.session.commit()
     report = send_digests(Frequency.WEEKLY, AFTER_WEEK)
     assert (report.periods[0].sent, report.periods[0].skipped) == (2, 1)
@@ -250,7 +274,11 @@ def test_catching_up_after_downtime_sends_each_missed_period_once(db, cast, publ
     assert set(by_reader.values()) == {3}
     subjects = sorted(m["Subject"] for m in smtp_sink.handler.messages() if m["To"] == "twee@example.org")
     assert len(set(subjects)) == 3
-    bodies = [m.get_body(("plain",)).get_content() for m in smtp_sink.handler.messages() if m["To"] == "twee@example.org"]
+    bodies = [
+        m.get_body(("plain",)).get_content()
+        for m in smtp_sink.handler.messages()
+        if m["To"] == "twee@example.org"
+    ]
     assert sorted(sum(f"Week {n}" in body for n in range(3)) for body in bodies) == [1, 1, 1]
 
 
@@ -281,8 +309,9 @@ def test_daily_and_monthly_subscribers_get_their_own_periods(db, cast, publish, 
     assert db.session.scalar(select(func.count(DigestRun.id))) == 3
 
 
-def test_the_query_count_per_batch_does_not_grow_with_the_batch(app, db, cast, publish, make_subscriber, smtp_sink,
-                                                                query_counter):
+def test_the_query_count_per_batch_does_not_grow_with_the_batch(
+    app, db, cast, publish, make_subscriber, smtp_sink, query_counter
+):
     publish("Nieuw", IN_WEEK)
     for n in range(24):
         make_subscriber(f"lezer{n}@example.org", [cast.theme, cast.other_theme])
@@ -294,7 +323,11 @@ def test_the_query_count_per_batch_does_not_grow_with_the_batch(app, db, cast, p
         with query_counter() as counter:
             summary = sending.send_period(Frequency.WEEKLY, WEEK, AFTER_WEEK, retry_only=True)
         assert summary.sent == 24
-        marks = sum(1 for s in counter.statements if s.lstrip().startswith("UPDATE delivery") and "WHERE delivery.id =" in s)
+        marks = sum(
+            1
+            for s in counter.statements
+            if s.lstrip().startswith("UPDATE delivery") and "WHERE delivery.id =" in s
+        )
         # On PostgreSQL each mark also relaxes synchronous_commit for its own transaction.
         relaxed = sum(1 for s in counter.statements if "synchronous_commit" in s)
         return counter.count - marks - relaxed, marks
@@ -307,9 +340,9 @@ def test_the_query_count_per_batch_does_not_grow_with_the_batch(app, db, cast, p
     assert small_other - large_other <= 5 * 6, "more than 6 statements per extra batch"
 
 
-def test_parallel_senders_with_a_crash_send_everyone_exactly_once_after_the_rerun(app, db, cast, publish,
-                                                                                  make_subscriber, smtp_sink,
-                                                                                  monkeypatch):
+def test_parallel_senders_with_a_crash_send_everyone_exactly_once_after_the_rerun(
+    app, db, cast, publish, make_subscriber, smtp_sink, monkeypatch
+):
     """Four senders; one dies after the server accepted a few messages. Whatever was in flight, the rerun
     delivers to everyone, and only messages that were in flight at the crash can arrive twice."""
     app.config["DIGEST_SENDERS"] = 4

@@ -1,5 +1,6 @@
 """Subscription pages: double opt-in, never revealing known addresses, signed links, one-click unsubscribe,
 data and erasure, rate limits, bad input without a 500, and the administrators' pages."""
+
 from __future__ import annotations
 
 import json
@@ -109,12 +110,16 @@ def test_a_known_address_gets_the_same_answer_and_the_same_mail_flow(db, client,
     # The owner of the known address (not the person filling in the form) also gets a link to manage it.
     assert MANAGE_RE.search(outbox[1].body) and not MANAGE_RE.search(outbox[2].body)
     subscriber = db.session.scalar(select(Subscriber).where(Subscriber.email == "lezer@example.org"))
-    assert [s.theme.slug for s in subscriber.subscriptions] == ["onderwijs-zorg"], "not added before confirmation"
+    assert [s.theme.slug for s in subscriber.subscriptions] == ["onderwijs-zorg"], (
+        "not added before confirmation"
+    )
 
 
 def test_an_expired_confirmation_link_says_so(app, db, client, csrf, subscribe, outbox):
     subscribe()
-    db.session.execute(update(Consent).values(given_at=utcnow() - app.config["DIGEST_CONFIRM_VALID_FOR"] - timedelta(1)))
+    db.session.execute(
+        update(Consent).values(given_at=utcnow() - app.config["DIGEST_CONFIRM_VALID_FOR"] - timedelta(1))
+    )
     db.session.commit()
     path = confirm_path(outbox[0])
     response = client.post(path, data={"csrf_token": csrf(path)})
@@ -183,7 +188,9 @@ def test_one_click_with_a_theme_link_leaves_only_that_theme(client, db, cast, su
     assert [s.theme_id for s in db.session.scalars(select(Subscription))] == [cast.other_theme.id]
 
 
-def test_the_link_opened_in_a_browser_offers_leave_theme_frequency_and_everything(client, db, cast, subscriber, csrf):
+def test_the_link_opened_in_a_browser_offers_leave_theme_frequency_and_everything(
+    client, db, cast, subscriber, csrf
+):
     first = subscriber.subscriptions[0]
     path = f"/abonnementen/beheer/{tokens.manage_token(subscriber.key, first.id)}"
     html = client.get(path).get_data(as_text=True)
@@ -262,18 +269,35 @@ def test_links_of_an_erased_subscriber_answer_kindly(client, db, subscriber):
 
 
 def test_asking_for_links_never_reveals_whether_an_address_is_known(client, csrf, subscriber, outbox):
-    known = client.post("/abonnementen/links", data={"csrf_token": csrf("/abonnementen"), "email": "Lezer@example.org"})
-    unknown = client.post("/abonnementen/links", data={"csrf_token": csrf("/abonnementen"), "email": "vreemd@example.org"})
+    known = client.post(
+        "/abonnementen/links", data={"csrf_token": csrf("/abonnementen"), "email": "Lezer@example.org"}
+    )
+    unknown = client.post(
+        "/abonnementen/links", data={"csrf_token": csrf("/abonnementen"), "email": "vreemd@example.org"}
+    )
     assert known.status_code == unknown.status_code == 302
     assert known.headers["Location"] == unknown.headers["Location"]
     (message,) = outbox
-    assert message.recipients == ["lezer@example.org"] and DATA_RE.search(message.body) and MANAGE_RE.search(message.body)
+    assert (
+        message.recipients == ["lezer@example.org"]
+        and DATA_RE.search(message.body)
+        and MANAGE_RE.search(message.body)
+    )
 
 
 def test_a_subscriber_downloads_everything_held_and_erases_it(app, client, db, csrf, subscriber):
-    db.session.add(Delivery(subscriber_id=subscriber.id, frequency=Frequency.WEEKLY, period_start=WEEK.start,
-                            period_end=WEEK.end, status=DeliveryStatus.SENT, attempts=1, message_id="<m@x>",
-                            sent_at=utcnow()))
+    db.session.add(
+        Delivery(
+            subscriber_id=subscriber.id,
+            frequency=Frequency.WEEKLY,
+            period_start=WEEK.start,
+            period_end=WEEK.end,
+            status=DeliveryStatus.SENT,
+            attempts=1,
+            message_id="<m@x>",
+            sent_at=utcnow(),
+        )
+    )
     db.session.commit()
     with app.test_request_context():
         path = f"/abonnementen/gegevens/{tokens.data_token(subscriber.key)}"
@@ -302,8 +326,9 @@ def test_an_expired_data_link_says_so(app, client, subscriber, monkeypatch):
     assert response.status_code == 410 and "verlopen" in response.get_data(as_text=True)
 
 
-def test_signed_in_people_manage_subscriptions_of_their_account_address(client, db, auth, make_user, cast,
-                                                                        make_subscriber, csrf):
+def test_signed_in_people_manage_subscriptions_of_their_account_address(
+    client, db, auth, make_user, cast, make_subscriber, csrf
+):
     user = make_user("staff", email="sanne@example.org")
     make_subscriber("sanne@example.org", [cast.theme])
     make_subscriber("iemand-anders@example.org", [cast.other_theme])
@@ -311,11 +336,15 @@ def test_signed_in_people_manage_subscriptions_of_their_account_address(client, 
     html = client.get("/abonnementen").get_data(as_text=True)
     assert cast.theme.name in html and "Opzeggen" in html and "iemand-anders" not in html
 
-    response = client.post("/abonnementen/mijn/aanmelden", data=form(csrf("/abonnementen"), email=None,
-                                                                       themes=[cast.other_theme.slug]))
+    response = client.post(
+        "/abonnementen/mijn/aanmelden",
+        data=form(csrf("/abonnementen"), email=None, themes=[cast.other_theme.slug]),
+    )
     assert response.status_code == 302
     mine = db.session.scalar(select(Subscriber).where(Subscriber.email == "sanne@example.org"))
-    assert sorted(s.theme.slug for s in mine.subscriptions) == sorted([cast.theme.slug, cast.other_theme.slug])
+    assert sorted(s.theme.slug for s in mine.subscriptions) == sorted(
+        [cast.theme.slug, cast.other_theme.slug]
+    )
     assert mine.consents[-1].source == "account" and mine.consents[-1].confirmed_at
 
 
@@ -328,12 +357,24 @@ def test_the_subscribe_include_works_on_a_theme_page(app, client, db, cast, outb
     assert token
 
 
-def test_administrators_see_runs_and_preview_anyones_next_digest(client, db, auth, make_user, cast, subscriber,
-                                                                publish):
+def test_administrators_see_runs_and_preview_anyones_next_digest(
+    client, db, auth, make_user, cast, subscriber, publish
+):
     publish("Deze week nieuw", utcnow())
-    db.session.add(DigestRun(frequency=Frequency.WEEKLY, period_start=WEEK.start, period_end=WEEK.end,
-                             run_for=WEEK.end, status=RunStatus.PARTIAL, considered=3, sent=2, failed=1,
-                             finished_at=utcnow(), error="451 Temporary failure"))
+    db.session.add(
+        DigestRun(
+            frequency=Frequency.WEEKLY,
+            period_start=WEEK.start,
+            period_end=WEEK.end,
+            run_for=WEEK.end,
+            status=RunStatus.PARTIAL,
+            considered=3,
+            sent=2,
+            failed=1,
+            finished_at=utcnow(),
+            error="451 Temporary failure",
+        )
+    )
     db.session.commit()
     staff = make_user("staff")
     auth.login(staff)
@@ -343,7 +384,11 @@ def test_administrators_see_runs_and_preview_anyones_next_digest(client, db, aut
 
     auth.login(make_user("admin"))
     runs = client.get("/beheer/themaoverzichten?email=lezer").get_data(as_text=True)
-    assert "week van 3 t/m 9 maart 2025" in runs and "451 Temporary failure" in runs and "lezer@example.org" in runs
+    assert (
+        "week van 3 t/m 9 maart 2025" in runs
+        and "451 Temporary failure" in runs
+        and "lezer@example.org" in runs
+    )
     preview = client.get(f"/beheer/themaoverzichten/abonnees/{subscriber.id}")
     text = preview.get_data(as_text=True)
     assert preview.status_code == 200 and "Deze week nieuw" in text and "List-Unsubscribe" in text

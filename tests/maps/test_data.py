@@ -1,4 +1,5 @@
 """Map data per map: one value, class and text per region, with the same visibility as the lists."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -61,7 +62,9 @@ def test_theme_map_shows_the_furthest_visible_phase_within_the_theme(cast, make_
     visitor = by_code(maps.theme_map(None, cast.theme))
     staff = by_code(maps.theme_map(cast.staff, cast.theme))
 
-    assert visitor["JZ29"].value == 3 and visitor["JZ29"].class_key == "fase-3" and visitor["JZ29"].label == "3"
+    assert (
+        visitor["JZ29"].value == 3 and visitor["JZ29"].class_key == "fase-3" and visitor["JZ29"].label == "3"
+    )
     assert visitor["JZ29"].note == "2 praktijkvoorbeelden"
     assert staff["JZ29"].value == 5  # the staff member sees the region's own draft
     assert visitor["JZ38"].class_key == "geen" and visitor["JZ38"].value is None
@@ -82,8 +85,8 @@ def test_action_line_map_separates_addresses_other_lines_and_unknown(cast, db, r
 
 
 def test_action_line_4_has_the_19_demo_plans(reference, db, request_ctx):
-    from exchange.seed.services import load_demo_plans, read_demo_file
     from exchange.reference.services import SeedReport
+    from exchange.seed.services import load_demo_plans, read_demo_file
 
     load_demo_plans(read_demo_file()["plans"], SeedReport())
     db.session.commit()
@@ -118,7 +121,15 @@ def test_coaching_map_highlights_the_functionarys_regions(cast, request_ctx):
 def test_region_without_geometry_is_kept_and_listed_off_the_map(reference, db, request_ctx):
     from exchange.maps.render import split_regions
 
-    db.session.add(Region(code="JZ99", slug="nieuwe-regio", name="Nieuwe regio", display_name="Nieuwe regio", province="Utrecht"))
+    db.session.add(
+        Region(
+            code="JZ99",
+            slug="nieuwe-regio",
+            name="Nieuwe regio",
+            display_name="Nieuwe regio",
+            province="Utrecht",
+        )
+    )
     db.session.commit()
     on_map, off_map = split_regions(maps.activity_map(None))
     assert len(on_map) == 42
@@ -127,7 +138,7 @@ def test_region_without_geometry_is_kept_and_listed_off_the_map(reference, db, r
 
 def test_every_fill_keeps_3_to_1_against_the_region_border():
     def luminance(hex_colour: str) -> float:
-        channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
         linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
         return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 
@@ -139,5 +150,8 @@ def test_every_fill_keeps_3_to_1_against_the_region_border():
 
     for fill in (*maps.SCALE, maps.PALE, maps.STRONG, "#ffffff"):
         assert contrast(fill, maps.BORDER) >= 3, fill
-    assert contrast(maps.BORDER, "#ffffff") >= 3 and contrast(HATCH_INK, "#ffffff") >= 3 and contrast(DOT_INK, "#ffffff") >= 3
-
+    assert (
+        contrast(maps.BORDER, "#ffffff") >= 3
+        and contrast(HATCH_INK, "#ffffff") >= 3
+        and contrast(DOT_INK, "#ffffff") >= 3
+    )

@@ -1,4 +1,5 @@
 """The map geometry: TopoJSON decoding, the RD New projection and the fitted, cached SVG paths."""
+
 from __future__ import annotations
 
 import json
@@ -23,7 +24,9 @@ def test_decoding_gives_42_regions_with_52_closed_rings():
     rings = [ring for polygons in regions.values() for polygon in polygons for ring in polygon]
     assert len(rings) == 52
     assert all(ring[0] == ring[-1] for ring in rings)
-    assert len(regions["JZ02"]) == 5 and len(regions["JZ38"][0]) == 4  # Friesland + 4 islands; Zeeland's 3 holes
+    assert (
+        len(regions["JZ02"]) == 5 and len(regions["JZ38"][0]) == 4
+    )  # Friesland + 4 islands; Zeeland's 3 holes
     lons = [lon for ring in rings for lon, _ in ring]
     lats = [lat for ring in rings for _, lat in ring]
     assert 3.35 < min(lons) < max(lons) < 7.23 and 50.75 <= min(lats) < max(lats) < 53.52

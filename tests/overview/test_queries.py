@@ -1,7 +1,8 @@
 """The national overview's grouped queries: quarters, phases per theme, results per line, silent regions, themes."""
+
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -19,9 +20,9 @@ def published_on(practice, db, when: datetime):
 
 
 def test_published_per_quarter_folds_months_and_fills_empty_quarters(cast, make_practice, db):
-    published_on(make_practice("A", publish=True), db, datetime(2024, 1, 15, tzinfo=timezone.utc))
-    published_on(make_practice("B", publish=True), db, datetime(2024, 3, 31, 21, 0, tzinfo=timezone.utc))
-    published_on(make_practice("C", publish=True), db, datetime(2024, 8, 1, tzinfo=timezone.utc))
+    published_on(make_practice("A", publish=True), db, datetime(2024, 1, 15, tzinfo=UTC))
+    published_on(make_practice("B", publish=True), db, datetime(2024, 3, 31, 21, 0, tzinfo=UTC))
+    published_on(make_practice("C", publish=True), db, datetime(2024, 8, 1, tzinfo=UTC))
     make_practice("Concept")
 
     counts = dict(queries.published_per_quarter(None))
@@ -35,11 +36,11 @@ def test_published_per_quarter_folds_months_and_fills_empty_quarters(cast, make_
 
 def test_quarters_follow_the_dutch_calendar_not_utc(cast, make_practice, db):
     # 31 March 2024 22:30 UTC is 1 April 00:30 in Amsterdam (summer time began that night): the second quarter.
-    published_on(make_practice("Na middernacht", publish=True), db, datetime(2024, 3, 31, 22, 30, tzinfo=timezone.utc))
+    published_on(make_practice("Na middernacht", publish=True), db, datetime(2024, 3, 31, 22, 30, tzinfo=UTC))
     # 31 December 2024 23:30 UTC is already 2025 in Amsterdam (winter time, UTC+1).
-    published_on(make_practice("Nieuwjaar", publish=True), db, datetime(2024, 12, 31, 23, 30, tzinfo=timezone.utc))
+    published_on(make_practice("Nieuwjaar", publish=True), db, datetime(2024, 12, 31, 23, 30, tzinfo=UTC))
     # 30 September 2024 21:59 UTC is still 23:59 on the 30th in Amsterdam (UTC+2): the third quarter.
-    published_on(make_practice("Net op tijd", publish=True), db, datetime(2024, 9, 30, 21, 59, tzinfo=timezone.utc))
+    published_on(make_practice("Net op tijd", publish=True), db, datetime(2024, 9, 30, 21, 59, tzinfo=UTC))
 
     counts = dict(queries.published_per_quarter(None))
 
@@ -48,10 +49,10 @@ def test_quarters_follow_the_dutch_calendar_not_utc(cast, make_practice, db):
 
 
 def test_quarter_starts_are_midnight_in_amsterdam():
-    assert Quarter(2025, 1).start_utc == datetime(2024, 12, 31, 23, 0, tzinfo=timezone.utc)
-    assert Quarter(2025, 2).start_utc == datetime(2025, 3, 31, 22, 0, tzinfo=timezone.utc)
-    assert Quarter.containing(datetime(2025, 3, 31, 22, 0, tzinfo=timezone.utc)) == Quarter(2025, 2)
-    assert Quarter.containing(datetime(2025, 3, 31, 21, 59, tzinfo=timezone.utc)) == Quarter(2025, 1)
+    assert Quarter(2025, 1).start_utc == datetime(2024, 12, 31, 23, 0, tzinfo=UTC)
+    assert Quarter(2025, 2).start_utc == datetime(2025, 3, 31, 22, 0, tzinfo=UTC)
+    assert Quarter.containing(datetime(2025, 3, 31, 22, 0, tzinfo=UTC)) == Quarter(2025, 2)
+    assert Quarter.containing(datetime(2025, 3, 31, 21, 59, tzinfo=UTC)) == Quarter(2025, 1)
 
 
 def test_published_per_quarter_for_one_theme(cast, make_practice, db):
@@ -82,7 +83,7 @@ def test_results_are_counted_per_action_line_of_their_practice(cast, make_practi
     both = make_practice("Beide lijnen", publish=True, action_lines=[line1, line4])
     hidden = make_practice("Concept", action_lines=[line1])
     for practice in (both, both, hidden):
-        data = services.ResultData("Thuiszitters", Decimal("3"), date(2025, 1, 1), cast.phases[0])
+        data = services.ResultData("Thuiszitters", Decimal(3), date(2025, 1, 1), cast.phases[0])
         services.add_result(cast.staff, practice, data)
     db.session.commit()
     assert queries.results_per_action_line(None) == {line1.id: 2, line4.id: 2}

@@ -1,4 +1,5 @@
 """The national overview page: charts with tables, CSV per figure, theme selector, bad input, query count."""
+
 from __future__ import annotations
 
 import csv
@@ -34,7 +35,7 @@ def test_overview_shows_every_figure_with_a_chart_a_table_and_a_download(client,
     response = client.get("/overzicht")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "<h1 class=\"utrecht-heading-1\">Landelijk overzicht</h1>" in html
+    assert '<h1 class="utrecht-heading-1">Landelijk overzicht</h1>' in html
     assert html.count('role="img"') == 4  # quarters, phases per theme, results per line, active themes
     assert html.count('<table class="utrecht-table">') == 5  # four charts' tables + the map's table
     for key in ("per-kwartaal", "fasen", "resultaten", "stille-regios", "themas"):
@@ -55,14 +56,27 @@ def test_theme_selector_narrows_the_quarters_and_keeps_the_choice(client, cast, 
 
 
 @pytest.mark.parametrize(
-    "url", ["/overzicht?thema=bestaat-niet", "/overzicht/per-kwartaal.csv?thema=bestaat-niet", "/overzicht/onbekend.csv"]
+    "url",
+    [
+        "/overzicht?thema=bestaat-niet",
+        "/overzicht/per-kwartaal.csv?thema=bestaat-niet",
+        "/overzicht/onbekend.csv",
+    ],
 )
 def test_unknown_theme_or_figure_is_404(client, reference, url):
     assert client.get(url).status_code == 404
 
 
 def test_malformed_query_strings_never_fail(client, reference):
-    for query in ["thema=", "thema=%ZZ", "thema[]=x", "thema=" + "x" * 5000, "thema=a&thema=b", "%%%", "lang[]=en"]:
+    for query in [
+        "thema=",
+        "thema=%ZZ",
+        "thema[]=x",
+        "thema=" + "x" * 5000,
+        "thema=a&thema=b",
+        "%%%",
+        "lang[]=en",
+    ]:
         response = client.get(f"/overzicht?{query}")
         assert response.status_code in (200, 404), query
 
@@ -106,7 +120,9 @@ def test_overview_runs_a_fixed_number_of_queries_whatever_the_data(app, client, 
 def test_charts_have_titles_descriptions_and_axis_labels(client, cast, make_practice):
     make_practice("Gedeeld", publish=True)
     html = client.get("/overzicht").get_data(as_text=True)
-    charts = re.findall(r'<svg xmlns="http://www.w3.org/2000/svg" class="chart data-chart.*?</svg>', html, re.S)
+    charts = re.findall(
+        r'<svg xmlns="http://www.w3.org/2000/svg" class="chart data-chart.*?</svg>', html, re.DOTALL
+    )
     assert len(charts) == 4
     for chart in charts:
         assert re.search(r'aria-labelledby="(chart-\d+)-t \1-d"', chart)
@@ -127,7 +143,11 @@ def test_visitors_share_cached_figures_until_the_data_changes(app, client, cast,
 
 def test_signed_in_users_get_their_own_figures(client, cast, make_practice):
     make_practice("Concept van Rijnmond")
-    assert "Nog geen praktijkvoorbeelden." in client.get("/overzicht").get_data(as_text=True)  # cached for visitors
+    assert "Nog geen praktijkvoorbeelden." in client.get("/overzicht").get_data(
+        as_text=True
+    )  # cached for visitors
     login(client, cast.staff)
     assert "Nog geen praktijkvoorbeelden." not in client.get("/overzicht").get_data(as_text=True)
-    assert "Onderwijs en jeugdhulp; thuiszitters,1,0,0,0,0,0,1" in client.get("/overzicht/fasen.csv").get_data(as_text=True)
+    assert "Onderwijs en jeugdhulp; thuiszitters,1,0,0,0,0,0,1" in client.get(
+        "/overzicht/fasen.csv"
+    ).get_data(as_text=True)

@@ -1,4 +1,5 @@
 """Public pages in Dutch and English, 404s, hostile query strings and the health check."""
+
 from __future__ import annotations
 
 import pytest
@@ -58,7 +59,10 @@ def test_theme_page(client, reference):
 
 def test_cycle_page_shows_phases_in_order(client, reference):
     html = client.get("/ontwikkelcirkel").get_data(as_text=True)
-    positions = [html.index(name) for name in ("Verkennen", "Ontwerpen", "Uitvoeren", "Meten", "Leren en verbeteren", "Delen en borgen")]
+    positions = [
+        html.index(name)
+        for name in ("Verkennen", "Ontwerpen", "Uitvoeren", "Meten", "Leren en verbeteren", "Delen en borgen")
+    ]
     assert positions == sorted(positions)
 
 
@@ -104,7 +108,9 @@ def test_the_api_answers_the_same_whatever_language_the_visitor_chose(client, re
     assert waiting["name"] == "Wachtlijstaanpak" and waiting["name_en"] == "Tackling waiting lists"
 
 
-@pytest.mark.parametrize("url", ["/regios/bestaat-niet", "/themas/onbekend", "/actielijnen/7", "/actielijnen/x", "/nergens"])
+@pytest.mark.parametrize(
+    "url", ["/regios/bestaat-niet", "/themas/onbekend", "/actielijnen/7", "/actielijnen/x", "/nergens"]
+)
 def test_unknown_pages_give_dutch_404(client, reference, url):
     response = client.get(url)
     assert response.status_code == 404
@@ -153,8 +159,17 @@ def test_healthz_tells_how_much_mail_waits_without_calling_the_site_unhealthy(cl
     from exchange.mail.models import OutgoingMail
 
     assert client.get("/healthz").json["mail_outbox"] == {"waiting": 0, "oldest": None}
-    db.session.add(OutgoingMail(key="c" * 32, recipients="iemand@example.org", sender="noreply@example.org",
-                                subject="S", template="email_in_use", message=b"x", attempts=3))
+    db.session.add(
+        OutgoingMail(
+            key="c" * 32,
+            recipients="iemand@example.org",
+            sender="noreply@example.org",
+            subject="S",
+            template="email_in_use",
+            message=b"x",
+            attempts=3,
+        )
+    )
     db.session.commit()
     app.test_cli_runner().invoke(args=["search", "reindex"])
     response = client.get("/healthz")

@@ -1,4 +1,5 @@
 """Role helpers shared by every rule module, and the contact/coach queries used on theme and region pages."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -24,7 +25,9 @@ def test_staff_belong_to_exactly_their_region(reference, db, make_user):
 def test_coaches_counts_theme_and_all_theme_assignments(reference, db, make_user):
     regions, themes = ids(db)
     single = make_user("functionary", themes=["onderwijs-zorg"], coaches=[("JZ01", "onderwijs-zorg")])
-    broad = make_user("functionary", themes=["onderwijs-zorg", "pleegzorg-gezinshuizen"], coaches=[("JZ02", None)])
+    broad = make_user(
+        "functionary", themes=["onderwijs-zorg", "pleegzorg-gezinshuizen"], coaches=[("JZ02", None)]
+    )
     staff = make_user("staff", region="JZ01")
     oz, pg, other = themes["onderwijs-zorg"], themes["pleegzorg-gezinshuizen"], themes["ambulantisering"]
     assert coaches(single, regions["JZ01"], [oz])
@@ -40,7 +43,8 @@ def test_coaches_counts_theme_and_all_theme_assignments(reference, db, make_user
 def test_coached_pairs_expands_all_themes_in_one_query(reference, db, make_user, query_counter):
     regions, themes = ids(db)
     coach = make_user(
-        "functionary", themes=["onderwijs-zorg", "pleegzorg-gezinshuizen"],
+        "functionary",
+        themes=["onderwijs-zorg", "pleegzorg-gezinshuizen"],
         coaches=[("JZ01", "onderwijs-zorg"), ("JZ02", None)],
     )
     with query_counter() as counter:
@@ -63,13 +67,21 @@ def test_theme_contacts_are_active_linked_functionaries(reference, db, make_user
 
 
 def test_region_coaches_list_person_and_theme(reference, db, make_user, query_counter):
-    regions, themes = ids(db)
-    anna = make_user("functionary", themes=["onderwijs-zorg"], coaches=[("JZ01", "onderwijs-zorg")], name="Anna")
+    regions, _themes = ids(db)
+    anna = make_user(
+        "functionary", themes=["onderwijs-zorg"], coaches=[("JZ01", "onderwijs-zorg")], name="Anna"
+    )
     bram = make_user("functionary", themes=["pleegzorg-gezinshuizen"], coaches=[("JZ01", None)], name="Bram")
     make_user("functionary", themes=["onderwijs-zorg"], coaches=[("JZ02", None)], name="Elders")
     with query_counter() as counter:
         result = coaches_for_region(regions["JZ01"])
-        names = [(user.name, theme.slug if theme else None, [t.slug for t in user.themes]) for user, theme in result]
+        names = [
+            (user.name, theme.slug if theme else None, [t.slug for t in user.themes])
+            for user, theme in result
+        ]
     assert counter.count <= 2
-    assert names == [("Anna", "onderwijs-zorg", ["onderwijs-zorg"]), ("Bram", None, ["pleegzorg-gezinshuizen"])]
+    assert names == [
+        ("Anna", "onderwijs-zorg", ["onderwijs-zorg"]),
+        ("Bram", None, ["pleegzorg-gezinshuizen"]),
+    ]
     assert [u for u, _ in result] == [anna, bram]

@@ -17,6 +17,7 @@ Roles, relative to region A and theme 1 (the region/theme of the targets):
   deactivated             staff of region A whose account was deactivated (acts as anonymous)
   cli                     the command line (`flask users ...`), which acts as an administrator
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -44,7 +45,14 @@ ROLES = (
 NOBODY: frozenset[str] = frozenset()
 ADMINS = frozenset({"admin", "cli"})
 SIGNED_IN = frozenset(
-    {"staff_own", "staff_other", "functionary_assigned", "functionary_all_themes", "functionary_unassigned", "admin"}
+    {
+        "staff_own",
+        "staff_other",
+        "functionary_assigned",
+        "functionary_all_themes",
+        "functionary_unassigned",
+        "admin",
+    }
 )
 
 
@@ -120,7 +128,10 @@ def _practice_cases() -> dict[str, list[Case]]:
                 from exchange.extensions import db
 
                 item = Practice(
-                    region_id=world.region_a.id, phase_id=world.cache["phase"].id, title="Matrix", summary="-",
+                    region_id=world.region_a.id,
+                    phase_id=world.cache["phase"].id,
+                    title="Matrix",
+                    summary="-",
                     status=status,
                 )
                 item.themes = [world.theme_1]
@@ -148,8 +159,18 @@ def _practice_cases() -> dict[str, list[Case]]:
             Case(published, frozenset({"staff_own", "functionary_assigned", "functionary_all_themes"}))
         ],
         "dashboard.view": [
-            Case(nothing, frozenset({"functionary_assigned", "functionary_all_themes", "functionary_unassigned",
-                                     "admin", "cli"}))
+            Case(
+                nothing,
+                frozenset(
+                    {
+                        "functionary_assigned",
+                        "functionary_all_themes",
+                        "functionary_unassigned",
+                        "admin",
+                        "cli",
+                    }
+                ),
+            )
         ],
     }
 
@@ -184,7 +205,9 @@ def world(db) -> World:
     """Two regions, two themes and one person per role (minimal rows, no reference file needed)."""
 
     def make_region(code: str, slug: str) -> Region:
-        region = Region(code=code, slug=slug, name=slug.title(), display_name=slug.title(), province="Utrecht")
+        region = Region(
+            code=code, slug=slug, name=slug.title(), display_name=slug.title(), province="Utrecht"
+        )
         db.session.add(region)
         return region
 
@@ -194,7 +217,9 @@ def world(db) -> World:
     db.session.flush()
 
     def person(key: str, role: Role, region: Region | None = None, **fields) -> User:
-        user = User(email=f"{key}@matrix.example", role=role, region_id=region.id if region else None, **fields)
+        user = User(
+            email=f"{key}@matrix.example", role=role, region_id=region.id if region else None, **fields
+        )
         db.session.add(user)
         return user
 
@@ -212,11 +237,13 @@ def world(db) -> World:
     db.session.flush()
     for key in ("functionary_assigned", "functionary_all_themes", "functionary_unassigned"):
         db.session.add(FunctionaryTheme(user_id=people[key].id, theme_id=t1.id))
-    db.session.add_all([
-        CoachingAssignment(user_id=people["functionary_assigned"].id, region_id=a.id, theme_id=t1.id),
-        CoachingAssignment(user_id=people["functionary_all_themes"].id, region_id=a.id, theme_id=None),
-        CoachingAssignment(user_id=people["functionary_unassigned"].id, region_id=b.id, theme_id=t1.id),
-    ])
+    db.session.add_all(
+        [
+            CoachingAssignment(user_id=people["functionary_assigned"].id, region_id=a.id, theme_id=t1.id),
+            CoachingAssignment(user_id=people["functionary_all_themes"].id, region_id=a.id, theme_id=None),
+            CoachingAssignment(user_id=people["functionary_unassigned"].id, region_id=b.id, theme_id=t1.id),
+        ]
+    )
     world = World(a, b, t1, t2, people)
     try:
         from exchange.reference.models import CyclePhase
@@ -265,7 +292,9 @@ def test_permission_matrix(world, action):
             expected = role in case.allowed
             if allowed != expected:
                 what = "ALLOWED" if allowed else "DENIED"
-                surprises.append(f"{role} unexpectedly {what} {action} on {case.target.__name__} {case.note}".strip())
+                surprises.append(
+                    f"{role} unexpectedly {what} {action} on {case.target.__name__} {case.note}".strip()
+                )
     assert not surprises, "\n".join(surprises)
 
 

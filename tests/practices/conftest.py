@@ -1,4 +1,5 @@
 """Fixtures for practice tests: a cast of people around one region and a practice factory."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -57,7 +58,19 @@ def cast(reference, db) -> Cast:
         ]
     )
     db.session.commit()
-    return Cast(region, other_region, theme, other_theme, phases, staff, other_staff, coach, coach_all, other_coach, admin)
+    return Cast(
+        region,
+        other_region,
+        theme,
+        other_theme,
+        phases,
+        staff,
+        other_staff,
+        coach,
+        coach_all,
+        other_coach,
+        admin,
+    )
 
 
 @pytest.fixture
@@ -67,7 +80,9 @@ def make_practice(db, cast):
     def make(title="Thuiszitterstafel", *, publish=False, themes=None, region=None, actor=None, **fields):
         data = services.PracticeData(
             title=title,
-            summary=fields.pop("summary", "Onderwijs en jeugdhulp zoeken samen een plek voor elke thuiszitter."),
+            summary=fields.pop(
+                "summary", "Onderwijs en jeugdhulp zoeken samen een plek voor elke thuiszitter."
+            ),
             themes=themes or [cast.theme],
             phase=fields.pop("phase", cast.phases[0]),
             **fields,

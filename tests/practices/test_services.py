@@ -1,4 +1,5 @@
 """Practice services: permissions first, revisions on every save, cycle steps with reasons, results."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -13,14 +14,14 @@ from exchange.practices.models import CycleStep, Practice, PracticeRevision, Res
 
 
 def data_from(practice, **changes):
-    base = dict(
-        title=practice.title,
-        summary=practice.summary,
-        body=practice.body,
-        themes=list(practice.themes),
-        action_lines=list(practice.action_lines),
-        phase=practice.phase,
-    )
+    base = {
+        "title": practice.title,
+        "summary": practice.summary,
+        "body": practice.body,
+        "themes": list(practice.themes),
+        "action_lines": list(practice.action_lines),
+        "phase": practice.phase,
+    }
     base.update(changes)
     return services.PracticeData(**base)
 
@@ -55,7 +56,9 @@ def test_only_staff_of_the_region_may_create(db, cast, who):
 def test_invalid_data_is_refused_per_field(db, cast, make_practice, changes, field):
     practice = make_practice()
     with pytest.raises(Invalid) as excinfo:
-        services.update_practice(cast.staff, practice, data_from(practice, **changes), expected_revision=practice.revision)
+        services.update_practice(
+            cast.staff, practice, data_from(practice, **changes), expected_revision=practice.revision
+        )
     assert field in excinfo.value.details["fields"]
     db.session.rollback()
     assert db.session.get(Practice, practice.id).title == "Thuiszitterstafel"
@@ -63,7 +66,9 @@ def test_invalid_data_is_refused_per_field(db, cast, make_practice, changes, fie
 
 def test_edit_records_revision_and_stale_edit_conflicts(db, cast, make_practice):
     practice = make_practice()
-    assert services.update_practice(cast.staff, practice, data_from(practice, title="Nieuwe titel"), expected_revision=1)
+    assert services.update_practice(
+        cast.staff, practice, data_from(practice, title="Nieuwe titel"), expected_revision=1
+    )
     db.session.commit()
     assert practice.revision == 2
     with pytest.raises(Conflict):
@@ -82,13 +87,17 @@ def test_unchanged_edit_records_nothing(db, cast, make_practice):
 def test_nobody_but_region_staff_edits(db, cast, make_practice, who):
     practice = make_practice()
     with pytest.raises(NotAllowed):
-        services.update_practice(getattr(cast, who), practice, data_from(practice, title="Overgenomen"), expected_revision=1)
+        services.update_practice(
+            getattr(cast, who), practice, data_from(practice, title="Overgenomen"), expected_revision=1
+        )
 
 
 def test_edit_cannot_change_phase_without_a_step(db, cast, make_practice):
     practice = make_practice()
     with pytest.raises(Invalid) as excinfo:
-        services.update_practice(cast.staff, practice, data_from(practice, phase=cast.phases[2]), expected_revision=1)
+        services.update_practice(
+            cast.staff, practice, data_from(practice, phase=cast.phases[2]), expected_revision=1
+        )
     assert "phase" in excinfo.value.details["fields"]
 
 
@@ -136,14 +145,23 @@ def test_bad_phase_moves_are_refused(db, cast, make_practice, phase_index, expla
 
 def test_add_result_and_refuse_future_or_non_numbers(db, cast, make_practice):
     practice = make_practice()
-    good = services.ResultData(indicator="Thuiszitters", value=Decimal("12"), measured_on=date(2024, 1, 1), phase=cast.phases[0])
+    good = services.ResultData(
+        indicator="Thuiszitters", value=Decimal(12), measured_on=date(2024, 1, 1), phase=cast.phases[0]
+    )
     services.add_result(cast.staff, practice, good)
     db.session.commit()
-    future = services.ResultData(indicator="Thuiszitters", value=Decimal("3"), measured_on=date.today() + timedelta(days=1), phase=cast.phases[0])
+    future = services.ResultData(
+        indicator="Thuiszitters",
+        value=Decimal(3),
+        measured_on=date.today() + timedelta(days=1),
+        phase=cast.phases[0],
+    )
     with pytest.raises(Invalid) as excinfo:
         services.add_result(cast.staff, practice, future)
     assert "measured_on" in excinfo.value.details["fields"]
-    nan = services.ResultData(indicator="Thuiszitters", value=Decimal("NaN"), measured_on=date(2024, 2, 1), phase=cast.phases[0])
+    nan = services.ResultData(
+        indicator="Thuiszitters", value=Decimal("NaN"), measured_on=date(2024, 2, 1), phase=cast.phases[0]
+    )
     with pytest.raises(Invalid):
         services.add_result(cast.staff, practice, nan)
     with pytest.raises(NotAllowed):
@@ -157,7 +175,9 @@ def test_two_moves_in_one_session_check_dates_against_the_latest_step(db, cast, 
     today = date.today()
     services.move_phase(cast.staff, practice, cast.phases[1], "Eerst ontwerpen we de aanpak.", today)
     with pytest.raises(Invalid):
-        services.move_phase(cast.staff, practice, cast.phases[2], "Een stap terug in de tijd.", today - timedelta(days=1))
+        services.move_phase(
+            cast.staff, practice, cast.phases[2], "Een stap terug in de tijd.", today - timedelta(days=1)
+        )
 
 
 def test_theme_order_does_not_make_a_revision(db, cast, make_practice):

@@ -1,4 +1,5 @@
 """Practice pages: who sees what, forms that refuse bad input with 422, and authorization per object."""
+
 from __future__ import annotations
 
 import re
@@ -38,8 +39,17 @@ def test_anonymous_sees_published_but_not_drafts(client, cast, make_practice):
     assert "Openbaar" in theme_page and "Concept" not in theme_page
 
 
-@pytest.mark.parametrize(("who", "status"), [("staff", 200), ("coach", 200), ("coach_all_themes", 200), ("admin", 200),
-                                             ("other_staff", 404), ("other_coach", 404)])
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("staff", 200),
+        ("coach", 200),
+        ("coach_all_themes", 200),
+        ("admin", 200),
+        ("other_staff", 404),
+        ("other_coach", 404),
+    ],
+)
 def test_draft_visibility_per_role(client, cast, make_practice, who, status):
     draft = make_practice("Concept")
     login(client, getattr(cast, who))
@@ -50,8 +60,13 @@ def test_staff_writes_a_practice_in_the_browser_flow(client, app_nocsrf, cast, d
     login(client, cast.staff)
     response = client.post(
         "/praktijken/nieuw",
-        data={"title": "Jongerentafel", "summary": "Jongeren praten mee.", "themes": [cast.theme.id], "phase": cast.phases[0].id,
-              "body": "Tekst <script>alert(1)</script> [link](https://example.org)"},
+        data={
+            "title": "Jongerentafel",
+            "summary": "Jongeren praten mee.",
+            "themes": [cast.theme.id],
+            "phase": cast.phases[0].id,
+            "body": "Tekst <script>alert(1)</script> [link](https://example.org)",
+        },
     )
     assert response.status_code == 302
     practice = db.session.scalar(select(Practice).where(Practice.title == "Jongerentafel"))
@@ -86,10 +101,31 @@ def test_other_regions_staff_gets_403_on_every_change(client, app_nocsrf, cast, 
     practice = make_practice(publish=True)
     login(client, cast.other_staff)
     assert client.get(f"/praktijken/{practice.id}/bewerken").status_code == 403
-    assert client.post(f"/praktijken/{practice.id}/bewerken", data=form_for(practice, cast, title="Gekaapt")).status_code == 403
+    assert (
+        client.post(
+            f"/praktijken/{practice.id}/bewerken", data=form_for(practice, cast, title="Gekaapt")
+        ).status_code
+        == 403
+    )
     assert client.post(f"/praktijken/{practice.id}/archiveren").status_code == 403
-    assert client.post(f"/praktijken/{practice.id}/fase", data={"phase": cast.phases[1].id, "explanation": "Zomaar een stap zetten", "moved_on": "2024-01-01"}).status_code == 403
-    assert client.post(f"/praktijken/{practice.id}/resultaten/nieuw", data={"indicator": "x", "value": "1", "measured_on": "2024-01-01", "phase": cast.phases[0].id}).status_code == 403
+    assert (
+        client.post(
+            f"/praktijken/{practice.id}/fase",
+            data={
+                "phase": cast.phases[1].id,
+                "explanation": "Zomaar een stap zetten",
+                "moved_on": "2024-01-01",
+            },
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            f"/praktijken/{practice.id}/resultaten/nieuw",
+            data={"indicator": "x", "value": "1", "measured_on": "2024-01-01", "phase": cast.phases[0].id},
+        ).status_code
+        == 403
+    )
     db.session.expire_all()
     assert db.session.get(Practice, practice.id).title == "Thuiszitterstafel"
     assert db.session.get(Practice, practice.id).status == Status.PUBLISHED
@@ -99,7 +135,9 @@ def test_coach_cannot_edit_but_can_give_feedback(client, app_nocsrf, cast, make_
     practice = make_practice()
     login(client, cast.coach)
     assert client.get(f"/praktijken/{practice.id}/bewerken").status_code == 403
-    response = client.post(f"/praktijken/{practice.id}/feedback", data={"body": "Mooie aanpak; meet ook de uitval."})
+    response = client.post(
+        f"/praktijken/{practice.id}/feedback", data={"body": "Mooie aanpak; meet ook de uitval."}
+    )
     assert response.status_code == 302
     assert db.session.scalar(select(func.count(FeedbackMessage.id))) == 1
 
@@ -112,7 +150,10 @@ def test_feedback_is_never_public(client, app_nocsrf, cast, make_practice, db):
     assert "Geheim advies" not in anonymous.get(f"/praktijken/{practice.id}").get_data(as_text=True)
     login(anonymous, cast.other_staff)
     assert "Geheim advies" not in anonymous.get(f"/praktijken/{practice.id}").get_data(as_text=True)
-    assert anonymous.post(f"/praktijken/{practice.id}/feedback", data={"body": "Ik doe ook mee"}).status_code == 403
+    assert (
+        anonymous.post(f"/praktijken/{practice.id}/feedback", data={"body": "Ik doe ook mee"}).status_code
+        == 403
+    )
 
 
 def test_empty_feedback_gets_422(client, app_nocsrf, cast, make_practice, db):
@@ -125,9 +166,13 @@ def test_empty_feedback_gets_422(client, app_nocsrf, cast, make_practice, db):
 def test_tampered_revision_field_is_refused(client, app_nocsrf, cast, make_practice, db):
     practice = make_practice()
     login(client, cast.staff)
-    response = client.post(f"/praktijken/{practice.id}/bewerken", data=form_for(practice, cast, title="Nieuw", revision="abc"))
+    response = client.post(
+        f"/praktijken/{practice.id}/bewerken", data=form_for(practice, cast, title="Nieuw", revision="abc")
+    )
     assert response.status_code == 422
-    response = client.post(f"/praktijken/{practice.id}/bewerken", data=form_for(practice, cast, title="Nieuw", revision="7"))
+    response = client.post(
+        f"/praktijken/{practice.id}/bewerken", data=form_for(practice, cast, title="Nieuw", revision="7")
+    )
     assert response.status_code == 409
     db.session.expire_all()
     assert db.session.get(Practice, practice.id).title == "Thuiszitterstafel"
@@ -136,7 +181,10 @@ def test_tampered_revision_field_is_refused(client, app_nocsrf, cast, make_pract
 def test_phase_move_without_explanation_gets_422(client, app_nocsrf, cast, make_practice, db):
     practice = make_practice()
     login(client, cast.staff)
-    response = client.post(f"/praktijken/{practice.id}/fase", data={"phase": cast.phases[2].id, "explanation": "", "moved_on": "2026-01-01"})
+    response = client.post(
+        f"/praktijken/{practice.id}/fase",
+        data={"phase": cast.phases[2].id, "explanation": "", "moved_on": "2026-01-01"},
+    )
     assert response.status_code == 422
     assert db.session.scalar(select(func.count(CycleStep.id))) == 1
 
@@ -154,7 +202,12 @@ def test_phase_move_without_explanation_gets_422(client, app_nocsrf, cast, make_
 def test_bad_results_get_422(client, app_nocsrf, cast, make_practice, db, data):
     practice = make_practice()
     login(client, cast.staff)
-    form = {"indicator": "Thuiszitters", "value": "12,5", "measured_on": "2024-01-01", "phase": cast.phases[0].id}
+    form = {
+        "indicator": "Thuiszitters",
+        "value": "12,5",
+        "measured_on": "2024-01-01",
+        "phase": cast.phases[0].id,
+    }
     form.update(data)
     assert client.post(f"/praktijken/{practice.id}/resultaten/nieuw", data=form).status_code == 422
     assert db.session.scalar(select(func.count(Result.id))) == 0
@@ -164,8 +217,16 @@ def test_result_series_shows_chart_and_table(client, app_nocsrf, cast, make_prac
     practice = make_practice(publish=True)
     login(client, cast.staff)
     for value, day in (("14", "2023-01-01"), ("9,5", "2024-01-01"), ("6", "2025-01-01")):
-        response = client.post(f"/praktijken/{practice.id}/resultaten/nieuw",
-                               data={"indicator": "Thuiszitters", "value": value, "unit": "jongeren", "measured_on": day, "phase": cast.phases[0].id})
+        response = client.post(
+            f"/praktijken/{practice.id}/resultaten/nieuw",
+            data={
+                "indicator": "Thuiszitters",
+                "value": value,
+                "unit": "jongeren",
+                "measured_on": day,
+                "phase": cast.phases[0].id,
+            },
+        )
         assert response.status_code == 302
     html = client.get(f"/praktijken/{practice.id}").get_data(as_text=True)
     assert '<svg class="chart"' in html and 'role="img"' in html
@@ -175,7 +236,10 @@ def test_result_series_shows_chart_and_table(client, app_nocsrf, cast, make_prac
 def test_history_shows_readable_diff(client, app_nocsrf, cast, make_practice):
     practice = make_practice()
     login(client, cast.staff)
-    client.post(f"/praktijken/{practice.id}/bewerken", data=form_for(practice, cast, title="Thuiszitterstafel Rijnmond"))
+    client.post(
+        f"/praktijken/{practice.id}/bewerken",
+        data=form_for(practice, cast, title="Thuiszitterstafel Rijnmond"),
+    )
     html = client.get(f"/praktijken/{practice.id}/geschiedenis").get_data(as_text=True)
     assert "Versie 2" in html and "Thuiszitterstafel Rijnmond" in html and "<del>" in html
 
@@ -214,9 +278,19 @@ def test_cycle_map_counts_and_links(client, cast, make_practice, db):
     assert client.get("/ontwikkelcirkel/kaart?thema=bestaat-niet").status_code == 404
 
 
-@pytest.mark.parametrize("url", ["/praktijken/999999", "/praktijken/0", "/praktijken?pagina=0", "/praktijken?pagina=99",
-                                 "/regios/rotterdam-rijnmond?thema=xx", "/regios/rotterdam-rijnmond?fase=xx",
-                                 "/themas/onderwijs-zorg?actielijn=x", "/themas/onderwijs-zorg?provincie=Atlantis"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/praktijken/999999",
+        "/praktijken/0",
+        "/praktijken?pagina=0",
+        "/praktijken?pagina=99",
+        "/regios/rotterdam-rijnmond?thema=xx",
+        "/regios/rotterdam-rijnmond?fase=xx",
+        "/themas/onderwijs-zorg?actielijn=x",
+        "/themas/onderwijs-zorg?provincie=Atlantis",
+    ],
+)
 def test_unknown_ids_and_filters_give_404(client, cast, url):
     assert client.get(url).status_code == 404
 

@@ -1,4 +1,5 @@
 """Loading reference data: complete, idempotent, validated whole, and respectful of administrators' edits."""
+
 from __future__ import annotations
 
 import copy
@@ -7,7 +8,15 @@ import pytest
 from sqlalchemy import func, select
 
 from exchange.errors import Invalid
-from exchange.reference.models import ActionLine, CyclePhase, Fund, FundAllocation, Region, Theme, TransformationPlan
+from exchange.reference.models import (
+    ActionLine,
+    CyclePhase,
+    Fund,
+    FundAllocation,
+    Region,
+    Theme,
+    TransformationPlan,
+)
 from exchange.reference.services import load_reference, parse_approx_eur, read_reference_file
 
 
@@ -30,7 +39,12 @@ def test_loads_all_reference_data(db, data):
     assert count(db, TransformationPlan) == 42
     assert report.created["regions"] == 42
     fund = db.session.scalar(select(Fund))
-    assert (fund.total_eur, fund.per_year_eur, fund.first_year, fund.last_year) == (108_000_000, 36_000_000, 2018, 2020)
+    assert (fund.total_eur, fund.per_year_eur, fund.first_year, fund.last_year) == (
+        108_000_000,
+        36_000_000,
+        2018,
+        2020,
+    )
     assert fund.municipalities_eur == fund.state_eur == 54_000_000
     assert fund.assessed_on.isoformat() == "2018-11-23"
 
@@ -57,7 +71,12 @@ def test_known_allocations_are_read_as_amounts(reference, db):
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("ruim 2,7 miljoen", 2_700_000), ("nog geen 194.000", 194_000), ("circa 1,5 miljoen", 1_500_000), ("onbekend", None)],
+    [
+        ("ruim 2,7 miljoen", 2_700_000),
+        ("nog geen 194.000", 194_000),
+        ("circa 1,5 miljoen", 1_500_000),
+        ("onbekend", None),
+    ],
 )
 def test_parse_approx_eur(text, expected):
     assert parse_approx_eur(text) == expected

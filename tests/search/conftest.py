@@ -1,4 +1,5 @@
 """Fixtures for search tests: reference data with the default synonyms, a practice factory, and searching."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -44,8 +45,18 @@ def make_practice(db, world):
     """make_practice(title, body="", status="published"|"draft"|"archived", region=, themes=, phase=, ...)."""
     from exchange.practices import services
 
-    def make(title="Thuiszitterstafel", body="", *, status="published", region=None, themes=None, phase=None,
-             summary="Een aanpak uit de praktijk.", commit=True, **fields):
+    def make(
+        title="Thuiszitterstafel",
+        body="",
+        *,
+        status="published",
+        region=None,
+        themes=None,
+        phase=None,
+        summary="Een aanpak uit de praktijk.",
+        commit=True,
+        **fields,
+    ):
         data = services.PracticeData(
             title=title,
             summary=summary,
@@ -83,19 +94,31 @@ def people(db, world):
     other_coach = person("other-coach@ozj.test", Role.FUNCTIONARY)
     admin = person("admin@ozj.test", Role.ADMIN)
     db.session.flush()
-    db.session.add_all([
-        CoachingAssignment(user_id=coach.id, region_id=world.region.id, theme_id=world.theme.id),
-        FunctionaryTheme(user_id=coach_all.id, theme_id=world.theme.id),
-        CoachingAssignment(user_id=coach_all.id, region_id=world.region.id, theme_id=None),
-        # Coaches the region, but on another theme: may not see drafts on world.theme.
-        CoachingAssignment(user_id=coach_other_theme.id, region_id=world.region.id, theme_id=world.other_theme.id),
-        FunctionaryTheme(user_id=other_coach.id, theme_id=world.theme.id),
-        CoachingAssignment(user_id=other_coach.id, region_id=world.other_region.id, theme_id=world.theme.id),
-    ])
+    db.session.add_all(
+        [
+            CoachingAssignment(user_id=coach.id, region_id=world.region.id, theme_id=world.theme.id),
+            FunctionaryTheme(user_id=coach_all.id, theme_id=world.theme.id),
+            CoachingAssignment(user_id=coach_all.id, region_id=world.region.id, theme_id=None),
+            # Coaches the region, but on another theme: may not see drafts on world.theme.
+            CoachingAssignment(
+                user_id=coach_other_theme.id, region_id=world.region.id, theme_id=world.other_theme.id
+            ),
+            FunctionaryTheme(user_id=other_coach.id, theme_id=world.theme.id),
+            CoachingAssignment(
+                user_id=other_coach.id, region_id=world.other_region.id, theme_id=world.theme.id
+            ),
+        ]
+    )
     db.session.commit()
     return {
-        "anonymous": None, "staff": staff, "other_staff": other_staff, "coach": coach, "coach_all": coach_all,
-        "coach_other_theme": coach_other_theme, "other_coach": other_coach, "admin": admin,
+        "anonymous": None,
+        "staff": staff,
+        "other_staff": other_staff,
+        "coach": coach,
+        "coach_all": coach_all,
+        "coach_other_theme": coach_other_theme,
+        "other_coach": other_coach,
+        "admin": admin,
     }
 
 

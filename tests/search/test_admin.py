@@ -1,4 +1,5 @@
 """Administrators maintain the synonym list and see which searches found nothing; nobody else may."""
+
 from __future__ import annotations
 
 import re
@@ -11,7 +12,9 @@ from tests.search.conftest import login
 
 
 def token(client, path="/beheer/zoeken"):
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get(path).get_data(as_text=True)).group(1)
+    return re.search(
+        r'name="csrf_token" type="hidden" value="([^"]+)"', client.get(path).get_data(as_text=True)
+    ).group(1)
 
 
 @pytest.mark.parametrize("who", ["staff", "coach", "other_staff"])
@@ -33,17 +36,26 @@ def test_administrator_adds_edits_and_deletes_a_synonym_group(world, people, cli
     login(client, people["admin"])
     make_practice("Handelingsgericht werken op school")
 
-    response = client.post("/beheer/zoeken/synoniemen", data={"csrf_token": token(client), "terms": "HGW,  handelingsgericht werken ", "note": "Onderwijs"})
+    response = client.post(
+        "/beheer/zoeken/synoniemen",
+        data={"csrf_token": token(client), "terms": "HGW,  handelingsgericht werken ", "note": "Onderwijs"},
+    )
     assert response.status_code == 302
-    synonym = db.session.scalar(select(SearchSynonym).where(SearchSynonym.terms == "hgw, handelingsgericht werken"))
+    synonym = db.session.scalar(
+        select(SearchSynonym).where(SearchSynonym.terms == "hgw, handelingsgericht werken")
+    )
     assert synonym is not None
     assert client.get("/api/v1/search?q=hgw").get_json()["total"] == 1
 
     edit = f"/beheer/zoeken/synoniemen/{synonym.id}/bewerken"
-    response = client.post(edit, data={"csrf_token": token(client, edit), "terms": "hgw, handelingsgericht", "note": ""})
+    response = client.post(
+        edit, data={"csrf_token": token(client, edit), "terms": "hgw, handelingsgericht", "note": ""}
+    )
     assert response.status_code == 302
 
-    response = client.post(f"/beheer/zoeken/synoniemen/{synonym.id}/verwijderen", data={"csrf_token": token(client)})
+    response = client.post(
+        f"/beheer/zoeken/synoniemen/{synonym.id}/verwijderen", data={"csrf_token": token(client)}
+    )
     assert response.status_code == 302
     assert db.session.get(SearchSynonym, synonym.id) is None
     assert client.get("/api/v1/search?q=hgw").get_json()["total"] == 0
@@ -61,7 +73,9 @@ def test_unusable_synonym_groups_are_refused(world, people, client, terms):
 def test_a_duplicate_group_is_a_conflict(world, people, client):
     login(client, people["admin"])
 
-    response = client.post("/beheer/zoeken/synoniemen", data={"csrf_token": token(client), "terms": "jeugdhulp, jeugdzorg"})
+    response = client.post(
+        "/beheer/zoeken/synoniemen", data={"csrf_token": token(client), "terms": "jeugdhulp, jeugdzorg"}
+    )
 
     assert response.status_code == 409
 
@@ -76,7 +90,13 @@ def test_searches_that_found_nothing_are_counted_without_personal_data(world, pe
     misses = {m.query: m.count for m in db.session.scalars(select(SearchMiss))}
 
     assert misses == {"wachtlijst maan": 2, "robotzorg": 1}
-    assert {c.name for c in SearchMiss.__table__.columns} == {"id", "query", "count", "first_seen", "last_seen"}
+    assert {c.name for c in SearchMiss.__table__.columns} == {
+        "id",
+        "query",
+        "count",
+        "first_seen",
+        "last_seen",
+    }
 
     login(client, people["admin"])
     page = client.get("/beheer/zoeken").get_data(as_text=True)

@@ -1,4 +1,5 @@
 """GET /api/v1/search: the page's parameters, JSON out, 400 JSON for bad parameters (never 500)."""
+
 from __future__ import annotations
 
 import pytest
@@ -23,7 +24,12 @@ def test_search_api_returns_results_facets_and_paging(world, make_practice, clie
     assert result["themes"] == [{"slug": world.theme.slug, "name": world.theme.name}]
     assert result["url"].endswith(f"/praktijken/{result['id']}")
     assert "<mark" in result["snippet"]
-    assert {"value": world.region.slug, "label": world.region.display_name, "count": 1, "selected": True} in data["facets"]["regio"]
+    assert {
+        "value": world.region.slug,
+        "label": world.region.display_name,
+        "count": 1,
+        "selected": True,
+    } in data["facets"]["regio"]
     assert set(data["facets"]) == {"soort", "regio", "provincie", "thema", "actielijn", "fase", "jaar"}
 
 

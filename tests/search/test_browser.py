@@ -3,6 +3,7 @@
 Runs with the browser tests (marker `browser`, the harness of tests/browser); a run that ignores tests/browser
 leaves these out too (see tests/search/conftest.py).
 """
+
 from __future__ import annotations
 
 import re
@@ -45,7 +46,10 @@ def test_search_filter_by_facet_and_remove_it(page, assert_accessible, screensho
     page.wait_for_url(re.compile(r".*regio=hart-van-brabant"))
     # The practice first, then its measured results (which weigh less).
     assert results(page)[0] == "Hart van Brabant: thuiszitters terug naar school"
-    assert all(meta.strip().startswith("Hart van Brabant") for meta in page.locator(".search-hit .card__meta").all_inner_texts())
+    assert all(
+        meta.strip().startswith("Hart van Brabant")
+        for meta in page.locator(".search-hit .card__meta").all_inner_texts()
+    )
     screenshot(page, "search-facet")
 
     chip = page.locator(".search-chosen").get_by_role("link", name=re.compile("Regio: Hart van Brabant"))

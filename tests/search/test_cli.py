@@ -1,4 +1,5 @@
 """flask search status | synonyms | sync before and after the first reindex."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select

@@ -1,4 +1,5 @@
 """Dutch that works: stemming, accents, abbreviations, compounds, irregular plurals, synonyms, phrases, title weight."""
+
 from __future__ import annotations
 
 import pytest
@@ -110,8 +111,12 @@ def test_phrase_skips_stop_words_the_same_way_as_the_index(world, make_practice,
 
 
 def test_title_weighs_more_than_body(world, make_practice, search):
-    make_practice("Een aanpak voor de regio", body="We werken hier aan de wachtlijst voor gezinnen, stap voor stap.")
-    make_practice("Wachtlijst weg", body="We werken hier aan de aanpak voor gezinnen, stap voor stap, in de regio.")
+    make_practice(
+        "Een aanpak voor de regio", body="We werken hier aan de wachtlijst voor gezinnen, stap voor stap."
+    )
+    make_practice(
+        "Wachtlijst weg", body="We werken hier aan de aanpak voor gezinnen, stap voor stap, in de regio."
+    )
 
     assert titles(search("wachtlijst"))[0] == "Wachtlijst weg"
 
@@ -145,7 +150,10 @@ class TestAnalysis:
         assert engine.analyze_query("De JIM en het LVB") == ["jim", "lvb"]
 
     def test_index_analysis_adds_compound_parts_at_the_same_position(self):
-        tokens = [(t.text, t.pos) for t in engine.dutch_analyzer()("de jeugdhulpverleners", positions=True, mode="index")]
+        tokens = [
+            (t.text, t.pos)
+            for t in engine.dutch_analyzer()("de jeugdhulpverleners", positions=True, mode="index")
+        ]
         assert tokens[0] == ("jeugdhulpverlener", 0)
         assert {pos for _, pos in tokens} == {0}
         assert ("jeugdhulp", 0) in tokens

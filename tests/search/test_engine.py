@@ -1,12 +1,27 @@
 """Engine internals: our BM25 ranking agrees with Whoosh's, bitmaps agree with Whoosh's matching, writers lock."""
+
 from __future__ import annotations
 
 import random
 
 import pytest
+
 from exchange.search import engine
 
-WORDS = "thuiszitters wachtlijst gezinnen kinderen school wijkteam jeugdhulp inkoop pleegzorg regio samen plan".split()
+WORDS = [
+    "thuiszitters",
+    "wachtlijst",
+    "gezinnen",
+    "kinderen",
+    "school",
+    "wijkteam",
+    "jeugdhulp",
+    "inkoop",
+    "pleegzorg",
+    "regio",
+    "samen",
+    "plan",
+]
 
 
 @pytest.fixture
@@ -17,8 +32,17 @@ def small_index(tmp_path):
     for i in range(300):
         body = " ".join(rng.choice(WORDS) for _ in range(rng.randint(5, 60)))
         title = " ".join(rng.choice(WORDS) for _ in range(rng.randint(1, 4)))
-        docs.append({"key": f"practice:{i}", "type": "practice", "status": "published", "title": title, "body": body,
-                     "region": str(i % 5), "date": i})
+        docs.append(
+            {
+                "key": f"practice:{i}",
+                "type": "practice",
+                "status": "published",
+                "title": title,
+                "body": body,
+                "region": str(i % 5),
+                "date": i,
+            }
+        )
     index.rebuild(docs)
     yield index
     index.close()
@@ -34,7 +58,9 @@ def test_our_ranking_matches_whoosh_bm25(small_index, words):
     scores = dict(reference)
 
     # Same documents in the same order, up to ties in score.
-    assert [round(scores[k], 4) for k in ours if k in scores] == sorted((round(s, 4) for s in scores.values()), reverse=True)[: len(ours)]
+    assert [round(scores[k], 4) for k in ours if k in scores] == sorted(
+        (round(s, 4) for s in scores.values()), reverse=True
+    )[: len(ours)]
     assert set(ours) == set(theirs)
 
 
@@ -58,9 +84,8 @@ def test_threshold_and_direct_scoring_agree(small_index):
 
 
 def test_second_writer_waits_then_gives_up(small_index):
-    with small_index.locked():
-        with pytest.raises(engine.IndexBusy):
-            small_index.apply(upserts=[{"key": "practice:x", "title": "x"}], timeout=0.1)
+    with small_index.locked(), pytest.raises(engine.IndexBusy):
+        small_index.apply(upserts=[{"key": "practice:x", "title": "x"}], timeout=0.1)
 
 
 def test_facet_and_sort_values(small_index):

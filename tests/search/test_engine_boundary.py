@@ -1,4 +1,5 @@
 """Whoosh stays behind one module: only exchange/search/engine.py imports it (tests included)."""
+
 from __future__ import annotations
 
 import re

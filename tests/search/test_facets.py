@@ -1,8 +1,9 @@
 """Facets with counts, combinable and removable, sorting and pages; the URL carries the whole search."""
+
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from html import unescape
 from urllib.parse import parse_qs, urlsplit
@@ -57,9 +58,16 @@ def test_content_type_facet_and_results_as_documents(world, make_practice, searc
     from exchange.practices import services
 
     practice = make_practice("Wachtlijstaanpak")
-    services.add_result(None, practice, services.ResultData(
-        indicator="Wachtlijst in weken", value=Decimal(9), measured_on=date(2023, 5, 1), phase=world.phases[1],
-    ))
+    services.add_result(
+        None,
+        practice,
+        services.ResultData(
+            indicator="Wachtlijst in weken",
+            value=Decimal(9),
+            measured_on=date(2023, 5, 1),
+            phase=world.phases[1],
+        ),
+    )
     db.session.commit()
 
     outcome = search("wachtlijst")
@@ -75,7 +83,9 @@ def test_each_chosen_value_is_removed_with_one_link(world, make_practice, client
     make_practice("Thuiszitters een")
     make_practice("Thuiszitters drie", region=world.other_region)
 
-    body = client.get(f"/zoeken?q=thuiszitters&regio={world.region.slug}&fase={world.phases[0].slug}").get_data(as_text=True)
+    body = client.get(
+        f"/zoeken?q=thuiszitters&regio={world.region.slug}&fase={world.phases[0].slug}"
+    ).get_data(as_text=True)
     chips = re.findall(r'<a class="tag" href="([^"]+)"', body)
 
     assert len(chips) == 2
@@ -90,10 +100,14 @@ def test_the_url_carries_the_whole_search(world, make_practice, client):
     for i in range(12):
         make_practice(f"Thuiszitters {i:02d}")
 
-    body = client.get(f"/zoeken?q=thuiszitters&regio={world.region.slug}&sort=nieuwste&pagina=2").get_data(as_text=True)
+    body = client.get(f"/zoeken?q=thuiszitters&regio={world.region.slug}&sort=nieuwste&pagina=2").get_data(
+        as_text=True
+    )
 
     links = [unescape(h) for h in re.findall(r'href="(/zoeken\?[^"]+)"', body)]
-    prev = next(h for h in links if "pagina" not in h and "sort=nieuwste" in h and f"regio={world.region.slug}" in h)
+    prev = next(
+        h for h in links if "pagina" not in h and "sort=nieuwste" in h and f"regio={world.region.slug}" in h
+    )
     assert "q=thuiszitters" in prev
     assert body.count('class="card search-hit') == 2  # 12 on two pages of 10
 
@@ -101,7 +115,7 @@ def test_the_url_carries_the_whole_search(world, make_practice, client):
 def test_sorting_newest_and_recently_updated(world, make_practice, search, db):
     old = make_practice("Thuiszitters oud")
     new = make_practice("Thuiszitters nieuw")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     old.published_at = now - timedelta(days=400)
     new.published_at = now - timedelta(days=10)
     old.updated_at = now

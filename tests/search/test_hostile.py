@@ -1,4 +1,5 @@
 """Any input is safe: never an error page, never a draft for visitors, plain words as a fallback."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """Migration 0004 builds exactly the search tables of the models, ships the default synonyms and downgrades."""
+
 from __future__ import annotations
 
 import uuid
@@ -44,8 +45,12 @@ def _search_diff(conn):
 def test_search_migration_matches_the_models_ships_synonyms_and_downgrades(empty_url, tmp_path):
     from exchange.search.synonyms import DEFAULT_SYNONYMS, normalise_terms
 
-    app = create_app("config.TestConfig", INSTANCE_PATH=str(tmp_path / "i"), SQLALCHEMY_DATABASE_URI=empty_url,
-                     SEARCH_INDEX_DIR=str(tmp_path / "ix"))
+    app = create_app(
+        "config.TestConfig",
+        INSTANCE_PATH=str(tmp_path / "i"),
+        SQLALCHEMY_DATABASE_URI=empty_url,
+        SEARCH_INDEX_DIR=str(tmp_path / "ix"),
+    )
     with app.app_context():
         from exchange.extensions import db
 

@@ -1,18 +1,24 @@
 """Similar practices from other regions on each practice."""
+
 from __future__ import annotations
 
 from exchange.search import similar_practices
 
 
 def test_similar_practices_come_from_other_regions_and_prefer_shared_themes(world, make_practice, app):
-    practice = make_practice("Thuiszitters terug naar school", body="Onderwijs en jeugdhulp vinden samen een plek.")
+    practice = make_practice(
+        "Thuiszitters terug naar school", body="Onderwijs en jeugdhulp vinden samen een plek."
+    )
     make_practice("Thuiszitters in dezelfde regio", body="Onderwijs en jeugdhulp vinden samen een plek.")
     same_theme = make_practice(
         "Thuiszitters in Zeeland", body="Onderwijs en jeugdhulp vinden een plek.", region=world.other_region
     )
     other_theme = make_practice(
-        "Thuiszitters en pleegzorg", body="Onderwijs en jeugdhulp vinden een plek.", region=world.other_region,
-        themes=[world.other_theme], phase=world.phases[3],
+        "Thuiszitters en pleegzorg",
+        body="Onderwijs en jeugdhulp vinden een plek.",
+        region=world.other_region,
+        themes=[world.other_theme],
+        phase=world.phases[3],
     )
     make_practice("Thuiszitters concept elders", region=world.other_region, status="draft")
     make_practice("Iets heel anders over inkoop", region=world.other_region, themes=[world.other_theme])

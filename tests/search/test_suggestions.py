@@ -1,4 +1,5 @@
 """Bedoelde u ...? — a correction when a word is misspelt or nothing is found."""
+
 from __future__ import annotations
 
 

@@ -1,4 +1,5 @@
 """Keeping the index true: outbox in the same transaction, applied after commit, nothing lost on crash or lock."""
+
 from __future__ import annotations
 
 import multiprocessing
@@ -27,7 +28,9 @@ def test_a_save_is_searchable_as_soon_as_it_is_committed(world, make_practice, s
     assert pending(db) == 0
 
 
-def test_outbox_row_is_written_in_the_same_transaction_and_rolled_back_with_it(world, make_practice, search, db):
+def test_outbox_row_is_written_in_the_same_transaction_and_rolled_back_with_it(
+    world, make_practice, search, db
+):
     make_practice("Thuiszitters teruggedraaid", commit=False)
     db.session.flush()
     assert pending(db) >= 1
@@ -68,9 +71,16 @@ def test_deleting_a_practice_removes_it_and_its_results(world, make_practice, se
     from exchange.practices import services
 
     practice = make_practice("Thuiszitters tijdelijk")
-    services.add_result(None, practice, services.ResultData(
-        indicator="Thuiszitters per maand", value=Decimal(4), measured_on=date(2024, 2, 1), phase=world.phases[0],
-    ))
+    services.add_result(
+        None,
+        practice,
+        services.ResultData(
+            indicator="Thuiszitters per maand",
+            value=Decimal(4),
+            measured_on=date(2024, 2, 1),
+            phase=world.phases[0],
+        ),
+    )
     db.session.commit()
     assert search("thuiszitters", soort=["praktijk", "resultaat"]).total == 2
 
@@ -97,7 +107,9 @@ def test_a_crash_after_commit_loses_nothing(world, make_practice, search, db, mo
     assert search("thuiszitters").total == 1
 
 
-def test_the_next_write_applies_what_an_earlier_one_left_behind(world, make_practice, search, db, app, monkeypatch):
+def test_the_next_write_applies_what_an_earlier_one_left_behind(
+    world, make_practice, search, db, app, monkeypatch
+):
     monkeypatch.setitem(app.config, "SEARCH_APPLY_ON_COMMIT", False)  # as if the worker died
     make_practice("Thuiszitters eerder")
     monkeypatch.setitem(app.config, "SEARCH_APPLY_ON_COMMIT", True)
@@ -156,7 +168,10 @@ def test_bulk_updates_skip_the_hooks_and_check_fix_repairs_them(world, make_prac
 def test_check_reports_missing_and_superfluous_documents(world, make_practice, db, app, runner):
     practice = make_practice("Thuiszitters")
     index = current_index(app)
-    index.apply(deletes=[f"practice:{practice.id}"], upserts=[{"key": "practice:999999", "type": "practice", "title": "spook"}])
+    index.apply(
+        deletes=[f"practice:{practice.id}"],
+        upserts=[{"key": "practice:999999", "type": "practice", "title": "spook"}],
+    )
 
     result = runner.invoke(args=["search", "check"])
 
@@ -172,7 +187,9 @@ def test_changing_a_region_rewrites_its_practices(world, make_practice, search, 
 
     outcome = search("thuiszitters")
 
-    assert {v.value: v.count for v in next(f for f in outcome.facets if f.param == "provincie").values} == {"utrecht": 1}
+    assert {v.value: v.count for v in next(f for f in outcome.facets if f.param == "provincie").values} == {
+        "utrecht": 1
+    }
 
 
 def test_replaced_documents_never_show_twice_to_a_long_lived_searcher(world, make_practice, search, db):
@@ -185,7 +202,9 @@ def test_replaced_documents_never_show_twice_to_a_long_lived_searcher(world, mak
     assert titles(search("thuiszitters")) == ["Thuiszitters versie drie"]
 
 
-def test_one_searcher_per_process_reopened_only_when_the_index_changed(world, make_practice, search, monkeypatch):
+def test_one_searcher_per_process_reopened_only_when_the_index_changed(
+    world, make_practice, search, monkeypatch
+):
     make_practice("Thuiszitters")
     search("thuiszitters")
     opened = []
@@ -198,7 +217,9 @@ def test_one_searcher_per_process_reopened_only_when_the_index_changed(world, ma
     assert opened == []
 
 
-def test_reindex_swaps_in_a_new_build_that_running_searchers_notice(world, make_practice, search, db, runner, app):
+def test_reindex_swaps_in_a_new_build_that_running_searchers_notice(
+    world, make_practice, search, db, runner, app
+):
     make_practice("Thuiszitters")
     assert search("thuiszitters").total == 1
     from exchange.practices.models import Practice
@@ -252,7 +273,9 @@ def _writer_process(config: dict, prefix: str, count: int, ready, go) -> None:
         ready.set()
         go.wait(10)
         for i in range(count):
-            data = services.PracticeData(title=f"{prefix} wijkteam {i}", summary="Samen.", themes=[theme], phase=phase)
+            data = services.PracticeData(
+                title=f"{prefix} wijkteam {i}", summary="Samen.", themes=[theme], phase=phase
+            )
             practice = services.create_practice(None, region, data)
             services.publish_practice(None, practice)
             sa_db.session.commit()

@@ -1,4 +1,5 @@
 """Visibility is part of the search: counts, facets and pages only ever contain what the searcher may see."""
+
 from __future__ import annotations
 
 import pytest
@@ -19,7 +20,9 @@ DRAFT_FINDERS = {
 
 
 @pytest.mark.parametrize(("who", "finds"), sorted(DRAFT_FINDERS.items()))
-def test_drafts_are_found_by_exactly_those_who_may_view_them(world, make_practice, people, search, who, finds):
+def test_drafts_are_found_by_exactly_those_who_may_view_them(
+    world, make_practice, people, search, who, finds
+):
     make_practice("Thuiszitters concept", status="draft")
     make_practice("Thuiszitters gepubliceerd")
 
@@ -28,7 +31,9 @@ def test_drafts_are_found_by_exactly_those_who_may_view_them(world, make_practic
     expected = {"Thuiszitters gepubliceerd"} | ({"Thuiszitters concept"} if finds else set())
     assert set(titles(outcome)) == expected
     assert outcome.total == len(expected)
-    assert {v.value: v.count for v in next(f for f in outcome.facets if f.param == "soort").values}["praktijk"] == len(expected)
+    assert {v.value: v.count for v in next(f for f in outcome.facets if f.param == "soort").values}[
+        "praktijk"
+    ] == len(expected)
 
 
 def test_search_visibility_matches_the_practice_pages(world, make_practice, people, search, app):
@@ -67,9 +72,16 @@ def test_results_of_drafts_are_hidden_like_their_practice(world, make_practice, 
     from exchange.practices import services
 
     practice = make_practice("Een concept", status="draft")
-    services.add_result(None, practice, services.ResultData(
-        indicator="Aantal thuiszitters", value=Decimal(12), measured_on=date(2024, 1, 1), phase=world.phases[0],
-    ))
+    services.add_result(
+        None,
+        practice,
+        services.ResultData(
+            indicator="Aantal thuiszitters",
+            value=Decimal(12),
+            measured_on=date(2024, 1, 1),
+            phase=world.phases[0],
+        ),
+    )
     db.session.commit()
 
     assert search("thuiszitters", soort="resultaat").total == 0

@@ -1,4 +1,5 @@
 """`flask seed reference` and `flask seed demo`: idempotent, and nothing changes on a broken file."""
+
 from __future__ import annotations
 
 import json

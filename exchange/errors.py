@@ -1,10 +1,12 @@
 """Domain exceptions and the one place that turns errors into Dutch pages or JSON."""
+
 from __future__ import annotations
 
 import logging
 
 from flask import Flask, jsonify, render_template, request
-from flask_babel import force_locale, lazy_gettext as _l
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -48,9 +50,46 @@ class Conflict(DomainError):
 
 
 class Invalid(DomainError):
+    """Input that breaks a rule. Field errors always travel as ``details={"fields": {name: message}}``."""
+
     status = 422
     code = "invalid"
     default_message = _l("De invoer is niet geldig.")
+
+    @classmethod
+    def on_field(cls, field: str, message, **kwargs) -> Invalid:
+        """The one way to blame a single form field: ``raise Invalid.on_field("email", _("..."))``."""
+        return cls(message, details={"fields": {field: message}}, **kwargs)
+
+    @classmethod
+    def on_fields(cls, fields: dict, message=None, **kwargs) -> Invalid:
+        """Several fields at once; `message` (default: the first field's) is the summary for API and CLI."""
+        summary = message if message is not None else next(iter(fields.values()), None)
+        return cls(summary, details={"fields": dict(fields)}, **kwargs)
+
+    @property
+    def fields(self) -> dict:
+        return dict(self.details.get("fields") or {})
+
+
+# Links from e-mails (invitations, password resets, subscription confirmations, manage and data links).
+class LinkInvalid(NotFound):
+    code = "link_invalid"
+    default_message = _l(
+        "Deze link is ongeldig. Controleer of u de volledige link uit de e-mail hebt gebruikt."
+    )
+
+
+class LinkExpired(NotFound):
+    status = 410
+    code = "link_expired"
+    default_message = _l("Deze link is verlopen. Vraag een nieuwe aan.")
+
+
+class LinkUsed(NotFound):
+    status = 410
+    code = "link_used"
+    default_message = _l("Deze link is al gebruikt en werkt maar één keer.")
 
 
 # Messages per HTTP status, in Dutch (msgid) with English translations in the catalog.
@@ -69,8 +108,16 @@ STATUS_MESSAGES = {
 }
 
 STATUS_CODES = {
-    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-    409: "conflict", 413: "too_large", 422: "invalid", 429: "too_many_requests", 500: "server_error",
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    422: "invalid",
+    429: "too_many_requests",
+    500: "server_error",
     503: "unavailable",
 }
 
@@ -79,7 +126,8 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
 
 
-def _bilingual(message) -> dict[str, str]:
+def bilingual(message) -> dict[str, str]:
+    """A lazy message in both languages, as the API and stored records carry it."""
     with force_locale("nl"):
         nl = str(message)
     with force_locale("en"):
@@ -90,7 +138,7 @@ def _bilingual(message) -> dict[str, str]:
 def error_response(status: int, code: str, message, details: dict | None = None, headers: dict | None = None):
     """Render an error as JSON (API) or as a Dutch page, with the given status."""
     if wants_json():
-        body = {"error": {"status": status, "code": code, "message": _bilingual(message)}}
+        body = {"error": {"status": status, "code": code, "message": bilingual(message)}}
         if details:
             body["error"]["details"] = details
         response = jsonify(body)
@@ -110,7 +158,9 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def handle_csrf(error: CSRFError):
         return error_response(
-            400, "csrf", _l("Het formulier is verlopen of ongeldig. Laad de pagina opnieuw en probeer het nog eens.")
+            400,
+            "csrf",
+            _l("Het formulier is verlopen of ongeldig. Laad de pagina opnieuw en probeer het nog eens."),
         )
 
     @app.errorhandler(HTTPException)
@@ -134,4 +184,3 @@ def register_error_handlers(app: Flask) -> None:
         if app.config.get("PROPAGATE_UNEXPECTED"):
             raise error
         return error_response(500, "server_error", STATUS_MESSAGES[500])
-

@@ -1,4 +1,5 @@
 """Practice pages: detail, write and edit, publish/archive, cycle moves, results, history, feedback."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -8,6 +9,7 @@ from sqlalchemy import select
 
 from exchange.errors import Invalid, NotAllowed
 from exchange.extensions import db
+from exchange.forms import submit
 from exchange.i18n import localized
 from exchange.policy import can, require
 from exchange.practices import forms, queries, services
@@ -26,12 +28,16 @@ def _choices(form) -> None:
         lines = db.session.scalars(select(ActionLine).order_by(ActionLine.number))
         form.action_lines.choices = [(x.id, f"{x.number}. {localized(x, 'title')}") for x in lines]
     if hasattr(form, "phase"):
-        form.phase.choices = [(p.id, f"{p.position}. {localized(p, 'name')}") for p in ref_queries.list_phases()]
+        form.phase.choices = [
+            (p.id, f"{p.position}. {localized(p, 'name')}") for p in ref_queries.list_phases()
+        ]
 
 
 def _practice_data(form) -> services.PracticeData:
     themes = list(db.session.scalars(select(Theme).where(Theme.id.in_(form.themes.data or []))))
-    lines = list(db.session.scalars(select(ActionLine).where(ActionLine.id.in_(form.action_lines.data or []))))
+    lines = list(
+        db.session.scalars(select(ActionLine).where(ActionLine.id.in_(form.action_lines.data or [])))
+    )
     return services.PracticeData(
         title=form.title.data or "",
         summary=form.summary.data or "",
@@ -77,18 +83,11 @@ def create():
     require(current_user, "practice.create", region)
     form = forms.PracticeForm()
     _choices(form)
-    if form.validate_on_submit():
-        try:
-            practice = services.create_practice(current_user, region, _practice_data(form))
-        except Invalid as error:
-            db.session.rollback()
-            _apply_service_errors(form, error)
-        else:
-            db.session.commit()
-            flash(_("Het praktijkvoorbeeld is opgeslagen als concept."), "success")
-            return redirect(url_for("practices.detail", practice_id=practice.id))
-    status = 422 if form.is_submitted() else 200
-    return render_template("practices/form.html", form=form, practice=None, region=region), status
+    saved = submit(form, lambda: services.create_practice(current_user, region, _practice_data(form)))
+    if saved.done:
+        flash(_("Het praktijkvoorbeeld is opgeslagen als concept."), "success")
+        return redirect(url_for("practices.detail", practice_id=saved.value.id))
+    return render_template("practices/form.html", form=form, practice=None, region=region), saved.status
 
 
 @bp.get("/praktijken/<int:practice_id>")
@@ -123,17 +122,24 @@ def edit(practice_id: int):
     if form.validate_on_submit():
         try:
             changed = services.update_practice(
-                current_user, practice, _practice_data(form), expected_revision=int(form.revision.data or 0) or None
+                current_user,
+                practice,
+                _practice_data(form),
+                expected_revision=int(form.revision.data or 0) or None,
             )
         except Invalid as error:
             db.session.rollback()
             _apply_service_errors(form, error)
         else:
             db.session.commit()
-            flash(_("De wijzigingen zijn opgeslagen.") if changed else _("Er was niets gewijzigd."), "success")
+            flash(
+                _("De wijzigingen zijn opgeslagen.") if changed else _("Er was niets gewijzigd."), "success"
+            )
             return redirect(url_for("practices.detail", practice_id=practice.id))
     status = 422 if form.is_submitted() else 200
-    return render_template("practices/form.html", form=form, practice=practice, region=practice.region), status
+    return render_template(
+        "practices/form.html", form=form, practice=practice, region=practice.region
+    ), status
 
 
 @bp.post("/praktijken/<int:practice_id>/publiceren")
@@ -171,7 +177,13 @@ def move(practice_id: int):
         form.moved_on.data = services._today()
     if form.validate_on_submit():
         try:
-            services.move_phase(current_user, practice, db.session.get(CyclePhase, form.phase.data), form.explanation.data, form.moved_on.data)
+            services.move_phase(
+                current_user,
+                practice,
+                db.session.get(CyclePhase, form.phase.data),
+                form.explanation.data,
+                form.moved_on.data,
+            )
         except Invalid as error:
             db.session.rollback()
             _apply_service_errors(form, error)

@@ -17,6 +17,7 @@ from exchange.accounts.models import CoachingAssignment
 from exchange.database import utcnow
 from exchange.extensions import db
 from exchange.i18n import format_eur, localized
+from exchange.palette import palette
 from exchange.practices.models import Practice, Status, practice_theme
 from exchange.practices.queries import visible_clause
 from exchange.reference.models import (
@@ -32,19 +33,15 @@ from exchange.reference.models import (
 
 ACTIVE_DAYS = 90
 
-# Fills: a sequential scale (ColorBrewer YlGnBu, darkest steps left out) so that the region border (#1a2329)
-# keeps a contrast of at least 3:1 against every fill; "geen"/"onbekend" are patterns, never a colour.
-BORDER = "#1a2329"
-SCALE = ("#edf8b1", "#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0", "#2c7fb8")
-PALE = "#eef1f3"
-STRONG = "#2c7fb8"
+# Fills come from the sequential scale of the palette (static/css/theme.css), whose every step keeps 3:1
+# against the region border; "geen"/"onbekend" are patterns on the background colour, never a colour alone.
 
 
 @dataclass
 class MapClass:
     key: str
     label: str
-    fill: str = PALE
+    fill: str = field(default_factory=lambda: palette().map_pale)
     pattern: str | None = None  # "hatch" (none / not) or "dots" (unknown)
     count: int = 0
 
@@ -114,7 +111,7 @@ def _count_class(n: int, bounds) -> str:
 
 
 def _count_classes(bounds, fills) -> list[MapClass]:
-    classes = [MapClass("geen", _("geen"), fill="#ffffff", pattern="hatch")]
+    classes = [MapClass("geen", _("geen"), fill=palette().background, pattern="hatch")]
     for (low, high), fill in zip(bounds, fills):
         key = f"{low}-{high}" if high else f"{low}+"
         label = (f"{low}–{high}" if high != low else str(low)) if high else _("%(n)s of meer", n=low)
@@ -153,7 +150,7 @@ def activity_map(user) -> MapData:
         ),
         legend_title=_("Praktijkvoorbeelden"),
         value_header=_("Praktijkvoorbeelden"),
-        classes=_count_classes(ACTIVITY_BOUNDS, (SCALE[1], SCALE[3], SCALE[5])),
+        classes=_count_classes(ACTIVITY_BOUNDS, palette().scale[1::2]),  # steps 2, 4 and 6
         regions=regions,
     )
 
@@ -174,8 +171,8 @@ def theme_map(user, theme: Theme) -> MapData:
     )
     reached = {region_id: (furthest, n) for region_id, furthest, n in db.session.execute(stmt)}
     by_position = {p.position: p for p in phases}
-    fills = SCALE if len(phases) <= len(SCALE) else SCALE + (STRONG,) * (len(phases) - len(SCALE))
-    classes = [MapClass("geen", _("nog geen praktijkvoorbeeld"), fill="#ffffff", pattern="hatch")]
+    fills = palette().sequential(len(phases))
+    classes = [MapClass("geen", _("nog geen praktijkvoorbeeld"), fill=palette().background, pattern="hatch")]
     classes += [
         MapClass(f"fase-{p.position}", f"{p.position}. {localized(p, 'name')}", fill=fills[i])
         for i, p in enumerate(phases)
@@ -264,9 +261,9 @@ def action_line_map(line: ActionLine) -> MapData:
         value_header=_("Actielijn %(n)s", n=line.number),
         note_header=_("Toelichting"),
         classes=[
-            MapClass("ja", _("behandelt actielijn %(n)s", n=line.number), fill=STRONG),
-            MapClass("nee", _("behandelt andere actielijnen"), fill=SCALE[0]),
-            MapClass("onbekend", _("onbekend"), fill="#ffffff", pattern="dots"),
+            MapClass("ja", _("behandelt actielijn %(n)s", n=line.number), fill=palette().map_strong),
+            MapClass("nee", _("behandelt andere actielijnen"), fill=palette().scale[0]),
+            MapClass("onbekend", _("onbekend"), fill=palette().background, pattern="dots"),
         ],
         regions=regions,
         params={"actielijn": str(line.number)},
@@ -337,6 +334,8 @@ def fund_map() -> MapData:
             regions.append(RegionValue(code, slug, name, None, _("onbekend"), "onbekend"))
             continue
         regions.append(RegionValue(code, slug, name, per_year, text, _eur_class(per_year), note=note))
+    scale = palette().scale
+    fills = (scale[1], scale[2], scale[4], palette().map_strong)
     classes = []
     for i, (low, high) in enumerate(FUND_BOUNDS):
         if high is None:
@@ -345,8 +344,8 @@ def fund_map() -> MapData:
             label = _("minder dan %(high)s miljoen", high=f"€ {_mln(high)}")
         else:
             label = _("%(low)s–%(high)s miljoen", low=f"€ {_mln(low)}", high=_mln(high))
-        classes.append(MapClass(f"eur-{i}", label, fill=(SCALE[1], SCALE[2], SCALE[4], STRONG)[i]))
-    classes.append(MapClass("onbekend", _("onbekend"), fill="#ffffff", pattern="dots"))
+        classes.append(MapClass(f"eur-{i}", label, fill=fills[i]))
+    classes.append(MapClass("onbekend", _("onbekend"), fill=palette().background, pattern="dots"))
     return MapData(
         name="fonds",
         title=_("Bijdrage uit het Transformatiefonds per regio"),
@@ -422,8 +421,8 @@ def coaching_map(user) -> MapData:
         value_header=_("Begeleiding"),
         note_header=_("Thema's"),
         classes=[
-            MapClass("ja", _("door u begeleid (✓)"), fill=STRONG),
-            MapClass("nee", _("niet door u begeleid"), fill=PALE),
+            MapClass("ja", _("door u begeleid (✓)"), fill=palette().map_strong),
+            MapClass("nee", _("niet door u begeleid"), fill=palette().map_pale),
         ],
         regions=regions,
     )

@@ -13,14 +13,11 @@ from collections.abc import Callable
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
-from exchange.maps.data import BORDER, MapClass, MapData, RegionValue
+from exchange.maps.data import MapClass, MapData, RegionValue
 from exchange.maps.geometry import Geometry, geometry
+from exchange.palette import SVG_FONT, palette
 
 CREDIT = "Bron: CBS/PDOK"
-FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', 'Liberation Sans', sans-serif"
-HATCH_INK = "#6b7780"  # 4.6:1 against white
-DOT_INK = "#4f5d66"  # 6.8:1 against white
-TEXT = "#1a2329"
 CHECK = "✓"
 
 
@@ -31,16 +28,17 @@ def _attr(value) -> str:
 def pattern_defs(prefix: str, size: float = 10) -> dict[str, str]:
     """The two patterns that stand for "none" (hatching) and "unknown" (dots), never a colour alone."""
     s = f"{size:g}"
+    p = palette()
     return {
         "hatch": (
             f'<pattern id="{prefix}-hatch" patternUnits="userSpaceOnUse" width="{s}" height="{s}" '
-            f'patternTransform="rotate(45)"><rect width="{s}" height="{s}" fill="#ffffff"/>'
-            f'<line x1="0" y1="0" x2="0" y2="{s}" stroke="{HATCH_INK}" stroke-width="{size * 0.18:g}"/></pattern>'
+            f'patternTransform="rotate(45)"><rect width="{s}" height="{s}" fill="{p.background}"/>'
+            f'<line x1="0" y1="0" x2="0" y2="{s}" stroke="{p.map_hatch}" stroke-width="{size * 0.18:g}"/></pattern>'
         ),
         "dots": (
             f'<pattern id="{prefix}-dots" patternUnits="userSpaceOnUse" width="{s}" height="{s}">'
-            f'<rect width="{s}" height="{s}" fill="#ffffff"/>'
-            f'<circle cx="{size / 2:g}" cy="{size / 2:g}" r="{size * 0.2:g}" fill="{DOT_INK}"/></pattern>'
+            f'<rect width="{s}" height="{s}" fill="{p.background}"/>'
+            f'<circle cx="{size / 2:g}" cy="{size / 2:g}" r="{size * 0.2:g}" fill="{p.map_dots}"/></pattern>'
         ),
     }
 
@@ -67,6 +65,7 @@ def render_svg(
     """The map as SVG. On a page it is a group of links labelled by the section heading; `standalone` adds a
     title, legend, caption and credit so the downloaded file explains itself."""
     geo = geometry()
+    p = palette()
     prefix = f"kaart-{data.name}"
     classes = {c.key: c for c in data.classes}
     title_lines = _wrap(data.title, 52) if standalone else []
@@ -80,7 +79,7 @@ def render_svg(
     parts = [
         (
             f'<svg xmlns="http://www.w3.org/2000/svg" class="map" viewBox="0 0 {width} {height}" '
-            f'preserveAspectRatio="xMidYMid meet" font-family="{_attr(FONT)}"'
+            f'preserveAspectRatio="xMidYMid meet" font-family="{_attr(SVG_FONT)}"'
         )
     ]
     if standalone:
@@ -88,7 +87,7 @@ def render_svg(
         parts.append(
             f'<title id="{prefix}-title">{escape(data.title)}</title><desc id="{prefix}-desc">{escape(data.description)}</desc>'
         )
-        parts.append(f'<rect width="{width}" height="{height}" fill="#ffffff"/>')
+        parts.append(f'<rect width="{width}" height="{height}" fill="{p.background}"/>')
     else:
         labelled = f' aria-labelledby="{heading_id}"' if heading_id else ""
         parts.append(f' role="group"{labelled}>')
@@ -102,13 +101,13 @@ def render_svg(
     if absent:
         # On the map but not in the database (a region removed by an administrator): drawn, not a link.
         parts.append(
-            f'<g class="map__absent" aria-hidden="true" fill="#f7f9fa" stroke="{BORDER}" stroke-width="1">'
+            f'<g class="map__absent" aria-hidden="true" fill="{p.map_absent}" stroke="{p.map_border}" stroke-width="1">'
         )
         parts.extend(
             f'<path d="{s.path}" fill-rule="evenodd" vector-effect="non-scaling-stroke"/>' for s in absent
         )
         parts.append("</g>")
-    parts.append(f'<g class="map__regions" stroke="{BORDER}" stroke-width="1" stroke-linejoin="round">')
+    parts.append(f'<g class="map__regions" stroke="{p.map_border}" stroke-width="1" stroke-linejoin="round">')
     # A region's <title> is its link's accessible name and its tooltip (an aria-label as well would make
     # Chromium read the same text twice, as name and as description).
     for region in on_map:
@@ -125,14 +124,14 @@ def render_svg(
     if labels:
         parts.append(
             f'<g class="map__labels" aria-hidden="true" pointer-events="none" font-size="24" font-weight="700" '
-            f'text-anchor="middle" fill="{TEXT}" stroke="#ffffff" stroke-width="5" stroke-linejoin="round" paint-order="stroke">'
+            f'text-anchor="middle" fill="{p.ink}" stroke="{p.background}" stroke-width="5" stroke-linejoin="round" paint-order="stroke">'
         )
         for (x, y), label in labels:
             if label == CHECK:
                 # Drawn, not typed: a tick glyph depends on the reader's fonts (and looked broken in some).
                 parts.append(
-                    f'<g transform="translate({x:g} {y:g})"><circle r="15" fill="#ffffff" stroke="{TEXT}" stroke-width="2"/>'
-                    f'<path d="M-7 0l5 6l9-12" fill="none" stroke="{TEXT}" stroke-width="4" stroke-linecap="round" '
+                    f'<g transform="translate({x:g} {y:g})"><circle r="15" fill="{p.background}" stroke="{p.ink}" stroke-width="2"/>'
+                    f'<path d="M-7 0l5 6l9-12" fill="none" stroke="{p.ink}" stroke-width="4" stroke-linecap="round" '
                     f'stroke-linejoin="round" paint-order="normal"/></g>'
                 )
             else:
@@ -141,7 +140,7 @@ def render_svg(
     credit_attrs = "" if standalone else ' aria-hidden="true"'
     parts.append(
         f'<text class="map__credit" x="{geo.width - 12}" y="{geo.height - 12}" text-anchor="end" font-size="24" '
-        f'fill="{TEXT}"{credit_attrs}>{CREDIT}</text>'
+        f'fill="{p.ink}"{credit_attrs}>{CREDIT}</text>'
     )
     parts.append("</g>")
     if standalone:
@@ -165,34 +164,36 @@ def _standalone_frame(
     data: MapData, prefix: str, title_lines: list[str], caption_lines: list[str], legend_top: int
 ) -> str:
     """Title above, legend and caption below: the downloaded SVG carries its own explanation."""
+    p = palette()
     parts = [
-        f'<text x="20" y="{52 + 42 * i}" font-size="34" font-weight="700" fill="{TEXT}">{escape(line)}</text>'
+        f'<text x="20" y="{52 + 42 * i}" font-size="34" font-weight="700" fill="{p.ink}">{escape(line)}</text>'
         for i, line in enumerate(title_lines)
     ]
     y = legend_top + 40
     parts.append(
-        f'<text x="20" y="{y}" font-size="24" font-weight="700" fill="{TEXT}">{escape(data.legend_title)}</text>'
+        f'<text x="20" y="{y}" font-size="24" font-weight="700" fill="{p.ink}">{escape(data.legend_title)}</text>'
     )
     for cls in data.classes:
         y += 30
         parts.append(
-            f'<rect x="20" y="{y - 20}" width="36" height="24" fill="{fill_of(cls, prefix)}" stroke="{BORDER}" stroke-width="1"/>'
-            f'<text x="68" y="{y}" font-size="22" fill="{TEXT}">{escape(cls.label)} ({cls.count})</text>'
+            f'<rect x="20" y="{y - 20}" width="36" height="24" fill="{fill_of(cls, prefix)}" stroke="{p.map_border}" stroke-width="1"/>'
+            f'<text x="68" y="{y}" font-size="22" fill="{p.ink}">{escape(cls.label)} ({cls.count})</text>'
         )
     y += 20
     for line in caption_lines:
         y += 26
-        parts.append(f'<text x="20" y="{y}" font-size="19" fill="{TEXT}">{escape(line)}</text>')
+        parts.append(f'<text x="20" y="{y}" font-size="19" fill="{p.ink}">{escape(line)}</text>')
     return "".join(parts)
 
 
 def legend_swatch(cls: MapClass, prefix: str) -> Markup:
     """A small SVG key for the HTML legend, with its own pattern (ids suffixed so they never clash)."""
     key_prefix = f"{prefix}-key-{cls.key}"
+    border = palette().map_border
     defs = f"<defs>{pattern_defs(key_prefix, 8)[cls.pattern]}</defs>" if cls.pattern else ""
     return Markup(
         f'<svg class="map-legend__swatch" viewBox="0 0 32 20" width="32" height="20" aria-hidden="true" focusable="false">'
-        f'{defs}<rect x="0.5" y="0.5" width="31" height="19" fill="{fill_of(cls, key_prefix)}" stroke="{BORDER}" stroke-width="1"/></svg>'
+        f'{defs}<rect x="0.5" y="0.5" width="31" height="19" fill="{fill_of(cls, key_prefix)}" stroke="{border}" stroke-width="1"/></svg>'
     )
 
 

@@ -10,12 +10,7 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 
 from exchange.charts import _fmt, _ids
-
-INK = "#1a2329"
-SUBTLE = "#4f5d66"
-GRID = "#c3cbd0"
-BAR = "#0f6675"  # 6.6:1 against white
-FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', 'Liberation Sans', sans-serif"
+from exchange.palette import SVG_FONT, palette
 
 
 @dataclass
@@ -23,6 +18,17 @@ class Segment:
     key: str
     label: str
     fill: str
+
+    def swatch(self) -> Markup:
+        """The legend key: the segment's fill with its key on it, as in the chart."""
+        p = palette()
+        return Markup(
+            '<svg class="chart-legend__swatch" viewBox="0 0 24 24" width="24" height="24" aria-hidden="true" '
+            f'focusable="false"><rect x="0.5" y="0.5" width="23" height="23" fill="{escape(self.fill)}" '
+            f'stroke="{p.ink}"/><text x="12" y="17" text-anchor="middle" font-size="14" font-weight="700" '
+            f'fill="{p.ink}" stroke="{p.background}" stroke-width="3" paint-order="stroke">{escape(self.key)}</text>'
+            "</svg>"
+        )
 
 
 def nice_ticks(top: float, count: int = 4) -> list[float]:
@@ -54,7 +60,7 @@ def _open(
         (
             f'<svg xmlns="http://www.w3.org/2000/svg" class="chart data-chart{extra_class}" viewBox="0 0 {width:g} {height:g}" '
             f'role="img" aria-labelledby="{chart_id}-t {chart_id}-d" preserveAspectRatio="xMidYMid meet" '
-            f'font-family="{escape(FONT)}" font-size="14" fill="{INK}">'
+            f'font-family="{escape(SVG_FONT)}" font-size="14" fill="{palette().ink}">'
         ),
         f'<title id="{chart_id}-t">{escape(title)}</title>',
         f'<desc id="{chart_id}-d">{escape(description)}</desc>',
@@ -86,13 +92,14 @@ def column_chart(
     def y(v: float) -> float:
         return top + inner_h - v / high * inner_h
 
+    p = palette()
     parts = _open(chart_id, width, height, title, description)
     for t in ticks:
         parts.append(
-            f'<line x1="{left}" x2="{width - right}" y1="{y(t):.1f}" y2="{y(t):.1f}" stroke="{GRID}" stroke-width="1"/>'
+            f'<line x1="{left}" x2="{width - right}" y1="{y(t):.1f}" y2="{y(t):.1f}" stroke="{p.grid}" stroke-width="1"/>'
         )
         parts.append(
-            f'<text x="{left - 6}" y="{y(t) + 4:.1f}" text-anchor="end" fill="{SUBTLE}">{_fmt(t)}</text>'
+            f'<text x="{left - 6}" y="{y(t) + 4:.1f}" text-anchor="end" fill="{p.subtle}">{_fmt(t)}</text>'
         )
     previous_group = None
     for i, (label, group, value) in enumerate(columns):
@@ -101,7 +108,7 @@ def column_chart(
         if value:
             parts.append(
                 f'<rect class="data-chart__bar" x="{x:.1f}" y="{y(value):.1f}" width="{bar_w:.1f}" '
-                f'height="{y(0) - y(value):.1f}" fill="{BAR}"><title>{escape(group)} {escape(label)}: {_fmt(value)}</title></rect>'
+                f'height="{y(0) - y(value):.1f}" fill="{p.bar}"><title>{escape(group)} {escape(label)}: {_fmt(value)}</title></rect>'
             )
             if len(_fmt(value)) * 7 <= slot + 2:
                 parts.append(
@@ -109,12 +116,12 @@ def column_chart(
                 )
         if slot >= 22:
             parts.append(
-                f'<text x="{cx:.1f}" y="{top + inner_h + 16}" text-anchor="middle" font-size="12" fill="{SUBTLE}">{escape(label)}</text>'
+                f'<text x="{cx:.1f}" y="{top + inner_h + 16}" text-anchor="middle" font-size="12" fill="{p.subtle}">{escape(label)}</text>'
             )
         if group != previous_group:
             # Group ticks (years) always; group names only where four slots leave room for them.
             parts.append(
-                f'<line x1="{left + i * slot:.1f}" x2="{left + i * slot:.1f}" y1="{top + inner_h}" y2="{top + inner_h + 36}" stroke="{GRID}"/>'
+                f'<line x1="{left + i * slot:.1f}" x2="{left + i * slot:.1f}" y1="{top + inner_h}" y2="{top + inner_h + 36}" stroke="{p.grid}"/>'
             )
             if slot * 4 >= 34:
                 parts.append(
@@ -123,7 +130,7 @@ def column_chart(
                 )
             previous_group = group
     parts.append(
-        f'<line x1="{left}" x2="{width - right}" y1="{y(0):.1f}" y2="{y(0):.1f}" stroke="{INK}" stroke-width="1"/>'
+        f'<line x1="{left}" x2="{width - right}" y1="{y(0):.1f}" y2="{y(0):.1f}" stroke="{p.ink}" stroke-width="1"/>'
     )
     parts.append(
         f'<text x="{left + inner_w / 2:.1f}" y="{height - 6}" text-anchor="middle" font-weight="600">{escape(x_label)}</text>'
@@ -138,15 +145,16 @@ def column_chart(
 def _value_axis(
     parts: list[str], ticks, x, y_top: float, y_axis: float, label: str, width: float, left: float
 ) -> None:
+    p = palette()
     for t in ticks:
         parts.append(
-            f'<line x1="{x(t):.1f}" x2="{x(t):.1f}" y1="{y_top}" y2="{y_axis}" stroke="{GRID}" stroke-width="1"/>'
+            f'<line x1="{x(t):.1f}" x2="{x(t):.1f}" y1="{y_top}" y2="{y_axis}" stroke="{p.grid}" stroke-width="1"/>'
         )
         parts.append(
-            f'<text x="{x(t):.1f}" y="{y_axis + 16}" text-anchor="middle" font-size="12" fill="{SUBTLE}">{_fmt(t)}</text>'
+            f'<text x="{x(t):.1f}" y="{y_axis + 16}" text-anchor="middle" font-size="12" fill="{p.subtle}">{_fmt(t)}</text>'
         )
     parts.append(
-        f'<line x1="{left}" x2="{width}" y1="{y_axis}" y2="{y_axis}" stroke="{INK}" stroke-width="1"/>'
+        f'<line x1="{left}" x2="{width}" y1="{y_axis}" y2="{y_axis}" stroke="{p.ink}" stroke-width="1"/>'
     )
     parts.append(
         f'<text x="{left + (width - left) / 2:.1f}" y="{y_axis + 36}" text-anchor="middle" font-weight="600">{escape(label)}</text>'
@@ -180,6 +188,7 @@ def bar_chart(
         rows.append((lines, value, y))
         y += 17 * len(lines) + bar_h + 12
     axis_y = y
+    p = palette()
     parts = _open(chart_id, width, axis_y + 44, title, description)
     _value_axis(parts, ticks, x, 4, axis_y, value_label, width - right, left)
     for lines, value, y0 in rows:
@@ -189,7 +198,7 @@ def bar_chart(
         w = x(value) - left
         if value:
             parts.append(
-                f'<rect class="data-chart__bar" x="{left}" y="{by:.1f}" width="{max(w, 2):.1f}" height="{bar_h}" fill="{BAR}"/>'
+                f'<rect class="data-chart__bar" x="{left}" y="{by:.1f}" width="{max(w, 2):.1f}" height="{bar_h}" fill="{p.bar}"/>'
             )
         parts.append(
             f'<text x="{left + max(w, 0) + 5:.1f}" y="{by + 12.5:.1f}" font-weight="600">{_fmt(value)}</text>'
@@ -226,6 +235,7 @@ def stacked_bar_chart(
         laid_out.append((lines, values, y))
         y += 17 * len(lines) + bar_h + 12
     axis_y = y
+    p = palette()
     parts = _open(chart_id, width, axis_y + 44, title, description, " data-chart--stacked")
     _value_axis(parts, ticks, x, 4, axis_y, value_label, width - right, left)
     for lines, values, y0 in laid_out:
@@ -239,12 +249,12 @@ def stacked_bar_chart(
             x0, x1 = x(start), x(start + value)
             parts.append(
                 f'<rect x="{x0:.1f}" y="{by:.1f}" width="{x1 - x0:.1f}" height="{bar_h}" fill="{segment.fill}" '
-                f'stroke="#ffffff" stroke-width="1"><title>{escape(segment.label)}: {_fmt(value)}</title></rect>'
+                f'stroke="{p.background}" stroke-width="1"><title>{escape(segment.label)}: {_fmt(value)}</title></rect>'
             )
             if x1 - x0 >= 14:
                 parts.append(
                     f'<text x="{(x0 + x1) / 2:.1f}" y="{by + 13.5:.1f}" text-anchor="middle" font-size="12" font-weight="700" '
-                    f'stroke="#ffffff" stroke-width="3" stroke-linejoin="round" paint-order="stroke">{escape(segment.key)}</text>'
+                    f'stroke="{p.background}" stroke-width="3" stroke-linejoin="round" paint-order="stroke">{escape(segment.key)}</text>'
                 )
             start += value
         total = sum(values)

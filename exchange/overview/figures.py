@@ -11,8 +11,8 @@ from markupsafe import Markup
 
 from exchange.i18n import localized
 from exchange.maps.cache import for_visitors
-from exchange.maps.data import SCALE, STRONG
 from exchange.overview import charts, queries
+from exchange.palette import palette
 from exchange.reference.models import Theme
 
 
@@ -84,7 +84,7 @@ def per_quarter(user, theme: Theme | None) -> Figure:
 def phases_per_theme(user) -> Figure:
     phases, themes = queries.phases(), queries.themes()
     table = queries.phases_per_theme(user)
-    fills = list(SCALE) + [STRONG] * max(0, len(phases) - len(SCALE))
+    fills = palette().sequential(len(phases))
     segments = [
         charts.Segment(str(p.position), f"{p.position}. {localized(p, 'name')}", fills[i])
         for i, p in enumerate(phases)

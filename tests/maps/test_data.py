@@ -134,24 +134,3 @@ def test_region_without_geometry_is_kept_and_listed_off_the_map(reference, db, r
     on_map, off_map = split_regions(maps.activity_map(None))
     assert len(on_map) == 42
     assert [r.code for r in off_map] == ["JZ99"]
-
-
-def test_every_fill_keeps_3_to_1_against_the_region_border():
-    def luminance(hex_colour: str) -> float:
-        channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
-        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-
-    def contrast(a: str, b: str) -> float:
-        high, low = sorted((luminance(a), luminance(b)), reverse=True)
-        return (high + 0.05) / (low + 0.05)
-
-    from exchange.maps.render import DOT_INK, HATCH_INK
-
-    for fill in (*maps.SCALE, maps.PALE, maps.STRONG, "#ffffff"):
-        assert contrast(fill, maps.BORDER) >= 3, fill
-    assert (
-        contrast(maps.BORDER, "#ffffff") >= 3
-        and contrast(HATCH_INK, "#ffffff") >= 3
-        and contrast(DOT_INK, "#ffffff") >= 3
-    )

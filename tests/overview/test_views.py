@@ -129,6 +129,22 @@ def test_charts_have_titles_descriptions_and_axis_labels(client, cast, make_prac
         assert "<title id=" in chart and "<desc id=" in chart
 
 
+def test_phase_legend_keys_match_the_segments_of_the_chart(client, cast, make_practice):
+    from exchange.palette import palette
+
+    make_practice("Gedeeld", publish=True)
+    html = client.get("/overzicht").get_data(as_text=True)
+    keys = re.findall(
+        r'<svg class="chart-legend__swatch"[^>]*><rect [^>]*fill="(#[0-9a-f]{6})" stroke="(#[0-9a-f]{6})"/>'
+        r"<text [^>]*>(\d+)</text></svg>",
+        html,
+    )
+    p = palette()
+    assert [fill for fill, _, _ in keys] == p.sequential(len(keys)) and len(keys) >= 4
+    assert {border for _, border, _ in keys} == {p.ink}
+    assert [key for _, _, key in keys] == [str(i) for i in range(1, len(keys) + 1)]
+
+
 def test_visitors_share_cached_figures_until_the_data_changes(app, client, cast, make_practice):
     make_practice("Een", publish=True)
     with count_queries(app) as first:

@@ -24,7 +24,7 @@ from babel.numbers import format_decimal
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import selectinload
 
-from exchange.digests.periods import TZ, Period
+from exchange.digests.periods import Period
 from exchange.extensions import db
 from exchange.mail import external_url
 from exchange.practices.models import Practice, PracticeRevision, Result, Status
@@ -54,11 +54,6 @@ class Item:
     @property
     def label(self) -> str:
         return KIND_LABELS[self.kind]
-
-    @property
-    def local_date(self) -> str:
-        local = self.at.astimezone(TZ)
-        return f"{local.day}-{local.month}-{local.year}"
 
 
 @dataclass(frozen=True)

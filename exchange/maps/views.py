@@ -132,21 +132,5 @@ class MapHelpers:
         """The home page's map, shared between visitors until the practices change (exchange.maps.cache)."""
         return for_visitors(current_user, "home-map", lambda: self.figure(self.activity()))
 
-    # One call per page, for templates that prefer `{{ maps.home_map() }}` over an include.
-    def home_map(self) -> Markup:
-        return self.home_figure()
-
-    def theme_map(self, theme) -> Markup:
-        return self.figure(self.theme(theme))
-
-    def action_line_map(self, line) -> Markup:
-        return self.figure(self.action_line(line))
-
-    def fund_map(self) -> Markup:
-        return self.figure(self.fund())
-
-    def coaching_map(self) -> Markup:
-        return self.figure(self.coaching())
-
 
 bp.add_app_template_global(MapHelpers(), "maps")  # type: ignore[arg-type]

@@ -41,10 +41,6 @@ class Figure:
     csv_header: list[str] | None = None
     csv_data: list[list] | None = None
 
-    @property
-    def is_empty(self) -> bool:
-        return not self.rows
-
 
 def per_quarter(user, theme: Theme | None) -> Figure:
     counts = queries.published_per_quarter(user, theme.id if theme else None)

@@ -8,7 +8,6 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from exchange.database import utcnow
 from exchange.errors import Conflict, Invalid
@@ -378,7 +377,3 @@ def post_feedback(actor, practice: Practice, body: str) -> FeedbackMessage:
     db.session.flush()
     notifications.feedback_posted(actor, practice, message)
     return message
-
-
-def resolve_phase(slug: str) -> CyclePhase | None:
-    return db.session.scalar(select(CyclePhase).where(CyclePhase.slug == slug))

@@ -617,17 +617,6 @@ class EngineResult:
     took_ms: float = 0.0
 
 
-def _clause_query(alternatives: list[tuple[str, ...]]):
-    subs = []
-    for i, alt in enumerate(alternatives):
-        boost = 1.0 if i == 0 else SYNONYM_BOOST
-        if len(alt) == 1:
-            subs.append(query.Term("text", alt[0], boost=boost))
-        else:
-            subs.append(query.Phrase("text", list(alt), boost=boost))
-    return subs[0] if len(subs) == 1 else query.Or(subs)
-
-
 def _clause_bits(view: _View, alternatives: list[tuple[str, ...]]) -> int:
     bits = 0
     for alt in alternatives:

@@ -35,7 +35,6 @@ FACETS: tuple[Facet, ...] = (
     Facet("jaar", "year", _l("Jaar")),
 )
 BY_PARAM = {f.param: f for f in FACETS}
-BY_NAME = {f.name: f for f in FACETS}
 
 TYPES = {"praktijk": "practice", "resultaat": "result", "thema": "theme", "regio": "region"}
 TYPE_LABELS = {
@@ -87,7 +86,3 @@ def facet_values() -> FacetValues:
             phase.position,
         )
     return values
-
-
-def year_label(value: str) -> tuple[str, str]:
-    return value, value

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, select
 
 from exchange.database import utcnow
 from exchange.extensions import db
-from exchange.maps.data import ACTIVE_DAYS
+from exchange.maps.data import activity_clause
 from exchange.practices.models import Practice, Result, Status, practice_action_line, practice_theme
 from exchange.practices.queries import visible_clause
 from exchange.reference.models import ActionLine, CyclePhase, Region, Theme
@@ -135,16 +135,12 @@ def silent_regions() -> list[Region]:
 
 def theme_activity(user, limit: int = 10) -> list[tuple[Theme, int]]:
     """Themes ordered by activity (published practices plus drafts updated in the last 90 days, visible to `user`)."""
-    since = utcnow() - timedelta(days=ACTIVE_DAYS)
-    active = (Practice.status == Status.PUBLISHED) | (
-        (Practice.status == Status.DRAFT) & (Practice.updated_at >= since)
-    )
     n = func.count(Practice.id).label("n")
     stmt = (
         select(Theme, n)
         .join(practice_theme, practice_theme.c.theme_id == Theme.id)
         .join(Practice, Practice.id == practice_theme.c.practice_id)
-        .where(visible_clause(user), active)
+        .where(visible_clause(user), activity_clause())
         .group_by(Theme.id)
         .order_by(n.desc(), Theme.position, Theme.name)
         .limit(limit)

@@ -26,6 +26,8 @@ from exchange.practices.models import (
 from exchange.reference.models import Region
 
 STALE_AFTER = timedelta(days=90)
+# The dashboard's "new and updated" section; its heading names the same number of days.
+RECENT_FOR = timedelta(days=14)
 
 
 def _user(user):
@@ -300,7 +302,7 @@ def dashboard(user):
     else:
         practices = list_practices(user, coached_only=True)
     now = utcnow()
-    week_ago = now - timedelta(days=14)
+    recent_since = now - RECENT_FOR
     stale_before = now - STALE_AFTER
     practice_ids = [p.id for p in practices]
     results = []
@@ -308,14 +310,14 @@ def dashboard(user):
         results = list(
             db.session.scalars(
                 select(Result)
-                .where(Result.practice_id.in_(practice_ids), Result.created_at >= week_ago)
+                .where(Result.practice_id.in_(practice_ids), Result.created_at >= recent_since)
                 .options(selectinload(Result.practice).selectinload(Practice.region))
                 .order_by(Result.created_at.desc())
                 .limit(50)
             )
         )
     return {
-        "recent": [p for p in practices if p.updated_at >= week_ago][:50],
+        "recent": [p for p in practices if p.updated_at >= recent_since][:50],
         "drafts": [p for p in practices if p.status == Status.DRAFT],
         "stale": sorted(
             (p for p in practices if p.status != Status.ARCHIVED and p.updated_at < stale_before),

@@ -14,6 +14,11 @@ from markupsafe import Markup, escape
 _ids = itertools.count(1)
 
 
+def new_chart_id() -> str:
+    """A page-unique id for a chart's title and description (aria-labelledby)."""
+    return f"chart-{next(_ids)}"
+
+
 @dataclass
 class Point:
     label: str
@@ -34,10 +39,23 @@ def _nice_scale(values: list[float], ticks: int = 4) -> tuple[float, float, floa
     return math.floor(low / step) * step, math.ceil(high / step) * step, step
 
 
-def _fmt(value: float) -> str:
+def format_number(value: float) -> str:
+    """Dutch number format for chart labels: 1.234 and 1.234,5."""
     if float(value).is_integer():
         return f"{int(value):,}".replace(",", ".")
     return f"{value:,.1f}".replace(",", "X").replace(".", ",").replace("X", ".")
+
+
+def wrap(text: str, chars: int) -> list[str]:
+    """Words on lines of at most `chars` characters (a longer word gets a line of its own)."""
+    lines, line = [], ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > chars:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return lines + ([line] if line else [])
 
 
 def line_chart(
@@ -54,7 +72,7 @@ def line_chart(
     """A line chart of a series over time with optional baseline and target lines."""
     if not points:
         return Markup("")
-    chart_id = f"chart-{next(_ids)}"
+    chart_id = new_chart_id()
     left, right, top, bottom = 56, 40, 16, 40
     inner_w, inner_h = width - left - right, height - top - bottom
     values = [float(p.value) for p in points]
@@ -81,7 +99,7 @@ def line_chart(
             f'<line class="chart__grid" x1="{left}" x2="{width - right}" y1="{y(v):.1f}" y2="{y(v):.1f}"/>'
         )
         parts.append(
-            f'<text class="chart__tick" x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end">{_fmt(v)}</text>'
+            f'<text class="chart__tick" x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end">{format_number(v)}</text>'
         )
     parts.append(
         f'<line class="chart__axis" x1="{left}" x2="{width - right}" y1="{top + inner_h}" y2="{top + inner_h}"/>'
@@ -96,7 +114,7 @@ def line_chart(
                 f'<line class="{cls}" x1="{left}" x2="{width - right}" y1="{yy:.1f}" y2="{yy:.1f}"/>'
             )
             parts.append(
-                f'<text class="chart__ref-label" x="{width - right}" y="{yy - 4:.1f}" text-anchor="end">{label} {_fmt(float(ref))}</text>'
+                f'<text class="chart__ref-label" x="{width - right}" y="{yy - 4:.1f}" text-anchor="end">{label} {format_number(float(ref))}</text>'
             )
     if len(points) > 1:
         path = " ".join(f"{'M' if i == 0 else 'L'}{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values))
@@ -104,7 +122,7 @@ def line_chart(
     step = max(1, len(points) // 6)
     for i, (p, v) in enumerate(zip(points, values)):
         parts.append(
-            f'<circle class="chart__point" cx="{x(i):.1f}" cy="{y(v):.1f}" r="4"><title>{escape(p.label)}: {_fmt(v)} {escape(unit)}</title></circle>'
+            f'<circle class="chart__point" cx="{x(i):.1f}" cy="{y(v):.1f}" r="4"><title>{escape(p.label)}: {format_number(v)} {escape(unit)}</title></circle>'
         )
         if i % step == 0 or i == len(points) - 1:
             anchor = "end" if i == len(points) - 1 and len(points) > 1 else "middle"
@@ -126,7 +144,7 @@ def bar_chart(
     """Horizontal bars with value labels (labels on the left, so long Dutch names stay readable)."""
     if not bars:
         return Markup("")
-    chart_id = f"chart-{next(_ids)}"
+    chart_id = new_chart_id()
     label_w, right, gap = 200, 48, 8
     height = len(bars) * (bar_height + gap) + gap
     top_value = max((v for _, v in bars), default=0) or 1
@@ -150,7 +168,7 @@ def bar_chart(
             f'<rect class="chart__bar" x="{label_w}" y="{yy}" width="{w:.1f}" height="{bar_height}"/>'
         )
         parts.append(
-            f'<text class="chart__value" x="{label_w + w + 6:.1f}" y="{yy + bar_height * 0.7:.1f}">{_fmt(float(value))}</text>'
+            f'<text class="chart__value" x="{label_w + w + 6:.1f}" y="{yy + bar_height * 0.7:.1f}">{format_number(float(value))}</text>'
         )
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
+from exchange.charts import wrap
 from exchange.maps.data import MapClass, MapData, RegionValue
 from exchange.maps.geometry import Geometry, geometry
 from exchange.palette import SVG_FONT, palette
@@ -68,8 +69,8 @@ def render_svg(
     p = palette()
     prefix = f"kaart-{data.name}"
     classes = {c.key: c for c in data.classes}
-    title_lines = _wrap(data.title, 52) if standalone else []
-    caption_lines = _wrap(" ".join(filter(None, [data.description, data.footnote])), 95) if standalone else []
+    title_lines = wrap(data.title, 52) if standalone else []
+    caption_lines = wrap(" ".join(filter(None, [data.description, data.footnote])), 95) if standalone else []
     top = (30 + 42 * len(title_lines)) if standalone else 0
     bottom = (50 + 30 * len(data.classes) + 20 + 26 * len(caption_lines) + 20) if standalone else 0
     width, height = geo.width, geo.height + top + bottom
@@ -147,17 +148,6 @@ def render_svg(
         parts.append(_standalone_frame(data, prefix, title_lines, caption_lines, geo.height + top))
     parts.append("</svg>")
     return Markup("".join(parts))
-
-
-def _wrap(text: str, chars: int) -> list[str]:
-    lines, line = [], ""
-    for word in text.split():
-        if line and len(line) + 1 + len(word) > chars:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    return lines + ([line] if line else [])
 
 
 def _standalone_frame(

@@ -1,5 +1,5 @@
-"""Charts for the national overview, in the manner of exchange.charts (whose id counter and number format they
-share): server-rendered SVG with a title, a description, axis labels and value labels, colours as presentation
+"""Charts for the national overview, in the manner of exchange.charts (whose chart ids, number format and word wrap
+they share): server-rendered SVG with a title, a description, axis labels and value labels, colours as presentation
 attributes (the CSP forbids inline styles), and always a table with the same numbers in the template."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from exchange.charts import _fmt, _ids
+from exchange.charts import format_number, new_chart_id, wrap
 from exchange.palette import SVG_FONT, palette
 
 
@@ -42,17 +42,6 @@ def nice_ticks(top: float, count: int = 4) -> list[float]:
     return [i * step for i in range(math.ceil(top / step) + 1)]
 
 
-def wrap(text: str, chars: int) -> list[str]:
-    lines, line = [], ""
-    for word in text.split():
-        if line and len(line) + 1 + len(word) > chars:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    return lines + ([line] if line else [])
-
-
 def _open(
     chart_id: str, width: float, height: float, title: str, description: str, extra_class: str = ""
 ) -> list[str]:
@@ -81,7 +70,7 @@ def column_chart(
     each bar (K1), the group label (the year) under the first bar of each group."""
     if not columns:
         return Markup("")
-    chart_id = f"chart-{next(_ids)}"
+    chart_id = new_chart_id()
     left, right, top, bottom = 46, 8, 18, 64
     inner_w, inner_h = width - left - right, height - top - bottom
     ticks = nice_ticks(max(v for _, _, v in columns))
@@ -99,7 +88,7 @@ def column_chart(
             f'<line x1="{left}" x2="{width - right}" y1="{y(t):.1f}" y2="{y(t):.1f}" stroke="{p.grid}" stroke-width="1"/>'
         )
         parts.append(
-            f'<text x="{left - 6}" y="{y(t) + 4:.1f}" text-anchor="end" fill="{p.subtle}">{_fmt(t)}</text>'
+            f'<text x="{left - 6}" y="{y(t) + 4:.1f}" text-anchor="end" fill="{p.subtle}">{format_number(t)}</text>'
         )
     previous_group = None
     for i, (label, group, value) in enumerate(columns):
@@ -108,11 +97,11 @@ def column_chart(
         if value:
             parts.append(
                 f'<rect class="data-chart__bar" x="{x:.1f}" y="{y(value):.1f}" width="{bar_w:.1f}" '
-                f'height="{y(0) - y(value):.1f}" fill="{p.bar}"><title>{escape(group)} {escape(label)}: {_fmt(value)}</title></rect>'
+                f'height="{y(0) - y(value):.1f}" fill="{p.bar}"><title>{escape(group)} {escape(label)}: {format_number(value)}</title></rect>'
             )
-            if len(_fmt(value)) * 7 <= slot + 2:
+            if len(format_number(value)) * 7 <= slot + 2:
                 parts.append(
-                    f'<text x="{cx:.1f}" y="{y(value) - 4:.1f}" text-anchor="middle" font-size="12">{_fmt(value)}</text>'
+                    f'<text x="{cx:.1f}" y="{y(value) - 4:.1f}" text-anchor="middle" font-size="12">{format_number(value)}</text>'
                 )
         if slot >= 22:
             parts.append(
@@ -151,7 +140,7 @@ def _value_axis(
             f'<line x1="{x(t):.1f}" x2="{x(t):.1f}" y1="{y_top}" y2="{y_axis}" stroke="{p.grid}" stroke-width="1"/>'
         )
         parts.append(
-            f'<text x="{x(t):.1f}" y="{y_axis + 16}" text-anchor="middle" font-size="12" fill="{p.subtle}">{_fmt(t)}</text>'
+            f'<text x="{x(t):.1f}" y="{y_axis + 16}" text-anchor="middle" font-size="12" fill="{p.subtle}">{format_number(t)}</text>'
         )
     parts.append(
         f'<line x1="{left}" x2="{width}" y1="{y_axis}" y2="{y_axis}" stroke="{p.ink}" stroke-width="1"/>'
@@ -173,7 +162,7 @@ def bar_chart(
     at the end of each bar and a value axis with its label."""
     if not bars:
         return Markup("")
-    chart_id = f"chart-{next(_ids)}"
+    chart_id = new_chart_id()
     left, right, bar_h, chars = 4, 36, 16, 44
     inner = width - left - right
     ticks = nice_ticks(max(v for _, v in bars))
@@ -201,7 +190,7 @@ def bar_chart(
                 f'<rect class="data-chart__bar" x="{left}" y="{by:.1f}" width="{max(w, 2):.1f}" height="{bar_h}" fill="{p.bar}"/>'
             )
         parts.append(
-            f'<text x="{left + max(w, 0) + 5:.1f}" y="{by + 12.5:.1f}" font-weight="600">{_fmt(value)}</text>'
+            f'<text x="{left + max(w, 0) + 5:.1f}" y="{by + 12.5:.1f}" font-weight="600">{format_number(value)}</text>'
         )
     parts.append("</svg>")
     return Markup("".join(parts))
@@ -220,7 +209,7 @@ def stacked_bar_chart(
     number), so the colours are never the only way to tell the segments apart."""
     if not rows:
         return Markup("")
-    chart_id = f"chart-{next(_ids)}"
+    chart_id = new_chart_id()
     left, right, bar_h, chars = 4, 36, 18, 44
     inner = width - left - right
     ticks = nice_ticks(max((sum(values) for _, values in rows), default=0))
@@ -249,7 +238,7 @@ def stacked_bar_chart(
             x0, x1 = x(start), x(start + value)
             parts.append(
                 f'<rect x="{x0:.1f}" y="{by:.1f}" width="{x1 - x0:.1f}" height="{bar_h}" fill="{segment.fill}" '
-                f'stroke="{p.background}" stroke-width="1"><title>{escape(segment.label)}: {_fmt(value)}</title></rect>'
+                f'stroke="{p.background}" stroke-width="1"><title>{escape(segment.label)}: {format_number(value)}</title></rect>'
             )
             if x1 - x0 >= 14:
                 parts.append(
@@ -259,7 +248,7 @@ def stacked_bar_chart(
             start += value
         total = sum(values)
         parts.append(
-            f'<text x="{x(total) + 5:.1f}" y="{by + 13.5:.1f}" font-weight="600">{_fmt(total)}</text>'
+            f'<text x="{x(total) + 5:.1f}" y="{by + 13.5:.1f}" font-weight="600">{format_number(total)}</text>'
         )
     parts.append("</svg>")
     return Markup("".join(parts))

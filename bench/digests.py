@@ -77,7 +77,7 @@ def load(db, *, subscribers: int, themes_followed: int, period, seed: int = 7) -
     from exchange.digests.models import Frequency, Subscriber, Subscription, new_key, subscription_region
     from exchange.practices.models import Practice, PracticeRevision, Result, Status, practice_theme
     from exchange.reference.models import CyclePhase, Region, Theme
-    from exchange.reference.services import load_reference, read_reference_file
+    from exchange.reference.seeding import load_reference, read_reference_file
 
     rng = random.Random(seed)
     load_reference(read_reference_file())

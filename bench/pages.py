@@ -281,7 +281,7 @@ def prepare_database(url: str, n: int, loader: str, index_dir: str) -> dict:
     from exchange.extensions import db
     from exchange.practices.models import CycleStep, Practice, Result, Status, practice_theme
     from exchange.reference.models import Region, Theme
-    from exchange.reference.services import load_reference, read_reference_file
+    from exchange.reference.seeding import load_reference, read_reference_file
 
     app = create_app(
         "config.Config", SQLALCHEMY_DATABASE_URI=url, SECRET_KEY="bench", SEARCH_INDEX_DIR=index_dir

@@ -151,7 +151,7 @@ def reference(app):
     Uses its own short app context, so request tests do not share `g` with a long-lived context.
     """
     from exchange.extensions import db as _db
-    from exchange.reference.services import load_reference, read_reference_file
+    from exchange.reference.seeding import load_reference, read_reference_file
 
     with app.app_context():
         load_reference(read_reference_file())

@@ -6,7 +6,6 @@ import hashlib
 from urllib.parse import urlsplit
 
 from flask import (
-    Blueprint,
     current_app,
     flash,
     g,
@@ -20,7 +19,7 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
-from exchange.accounts import queries, services
+from exchange.accounts import bp, queries, services
 from exchange.accounts.forms import (
     AcceptInvitationForm,
     ChangeEmailForm,
@@ -36,8 +35,6 @@ from exchange.accounts.forms import (
 from exchange.accounts.models import TokenPurpose
 from exchange.errors import Conflict, Invalid
 from exchange.extensions import db, limiter
-
-bp = Blueprint("accounts", __name__)
 
 # Session keys that survive the renewal at sign-in and sign-out (the language choice).
 KEPT_SESSION_KEYS = ("lang",)

@@ -13,18 +13,16 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 
-from flask import Blueprint, jsonify, render_template, url_for
+from flask import jsonify, render_template, url_for
 from sqlalchemy import select
 
+from exchange.api import bp, docs_bp
 from exchange.api.http import api_rate_limit
-from exchange.api.views import bp
 from exchange.extensions import db
 
 OPENAPI_VERSION = "3.1.0"
 API_VERSION = "1.0.0"
 JSON = "application/json"
-
-docs_bp = Blueprint("api_docs", __name__)
 
 
 # --- parameters -------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from flask import jsonify, request
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from exchange.api import serializers
+from exchange.api import bp, serializers
 from exchange.api.http import (
     BadParameter,
     Bilingual,
@@ -25,7 +25,6 @@ from exchange.api.http import (
     reject_unknown_parameters,
     unknown_parameter,
 )
-from exchange.api.views import bp
 from exchange.errors import NotFound
 from exchange.extensions import db
 from exchange.practices import queries

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from flask import Blueprint, jsonify, request
+from flask import jsonify, request
 from sqlalchemy import select
 
-from exchange.api import http, serializers
+from exchange.api import bp, http, serializers
 from exchange.extensions import csrf, db
 from exchange.reference import queries
 
-bp = Blueprint("api", __name__)
 csrf.exempt(bp)  # read-only, no cookies needed
 bp.after_app_request(http.add_api_headers)
 http.limit_blueprint(bp)
@@ -97,8 +96,3 @@ def themes():
 def cycle_phases():
     items = [serializers.cycle_phase(p) for p in queries.list_phases()]
     return jsonify({"total": len(items), "items": items})
-
-
-from exchange.api import openapi  # noqa: F401, I001  (registers GET /openapi.json on `bp`)
-from exchange.api import practices  # noqa: F401  (registers the practice and result endpoints on `bp`)
-from exchange.search import api as search_api  # noqa: F401  (registers GET /search on `bp`)

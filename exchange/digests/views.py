@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from exchange.database import utcnow
-from exchange.digests import forms, services, tokens
+from exchange.digests import bp, forms, services, tokens
 from exchange.digests.content import collect_content, compose
 from exchange.digests.models import DigestRun, Frequency, Subscriber
 from exchange.digests.periods import FREQUENCY_LABELS, last_completed, period_containing, period_starting
@@ -22,8 +22,6 @@ from exchange.errors import Invalid, NotFound
 from exchange.extensions import csrf, db, limiter
 from exchange.policy import require
 from exchange.reference.models import Region, Theme
-
-bp = Blueprint("digests", __name__)
 
 
 def _themes():

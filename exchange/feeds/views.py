@@ -6,18 +6,16 @@ shared. Each answer has an ETag and Last-Modified (304 on If-None-Match / If-Mod
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import current_app, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from exchange.api.http import make_conditional, practices_version, reference_version
 from exchange.extensions import db
-from exchange.feeds import atom
+from exchange.feeds import atom, bp
 from exchange.practices import queries as practice_queries
 from exchange.practices.models import Practice, Result, Status
 from exchange.reference import queries as reference_queries
-
-bp = Blueprint("feeds", __name__)
 
 ATOM = "application/atom+xml; charset=utf-8"
 # Kinds of search hit that make feed entries; themes and regions are pages, not news.

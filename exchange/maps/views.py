@@ -5,19 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Response, abort, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 
 from exchange.extensions import db
+from exchange.maps import bp
 from exchange.maps import data as maps_data
 from exchange.maps.cache import for_visitors
 from exchange.maps.render import legend_swatch, map_csv, render_svg, split_regions
 from exchange.policy import can
 from exchange.reference.models import ActionLine, Theme
-
-bp = Blueprint("maps", __name__)
 
 
 def _theme_from_args() -> Theme:

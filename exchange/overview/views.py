@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import abort, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
 from exchange.extensions import db
 from exchange.maps.render import write_csv
 from exchange.maps.views import download_response
-from exchange.overview import figures, queries
+from exchange.overview import bp, figures, queries
 from exchange.reference.models import Theme
-
-bp = Blueprint("overview", __name__)
 
 
 def _theme_filter() -> Theme | None:

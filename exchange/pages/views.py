@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from flask import Blueprint, jsonify, render_template
+from flask import jsonify, render_template
 from sqlalchemy import text
 
 from exchange.extensions import db
+from exchange.pages import bp
 from exchange.practices import queries as practice_queries
 from exchange.practices.models import Status
 from exchange.reference import queries
-
-bp = Blueprint("pages", __name__)
 
 
 @bp.get("/")

@@ -1,30 +1,19 @@
 """The one place that answers "may this user do this to this object?" for views, API and CLI.
 
-Rules are plain functions registered per action name (e.g. "practice.edit") by the modules in this package.
+Rules are plain functions registered per action name (e.g. "practice.edit") in policy.registry by the modules
+of this package, which policy.rules imports.
 `can()` answers, `require()` raises NotAllowed. Anonymous users are passed as None.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from exchange.errors import NotAllowed
+from exchange.policy import rules  # noqa: F401  (importing the rule modules registers their rules)
+from exchange.policy.registry import RULES, Rule, rule
 
-Rule = Callable[[Any, Any], bool]
-RULES: dict[str, Rule] = {}
-
-
-def rule(action: str) -> Callable[[Rule], Rule]:
-    """Register the rule function for an action name."""
-
-    def register(func: Rule) -> Rule:
-        if action in RULES:
-            raise RuntimeError(f"rule for {action!r} registered twice")
-        RULES[action] = func
-        return func
-
-    return register
+__all__ = ["RULES", "Rule", "can", "require", "rule"]
 
 
 def _actor(user):
@@ -35,7 +24,6 @@ def _actor(user):
 
 def can(user, action: str, obj: Any = None) -> bool:
     """True when `user` (None or anonymous for visitors) may perform `action` on `obj`."""
-    _load_rules()
     try:
         check = RULES[action]
     except KeyError as exc:
@@ -47,14 +35,3 @@ def require(user, action: str, obj: Any = None) -> None:
     """Raise NotAllowed unless `can(user, action, obj)`."""
     if not can(user, action, obj):
         raise NotAllowed(code=f"forbidden:{action}")
-
-
-_loaded = False
-
-
-def _load_rules() -> None:
-    global _loaded
-    if not _loaded:
-        from exchange.policy import rules  # noqa: F401  (imports register the rules)
-
-        _loaded = True

@@ -12,7 +12,7 @@ from sqlalchemy import and_, exists, func, or_, select
 
 from exchange.accounts.models import CoachingAssignment, FunctionaryTheme, Role
 from exchange.extensions import db
-from exchange.policy import rule
+from exchange.policy.registry import rule
 
 
 def is_admin(user) -> bool:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from exchange.policy import rule
 from exchange.policy.accounts import is_admin
+from exchange.policy.registry import rule
 
 
 @rule("digest.runs")

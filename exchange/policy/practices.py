@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from exchange.accounts.models import Role
-from exchange.policy import rule
 from exchange.policy.accounts import coaches, is_admin, is_staff_of
+from exchange.policy.registry import rule
 
 
 def _coaches_practice(user, practice) -> bool:

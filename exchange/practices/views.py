@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -12,12 +12,10 @@ from exchange.extensions import db
 from exchange.forms import submit
 from exchange.i18n import localized
 from exchange.policy import can, require
-from exchange.practices import forms, queries, services
+from exchange.practices import bp, forms, queries, services
 from exchange.practices.diff import revision_changes
 from exchange.reference import queries as ref_queries
 from exchange.reference.models import ActionLine, CyclePhase, Region, Theme
-
-bp = Blueprint("practices", __name__)
 
 
 def _choices(form) -> None:

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from flask import Blueprint
+
 if TYPE_CHECKING:
     from flask import Flask
 
     from exchange.practices.models import Practice
+
+bp = Blueprint("search", __name__)
 
 
 def similar_practices(practice: Practice, limit: int = 5) -> list[Practice]:
@@ -18,11 +22,12 @@ def similar_practices(practice: Practice, limit: int = 5) -> list[Practice]:
 
 
 def register_search(app: Flask) -> None:
-    """Session hooks that keep the index true, the search pages, and the template global for similar practices."""
-    from exchange.search import outbox  # noqa: F401  (registers the session hooks)
-    from exchange.search.views import bp
+    """Session hooks that keep the index true and the template global for similar practices.
 
-    app.register_blueprint(bp)
+    The search pages are registered with the other blueprints (exchange.register_blueprints).
+    """
+    from exchange.search import outbox  # noqa: F401  (registers the session hooks)
+
     app.jinja_env.globals["similar_practices"] = similar_practices
     # Registered before the app-wide NUL guard (register_request_hooks), so it runs first.
     app.before_request(_clean_search_arguments)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import jsonify, request
 from markupsafe import Markup
 
-from exchange.api.views import bp
+from exchange.api import bp
 from exchange.search import queries
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import delete, select
@@ -10,10 +10,8 @@ from sqlalchemy import delete, select
 from exchange.errors import Invalid
 from exchange.extensions import db
 from exchange.policy import require
-from exchange.search import forms, queries, synonyms
+from exchange.search import bp, forms, queries, synonyms
 from exchange.search.models import SearchMiss, SearchSynonym
-
-bp = Blueprint("search", __name__)
 
 MISSES_SHOWN = 200
 

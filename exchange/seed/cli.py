@@ -57,7 +57,7 @@ def _summary(report) -> str:
 @with_appcontext
 def seed_reference(path: Path | None, overwrite: bool) -> None:
     """Load the 42 regions, action lines, themes, cycle phases and fund facts. Safe to run again."""
-    from exchange.reference.services import REFERENCE_FILE, load_reference, read_reference_file
+    from exchange.reference.seeding import REFERENCE_FILE, load_reference, read_reference_file
 
     try:
         data = read_reference_file(path or REFERENCE_FILE)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from exchange.errors import Invalid
 from exchange.extensions import db
 from exchange.reference.models import ActionLine, Region, TransformationPlan
-from exchange.reference.services import SeedReport
+from exchange.reference.seeding import SeedReport
 
 # Demo accounts use a reserved domain (RFC 2606) so they can never receive mail or be mistaken for people.
 DEMO_EMAIL_DOMAIN = "demo.jeugdkennis.example"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from exchange.accounts.models import Role, User
-from exchange.reference.services import SeedReport
+from exchange.reference.seeding import SeedReport
 from exchange.seed.services import DEMO_EMAIL_DOMAIN, DEMO_PASSWORD, load_demo_users
 
 

@@ -56,7 +56,7 @@ def live_server(tmp_path_factory) -> Iterator[LiveServer]:
     """The app with reference + demo data and a search index, on a file SQLite database, on loopback."""
     from exchange import create_app
     from exchange.extensions import db
-    from exchange.reference.services import load_reference, read_reference_file
+    from exchange.reference.seeding import load_reference, read_reference_file
     from exchange.seed.services import load_demo, read_demo_file
 
     base = tmp_path_factory.mktemp("live")

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from exchange.reference.services import read_reference_file
+from exchange.reference.seeding import read_reference_file
 
 pytestmark = pytest.mark.browser
 

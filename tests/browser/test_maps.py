@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from exchange.reference.services import read_reference_file
+from exchange.reference.seeding import read_reference_file
 from tests.browser.test_roles import sign_in
 
 pytestmark = pytest.mark.browser

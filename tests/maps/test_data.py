@@ -85,7 +85,7 @@ def test_action_line_map_separates_addresses_other_lines_and_unknown(cast, db, r
 
 
 def test_action_line_4_has_the_19_demo_plans(reference, db, request_ctx):
-    from exchange.reference.services import SeedReport
+    from exchange.reference.seeding import SeedReport
     from exchange.seed.services import load_demo_plans, read_demo_file
 
     load_demo_plans(read_demo_file()["plans"], SeedReport())

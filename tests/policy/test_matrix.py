@@ -28,7 +28,7 @@ import pytest
 
 from exchange.accounts.models import CoachingAssignment, FunctionaryTheme, Role, User
 from exchange.accounts.services import CommandLineActor
-from exchange.policy import RULES, _load_rules, can
+from exchange.policy import RULES, can
 from exchange.reference.models import Region, Theme
 
 ROLES = (
@@ -261,7 +261,6 @@ def world(db) -> World:
 
 
 def registered_actions() -> list[str]:
-    _load_rules()
     return sorted(RULES)
 
 

@@ -19,7 +19,7 @@ def test_seed_reference_twice_says_nothing_changed(runner, db):
 
 
 def test_seed_reference_broken_file_changes_nothing(runner, db, tmp_path):
-    from exchange.reference.services import read_reference_file
+    from exchange.reference.seeding import read_reference_file
 
     data = read_reference_file()
     data["regions"][5]["slug"] = ""

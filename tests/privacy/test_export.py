@@ -9,13 +9,13 @@ import pytest
 from sqlalchemy import select
 
 from exchange.accounts import audit
-from exchange.accounts.export import export_account_data
 from exchange.accounts.models import User
 from exchange.digests import services as digests
 from exchange.digests import tokens
 from exchange.digests.models import Frequency
 from exchange.errors import NotAllowed
 from exchange.practices.models import FeedbackMessage, Practice
+from exchange.privacy.export import export_account_data
 from exchange.reference.models import CyclePhase, Region, Theme
 
 URL = "/account/mijn-gegevens.json"

@@ -1,4 +1,4 @@
-"""Forms of the administration pages: people, coaching and reference data."""
+"""Forms of the administration pages for reference data: regions, plans, allocations, themes, phases."""
 
 from __future__ import annotations
 
@@ -10,97 +10,20 @@ from wtforms import (
     IntegerField,
     SelectChoice,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
     URLField,
 )
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from exchange.accounts.forms import email_field
-from exchange.accounts.models import ROLE_LABELS, Role
-from exchange.accounts.services import NAME_MAX
+from exchange.fields import IntMultipleField, MultiCheckboxField, OptionalIntSelect
 
 _required = _l("Dit veld is verplicht.")
 _too_long = _l("Hoogstens %(max)d tekens.")
+_bad_choice = _l("Kies een van de mogelijkheden.")
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 # Region fields an administrator can flag as not yet verified (shown to administrators as "niet geverifieerd").
 VERIFIABLE_REGION_FIELDS = ("display_name", "central_municipality", "municipalities")
-
-
-def _int_or_none(value):
-    if value in (None, "", "None"):
-        return None
-    return int(value)
-
-
-def role_choices() -> list[tuple[str, str]]:
-    return [(role.value, str(ROLE_LABELS[role]).capitalize()) for role in Role]
-
-
-_bad_choice = _l("Kies een van de mogelijkheden.")
-
-
-def OptionalIntSelect(label, **kwargs):
-    """A select of ids whose empty choice ("") means none."""
-    return SelectField(
-        label,
-        coerce=_int_or_none,
-        invalid_value_message=_bad_choice,
-        invalid_choice_message=_bad_choice,
-        **kwargs,
-    )
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """A list of checkboxes (rendered as a fieldset by templates/_macros/forms.html)."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
-def IntMultipleField(label, **kwargs):
-    """Checkboxes holding ids."""
-    return MultiCheckboxField(
-        label, coerce=int, invalid_value_message=_bad_choice, invalid_choice_message=_bad_choice, **kwargs
-    )
-
-
-class InviteForm(FlaskForm):
-    email = email_field()
-    name = StringField(
-        _l("Naam (optioneel)"), validators=[Optional(), Length(max=NAME_MAX, message=_too_long)]
-    )
-    role = SelectField(
-        _l("Rol"),
-        choices=role_choices,
-        validators=[DataRequired(message=_required)],
-        invalid_choice_message=_bad_choice,
-    )
-    region = OptionalIntSelect(_l("Regio (alleen voor regiomedewerkers)"), validate_choice=True)
-    themes = IntMultipleField(_l("Thema's (alleen voor themafunctionarissen)"), validate_choice=True)
-
-
-class RoleForm(FlaskForm):
-    role = SelectField(
-        _l("Rol"),
-        choices=role_choices,
-        validators=[DataRequired(message=_required)],
-        invalid_choice_message=_bad_choice,
-    )
-    region = OptionalIntSelect(_l("Regio (alleen voor regiomedewerkers)"), validate_choice=True)
-
-
-class ThemesForm(FlaskForm):
-    themes = IntMultipleField(_l("Thema's"), validate_choice=True)
-
-
-class AssignmentForm(FlaskForm):
-    region = OptionalIntSelect(
-        _l("Regio"), validate_choice=True, validators=[DataRequired(message=_required)]
-    )
-    theme = OptionalIntSelect(_l("Thema"), validate_choice=True)
 
 
 class RegionForm(FlaskForm):

@@ -1,4 +1,5 @@
-"""Administration pages to correct reference data: regions, plans, fund allocations, themes, cycle phases."""
+"""Administration screens to correct reference data under /beheer: regions, plans, fund allocations, themes,
+cycle phases (on the `admin` blueprint, endpoints `admin.*`)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,15 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from exchange.accounts.forms import ConfirmForm, apply_error
-from exchange.admin import services
-from exchange.admin.forms import (
+from exchange.accounts.forms import ConfirmForm
+from exchange.admin import bp
+from exchange.errors import NotFound
+from exchange.extensions import db
+from exchange.forms import submit
+from exchange.i18n import localized
+from exchange.policy import require
+from exchange.reference import services
+from exchange.reference.forms import (
     VERIFIABLE_REGION_FIELDS,
     AllocationForm,
     PhaseForm,
@@ -18,11 +25,6 @@ from exchange.admin.forms import (
     RegionForm,
     ThemeForm,
 )
-from exchange.admin.views import FORM_ERRORS, bp
-from exchange.errors import NotFound
-from exchange.extensions import db
-from exchange.i18n import localized
-from exchange.policy import require
 from exchange.reference.models import (
     ActionLine,
     CyclePhase,
@@ -31,10 +33,6 @@ from exchange.reference.models import (
     Theme,
     TransformationPlan,
 )
-
-
-def _status() -> int:
-    return 422 if request.method == "POST" else 200
 
 
 @bp.get("/referentie")
@@ -60,6 +58,22 @@ def _load_region(region_id: int) -> Region:
     return region
 
 
+def _values(form, fields: tuple[str, ...]) -> dict:
+    return {name: getattr(form, name).data for name in fields}
+
+
+def _region_values(form: RegionForm, region: Region) -> dict:
+    return {
+        "display_name": form.display_name.data.strip(),
+        "display_name_note": (form.display_name_note.data or "").strip(),
+        "central_municipality": form.central_municipality.data,
+        "municipalities": (form.municipalities.data or "").splitlines(),
+        # Keep flags for fields this form does not edit; replace those it does.
+        "unverified": [f for f in region.unverified if f not in VERIFIABLE_REGION_FIELDS]
+        + list(form.unverified.data),
+    }
+
+
 @bp.route("/regios/<int:region_id>", methods=["GET", "POST"])
 def edit_region(region_id: int):
     require(current_user, "reference.edit")
@@ -69,28 +83,13 @@ def edit_region(region_id: int):
         form.unverified.data = [f for f in region.unverified if f in VERIFIABLE_REGION_FIELDS]
     else:
         form = RegionForm()
-    if form.validate_on_submit():
-        values = {
-            "display_name": form.display_name.data.strip(),
-            "display_name_note": (form.display_name_note.data or "").strip(),
-            "central_municipality": form.central_municipality.data,
-            "municipalities": (form.municipalities.data or "").splitlines(),
-            # Keep flags for fields this form does not edit; replace those it does.
-            "unverified": [f for f in region.unverified if f not in VERIFIABLE_REGION_FIELDS]
-            + list(form.unverified.data),
-        }
-        try:
-            services.update_region(current_user, region, values)
-        except FORM_ERRORS as error:
-            db.session.rollback()
-            apply_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("De regio is opgeslagen."), "info")
-            return redirect(url_for("admin.edit_region", region_id=region.id))
+    result = submit(form, lambda: services.update_region(current_user, region, _region_values(form, region)))
+    if result.done:
+        flash(_("De regio is opgeslagen."), "info")
+        return redirect(url_for("admin.edit_region", region_id=region.id))
     return render_template(
         "admin/region.html", region=region, form=form, confirm_form=ConfirmForm()
-    ), _status()
+    ), result.status
 
 
 @bp.route("/regios/<int:region_id>/plan", methods=["GET", "POST"])
@@ -105,18 +104,16 @@ def edit_plan(region_id: int):
         form = PlanForm()
     lines = db.session.scalars(select(ActionLine).order_by(ActionLine.number)).all()
     form.action_lines.choices = [(x.id, f"{x.number}. {localized(x, 'short')}") for x in lines]
-    if form.validate_on_submit():
-        values = {name: getattr(form, name).data for name in services.PLAN_FIELDS}
-        try:
-            services.update_plan(current_user, region, values, list(form.action_lines.data))
-        except FORM_ERRORS as error:
-            db.session.rollback()
-            apply_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Het transformatieplan is opgeslagen."), "info")
-            return redirect(url_for("admin.edit_region", region_id=region.id))
-    return render_template("admin/plan.html", region=region, form=form), _status()
+    result = submit(
+        form,
+        lambda: services.update_plan(
+            current_user, region, _values(form, services.PLAN_FIELDS), list(form.action_lines.data)
+        ),
+    )
+    if result.done:
+        flash(_("Het transformatieplan is opgeslagen."), "info")
+        return redirect(url_for("admin.edit_region", region_id=region.id))
+    return render_template("admin/plan.html", region=region, form=form), result.status
 
 
 @bp.route("/regios/<int:region_id>/toekenningen/nieuw", methods=["GET", "POST"])
@@ -124,18 +121,14 @@ def add_allocation(region_id: int):
     require(current_user, "reference.edit")
     region = _load_region(region_id)
     form = AllocationForm()
-    if form.validate_on_submit():
-        values = {name: getattr(form, name).data for name in services.ALLOCATION_FIELDS}
-        try:
-            services.add_allocation(current_user, region, values)
-        except FORM_ERRORS as error:
-            db.session.rollback()
-            apply_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("De toekenning is toegevoegd."), "info")
-            return redirect(url_for("admin.edit_region", region_id=region.id))
-    return render_template("admin/allocation.html", region=region, form=form, allocation=None), _status()
+    result = submit(
+        form,
+        lambda: services.add_allocation(current_user, region, _values(form, services.ALLOCATION_FIELDS)),
+    )
+    if result.done:
+        flash(_("De toekenning is toegevoegd."), "info")
+        return redirect(url_for("admin.edit_region", region_id=region.id))
+    return render_template("admin/allocation.html", region=region, form=form, allocation=None), result.status
 
 
 @bp.route("/toekenningen/<int:allocation_id>", methods=["GET", "POST"])
@@ -143,24 +136,22 @@ def edit_allocation(allocation_id: int):
     require(current_user, "reference.edit")
     allocation = db.get_or_404(FundAllocation, allocation_id)
     form = AllocationForm(obj=allocation) if request.method == "GET" else AllocationForm()
-    if form.validate_on_submit():
-        values = {name: getattr(form, name).data for name in services.ALLOCATION_FIELDS}
-        try:
-            services.update_allocation(current_user, allocation, values)
-        except FORM_ERRORS as error:
-            db.session.rollback()
-            apply_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("De toekenning is opgeslagen."), "info")
-            return redirect(url_for("admin.edit_region", region_id=allocation.region_id))
+    result = submit(
+        form,
+        lambda: services.update_allocation(
+            current_user, allocation, _values(form, services.ALLOCATION_FIELDS)
+        ),
+    )
+    if result.done:
+        flash(_("De toekenning is opgeslagen."), "info")
+        return redirect(url_for("admin.edit_region", region_id=allocation.region_id))
     return render_template(
         "admin/allocation.html",
         region=allocation.region,
         form=form,
         allocation=allocation,
         confirm_form=ConfirmForm(),
-    ), _status()
+    ), result.status
 
 
 @bp.post("/toekenningen/<int:allocation_id>/verwijderen")
@@ -186,24 +177,20 @@ def _theme_form(theme: Theme | None) -> ThemeForm:
     return form
 
 
+def _theme_values(form: ThemeForm) -> dict:
+    values = _values(form, tuple(name for name in services.THEME_FIELDS if name != "action_line_id"))
+    values["action_line_id"] = form.action_line.data
+    values["position"] = form.position.data or 0
+    return values
+
+
 def _save_theme(theme: Theme | None):
     form = _theme_form(theme)
-    if form.validate_on_submit():
-        values = {
-            name: getattr(form, name).data for name in services.THEME_FIELDS if name != "action_line_id"
-        }
-        values["action_line_id"] = form.action_line.data
-        values["position"] = form.position.data or 0
-        try:
-            theme = services.save_theme(current_user, theme, values)
-        except FORM_ERRORS as error:
-            db.session.rollback()
-            apply_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Het thema is opgeslagen."), "info")
-            return redirect(url_for("admin.reference"))
-    return render_template("admin/theme.html", form=form, theme=theme), _status()
+    result = submit(form, lambda: services.save_theme(current_user, theme, _theme_values(form)))
+    if result.done:
+        flash(_("Het thema is opgeslagen."), "info")
+        return redirect(url_for("admin.reference"))
+    return render_template("admin/theme.html", form=form, theme=theme), result.status
 
 
 @bp.route("/themas/nieuw", methods=["GET", "POST"])
@@ -223,15 +210,10 @@ def edit_phase(phase_id: int):
     require(current_user, "reference.edit")
     phase = db.get_or_404(CyclePhase, phase_id)
     form = PhaseForm(obj=phase) if request.method == "GET" else PhaseForm()
-    if form.validate_on_submit():
-        values = {name: getattr(form, name).data for name in services.PHASE_FIELDS}
-        try:
-            services.update_phase(current_user, phase, values)
-        except FORM_ERRORS as error:
-            db.session.rollback()
-            apply_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("De fase is opgeslagen."), "info")
-            return redirect(url_for("admin.reference"))
-    return render_template("admin/phase.html", form=form, phase=phase), _status()
+    result = submit(
+        form, lambda: services.update_phase(current_user, phase, _values(form, services.PHASE_FIELDS))
+    )
+    if result.done:
+        flash(_("De fase is opgeslagen."), "info")
+        return redirect(url_for("admin.reference"))
+    return render_template("admin/phase.html", form=form, phase=phase), result.status

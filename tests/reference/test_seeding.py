@@ -17,7 +17,7 @@ from exchange.reference.models import (
     Theme,
     TransformationPlan,
 )
-from exchange.reference.services import load_reference, parse_approx_eur, read_reference_file
+from exchange.reference.seeding import load_reference, parse_approx_eur, read_reference_file
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response
+from flask import Response
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
@@ -27,11 +27,10 @@ from exchange.accounts.models import AccountToken, AuditEvent, CoachingAssignmen
 from exchange.database import utcnow
 from exchange.extensions import db
 from exchange.policy import require
+from exchange.privacy import bp
 
 FORMAT = "jeugdkennis-personal-data"
 VERSION = 1
-
-bp = Blueprint("account_export", __name__)
 
 
 def _iso(value) -> str | None:

@@ -1,0 +1,142 @@
+"""The pages of one region (/regios/<slug>) and one theme (/themas/<slug>): reference data with its practices.
+
+They are on the `reference` blueprint (endpoints `reference.region`, `reference.theme`) but list practices, so
+they live here, above both domains: reference itself never imports practices.
+"""
+
+from __future__ import annotations
+
+from flask import abort, render_template, request
+from flask_login import current_user
+
+from exchange.extensions import db
+from exchange.practices import queries as practice_queries
+from exchange.reference import bp, queries
+
+
+def _theme_filter(themes):
+    slug = request.args.get("thema")
+    if not slug:
+        return None
+    theme = next((t for t in themes if t.slug == slug), None)
+    if theme is None:
+        abort(404)
+    return theme
+
+
+def _phase_filter(phases):
+    slug = request.args.get("fase")
+    if not slug:
+        return None
+    phase = next((p for p in phases if p.slug == slug), None)
+    if phase is None:
+        abort(404)
+    return phase
+
+
+PER_GROUP = 10
+PER_PAGE = 25
+
+
+def _page() -> int:
+    page = request.args.get("pagina", 1, type=int)
+    if page < 1 or page > 10_000:
+        abort(404)
+    return page
+
+
+def _paginate(stmt, page: int):
+    pagination = db.paginate(stmt, page=page, per_page=PER_PAGE, error_out=False)
+    if page > 1 and not pagination.items:
+        abort(404)
+    return pagination
+
+
+@bp.get("/regios/<slug>")
+def region(slug: str):
+    """A region with its plan, coaches and practices: capped per theme, or one filtered, paginated list."""
+    region = queries.get_region(slug)
+    themes, phases = queries.list_themes(), queries.list_phases()
+    theme, phase = _theme_filter(themes), _phase_filter(phases)
+    filtered = theme is not None or phase is not None
+    pagination = grouped = counts = None
+    if filtered:
+        stmt = practice_queries.practices_stmt(
+            current_user,
+            region_id=region.id,
+            theme_id=theme.id if theme else None,
+            phase_id=phase.id if phase else None,
+        )
+        pagination = _paginate(stmt, _page())
+    else:
+        grouped, counts = practice_queries.practices_per_theme(
+            current_user, region_id=region.id, per_theme=PER_GROUP
+        )
+    keys = list(region.source_keys) + (list(region.plan.source_keys) if region.plan else [])
+    keys += [k for a in region.allocations for k in a.source_keys]
+    return render_template(
+        "reference/region.html",
+        region=region,
+        sources=queries.sources_by_key(keys),
+        pagination=pagination,
+        grouped=grouped,
+        theme_counts=counts,
+        results=practice_queries.latest_results(current_user, region_id=region.id, limit=10),
+        themes=themes,
+        phases=phases,
+        theme_filter=theme,
+        phase_filter=phase,
+        per_group=PER_GROUP,
+    )
+
+
+@bp.get("/themas/<slug>")
+def theme(slug: str):
+    """Practices of all regions in a theme, grouped by phase (capped) or one phase paginated; with filters."""
+    theme = queries.get_theme(slug)
+    regions, lines, phases = queries.list_regions(), queries.list_action_lines(), queries.list_phases()
+    region_slug, province = request.args.get("regio"), request.args.get("provincie")
+    line_number = request.args.get("actielijn", type=int)
+    region = next((r for r in regions if r.slug == region_slug), None) if region_slug else None
+    line = next((x for x in lines if x.number == line_number), None) if line_number is not None else None
+    provinces = sorted({r.province for r in regions})
+    if (
+        (region_slug and region is None)
+        or (province and province not in provinces)
+        or ("actielijn" in request.args and line is None)
+    ):
+        abort(404)
+    phase = _phase_filter(phases)
+    filters = {
+        "theme_id": theme.id,
+        "region_id": region.id if region else None,
+        "province": province or None,
+        "action_line_id": line.id if line else None,
+    }
+    counts = practice_queries.phase_counts(current_user, **filters)
+    if phase is not None:
+        pagination = _paginate(
+            practice_queries.practices_stmt(current_user, phase_id=phase.id, **filters), _page()
+        )
+        practices = pagination.items
+    else:
+        pagination = None
+        practices = practice_queries.practices_per_phase(current_user, per_phase=PER_GROUP, **filters)
+    return render_template(
+        "reference/theme.html",
+        theme=theme,
+        sources=queries.sources_by_key(theme.source_keys),
+        practices=practices,
+        pagination=pagination,
+        phase_counts=counts,
+        phases=phases,
+        regions=regions,
+        provinces=provinces,
+        lines=lines,
+        region_filter=region,
+        province_filter=province,
+        line_filter=line,
+        phase_filter=phase,
+        per_group=PER_GROUP,
+        results=practice_queries.latest_results(current_user, theme_id=theme.id, limit=10),
+    )

@@ -101,4 +101,4 @@ def cycle_phases():
 
 from exchange.api import openapi  # noqa: F401, I001  (registers GET /openapi.json on `bp`)
 from exchange.api import practices  # noqa: F401  (registers the practice and result endpoints on `bp`)
-from exchange.search import api as search_api  # noqa: F401  (registers GET /search on `bp`)
+from exchange.api import search as search_api  # noqa: F401  (registers GET /search on `bp`)

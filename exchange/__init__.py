@@ -93,6 +93,7 @@ def register_blueprints(app: Flask) -> None:
     import exchange.admin.views
     import exchange.api.openapi
     import exchange.api.practices
+    import exchange.api.search
     import exchange.api.views
     import exchange.digests.views
     import exchange.feeds.views
@@ -104,7 +105,6 @@ def register_blueprints(app: Flask) -> None:
     import exchange.privacy.export
     import exchange.reference.admin
     import exchange.reference.views
-    import exchange.search.api  # GET /api/v1/search, on the api blueprint
     import exchange.search.views
 
     app.register_blueprint(exchange.pages.bp)

@@ -48,12 +48,6 @@ LAYERS: list[set[str]] = [
     {"exchange"},
 ]
 
-# Modules that still live in the wrong package because another branch of issue 11 moves them: the unit they
-# belong to. When the move is merged the module is gone and this test asks for the entry to be deleted.
-PENDING_MOVES = {
-    "exchange.search.api": "api",  # GET /api/v1/search, on the api blueprint; moves to exchange/api/
-}
-
 
 def _modules() -> dict[str, Path]:
     modules = {}
@@ -103,8 +97,6 @@ def module_graph() -> dict[str, set[str]]:
 
 
 def unit_of(module: str) -> str:
-    if module in PENDING_MOVES:
-        return PENDING_MOVES[module]
     parts = module.split(".")
     if len(parts) == 1:
         return "exchange"
@@ -192,11 +184,6 @@ def test_arrows_point_down_the_layers():
         if unit_of(source) != unit_of(target) and layer_of(unit_of(target)) >= layer_of(unit_of(source))
     )
     assert wrong == []
-
-
-@pytest.mark.parametrize("module", sorted(PENDING_MOVES))
-def test_pending_moves_are_still_pending(module):
-    assert module in MODULES, f"{module} has moved: delete it from PENDING_MOVES in {__file__}"
 
 
 def test_blueprints_are_defined_in_package_inits():

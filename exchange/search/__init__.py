@@ -1,4 +1,4 @@
-"""Full-text search. Only exchange.search.engine imports whoosh (tests/search/test_engine_boundary.py)."""
+"""Full-text search. Only the package exchange.search.engine imports whoosh (see test_engine_boundary.py)."""
 
 from __future__ import annotations
 

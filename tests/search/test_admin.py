@@ -8,7 +8,11 @@ import pytest
 from sqlalchemy import select
 
 from exchange.search.models import SearchMiss, SearchSynonym
+from tests.conftest import csrf_token_from
 from tests.search.conftest import login
+
+# A usable group that is not shipped, so an accepted post would store it.
+NEW_GROUP = "hgw, handelingsgericht werken"
 
 
 def token(client, path="/beheer/zoeken"):
@@ -18,11 +22,24 @@ def token(client, path="/beheer/zoeken"):
 
 
 @pytest.mark.parametrize("who", ["staff", "coach", "other_staff"])
-def test_only_administrators_open_the_search_administration(world, people, client, who):
+def test_only_administrators_open_the_search_administration(world, people, client, db, who):
     login(client, people[who])
+    # A valid token (from the user's own account page), so only the authorisation can refuse the post.
+    valid = csrf_token_from(client, "/account")
 
     assert client.get("/beheer/zoeken").status_code == 403
-    assert client.post("/beheer/zoeken/synoniemen", data={"terms": "a, b"}).status_code in (400, 403)
+    response = client.post("/beheer/zoeken/synoniemen", data={"csrf_token": valid, "terms": NEW_GROUP})
+    assert response.status_code == 403
+    assert db.session.scalar(select(SearchSynonym).where(SearchSynonym.terms == NEW_GROUP)) is None
+
+
+def test_a_post_without_csrf_token_is_refused(world, people, client, db):
+    login(client, people["admin"])
+
+    response = client.post("/beheer/zoeken/synoniemen", data={"terms": NEW_GROUP})
+
+    assert response.status_code == 400
+    assert db.session.scalar(select(SearchSynonym).where(SearchSynonym.terms == NEW_GROUP)) is None
 
 
 def test_visitors_are_sent_to_sign_in(world, client):

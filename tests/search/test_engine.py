@@ -7,6 +7,7 @@ import random
 import pytest
 
 from exchange.search import engine
+from exchange.search.engine import ranking
 
 WORDS = [
     "thuiszitters",
@@ -78,8 +79,8 @@ def test_threshold_and_direct_scoring_agree(small_index):
         lists = [(1.5, cache.term_impacts(reader, "wachtlijst")), (0.7, cache.term_impacts(reader, "gezin"))]
         allowed = view.live
         raw = allowed.to_bytes((view.size >> 3) + 1, "little")
-        direct = engine._score_directly(lists, engine.bits_to_ids(allowed), 15)
-        threshold = engine._threshold_top(lists, raw, offset, 15)
+        direct = ranking.score_directly(lists, engine.bits_to_ids(allowed), 15)
+        threshold = ranking.threshold_top(lists, raw, offset, 15)
     assert sorted(direct, reverse=True) == sorted(threshold, reverse=True)
 
 

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from exchange.search import engine, outbox
+from exchange.search.engine import searchindex
 from exchange.search.models import SearchOutbox
 from tests.search.conftest import titles
 
@@ -208,8 +209,8 @@ def test_one_searcher_per_process_reopened_only_when_the_index_changed(
     make_practice("Thuiszitters")
     search("thuiszitters")
     opened = []
-    real_open = engine.index.open_dir
-    monkeypatch.setattr(engine.index, "open_dir", lambda *a, **k: opened.append(a) or real_open(*a, **k))
+    real_open = searchindex.index.open_dir
+    monkeypatch.setattr(searchindex.index, "open_dir", lambda *a, **k: opened.append(a) or real_open(*a, **k))
 
     for _ in range(5):
         search("thuiszitters")

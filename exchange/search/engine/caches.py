@@ -1,0 +1,183 @@
+"""Bitmaps, BM25 term weights and sort values cached per immutable segment, and per searcher generation."""
+
+from __future__ import annotations
+
+from array import array
+from bisect import bisect_left
+from collections.abc import Iterable
+
+from whoosh import query
+
+from exchange.search.engine import whoosh_internals as internals
+from exchange.search.engine.bitmaps import LRU, ids_to_bits
+
+# Caches of bitmaps per segment and per searcher generation (each bitmap is doc_count/8 bytes).
+TERM_CACHE_SIZE = 1500
+PHRASE_CACHE_SIZE = 500
+IMPACT_CACHE_SIZE = 1500
+BM25_K1 = 1.2
+BM25_B = 0.75
+
+
+class Impacts:
+    """One term's postings in a segment with their BM25 term weights, and the order of best weight first."""
+
+    __slots__ = ("docs", "order", "scores")
+
+    def __init__(self, docs, scores, order):
+        self.docs = docs
+        self.scores = scores
+        self.order = order
+
+    def score_of(self, doc: int) -> float:
+        docs = self.docs
+        i = bisect_left(docs, doc)
+        return self.scores[i] if i < len(docs) and docs[i] == doc else 0.0
+
+
+NO_IMPACTS = Impacts(array("i"), array("f"), array("i"))
+
+
+class SegmentCache:
+    """Bitmaps, term weights and sort values of one immutable segment (deleted documents included)."""
+
+    def __init__(self, reader):
+        self.size = reader.doc_count_all()
+        self.terms = LRU(TERM_CACHE_SIZE)
+        self.impacts = LRU(IMPACT_CACHE_SIZE)
+        self.values: dict[str, list[str]] = {}
+        self.columns: dict[str, list[int]] = {}
+        self.lengths: list[int] | None = None
+
+    def term_impacts(self, reader, text: str) -> Impacts:
+        """BM25's saturated, length-normalised term frequency per document (the idf is applied per query)."""
+
+        def make():
+            matcher = internals.raw_postings(reader, "text", text)
+            if matcher is None:
+                return NO_IMPACTS
+            if self.lengths is None:
+                self.lengths = internals.field_lengths(reader, "text", self.size)
+            lengths = self.lengths
+            avg = (reader.field_length("text") / self.size) if self.size else 1.0
+            ids, weights = internals.leaf_postings(matcher)
+            k1, b = BM25_K1, BM25_B
+            norm = [k1 * (1 - b + b * length / avg) for length in map(lengths.__getitem__, ids)]
+            scores = [w * (k1 + 1) / (w + n) for w, n in zip(weights, norm)]
+            order = sorted(range(len(ids)), key=scores.__getitem__, reverse=True)
+            return Impacts(array("i", ids), array("f", scores), array("i", order))
+
+        return self.impacts.get_or(text, make)
+
+    def term_bits(self, reader, fieldname: str, text: str) -> int:
+        def make():
+            matcher = internals.raw_postings(reader, fieldname, text)
+            if matcher is None:
+                return 0
+            return ids_to_bits(internals.leaf_ids(matcher), self.size)
+
+        return self.terms.get_or((fieldname, text), make)
+
+    def phrase_bits(self, searcher, fieldname: str, words: tuple[str, ...]) -> int:
+        """Documents with the phrase, found once per segment: later deletions only ever remove documents,
+        and those are masked by the view's live bitmap."""
+
+        def make():
+            return ids_to_bits(query.Phrase(fieldname, list(words)).docs(searcher), self.size)
+
+        return self.terms.get_or(("\x00phrase", fieldname, words), make)
+
+    def field_values(self, reader, fieldname: str) -> list[str]:
+        if fieldname not in self.values:
+            fieldobj = reader.schema[fieldname]
+            self.values[fieldname] = [fieldobj.from_bytes(b) for b in reader.lexicon(fieldname)]
+        return self.values[fieldname]
+
+    def column(self, reader, fieldname: str) -> list[int]:
+        if fieldname not in self.columns:
+            if reader.has_column(fieldname):
+                self.columns[fieldname] = internals.read_numbers(
+                    reader.column_reader(fieldname, translate=False), self.size
+                )
+            else:
+                self.columns[fieldname] = [0] * self.size
+        return self.columns[fieldname]
+
+
+class View:
+    """One searcher generation: its segments with offsets, live documents, and combined bitmaps."""
+
+    def __init__(self, searcher, segment_caches: dict[str, SegmentCache]):
+        self.searcher = searcher
+        self.leaves = []
+        for sub, offset in searcher.leaf_searchers():
+            reader = sub.reader()
+            seg_id = internals.segment_id(reader)
+            if seg_id is None:
+                continue  # an empty index
+            cache = segment_caches.get(seg_id)
+            if cache is None:
+                cache = segment_caches[seg_id] = SegmentCache(reader)
+            self.leaves.append((reader, offset, cache, sub))
+        self.size = searcher.doc_count_all()
+        live = 0
+        for reader, offset, cache, _ in self.leaves:
+            seg = (1 << cache.size) - 1
+            if reader.has_deletions():
+                seg &= ~ids_to_bits(internals.deleted_docs(reader), cache.size)
+            live |= seg << offset
+        self.live = live
+        self.terms = LRU(TERM_CACHE_SIZE)
+        self.phrases = LRU(PHRASE_CACHE_SIZE)
+        self.value_cache: dict[str, list[str]] = {}
+        self.sort_cache: dict[str, list[int]] = {}
+
+    def term(self, fieldname: str, text: str) -> int:
+        def make():
+            bits = 0
+            for reader, offset, cache, _ in self.leaves:
+                seg = cache.term_bits(reader, fieldname, text)
+                if seg:
+                    bits |= seg << offset
+            return bits & self.live
+
+        return self.terms.get_or((fieldname, text), make)
+
+    def phrase(self, fieldname: str, words: tuple[str, ...]) -> int:
+        def make():
+            bits = 0
+            for _, offset, cache, sub in self.leaves:
+                seg = cache.phrase_bits(sub, fieldname, words)
+                if seg:
+                    bits |= seg << offset
+            return bits & self.live
+
+        return self.phrases.get_or((fieldname, words), make)
+
+    def values(self, name: str) -> list[str]:
+        """The values of a facet present in the index."""
+        if not self.value_cache:
+            found: dict[str, set[str]] = {}
+            for reader, _, cache, _ in self.leaves:
+                for word in cache.field_values(reader, "facet"):
+                    facet, _, value = word.partition(":")
+                    found.setdefault(facet, set()).add(value)
+            self.value_cache = {facet: sorted(values) for facet, values in found.items()}
+        return self.value_cache.get(name, [])
+
+    def facet(self, name: str, value: str) -> int:
+        return self.term("facet", f"{name}:{value}")
+
+    def any_of(self, name: str, values: Iterable[str]) -> int:
+        bits = 0
+        for value in values:
+            bits |= self.facet(name, value)
+        return bits
+
+    def sort_values(self, fieldname: str) -> list[int]:
+        if fieldname not in self.sort_cache:
+            values: list[int] = []
+            for reader, _, cache, _ in self.leaves:
+                values.extend(cache.column(reader, fieldname))
+            self.sort_cache[fieldname] = values
+        return self.sort_cache[fieldname]

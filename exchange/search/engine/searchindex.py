@@ -1,0 +1,413 @@
+"""The index in one directory: this process's long-lived searcher and caches, writing, rebuilding, reading."""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import shutil
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from whoosh import index, query
+from whoosh.index import EmptyIndexError, LockError
+
+from exchange.search.engine import building, searching
+from exchange.search.engine import whoosh_internals as internals
+from exchange.search.engine.caches import SegmentCache, View
+from exchange.search.engine.schema import BUILD_FILE, INDEX_NAME, build_schema, prepare
+from exchange.search.engine.spec import EngineResult, IndexBusy, IndexMissing, SearchSpec
+
+log = logging.getLogger(__name__)
+
+
+class _Writes:
+    """What a batch may do with its writer."""
+
+    def __init__(self, writer):
+        self._writer = writer
+        self.count = 0
+
+    def upsert(self, doc: dict) -> None:
+        self._writer.update_document(**prepare(doc))
+        self.count += 1
+
+    def delete(self, key: str) -> None:
+        self._writer.delete_by_term("key", key)
+        self.count += 1
+
+    def delete_children(self, parent: str) -> None:
+        self._writer.delete_by_term("parent", parent)
+        self.count += 1
+
+
+class SearchIndex:
+    """The index in one directory, with this process's long-lived searcher and caches.
+
+    Get it with `get_index(path)`; one instance per process and directory. Searching and refreshing hold a
+    lock, because Whoosh searchers are not meant to be shared between threads.
+    """
+
+    def __init__(self, path: Path, writer_timeout: float = 2.0):
+        self.path = Path(path)
+        self.writer_timeout = writer_timeout
+        self._lock = threading.RLock()
+        self._ix = None
+        self._searcher = None
+        self._readers: dict[str, object] = {}
+        self._similar: dict[tuple, list[tuple[str, float]]] = {}
+        self._generation = -1
+        self._build: str | None = None
+        self._view: View | None = None
+        self._segments: dict[str, SegmentCache] = {}
+
+    # -- files and opening
+
+    @property
+    def rebuild_marker(self) -> Path:
+        return self.path.with_name(self.path.name + ".rebuilding")
+
+    def exists(self) -> bool:
+        return self.path.exists() and index.exists_in(str(self.path), indexname=INDEX_NAME)
+
+    def _read_build(self) -> str | None:
+        try:
+            return (self.path / BUILD_FILE).read_text().strip()
+        except OSError:
+            return None
+
+    @contextmanager
+    def _create_lock(self):
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        lock = internals.file_lock(str(self.path.with_name(self.path.name + ".create.lock")))
+        lock.acquire(blocking=True)
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def ensure(self) -> None:
+        """Create an empty index when there is none yet (safe when several processes try at once)."""
+        if self.exists():
+            return
+        with self._create_lock():
+            if self.exists():
+                return
+            self.path.mkdir(parents=True, exist_ok=True)
+            index.create_in(str(self.path), build_schema(), indexname=INDEX_NAME)
+            (self.path / BUILD_FILE).write_text(uuid.uuid4().hex)
+
+    def _open_searcher(self):
+        """A searcher for the latest generation, reusing this process's readers of unchanged segments."""
+        searcher, self._readers, self._generation = internals.open_searcher(self._ix, self._readers)
+        return searcher
+
+    def _current_view(self) -> View:
+        """The up-to-date view for this process: reopened after a swap, refreshed after a commit."""
+        build = self._read_build()
+        if self._ix is None or build != self._build:
+            if not self.exists():
+                self._drop_readers()
+                self._ix = None
+                raise IndexMissing(str(self.path))
+            self._drop_readers()
+            build = self._read_build()
+            self._ix = index.open_dir(str(self.path), indexname=INDEX_NAME)
+            self._build = build
+            self._segments = {}
+            self._view = None
+            self._searcher = self._open_searcher()
+        elif self._ix.latest_generation() != self._generation:
+            self._searcher = self._open_searcher()
+            self._view = None
+        if self._view is None:
+            self._view = View(self._searcher, self._segments)
+            used = {id(leaf[2]) for leaf in self._view.leaves}
+            self._segments = {k: v for k, v in self._segments.items() if id(v) in used}
+        return self._view
+
+    def _view_or_none(self) -> View | None:
+        try:
+            return self._current_view()
+        except IndexMissing:
+            return None
+
+    def _drop_readers(self) -> None:
+        for reader in self._readers.values():
+            try:
+                reader.close()
+            except Exception:
+                log.debug("closing a search reader failed", exc_info=True)
+        self._readers = {}
+        self._searcher = self._view = None
+
+    def close(self) -> None:
+        with self._lock:
+            self._drop_readers()
+            self._ix = None
+            self._build = None
+            self._segments = {}
+
+    # -- status
+
+    def generation(self) -> int:
+        """The index's commit generation (grows by one per committed writer)."""
+        if not self.exists():
+            raise IndexMissing(str(self.path))
+        return index.open_dir(str(self.path), indexname=INDEX_NAME).latest_generation()
+
+    def status(self) -> dict:
+        """Whether the index can be searched, and how many documents it holds (never creates anything)."""
+        if not self.exists():
+            return {"ok": False, "error": "missing", "hint": "flask search reindex"}
+        try:
+            with self._lock:
+                view = self._current_view()
+                return {"ok": True, "documents": view.searcher.doc_count()}
+        except (EmptyIndexError, OSError, ValueError) as exc:
+            return {"ok": False, "error": exc.__class__.__name__}
+
+    # -- writing
+
+    def _writer(self, timeout: float | None = None):
+        if not self.exists():
+            raise IndexMissing(str(self.path))
+        if self.rebuild_marker.exists():
+            # A rebuild holds the lock for minutes: do not make the request wait for it.
+            timeout = 0.0
+        ix = index.open_dir(str(self.path), indexname=INDEX_NAME)
+        try:
+            return internals.FastWriter(
+                ix, timeout=self.writer_timeout if timeout is None else timeout, delay=0.05
+            )
+        except LockError as exc:
+            raise IndexBusy(str(self.path)) from exc
+
+    @contextmanager
+    def writing(self, timeout: float | None = None):
+        """One writer for a batch of changes, committed at the end (cancelled on error).
+
+        Raises IndexBusy when the writer lock cannot be had within the timeout (default: writer_timeout).
+        """
+        writer = self._writer(timeout)
+        writes = _Writes(writer)
+        try:
+            yield writes
+        except BaseException:
+            writer.cancel()
+            raise
+        if writes.count:
+            writer.commit()
+        else:
+            writer.cancel()
+
+    def apply(
+        self,
+        upserts: Iterable[dict] = (),
+        deletes: Iterable[str] = (),
+        delete_children: Iterable[str] = (),
+        timeout: float | None = None,
+    ) -> int:
+        """Delete keys, delete documents whose parent is listed, then add/replace documents, in one writer."""
+        with self.writing(timeout) as writes:
+            for key in deletes:
+                writes.delete(key)
+            for parent in delete_children:
+                writes.delete_children(parent)
+            for doc in upserts:
+                writes.upsert(doc)
+        return writes.count
+
+    @contextmanager
+    def locked(self, timeout: float = 0.0):
+        """Hold the writer lock (tests use it to play a busy index). Raises IndexBusy."""
+        self.ensure()
+        ix = index.open_dir(str(self.path), indexname=INDEX_NAME)
+        lock = internals.writer_lock(ix)
+        deadline = time.monotonic() + timeout
+        while not lock.acquire(blocking=False):
+            if time.monotonic() >= deadline:
+                raise IndexBusy(str(self.path))
+            time.sleep(0.05)
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def rebuild(
+        self,
+        documents: Iterable[dict],
+        progress: Callable[[int], None] | None = None,
+        procs: int = 1,
+        lock_timeout: float = 600.0,
+        expected: int | None = None,
+    ) -> int:
+        """Build a complete new index aside and swap it in; searches keep working on the old one meanwhile.
+
+        While building, the live index's writer lock is held, so changes committed meanwhile stay in the
+        outbox (their writers give up at once, seeing the rebuild marker) and are applied to the new index
+        by the caller afterwards (`sync`). With procs > 1 that many processes index, a segment per
+        building.SEGMENT_DOCS documents.
+        """
+        target = self.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        self.ensure()
+        self.rebuild_marker.write_text(f"{os.getpid()} {time.time()}")
+        staging = target.with_name(f".{target.name}-build-{uuid.uuid4().hex[:8]}")
+        count = 0
+        try:
+            with self.locked(timeout=lock_timeout):
+                staging.mkdir()
+                ix = index.create_in(str(staging), build_schema(), indexname=INDEX_NAME)
+                if procs > 1:
+                    # Enough segments to keep every process busy, none larger than SEGMENT_DOCS.
+                    chunk = (
+                        building.SEGMENT_DOCS
+                        if not expected
+                        else max(1000, min(building.SEGMENT_DOCS, -(-expected // (2 * procs))))
+                    )
+                    count = building.build_segments(ix, str(staging), documents, procs, progress, chunk)
+                else:
+                    count = building.build_in_process(ix, documents, progress)
+                ix.close()
+                (staging / BUILD_FILE).write_text(uuid.uuid4().hex)
+                old = target.with_name(f".{target.name}-old-{uuid.uuid4().hex[:8]}")
+                target.rename(old)
+                staging.rename(target)
+            shutil.rmtree(old, ignore_errors=True)
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging, ignore_errors=True)
+            self.rebuild_marker.unlink(missing_ok=True)
+        return count
+
+    # -- reading
+
+    def signatures(self) -> dict[str, str]:
+        """key -> stored signature of every live document (for `flask search check`)."""
+        with self._lock:
+            view = self._current_view()
+            reader = view.searcher.reader()
+            return {fields["key"]: fields.get("sig", "") for _, fields in reader.iter_docs()}
+
+    def search(self, spec: SearchSpec) -> EngineResult:
+        """Run a search: the exact total, facet counts over the filtered match set, and one page of keys."""
+        started = time.perf_counter()
+        with self._lock:
+            view = self._view_or_none()
+            if view is None:
+                result = EngineResult(total=0, hits=[], facets={}, terms=set())
+            else:
+                result = searching.run_search(view, spec)
+        result.took_ms = (time.perf_counter() - started) * 1000
+        return result
+
+    def similar(
+        self,
+        key: str,
+        text: str,
+        boosts: dict[str, list[str]],
+        exclude_filters: dict[str, list[str]],
+        require: dict[str, list[str]],
+        limit: int = 5,
+    ) -> list[tuple[str, float]]:
+        """Documents like `text`: BM25 over its SIMILAR_TERMS key terms (any of them), times 2 for a shared value of the
+        first facet in `boosts` and 1.5 for the second (theme, phase).
+
+        Documents matching any of `exclude_filters`, drafts and `key` itself are left out; `require` keeps
+        documents with one of the listed values per facet. Ranked with the same threshold algorithm as
+        searches (Whoosh would score every document sharing any key term, on every practice page).
+        """
+        with self._lock:
+            view = self._view_or_none()
+            if view is None or not text:
+                return []
+            # A practice page asks again and again; the answer only changes with the index.
+            cache_key = (
+                self._build,
+                self._generation,
+                key,
+                hash(text),
+                repr(boosts),
+                repr(exclude_filters),
+                repr(require),
+                limit,
+            )
+            cached = self._similar.get(cache_key)
+            if cached is not None:
+                return cached
+            found = searching.similar_top(view, key, text, boosts, exclude_filters, require, limit)
+            self._similar[cache_key] = found
+            if len(self._similar) > 2000:
+                self._similar.pop(next(iter(self._similar)))
+            return found
+
+    def whoosh_ranking(self, terms: Sequence[str], limit: int | None = 10) -> list[tuple[str, float]]:
+        """Whoosh's own BM25F ranking of an AND of index terms (the reference the tests hold ours to)."""
+        with self._lock:
+            searcher = self._current_view().searcher
+            q = query.And([query.Term("text", t) for t in terms])
+            return [
+                (searcher.stored_fields(h.docnum)["key"], h.score) for h in searcher.search(q, limit=limit)
+            ]
+
+    def has_terms(self, terms: Iterable[str]) -> bool:
+        """Whether any of these index terms occurs in a live document."""
+        with self._lock:
+            view = self._view_or_none()
+            return view is not None and any(view.term("text", t) for t in terms)
+
+    def known_words(self, words: Iterable[str]) -> set[str]:
+        """Which folded words occur in titles, themes or region names (the spelling field)."""
+        with self._lock:
+            view = self._view_or_none()
+            return set() if view is None else {w for w in words if view.term("spell", w)}
+
+    def corrections(self, word: str, extra: Iterable[str] = (), maxdist: int = 2) -> str | None:
+        """The closest known word to a (folded) misspelt word: fewest edits first, then the most frequent.
+
+        Looks in the spelling field (titles, themes, regions) and in `extra` (the curated vocabulary).
+        """
+        with self._lock:
+            view = self._view_or_none()
+            if view is None:
+                return None
+            return searching.correction(view, word, extra, maxdist)
+
+
+def index_status() -> dict:
+    """For /healthz: whether the configured index can be searched (never creates anything)."""
+    from flask import current_app
+
+    return get_index(current_app.config["SEARCH_INDEX_DIR"]).status()
+
+
+_INDEXES: dict[str, SearchIndex] = {}
+_INDEXES_LOCK = threading.Lock()
+
+
+@atexit.register
+def _close_all() -> None:
+    for ix in list(_INDEXES.values()):
+        ix.close()
+    _INDEXES.clear()
+
+
+def get_index(path: str | Path, writer_timeout: float = 2.0) -> SearchIndex:
+    """This process's SearchIndex for a directory (created on first use, then kept)."""
+    key = str(Path(path).resolve())
+    with _INDEXES_LOCK:
+        ix = _INDEXES.get(key)
+        if ix is None:
+            if len(_INDEXES) >= 8:
+                # Tests create many apps with their own directories; keep memory bounded.
+                _, oldest = next(iter(_INDEXES.items()))
+                oldest.close()
+                _INDEXES.pop(next(iter(_INDEXES)))
+            ix = _INDEXES[key] = SearchIndex(Path(path), writer_timeout)
+        ix.writer_timeout = writer_timeout
+        return ix

@@ -1,0 +1,57 @@
+"""What the engine is asked and answers: the search spec, visibility, results, and its two errors."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+FACET_FIELDS = ("type", "region", "province", "theme", "action_line", "phase", "year")
+
+
+class IndexBusy(Exception):
+    """Another process holds the index writer lock (or a rebuild runs); the outbox keeps the changes."""
+
+
+class IndexMissing(IndexBusy):
+    """No index has been built yet: searches find nothing, changes wait in the outbox for `reindex`.
+
+    A save never creates a partial index (search would then silently show a fraction of the data, and
+    /healthz would call it healthy); only `flask search reindex` builds one.
+    """
+
+
+@dataclass
+class Visibility:
+    """Which drafts the searcher may see besides everything published (archived items are never indexed)."""
+
+    all_drafts: bool = False
+    draft_regions: Sequence[int] = ()
+    coached: Sequence[tuple[int, int]] = ()  # (region id, theme id)
+
+
+@dataclass
+class SearchSpec:
+    """A search as the engine understands it.
+
+    `clauses`: all must match; each clause is a list of alternatives, each alternative a tuple of index
+    terms (one term, or several for a phrase). The first alternative is what the user typed; the others
+    (synonyms) weigh a little less. `filters`: index field -> allowed values (OR within, AND across).
+    """
+
+    clauses: list[list[tuple[str, ...]]] = field(default_factory=list)
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    visibility: Visibility = field(default_factory=Visibility)
+    sort: str = "relevance"  # relevance | date | updated
+    offset: int = 0
+    limit: int = 10
+    facets: Sequence[str] = FACET_FIELDS
+    exclude: Sequence[str] = ()  # keys never to return
+
+
+@dataclass
+class EngineResult:
+    total: int
+    hits: list[tuple[str, float]]
+    facets: dict[str, dict[str, int]]
+    terms: set[str]
+    took_ms: float = 0.0

@@ -1,0 +1,266 @@
+"""Every use of Whoosh internals, each behind one small function (tests/search/test_whoosh_internals.py).
+
+Whoosh (`whoosh-reloaded` 2.7.5, pinned exactly) is frozen, so relying on its private parts is a known, fixed
+risk; keeping them here means an upgrade has one file to read, and the tests fail loudly when one changes.
+Everything else in the engine uses Whoosh's documented API only.
+"""
+
+from __future__ import annotations
+
+import struct
+import uuid
+from collections.abc import Iterable
+
+from whoosh import index
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec
+from whoosh.reading import EmptyReader, MultiReader, SegmentReader
+from whoosh.searching import Searcher
+from whoosh.util.filelock import FileLock
+from whoosh.util.numeric import byte_to_length
+from whoosh.writing import PostingPool, SegmentWriter
+
+WRITELOCK = "WRITELOCK"
+
+# ------------------------------------------------------------------------------------------------ reading
+
+
+def raw_postings(reader, fieldname: str, text: str):
+    """The leaf postings matcher of a term in one segment, deleted documents included; None if absent.
+
+    Why: `reader.postings()` wraps the matcher in a FilterMatcher that skips deleted documents one by one.
+    Our bitmaps are built once per immutable segment (deleted documents included, masked later with the
+    live bitmap), and `leaf_ids`/`leaf_postings` need the leaf matcher's blocks. Uses `SegmentReader._terms`.
+    """
+    fieldobj = reader.schema[fieldname]
+    btext = fieldobj.to_bytes(text)
+    if (fieldname, btext) not in reader._terms:
+        return None
+    return reader._terms.matcher(fieldname, btext, fieldobj.format)
+
+
+def leaf_ids(matcher) -> Iterable[int]:
+    """All ids of a leaf postings matcher, a block at a time.
+
+    Why: `matcher.all_ids()` yields id by id through Python method calls; reading the decoded block arrays
+    (`_read_ids`, `_ids`, `_i`, `_lastblock`, `_next_block` of W3LeafMatcher) is several times faster.
+    Falls back to `all_ids()` for a matcher without blocks.
+    """
+    if not hasattr(matcher, "_read_ids") or not hasattr(matcher, "_lastblock"):
+        yield from matcher.all_ids()
+        return
+    while matcher.is_active():
+        if matcher._ids is None:
+            matcher._read_ids()
+        yield from matcher._ids[matcher._i :]
+        if matcher._lastblock:
+            break
+        matcher._next_block()
+
+
+def leaf_postings(matcher) -> tuple[list[int], list[float]]:
+    """All (ids, weights) of a leaf postings matcher, a block at a time (the same internals as `leaf_ids`).
+
+    Why: BM25 term weights are computed once per term and segment over every posting; Whoosh's public
+    `id()`/`weight()` calls per posting would cost as much as the scoring we avoid.
+    """
+    ids: list[int] = []
+    weights: list[float] = []
+    while matcher.is_active():
+        matcher._read_ids()
+        matcher._read_weights()
+        ids.extend(matcher._ids[matcher._i :])
+        weights.extend(matcher._weights[matcher._i :])
+        if matcher._lastblock:
+            break
+        matcher._next_block()
+    return ids, weights
+
+
+def read_numbers(column, size: int) -> list[int]:
+    """All values of a fixed-width numeric column in one read.
+
+    Why: Whoosh's column reader unpacks values one by one (`column[d]`); the fixed-length reader's file,
+    base position, count, struct typecode and default (`_dbfile`, `_basepos`, `_count`, `_fixedlen`,
+    `_typecode`, `_default`) allow one read and one `struct.unpack`. Falls back to the public way.
+    """
+    fixed = getattr(column, "_fixedlen", None)
+    typecode = getattr(column, "_typecode", None)
+    if fixed and typecode and hasattr(column, "_dbfile"):
+        count = min(column._count, size)
+        raw = column._dbfile.get(column._basepos, fixed * count)
+        values = list(struct.unpack(f"!{count}{typecode}", raw)) if count else []
+        return values + [column._default] * (size - count)
+    return [column[d] for d in range(size)]
+
+
+def field_lengths(reader, fieldname: str, size: int) -> list[int]:
+    """Every document's length of a field (Whoosh's one-byte approximation, as its BM25 uses).
+
+    Why: the public `doc_field_length(docnum, field)` reads one value per call; the per-document reader's
+    cached lengths column (`_perdoc._cached_reader("_<field>_len", LENGTHS_COLUMN)`, decoded with
+    `byte_to_length`) gives them all at once. Falls back to the public way.
+    """
+    try:
+        column = reader._perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
+    except AttributeError:
+        column = None
+    if column is None:
+        length = reader.doc_field_length
+        return [length(d, fieldname, 0) for d in range(size)]
+    return [byte_to_length(b) for b in read_numbers(column, size)]
+
+
+def segment_id(reader) -> str | None:
+    """The id of the one segment a leaf reader reads, or None for a reader of an empty index.
+
+    Why: per-segment caches live as long as the segment; `SegmentReader.segment().segment_id()` is the only
+    stable name of a segment, and it is not in the documented API.
+    """
+    if not isinstance(reader, SegmentReader):
+        return None
+    return reader.segment().segment_id()
+
+
+def deleted_docs(reader) -> frozenset[int]:
+    """The deleted document numbers of a segment reader (`SegmentReader.deleted_docs_set`, undocumented).
+
+    Why: the live bitmap of a view is built from them once per searcher generation.
+    """
+    return reader.deleted_docs_set
+
+
+def open_searcher(ix, readers: dict[str, object]):
+    """A searcher over the latest generation of `ix`, reusing readers of unchanged segments.
+
+    Returns (searcher, readers by segment id, generation); readers no longer used are closed. Why: Whoosh's
+    own `Searcher.refresh()` reuses a segment's reader even when documents were deleted from that segment
+    since, so replaced documents would show twice. Reading the TOC (`index.TOC.read`), comparing each
+    segment's `deleted_count()` and building SegmentReader/MultiReader/Searcher by hand reuses a reader
+    only while its deletion count is unchanged.
+    """
+    toc = index.TOC.read(ix.storage, ix.indexname)
+    fresh: dict[str, object] = {}
+    ordered = []
+    for segment in toc.segments:
+        seg_id = segment.segment_id()
+        reader = readers.get(seg_id)
+        if reader is None or reader.segment().deleted_count() != segment.deleted_count():
+            reader = SegmentReader(ix.storage, toc.schema, segment, generation=toc.generation)
+        fresh[seg_id] = reader
+        ordered.append(reader)
+    for seg_id, reader in readers.items():
+        if fresh.get(seg_id) is not reader:
+            reader.close()
+    if not ordered:
+        top = EmptyReader(toc.schema)
+    elif len(ordered) == 1:
+        top = ordered[0]
+    else:
+        top = MultiReader(ordered, generation=toc.generation)
+    return Searcher(top, fromindex=ix, closereader=False), fresh, toc.generation
+
+
+# ------------------------------------------------------------------------------------------------ locking
+
+
+def writer_lock(ix):
+    """The lock a writer of `ix` takes (tests and `rebuild` hold it to keep writers out).
+
+    Why: `FileIndex.lock(name)` is public, but the name writers use ("WRITELOCK") is Whoosh's convention.
+    """
+    return ix.lock(WRITELOCK)
+
+
+def file_lock(path: str):
+    """An inter-process lock on a file (`whoosh.util.filelock.FileLock`, an undocumented utility).
+
+    Why: creating an index is guarded so that two processes never create it at once.
+    """
+    return FileLock(path)
+
+
+# ------------------------------------------------------------------------------------------------ writing
+
+# Posting blocks uncompressed (faster to write and to read; the index is about a third larger), and segment
+# files left as they are instead of being copied into one compound file.
+CODEC = W3Codec(compression=0)
+
+
+class _Lengths:
+    """A segment's field lengths read once per field, for Whoosh's posting writer.
+
+    Whoosh 2.7 looks up the field length of every posting through the column file while flushing a
+    segment; over 100k documents that is a fifth of the build time. This serves the same numbers from lists.
+    """
+
+    def __init__(self, perdoc):
+        self._perdoc = perdoc
+        self._columns: dict[str, list[int]] = {}
+
+    def doc_field_length(self, docnum, fieldname, default=0):
+        column = self._columns.get(fieldname)
+        if column is None:
+            length = self._perdoc.doc_field_length
+            column = [length(d, fieldname, 0) for d in range(self._perdoc.doc_count_all())]
+            self._columns[fieldname] = column
+        return column[docnum]
+
+    def __getattr__(self, name):
+        return getattr(self._perdoc, name)
+
+
+class FastWriter(SegmentWriter):
+    """Whoosh's segment writer with our codec, no compound files, and cached field lengths (see _Lengths).
+
+    Why internals: it replaces the writer's temporary storage and posting pool (`_tempstorage`, `pool`,
+    `PostingPool`) and overrides the private `_flush_segment`, whose body is Whoosh's own with `_Lengths`.
+    """
+
+    def __init__(self, ix, **kwargs):
+        kwargs.setdefault("codec", CODEC)
+        kwargs.setdefault("compound", False)
+        super().__init__(ix, **kwargs)
+        # Whoosh gives every writer the same temporary folder ("<index>.tmp"); writers building segments in
+        # parallel get their own, so one finishing never deletes another's spilled runs.
+        self._tempstorage = self.storage.temp_storage(f"{self.indexname}.{uuid.uuid4().hex[:10]}.tmp")
+        self.pool = PostingPool(self._tempstorage, self.newsegment, limitmb=kwargs.get("limitmb", 128))
+
+    def _flush_segment(self):
+        self.perdocwriter.close()
+        pdr = self.per_document_reader() if self.codec.length_stats else None
+        postings = self.pool.iter_postings()
+        self.fieldwriter.add_postings(self.schema, _Lengths(pdr) if pdr else None, postings)
+        self.fieldwriter.close()
+        if pdr:
+            pdr.close()
+
+
+def unlocked_writer(ix, limitmb: int) -> FastWriter:
+    """A writer that does not take the writer lock (`_lk=False`), for the processes of a parallel build.
+
+    Why: each process writes its own segments into the staging index; the parent holds the lock and alone
+    commits their TOC (`commit_segments`).
+    """
+    return FastWriter(ix, _lk=False, limitmb=limitmb)
+
+
+def finish_segment(writer: FastWriter):
+    """Write the writer's documents as one segment without committing it; returns the segment object.
+
+    Why: `_finalize_segment` is how Whoosh's own MpWriter collects its sub-writers' segments; the writer's
+    temporary storage is then removed (`_tempstorage.destroy`).
+    """
+    segment = writer._finalize_segment()
+    writer._tempstorage.destroy()
+    return segment
+
+
+def commit_segments(ix, segments: list) -> None:
+    """Commit segments written by `finish_segment` in other processes as the index's next generation.
+
+    Why: the same private steps (`_close_segment`, `_commit_toc`, `_finish`) as Whoosh's MpWriter.commit.
+    """
+    writer = FastWriter(ix)
+    writer._close_segment()
+    writer._commit_toc(segments)
+    writer._finish()

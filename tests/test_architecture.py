@@ -12,8 +12,6 @@ from collections import defaultdict
 from functools import cache
 from pathlib import Path
 
-import pytest
-
 PACKAGE = Path(__file__).resolve().parent.parent / "exchange"
 
 # The layers of exchange/, lowest first; a unit may import only units of a lower layer. A unit is a package

@@ -146,7 +146,6 @@ def _practice_cases() -> dict[str, list[Case]]:
     region_team = frozenset(
         {"staff_own", "functionary_assigned", "functionary_all_themes", "admin", "system"}
     )
-    own_staff = frozenset({"staff_own"})
     # Imports and seeding write practices as the system actor; no person other than the region's staff may.
     writers = frozenset({"staff_own", "system"})
     everyone = frozenset(ROLES)

@@ -259,7 +259,7 @@ def load_core(db, items: list[dict]) -> None:
 
 def load_importer(db, items: list[dict]) -> None:
     """Insert the practices through the bulk importer (services, revisions, steps), in one transaction."""
-    from exchange.practices.importer import import_practices
+    from exchange.practices.transfer import import_practices
 
     done = 0
 

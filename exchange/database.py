@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import DateTime, MetaData
 from sqlalchemy.orm import DeclarativeBase, registry
@@ -19,6 +19,11 @@ NAMING_CONVENTION = {
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def utctoday() -> date:
+    """Today's date in UTC: what "in the future" is measured against for phase moves, results and imports."""
+    return utcnow().date()
 
 
 class UTCDateTime(TypeDecorator):

@@ -17,6 +17,10 @@ T = TypeVar("T")
 FORM_ERRORS = (Invalid, Conflict)
 
 
+class ConfirmForm(FlaskForm):
+    """A button-only form: carries the CSRF token for POST actions (sign out, publish, delete, ...)."""
+
+
 def apply_invalid(form: FlaskForm, error: Invalid | Conflict) -> None:
     """Put a service's refusal on the form: each ``details["fields"]`` entry on its field, the rest above it.
 

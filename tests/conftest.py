@@ -196,7 +196,7 @@ def make_user(db):
 
     from exchange.accounts.models import CoachingAssignment, FunctionaryTheme, Role, User
     from exchange.accounts.passwords import hash_password
-    from exchange.accounts.services import find_region, find_theme
+    from exchange.reference.lookups import find_region, find_theme
     from exchange.reference.models import Region
 
     counter = iter(range(1, 10_000))

@@ -21,7 +21,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "exchange"
 # accounts models (roles, coaching) while sitting below the accounts services.
 LAYERS: list[set[str]] = [
     # core: no domain knowledge
-    {"database", "i18n", "markdown", "security", "palette", "charts", "fields"},
+    {"database", "i18n", "markdown", "security", "palette", "charts", "fields", "cli"},
     {"extensions"},  # db, mail, login manager, ... built on the declarative base
     {"errors"},
     {"forms"},  # the form-and-error contract
@@ -29,13 +29,13 @@ LAYERS: list[set[str]] = [
     {"reference.models"},
     {"accounts.models"},
     {"practices.models", "digests.models", "search.models", "mail.models"},
-    # asked by every domain: who may do what, and mail that follows the commit
-    {"policy", "mail"},
+    # asked by every domain: who may do what, the audit log every domain writes to, mail that follows the commit
+    {"policy", "audit", "mail"},
     # the /beheer blueprint and its index page; the screens mount on it from their own domain
     {"admin"},
     # the domains
-    {"accounts"},  # people, roles, sign-in, coaching and the audit log every domain writes to
-    {"reference"},  # regions, plans, themes, phases, the fund; their corrections are audited
+    {"reference"},  # regions, plans, themes, phases, the fund, and the one lookup of a region or theme
+    {"accounts"},  # people (who work for a region), roles, sign-in, coaching assignments (regions x themes)
     {"practices"},  # practices and results; also the region and theme pages that list them
     {"search"},  # indexes practices
     {"digests", "opendata", "maps", "api"},  # built from practices (and search)

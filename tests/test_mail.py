@@ -23,6 +23,7 @@ from exchange.mail import (
     queue_mail,
     send_mail_now,
 )
+from exchange.policy import SYSTEM
 from tests.conftest import smtp_app_context
 
 
@@ -196,7 +197,7 @@ def test_invitation_arrives_with_an_absolute_single_use_link(smtp_app, smtp):
     from exchange.accounts import services
     from exchange.accounts.models import Role
 
-    services.invite_user(services.CommandLineActor(), "nieuw@example.org", Role.ADMIN)
+    services.invite_user(SYSTEM, "nieuw@example.org", Role.ADMIN)
     db.session.commit()
     wait_for(lambda: smtp.messages)
     message = smtp.messages[0]

@@ -14,6 +14,7 @@ from exchange.extensions import db
 from exchange.mail import MailDeliveryError, queue_mail
 from exchange.mail.models import OutgoingMail
 from exchange.mail.outbox import send_pending
+from exchange.policy import SYSTEM
 from tests.conftest import smtp_app_context
 from tests.digests.smtp import RecordingHandler, SmtpSink
 
@@ -45,7 +46,7 @@ def invite(address: str) -> None:
     """A real change with its mail: an invitation (the account row and the message commit together)."""
     from exchange.accounts import services
 
-    services.invite_user(services.CommandLineActor(), address, Role.ADMIN)
+    services.invite_user(SYSTEM, address, Role.ADMIN)
     db.session.commit()
 
 

@@ -233,11 +233,12 @@ def _wait_for_next_window() -> None:
 
 def _user(app, email: str) -> None:
     from exchange.accounts.models import Role
-    from exchange.accounts.services import CommandLineActor, create_user
+    from exchange.accounts.services import create_user
     from exchange.extensions import db
+    from exchange.policy import SYSTEM
 
     with app.app_context():
-        create_user(CommandLineActor(), email, Role.ADMIN, DEFAULT_PASSWORD)
+        create_user(SYSTEM, email, Role.ADMIN, DEFAULT_PASSWORD)
         db.session.commit()
 
 

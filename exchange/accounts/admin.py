@@ -10,12 +10,11 @@ from flask_login import current_user
 
 from exchange.accounts import queries, services
 from exchange.accounts.admin_forms import AssignmentForm, InviteForm, RoleForm, ThemesForm
-from exchange.accounts.audit import AUDIT_ACTIONS
-from exchange.accounts.forms import ConfirmForm
 from exchange.accounts.models import ROLE_LABELS, CoachingAssignment, Role, User
 from exchange.admin import bp
+from exchange.audit import AUDIT_ACTIONS
 from exchange.extensions import db
-from exchange.forms import submit
+from exchange.forms import ConfirmForm, submit
 from exchange.i18n import localized
 from exchange.policy import require
 from exchange.reference.models import Region, Theme

@@ -12,6 +12,8 @@ from exchange.accounts import services
 from exchange.accounts.models import Role
 from exchange.errors import DomainError
 from exchange.extensions import db
+from exchange.policy import SYSTEM
+from exchange.reference.lookups import RegionNotFound, ThemeNotFound, find_region, find_theme
 
 
 class CommandError(click.ClickException):
@@ -28,6 +30,10 @@ def users_cli() -> None:
 
 def _fail(error: DomainError) -> None:
     db.session.rollback()
+    if isinstance(error, RegionNotFound):
+        raise CommandError(_("Onbekende regio: %(value)s", value=error.value))
+    if isinstance(error, ThemeNotFound):
+        raise CommandError(_("Onbekend thema: %(value)s", value=error.value))
     raise CommandError(error.text())
 
 
@@ -68,16 +74,16 @@ def create_user(
 ) -> None:
     """Create an account that can sign in at once. Staff need --region; functionaries may get --theme."""
     try:
-        region = services.find_region(region_ref) if region_ref else None
-        themes = [services.find_theme(slug) for slug in theme_slugs]
+        region = find_region(region_ref) if region_ref else None
+        themes = [find_theme(slug) for slug in theme_slugs]
         # Check everything except the password before asking for it.
         address = services.normalise_email(email)
-        services._check_combination(Role(role), region, themes)
+        services.check_combination(Role(role), region, themes)
         if services.find_user_by_email(address) is not None:
             raise CommandError(_("Er bestaat al een account met dit e-mailadres."))
         password = _read_password(password_stdin)
         user = services.create_user(
-            services.CommandLineActor(), email, Role(role), password, name=name, region=region, themes=themes
+            SYSTEM, email, Role(role), password, name=name, region=region, themes=themes
         )
     except DomainError as error:
         _fail(error)
@@ -105,12 +111,12 @@ def create_user(
 def assign(email: str, region_ref: str, theme_slug: str | None) -> None:
     """Assign a functionary to coach a region, on one theme or on all their themes."""
     try:
-        region = services.find_region(region_ref)
-        theme = services.find_theme(theme_slug) if theme_slug else None
+        region = find_region(region_ref)
+        theme = find_theme(theme_slug) if theme_slug else None
         user = services.find_user_by_email(services.normalise_email(email))
         if user is None:
             raise CommandError(_("Geen account met e-mailadres %(email)s.", email=email))
-        services.assign_functionary(services.CommandLineActor(), user, region, theme)
+        services.assign_functionary(SYSTEM, user, region, theme)
     except DomainError as error:
         _fail(error)
     db.session.commit()
@@ -131,7 +137,7 @@ def purge_audit() -> None:
     """Apply the audit log's retention (AUDIT_RETENTION_DAYS, AUDIT_IP_RETENTION_DAYS); meant for cron."""
     from flask import current_app
 
-    from exchange.accounts import audit
+    from exchange import audit
 
     counts = audit.purge()
     db.session.commit()

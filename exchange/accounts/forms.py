@@ -8,6 +8,7 @@ from wtforms import BooleanField, EmailField, HiddenField, PasswordField, String
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
 from exchange.accounts.services import EMAIL_MAX, NAME_MAX
+from exchange.forms import ConfirmForm  # noqa: F401  (accounts.views imports it from here until the views use exchange.forms)
 
 PASSWORD_FIELD_MAX = 256
 
@@ -98,10 +99,6 @@ class DeleteAccountForm(FlaskForm):
         _l("Ik begrijp dat mijn account wordt verwijderd en dat dit niet ongedaan kan worden gemaakt."),
         validators=[DataRequired(message=_l("Vink aan dat u uw account wilt verwijderen."))],
     )
-
-
-class ConfirmForm(FlaskForm):
-    """A button-only form: carries the CSRF token for POST actions such as logging out."""
 
 
 def apply_error(form: FlaskForm, error) -> None:

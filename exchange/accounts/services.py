@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 
-from exchange.accounts import audit
+from exchange import audit
 from exchange.accounts.models import (
     AccountToken,
     CoachingAssignment,
@@ -39,25 +39,6 @@ from exchange.reference.models import Region, Theme
 NAME_MAX = 120
 EMAIL_MAX = 254
 TOKEN_MAX = 128
-
-
-class CommandLineActor:
-    """The operator at the server's command line (`flask users ...`): acts with administrator rights.
-
-    It has no account row; audit events it causes carry no actor and `via: cli`.
-    """
-
-    id = None
-    role = Role.ADMIN
-    region_id = None
-    is_authenticated = True
-    is_active = True
-    is_anonymous = False
-    is_admin = True
-    display_name = "command line"
-
-    def __repr__(self) -> str:
-        return "<CommandLineActor>"
 
 
 class LoginFailed(Invalid):
@@ -119,7 +100,7 @@ def _check_password(password: str, *, email: str, name: str = "", field: str = "
         raise _invalid(field, problems[0])
 
 
-def _check_combination(role: Role, region: Region | None, themes: Iterable[Theme]) -> None:
+def check_combination(role: Role, region: Region | None, themes: Iterable[Theme]) -> None:
     themes = list(themes)
     if role == Role.STAFF and region is None:
         raise _invalid("region", _("Een regiomedewerker hoort bij precies één regio: kies een regio."))
@@ -269,7 +250,7 @@ def invite_user(
     address = normalise_email(email)
     name = _clean_name(name)
     themes = list(themes)
-    _check_combination(role, region, themes)
+    check_combination(role, region, themes)
     _ensure_email_free(address)
     user = User(
         email=address, name=name, role=role, region_id=region.id if region else None, password_hash=None
@@ -343,7 +324,7 @@ def create_user(
     address = normalise_email(email)
     name = _clean_name(name)
     themes = list(themes)
-    _check_combination(role, region, themes)
+    check_combination(role, region, themes)
     _ensure_email_free(address)
     _check_password(password, email=address, name=name)
     user = User(
@@ -533,7 +514,7 @@ def change_role(actor, user: User, role: Role, region: Region | None = None) -> 
     """
     require(actor, "user.manage", user)
     _ensure_not_deleted(user)
-    _check_combination(role, region, ())
+    check_combination(role, region, ())
     new_region_id = region.id if region else None
     if user.role == role and user.region_id == new_region_id:
         return
@@ -702,25 +683,3 @@ def unassign_functionary(actor, assignment: CoachingAssignment) -> None:
     db.session.delete(assignment)
     db.session.flush()
     db.session.expire(user, ["assignments"])
-
-
-# --- lookups by code or slug (CLI, forms) ---------------------------------------------------------------------
-
-
-def find_region(code_or_slug: str) -> Region:
-    """A region by CBS code (JZ01, case-insensitive) or slug. Raises NotFound with a Dutch message."""
-    value = (code_or_slug or "").strip()
-    region = db.session.scalar(
-        select(Region).where((Region.code == value.upper()) | (Region.slug == value.lower()))
-    )
-    if region is None:
-        raise NotFound(_("Onbekende regio: %(value)s", value=value), details={"field": "region"})
-    return region
-
-
-def find_theme(slug: str) -> Theme:
-    value = (slug or "").strip().lower()
-    theme = db.session.scalar(select(Theme).where(Theme.slug == value))
-    if theme is None:
-        raise NotFound(_("Onbekend thema: %(value)s", value=value), details={"field": "themes"})
-    return theme

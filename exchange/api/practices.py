@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import date
 
 from flask import jsonify, request
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from exchange.api import bp, serializers
@@ -36,7 +36,8 @@ from exchange.practices.models import (
     practice_action_line,
     practice_theme,
 )
-from exchange.reference.models import ActionLine, CyclePhase, Region, Theme
+from exchange.reference.lookups import RegionNotFound, ThemeNotFound, find_region, find_theme
+from exchange.reference.models import ActionLine, CyclePhase
 
 __all__ = ["BadParameter", "Bilingual"]
 
@@ -62,8 +63,9 @@ def _whole_number(text: str) -> int | None:
 
 
 def _region(value: str, filters: dict) -> Bilingual | None:
-    region = db.session.scalar(select(Region).where(or_(Region.code == value.upper(), Region.slug == value)))
-    if region is None:
+    try:
+        region = find_region(value)
+    except RegionNotFound:
         return Bilingual(
             f"onbekende regio '{value[:60]}' (CBS-code zoals JZ01 of slug)",
             f"unknown region '{value[:60]}' (CBS code such as JZ01, or slug)",
@@ -73,8 +75,9 @@ def _region(value: str, filters: dict) -> Bilingual | None:
 
 
 def _theme(value: str, filters: dict) -> Bilingual | None:
-    theme = db.session.scalar(select(Theme).where(Theme.slug == value))
-    if theme is None:
+    try:
+        theme = find_theme(value)
+    except ThemeNotFound:
         return Bilingual(f"onbekend thema '{value[:60]}'", f"unknown theme '{value[:60]}'")
     filters["theme_id"] = theme.id
     return None

@@ -104,7 +104,7 @@ def _day(value) -> str | None:
 
 
 def _number(value):
-    from exchange.practices.exporter import number
+    from exchange.practices.transfer.export import number
 
     return number(value)
 

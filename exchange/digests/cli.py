@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from exchange.cli import progress
 from exchange.database import utcnow
 from exchange.digests import services
 from exchange.digests.models import Frequency
@@ -51,12 +51,6 @@ def parse_now(text: str, *, real_now: datetime, tolerance: timedelta) -> datetim
     if value.year < 2000:
         raise ValueError(f"{text!r} ligt te ver in het verleden.")
     return value
-
-
-@contextmanager
-def _progressbar(length: int, label: str):
-    with click.progressbar(length=length, label=label, show_pos=True, show_eta=False) as bar:
-        yield bar
 
 
 def _print_report(report: SendReport) -> None:
@@ -124,7 +118,7 @@ def send(frequency: Frequency, now_text: str | None, dry_run: bool) -> None:
             now = parse_now(now_text, real_now=now, tolerance=current_app.config["DIGEST_NOW_TOLERANCE"])
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="'--now'") from exc
-    report = send_digests(frequency, now, dry_run=dry_run, progress=_progressbar)
+    report = send_digests(frequency, now, dry_run=dry_run, progress=progress)
     _print_report(report)
     if not report.ok:
         raise SystemExit(1)

@@ -21,6 +21,7 @@ from exchange.digests.sending import build_digest_message, recipient_for
 from exchange.errors import Invalid, NotFound
 from exchange.extensions import csrf, db, limiter
 from exchange.policy import require
+from exchange.reference.lookups import ThemeNotFound, find_theme
 from exchange.reference.models import Region, Theme
 
 
@@ -129,7 +130,10 @@ def index():
     theme = None
     slug = request.args.get("thema")
     if slug:
-        theme = db.session.scalar(select(Theme).where(Theme.slug == slug))
+        try:
+            theme = find_theme(slug)
+        except ThemeNotFound:
+            theme = None
     if theme is not None and not current_user.is_authenticated:
         return _index_page(subscribe_form=_new_choice_form(forms.SubscribeForm, theme))
     if theme is not None:

@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import click
 from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
+from exchange.cli import progress
 from exchange.extensions import db
 from exchange.mail import MailDeliveryError
 from exchange.mail.models import OutgoingMail
 from exchange.mail.outbox import send_pending
 
 mail_cli = AppGroup("mail", help="Uitgaande e-mail: wachtende berichten versturen en bekijken.")
-
-
-@contextmanager
-def _progressbar(length: int, label: str):
-    with click.progressbar(length=length, label=label, show_pos=True, show_eta=False) as bar:
-        yield bar
 
 
 @mail_cli.command("send-pending")
@@ -31,7 +24,7 @@ def send_pending_command() -> None:
     dubbel.
     """
     try:
-        run = send_pending(progress=_progressbar)
+        run = send_pending(progress=progress)
     except MailDeliveryError as exc:
         click.echo(f"De mailserver is niet bereikbaar; de berichten blijven wachten ({exc}).", err=True)
         raise SystemExit(1) from exc

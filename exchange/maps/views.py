@@ -16,15 +16,16 @@ from exchange.maps import data as maps_data
 from exchange.maps.cache import for_visitors
 from exchange.maps.render import legend_swatch, map_csv, render_svg, split_regions
 from exchange.policy import can
+from exchange.reference.lookups import ThemeNotFound, find_theme
 from exchange.reference.models import ActionLine, Theme
 
 
 def _theme_from_args() -> Theme:
     slug = request.args.get("thema", "")
-    theme = db.session.scalar(select(Theme).where(Theme.slug == slug[:80])) if slug else None
-    if theme is None:
+    try:
+        return find_theme(slug[:80])
+    except ThemeNotFound:
         abort(404)
-    return theme
 
 
 def _line_from_args() -> ActionLine:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+from exchange.cli import progress, stderr
 from exchange.errors import Invalid
 
 
@@ -24,10 +25,9 @@ def dump_command(directory: str) -> None:
     Progress goes to stderr. Meant for a nightly cron job.
     """
     from exchange.opendata.dump import dump
-    from exchange.practices.cli import _stderr, progress
 
     try:
         report = dump(directory, progress)
     except Invalid as error:
         raise click.ClickException(error.text()) from None
-    click.echo(report.summary(), file=_stderr())
+    click.echo(report.summary(), file=stderr())

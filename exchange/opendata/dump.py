@@ -32,13 +32,13 @@ from exchange.errors import Invalid
 from exchange.extensions import db
 from exchange.mail import external_url
 from exchange.opendata.columns import CYCLE_STEPS, LIST_SEPARATOR, PRACTICES, RESULTS, TABLES, Table
-from exchange.practices import exporter
 from exchange.practices.models import Status
+from exchange.practices.transfer import export
 
 PACKAGE_NAME = "jeugdkennis-opendata"
 RESULTS_FORMAT = "jeugdkennis-results"
 VERSION = 1
-# progress(total, label) -> a context manager yielding update(n), like exchange.practices.cli.progress.
+# progress(total, label) -> a context manager yielding update(n), like exchange.cli.progress.
 Progress = Callable[[int, str], AbstractContextManager[Callable[[int], None]]]
 
 
@@ -113,7 +113,7 @@ def practice_row(practice) -> dict:
     """One practices.csv row (keys: PRACTICES columns); typed values, None for empty."""
     return {
         "id": practice.id,
-        "external_id": exporter.local_id(practice),
+        "external_id": export.local_id(practice),
         "title": practice.title,
         "summary": practice.summary,
         "body": practice.body,
@@ -145,14 +145,14 @@ def result_rows(practice) -> Iterator[dict]:
         yield {
             "id": r.id,
             "practice_id": practice.id,
-            "practice_external_id": exporter.local_id(practice),
+            "practice_external_id": export.local_id(practice),
             "practice_title": practice.title,
             "region_code": practice.region.code,
             "indicator": r.indicator,
-            "value": exporter.number(r.value),
+            "value": export.number(r.value),
             "unit": r.unit,
-            "baseline": exporter.number(r.baseline),
-            "target": exporter.number(r.target),
+            "baseline": export.number(r.baseline),
+            "target": export.number(r.target),
             "measured_on": _date(r.measured_on),
             "phase": r.phase.slug,
             "narrative": r.narrative,
@@ -374,13 +374,13 @@ def write_files(directory: Path, progress: Progress) -> dict[str, int]:
     """Write every file of the dump into `directory` (which exists and is empty); return row counts."""
     _snapshot()
     created = _datetime(utcnow())
-    stmt = exporter.export_stmt(status=Status.PUBLISHED)
-    total = exporter.count(stmt)
+    stmt = export.export_stmt(status=Status.PUBLISHED)
+    total = export.count(stmt)
     with (
         open(directory / "practices.json", "w", encoding="utf-8") as out,
         progress(total, "Praktijkvoorbeelden (JSON)") as update,
     ):
-        exporter.write_export(out, stmt, filters={"status": Status.PUBLISHED.value}, progress=update)
+        export.write_export(out, stmt, filters={"status": Status.PUBLISHED.value}, progress=update)
 
     # Closed by the ExitStack below, which also owns the CSV files.
     results_buffer = tempfile.SpooledTemporaryFile(mode="w+", encoding="utf-8", max_size=8 << 20)  # noqa: SIM115
@@ -389,7 +389,7 @@ def write_files(directory: Path, progress: Progress) -> dict[str, int]:
         practices = CsvTable(PRACTICES, _open(directory, "practices.csv", stack, newline=""))
         results = CsvTable(RESULTS, _open(directory, "results.csv", stack, newline=""))
         steps = CsvTable(CYCLE_STEPS, _open(directory, "cycle_steps.csv", stack, newline=""))
-        for practice in exporter.iter_practices(stmt):
+        for practice in export.iter_practices(stmt):
             practices.write(practice_row(practice))
             for row in result_rows(practice):
                 results.write(row)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from flask import abort, render_template, request
 from flask_login import current_user
-from sqlalchemy import select
 
-from exchange.extensions import db
 from exchange.maps.render import write_csv
 from exchange.maps.views import download_response
 from exchange.overview import bp, figures, queries
+from exchange.reference.lookups import ThemeNotFound, find_theme
 from exchange.reference.models import Theme
 
 
@@ -18,10 +17,10 @@ def _theme_filter() -> Theme | None:
     slug = request.args.get("thema", "")
     if not slug:
         return None
-    theme = db.session.scalar(select(Theme).where(Theme.slug == slug[:80]))
-    if theme is None:
+    try:
+        return find_theme(slug[:80])
+    except ThemeNotFound:
         abort(404)
-    return theme
 
 
 @bp.get("/overzicht")

@@ -1,8 +1,9 @@
 """The one place that answers "may this user do this to this object?" for views, API and CLI.
 
-Rules are plain functions registered per action name (e.g. "practice.edit") in policy.registry by the modules
-of this package, which policy.rules imports.
-`can()` answers, `require()` raises NotAllowed. Anonymous users are passed as None.
+Rules are plain functions registered per action name (e.g. "practice.edit") in policy.registry by the
+modules of this package, which policy.rules imports.
+`can()` answers, `require()` raises NotAllowed. Anonymous users are passed as None; the command line, imports
+and seeding act as SYSTEM, the one system actor.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from typing import Any
 from exchange.errors import NotAllowed
 from exchange.policy import rules  # noqa: F401  (importing the rule modules registers their rules)
 from exchange.policy.registry import RULES, Rule, rule
+from exchange.policy.system import SYSTEM, SystemActor, is_system
 
-__all__ = ["RULES", "Rule", "can", "require", "rule"]
+__all__ = ["RULES", "SYSTEM", "Rule", "SystemActor", "can", "is_system", "require", "rule"]
 
 
 def _actor(user):

@@ -1,6 +1,6 @@
 """Rules about people, coaching assignments, the audit log and reference data, plus role helpers.
 
-The helpers (`is_admin`, `is_staff_of`, `coaches`, `coached_pairs`) are shared with the other rule modules.
+The helpers (`is_admin`, `is_staff_of`, `is_self`, `coaches`, `coached_pairs`) are shared with the other rule modules.
 They receive the actor as `can()` passes it: None for visitors and for deactivated or deleted accounts.
 """
 
@@ -16,7 +16,7 @@ from exchange.policy.registry import rule
 
 
 def is_admin(user) -> bool:
-    """An administrator (the command line acts as one too, see accounts.services.CommandLineActor)."""
+    """An administrator (the system actor exchange.policy.SYSTEM acts as one too)."""
     return user is not None and user.role == Role.ADMIN
 
 
@@ -79,14 +79,15 @@ def coached_pairs(user) -> set[tuple[int, int]]:
     }
 
 
-def _is_self(user, obj) -> bool:
+def is_self(user, obj) -> bool:
+    """`obj` is the user's own account."""
     return user is not None and getattr(user, "id", None) is not None and getattr(obj, "id", None) == user.id
 
 
 @rule("account.edit_self")
 def edit_own_account(user, account) -> bool:
     """Change one's own name, password or email address, or delete one's own account."""
-    return _is_self(user, account)
+    return is_self(user, account)
 
 
 @rule("user.manage")

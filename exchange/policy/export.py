@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from exchange.policy.accounts import _is_self
+from exchange.policy.accounts import is_self
 from exchange.policy.registry import rule
 
 
 @rule("account.export_data")
 def export_own_data(user, account) -> bool:
     """Download everything held about one's own account (exchange/privacy/export.py)."""
-    return _is_self(user, account)
+    return is_self(user, account)

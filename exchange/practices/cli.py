@@ -3,51 +3,18 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import or_, select
 
+from exchange.cli import progress, stderr
 from exchange.errors import Invalid
 from exchange.extensions import db
-
-# Below this many practices a progress bar is only noise.
-PROGRESS_MIN = 50
 
 
 @click.group("practices")
 def practices_cli() -> None:
     """Import and export practices with their results and cycle steps as JSON."""
-
-
-def _stderr():
-    # Looked up at call time: the test runner swaps sys.stderr (click.get_text_stream is deprecated).
-    return sys.stderr
-
-
-@contextmanager
-def progress(total: int, label: str) -> Iterator[Callable[[int], None]]:
-    """A click progress bar on stderr; when stderr is not a terminal (logs, CI), a line every 10% instead."""
-    err = _stderr()
-    if total < PROGRESS_MIN:
-        yield lambda n=1: None
-        return
-    interactive = err.isatty()
-    done = 0
-    next_mark = 10
-    with click.progressbar(length=total, label=label, file=err, show_pos=True, show_percent=True) as bar:
-
-        def update(n: int = 1) -> None:
-            nonlocal done, next_mark
-            bar.update(n)
-            done += n
-            if not interactive and done * 100 >= next_mark * total:
-                click.echo(f"  {done}/{total} ({done * 100 // total}%)", file=err)
-                next_mark = done * 100 // total // 10 * 10 + 10
-
-        yield update
 
 
 def _fail(error: Invalid) -> None:
@@ -68,9 +35,9 @@ def import_command(path: str, dry_run: bool) -> None:
     and field. Practices with a known external id are updated (re-importing a file never duplicates); a phase
     change records a cycle step. Everything happens in one transaction.
     """
-    from exchange.practices.importer import apply_plans, check_document, parse_document, read_document
+    from exchange.practices.transfer import apply_plans, check_document, parse_document, read_document
 
-    err = _stderr()
+    err = stderr()
     try:
         doc = parse_document(sys.stdin.read(), "standaardinvoer") if path == "-" else read_document(path)
         plans = check_document(doc)
@@ -108,34 +75,31 @@ def export_command(region_key: str | None, theme_slug: str | None, status: str |
 
     The output is the import format: `flask practices import` reads it back, updating instead of duplicating.
     """
-    from exchange.practices import exporter
     from exchange.practices.models import Status
-    from exchange.reference.models import Region, Theme
+    from exchange.practices.transfer import export
+    from exchange.reference.lookups import RegionNotFound, ThemeNotFound, find_region, find_theme
 
-    region = theme = None
-    if region_key is not None:
-        region = db.session.scalar(
-            select(Region).where(or_(Region.code == region_key.upper(), Region.slug == region_key))
-        )
-        if region is None:
-            raise click.BadParameter(
-                f"onbekende regio '{region_key}' (gebruik een CBS-code zoals JZ01 of een slug)",
-                param_hint="--region",
-            )
-    if theme_slug is not None:
-        theme = db.session.scalar(select(Theme).where(Theme.slug == theme_slug))
-        if theme is None:
-            raise click.BadParameter(f"onbekend thema '{theme_slug}'", param_hint="--theme")
-    stmt = exporter.export_stmt(region=region, theme=theme, status=Status(status) if status else None)
+    try:
+        region = find_region(region_key) if region_key is not None else None
+    except RegionNotFound:
+        raise click.BadParameter(
+            f"onbekende regio '{region_key}' (gebruik een CBS-code zoals JZ01 of een slug)",
+            param_hint="--region",
+        ) from None
+    try:
+        theme = find_theme(theme_slug) if theme_slug is not None else None
+    except ThemeNotFound:
+        raise click.BadParameter(f"onbekend thema '{theme_slug}'", param_hint="--theme") from None
+    stmt = export.export_stmt(region=region, theme=theme, status=Status(status) if status else None)
     filters = {
         "region": region.code if region else None,
         "theme": theme.slug if theme else None,
         "status": status,
     }
-    err = _stderr()
+    err = stderr()
     out = sys.stdout
-    with progress(exporter.count(stmt), "Exporteren") as update:
-        written = exporter.write_export(
+    with progress(export.count(stmt), "Exporteren") as update:
+        written = export.write_export(
             out, stmt, filters=filters, progress=update, warn=lambda text: click.echo(text, file=err)
         )
     out.flush()

@@ -1,5 +1,8 @@
 """Business rules for practices: create, edit (with revisions), publish, archive, move through the cycle,
-post results and coaching feedback. Each function checks permission first, flushes, never commits."""
+post results and coaching feedback. Each function checks permission first, flushes, never commits.
+
+Imports, seeding and the command line act as exchange.policy.SYSTEM (its id is None, so rows it writes have no
+author), which the policy allows to create and edit practices; None is a visitor and is always refused."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 
-from exchange.database import utcnow
+from exchange.database import utcnow, utctoday
 from exchange.errors import Conflict, Invalid
 from exchange.extensions import db
 from exchange.policy import require
@@ -74,10 +77,6 @@ class ResultData:
     external_id: str | None = None
 
 
-def _today() -> date:
-    return utcnow().date()
-
-
 def check_practice_data(data: PracticeData) -> None:
     """Raise Invalid with per-field Dutch messages when the data breaks a rule."""
     errors: dict[str, str] = {}
@@ -133,7 +132,7 @@ def _record_revision(actor, practice: Practice, note: str) -> None:
         PracticeRevision(
             practice_id=practice.id,
             number=practice.revision,
-            author_id=actor.id if actor is not None else None,
+            author_id=actor.id,
             note=note[:200],
             snapshot=snapshot(practice),
         )
@@ -168,9 +167,8 @@ def create_practice(
     started_on: date | None = None,
     start_explanation: str | None = None,
 ) -> Practice:
-    """Create a draft practice for `region`. Only staff of that region may (or the importer, actor None)."""
-    if actor is not None:
-        require(actor, "practice.create", region)
+    """Create a draft practice for `region`. Only staff of that region (or the system actor) may."""
+    require(actor, "practice.create", region)
     check_practice_data(data)
     now = utcnow()
     practice = Practice(
@@ -179,7 +177,7 @@ def create_practice(
         status=Status.DRAFT,
         external_id=external_id,
         is_demo=is_demo,
-        created_by_id=actor.id if actor is not None else None,
+        created_by_id=actor.id,
         created_at=now,
         updated_at=now,
         revision=1,
@@ -194,7 +192,7 @@ def create_practice(
             to_phase_id=data.phase.id,
             moved_on=started_on or now.date(),
             explanation=start_explanation or str(_l("Praktijkvoorbeeld aangemaakt in deze fase.")),
-            author_id=actor.id if actor is not None else None,
+            author_id=actor.id,
         )
     )
     _record_revision(actor, practice, str(_l("Aangemaakt")))
@@ -207,8 +205,7 @@ def update_practice(actor, practice: Practice, data: PracticeData, *, expected_r
     The phase cannot change here: moving through the cycle needs an explanation (see move_phase).
     Returns False (and records nothing) when nothing changed.
     """
-    if actor is not None:
-        require(actor, "practice.edit", practice)
+    require(actor, "practice.edit", practice)
     if expected_revision is not None and expected_revision != practice.revision:
         raise Conflict(
             _l("Iemand anders heeft dit praktijkvoorbeeld intussen gewijzigd. Laad de pagina opnieuw."),
@@ -232,18 +229,16 @@ def update_practice(actor, practice: Practice, data: PracticeData, *, expected_r
 
 
 def publish_practice(actor, practice: Practice) -> None:
-    """Make a practice visible to everyone. Only staff of its own region (or the importer, actor None)."""
-    if actor is not None:
-        require(actor, "practice.publish", practice)
+    """Make a practice visible to everyone. Only staff of its own region (or the system actor)."""
+    require(actor, "practice.publish", practice)
     if practice.status == Status.PUBLISHED:
         raise Conflict(_l("Dit praktijkvoorbeeld is al gepubliceerd."), code="already_published")
     _set_status(actor, practice, Status.PUBLISHED)
 
 
 def archive_practice(actor, practice: Practice) -> None:
-    """Take a practice out of public view, keeping it for the region and its coaches (importer: actor None)."""
-    if actor is not None:
-        require(actor, "practice.archive", practice)
+    """Take a practice out of public view, keeping it for the region and its coaches (or the system actor)."""
+    require(actor, "practice.archive", practice)
     if practice.status == Status.ARCHIVED:
         raise Conflict(_l("Dit praktijkvoorbeeld is al gearchiveerd."), code="already_archived")
     _set_status(actor, practice, Status.ARCHIVED)
@@ -267,10 +262,9 @@ def move_phase(
     actor, practice: Practice, phase: CyclePhase, explanation: str, moved_on: date | None = None
 ) -> CycleStep:
     """Move a practice to another phase of the cycle, recording a dated step with the reason."""
-    if actor is not None:
-        require(actor, "practice.edit", practice)
+    require(actor, "practice.edit", practice)
     explanation = (explanation or "").strip()
-    moved_on = moved_on or _today()
+    moved_on = moved_on or utctoday()
     errors = {}
     if phase.id == practice.phase_id:
         errors["phase"] = str(_l("Het praktijkvoorbeeld staat al in deze fase."))
@@ -280,7 +274,7 @@ def move_phase(
         )
     elif len(explanation) > LIMITS["explanation"]:
         errors["explanation"] = str(_l("Maximaal %(n)s tekens.", n=LIMITS["explanation"]))
-    if moved_on > _today():
+    if moved_on > utctoday():
         errors["moved_on"] = str(_l("De datum mag niet in de toekomst liggen."))
     last = practice.steps[-1] if practice.steps else None
     if last is not None and moved_on < last.moved_on:
@@ -294,7 +288,7 @@ def move_phase(
         to_phase_id=phase.id,
         moved_on=moved_on,
         explanation=explanation,
-        author_id=actor.id if actor is not None else None,
+        author_id=actor.id,
     )
     # Appending keeps practice.steps current, so a second move in the same session checks the right date.
     practice.steps.append(step)
@@ -323,16 +317,15 @@ def check_result_data(data: ResultData) -> None:
         errors["value"] = str(_l("Vul een getal in."))
     if data.measured_on is None:
         errors["measured_on"] = str(_l("Vul een datum in."))
-    elif data.measured_on > _today():
+    elif data.measured_on > utctoday():
         errors["measured_on"] = str(_l("Een meting kan niet in de toekomst liggen."))
     if errors:
         raise Invalid(_l("Het resultaat is niet goed ingevuld."), details={"fields": errors})
 
 
 def add_result(actor, practice: Practice, data: ResultData) -> Result:
-    """Post a measured result on a practice. Only staff of its region (or the importer, actor None)."""
-    if actor is not None:
-        require(actor, "result.add", practice)
+    """Post a measured result on a practice. Only staff of its region (or the system actor)."""
+    require(actor, "result.add", practice)
     check_result_data(data)
     result = Result(
         practice_id=practice.id,
@@ -345,7 +338,7 @@ def add_result(actor, practice: Practice, data: ResultData) -> Result:
         measured_on=data.measured_on,
         narrative=data.narrative or "",
         external_id=data.external_id,
-        author_id=actor.id if actor is not None else None,
+        author_id=actor.id,
         created_at=utcnow(),
     )
     db.session.add(result)

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from exchange.database import utctoday
 from exchange.errors import Invalid, NotAllowed
 from exchange.extensions import db
 from exchange.forms import submit
@@ -172,7 +173,7 @@ def move(practice_id: int):
     form = forms.MoveForm()
     _choices(form)
     if request.method == "GET":
-        form.moved_on.data = services._today()
+        form.moved_on.data = utctoday()
     if form.validate_on_submit():
         try:
             services.move_phase(

@@ -22,8 +22,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from exchange.accounts.audit import AUDIT_ACTIONS
 from exchange.accounts.models import AccountToken, AuditEvent, CoachingAssignment, FunctionaryTheme, User
+from exchange.audit import AUDIT_ACTIONS
 from exchange.database import utcnow
 from exchange.extensions import db
 from exchange.policy import require

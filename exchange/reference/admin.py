@@ -9,11 +9,10 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from exchange.accounts.forms import ConfirmForm
 from exchange.admin import bp
 from exchange.errors import NotFound
 from exchange.extensions import db
-from exchange.forms import submit
+from exchange.forms import ConfirmForm, submit
 from exchange.i18n import localized
 from exchange.policy import require
 from exchange.reference import services

@@ -7,6 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from exchange.errors import NotFound
 from exchange.extensions import db
+from exchange.reference.lookups import find_region, find_theme
 from exchange.reference.models import (
     ActionLine,
     CyclePhase,
@@ -28,19 +29,13 @@ def list_regions() -> list[Region]:
     return list(db.session.scalars(stmt))
 
 
-def get_region(slug: str) -> Region:
-    stmt = (
-        select(Region)
-        .where(Region.slug == slug)
-        .options(
-            selectinload(Region.plan).selectinload(TransformationPlan.action_lines),
-            selectinload(Region.allocations),
-        )
+def get_region(code_or_slug: str) -> Region:
+    """A region for its page (reference.lookups rule: code or slug, any case). Raises RegionNotFound (404)."""
+    return find_region(
+        code_or_slug,
+        selectinload(Region.plan).selectinload(TransformationPlan.action_lines),
+        selectinload(Region.allocations),
     )
-    region = db.session.scalar(stmt)
-    if region is None:
-        raise NotFound(code="region_not_found")
-    return region
 
 
 def list_action_lines() -> list[ActionLine]:
@@ -76,12 +71,8 @@ def list_themes() -> list[Theme]:
 
 
 def get_theme(slug: str) -> Theme:
-    theme = db.session.scalar(
-        select(Theme).where(Theme.slug == slug).options(selectinload(Theme.action_line))
-    )
-    if theme is None:
-        raise NotFound(code="theme_not_found")
-    return theme
+    """A theme for its page (reference.lookups rule: slug, any case). Raises ThemeNotFound (404)."""
+    return find_theme(slug, selectinload(Theme.action_line))
 
 
 def list_phases() -> list[CyclePhase]:

@@ -7,7 +7,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from exchange.accounts import audit
+from exchange import audit
 from exchange.errors import Conflict, Invalid
 from exchange.extensions import db
 from exchange.policy import require

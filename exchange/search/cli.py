@@ -8,6 +8,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from exchange.cli import progress
+
 
 @click.group("search")
 def search_cli() -> None:
@@ -38,10 +40,8 @@ def reindex(procs: int | None) -> None:
 
     index = current_index()
     total = documents.count_documents()
-    with click.progressbar(length=total, label="Index opbouwen", show_pos=True, show_eta=True) as bar:
-        built = index.rebuild(
-            documents.all_documents(), progress=bar.update, procs=_procs(procs), expected=total
-        )
+    with progress(total, "Index opbouwen") as update:
+        built = index.rebuild(documents.all_documents(), progress=update, procs=_procs(procs), expected=total)
     report = outbox.apply_pending(timeout=60)
     click.echo(
         f"Index opnieuw opgebouwd: {built} documenten; {report.rows} wijziging(en) van tijdens het bouwen verwerkt."
@@ -64,10 +64,10 @@ def sync(timeout: float) -> None:
         return
     applied = 0
     try:
-        with click.progressbar(length=total, label="Wijzigingen verwerken", show_pos=True) as bar:
+        with progress(total, "Wijzigingen verwerken") as update:
             while True:
                 report = outbox.apply_pending(limit=outbox.BATCH, timeout=timeout)
-                bar.update(report.rows)
+                update(report.rows)
                 applied += report.rows
                 if not report.rows or not report.remaining:
                     break
@@ -99,11 +99,10 @@ def check(fix: bool) -> None:
         raise click.ClickException("Er is nog geen index: bouw die met `flask search reindex`.")
     indexed = index.signatures()
     wanted: dict[str, dict] = {}
-    with click.progressbar(
-        documents.all_documents(), length=documents.count_documents(), label="Vergelijken"
-    ) as docs:
-        for doc in docs:
+    with progress(documents.count_documents(), "Vergelijken") as update:
+        for doc in documents.all_documents():
             wanted[doc["key"]] = doc
+            update(1)
     missing = sorted(k for k in wanted if k not in indexed)
     stale = sorted(k for k, doc in wanted.items() if k in indexed and indexed[k] != engine.signature(doc))
     extra = sorted(k for k in indexed if k not in wanted)

@@ -156,7 +156,7 @@ def has_own_content() -> bool:
 def load_demo_practices(path: Path, report: SeedReport) -> None:
     """Load the demo practices through the bulk importer (the same code path as `flask practices import`),
     marked as demo. Re-running updates nothing when the file did not change."""
-    from exchange.practices.importer import import_practices, read_document
+    from exchange.practices.transfer import import_practices, read_document
 
     result = import_practices(read_document(path), demo=True)
     kind = "demo-praktijkvoorbeelden"

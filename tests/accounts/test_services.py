@@ -20,6 +20,7 @@ from exchange.accounts.models import (
 from exchange.accounts.passwords import password_problems, verify_password
 from exchange.database import utcnow
 from exchange.errors import Conflict, Invalid, NotAllowed
+from exchange.policy import SYSTEM
 from exchange.reference.models import Region, Theme
 from tests.conftest import DEFAULT_PASSWORD
 
@@ -59,9 +60,7 @@ def admin(reference, make_user):
 
 
 def test_password_is_hashed_with_argon2id_and_email_lowercased(reference, db):
-    user = services.create_user(
-        services.CommandLineActor(), "Jan.Jansen@Example.ORG", Role.ADMIN, GOOD_PASSWORD
-    )
+    user = services.create_user(SYSTEM, "Jan.Jansen@Example.ORG", Role.ADMIN, GOOD_PASSWORD)
     db.session.commit()
     assert user.email == "jan.jansen@example.org"
     assert user.password_hash.startswith("$argon2id$")

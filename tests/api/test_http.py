@@ -10,7 +10,7 @@ import pytest
 
 from exchange.api.http import parse_instant
 from exchange.extensions import db as _db
-from exchange.practices import importer
+from exchange.practices import transfer
 from tests.opendata.world import build_world
 from tests.practices.test_importer import document, item
 
@@ -33,7 +33,7 @@ def world(reference):
 
 def import_doc(app, *items):
     with app.app_context():
-        importer.import_practices(document(*items))
+        transfer.import_practices(document(*items))
         _db.session.commit()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from exchange.extensions import db as _db
-from exchange.practices import importer
+from exchange.practices import transfer
 from exchange.practices.models import Practice
 from tests.practices.test_importer import document, item
 
@@ -29,7 +29,7 @@ def practices(reference):
         item(6, status="archived"),
     )
     with reference.app_context():
-        importer.import_practices(doc)
+        transfer.import_practices(doc)
         _db.session.commit()
         return dict(_db.session.execute(_db.select(Practice.external_id, Practice.id)).all())
 

@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select
 
+from exchange.policy import SYSTEM
+
 pytestmark = pytest.mark.browser
 
 THEME = "onderwijs-zorg"
@@ -66,8 +68,8 @@ def publish_practice(app, title: str, theme_slugs: list[str]) -> None:
         data = services.PracticeData(
             title=title, summary="Een nieuw voorbeeld voor de browsertest.", themes=themes, phase=phase
         )
-        practice = services.create_practice(None, region, data)
-        services.publish_practice(None, practice)
+        practice = services.create_practice(SYSTEM, region, data)
+        services.publish_practice(SYSTEM, practice)
         db.session.commit()
 
 

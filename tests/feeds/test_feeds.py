@@ -10,7 +10,7 @@ import feedparser
 import pytest
 
 from exchange.extensions import db as _db
-from exchange.practices import importer
+from exchange.practices import transfer
 from tests.opendata.world import SECRETS, build_world
 from tests.practices.test_importer import document, item
 
@@ -138,7 +138,7 @@ def test_an_empty_feed_is_still_valid(client, reference):
 
 def test_control_characters_never_break_the_xml(client, reference):
     with reference.app_context():
-        importer.import_practices(document(item(1, summary="Een\x0bbel\x07 en \x1b[0m codes")))
+        transfer.import_practices(document(item(1, summary="Een\x0bbel\x07 en \x1b[0m codes")))
         _db.session.commit()
     feed, _ = parse(client, "/themas/onderwijs-zorg/feed.atom")
     assert feed.entries[0].summary == "Eenbel en [0m codes"

@@ -12,7 +12,9 @@ import pytest
 from exchange.extensions import db as _db
 from exchange.opendata import dump as dump_module
 from exchange.opendata.columns import TABLES
-from exchange.practices import exporter, services
+from exchange.policy import SYSTEM
+from exchange.practices import services
+from exchange.practices.transfer import export
 from exchange.reference.models import CyclePhase, Region, Theme
 from tests.opendata.world import build_world
 from tests.practices.test_importer import wipe_practices
@@ -31,8 +33,8 @@ def world(reference):
             phase=_db.session.scalar(_db.select(CyclePhase).where(CyclePhase.slug == "verkennen")),
         )
         region = _db.session.scalar(_db.select(Region).where(Region.code == "JZ01"))
-        practice = services.create_practice(None, region, data)
-        services.publish_practice(None, practice)
+        practice = services.create_practice(SYSTEM, region, data)
+        services.publish_practice(SYSTEM, practice)
         _db.session.commit()
         world.ids["native"] = practice.id
     return world
@@ -140,7 +142,7 @@ def test_round_trip_through_the_practices_importer(runner, world, tmp_path, app)
         from io import StringIO
 
         out = StringIO()
-        exporter.write_export(out, exporter.export_stmt())
+        export.write_export(out, export.export_stmt())
         again = json.loads(out.getvalue())["practices"]
     assert again == dumped
 

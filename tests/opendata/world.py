@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from exchange.extensions import db
-from exchange.practices import importer
+from exchange.practices import transfer
 from exchange.practices.models import FeedbackMessage, Practice
 from tests.practices.test_importer import document, item
 
@@ -72,7 +72,7 @@ def build_world(app) -> World:
         # As a deployment does (`flask search reindex` once): from then on every commit keeps the index true.
         current_index().ensure()
         outbox.apply_pending()
-        importer.import_practices(doc)
+        transfer.import_practices(doc)
         db.session.commit()
         ids = dict(db.session.execute(db.select(Practice.external_id, Practice.id)).all())
         db.session.add(FeedbackMessage(practice_id=ids["ext-1"], body=f"{SECRET_FEEDBACK}: meet vaker."))

@@ -15,7 +15,8 @@ Roles, relative to region A and theme 1 (the region/theme of the targets):
   functionary_unassigned  functionary linked to theme 1, coaching only region B
   admin                   administrator
   deactivated             staff of region A whose account was deactivated (acts as anonymous)
-  cli                     the command line (`flask users ...`), which acts as an administrator
+  system                  exchange.policy.SYSTEM: the command line, imports and seeding; acts as an
+                          administrator and may create and edit practices in every region
 """
 
 from __future__ import annotations
@@ -27,8 +28,7 @@ from typing import Any
 import pytest
 
 from exchange.accounts.models import CoachingAssignment, FunctionaryTheme, Role, User
-from exchange.accounts.services import CommandLineActor
-from exchange.policy import RULES, can
+from exchange.policy import RULES, SYSTEM, can
 from exchange.reference.models import Region, Theme
 
 ROLES = (
@@ -40,10 +40,10 @@ ROLES = (
     "functionary_unassigned",
     "admin",
     "deactivated",
-    "cli",
+    "system",
 )
 NOBODY: frozenset[str] = frozenset()
-ADMINS = frozenset({"admin", "cli"})
+ADMINS = frozenset({"admin", "system"})
 SIGNED_IN = frozenset(
     {
         "staff_own",
@@ -76,7 +76,7 @@ def nothing(world: World, actor) -> None:
 
 
 def themselves(world: World, actor):
-    """The actor's own account (None for visitors and the command line)."""
+    """The actor's own account (None for visitors and the system actor)."""
     return actor if isinstance(actor, User) else None
 
 
@@ -143,17 +143,20 @@ def _practice_cases() -> dict[str, list[Case]]:
         return build
 
     draft, published = practice(Status.DRAFT), practice(Status.PUBLISHED)
-    region_team = frozenset({"staff_own", "functionary_assigned", "functionary_all_themes", "admin", "cli"})
-    own_staff = frozenset({"staff_own"})
+    region_team = frozenset(
+        {"staff_own", "functionary_assigned", "functionary_all_themes", "admin", "system"}
+    )
+    # Imports and seeding write practices as the system actor; no person other than the region's staff may.
+    writers = frozenset({"staff_own", "system"})
     everyone = frozenset(ROLES)
     return {
         "practice.view": [Case(draft, region_team, "a draft"), Case(published, everyone, "published")],
-        "practice.create": [Case(region_a, own_staff)],
-        "practice.edit": [Case(draft, own_staff), Case(published, own_staff)],
-        "practice.publish": [Case(draft, own_staff)],
-        "practice.archive": [Case(published, own_staff)],
+        "practice.create": [Case(region_a, writers)],
+        "practice.edit": [Case(draft, writers), Case(published, writers)],
+        "practice.publish": [Case(draft, writers)],
+        "practice.archive": [Case(published, writers)],
         "practice.history": [Case(draft, region_team), Case(published, region_team)],
-        "result.add": [Case(published, own_staff)],
+        "result.add": [Case(published, writers)],
         "feedback.view": [Case(draft, region_team), Case(published, region_team)],
         "feedback.post": [
             Case(published, frozenset({"staff_own", "functionary_assigned", "functionary_all_themes"}))
@@ -167,7 +170,7 @@ def _practice_cases() -> dict[str, list[Case]]:
                         "functionary_all_themes",
                         "functionary_unassigned",
                         "admin",
-                        "cli",
+                        "system",
                     }
                 ),
             )
@@ -232,7 +235,7 @@ def world(db) -> World:
         "functionary_unassigned": person("functionary_unassigned", Role.FUNCTIONARY),
         "admin": person("admin", Role.ADMIN),
         "deactivated": person("deactivated", Role.STAFF, a, active=False),
-        "cli": CommandLineActor(),
+        "system": SYSTEM,
     }
     db.session.flush()
     for key in ("functionary_assigned", "functionary_all_themes", "functionary_unassigned"):

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from exchange.errors import Invalid
-from exchange.practices import exporter, importer
+from exchange.practices import transfer
 from exchange.practices.models import (
     CycleStep,
     FeedbackMessage,
@@ -23,6 +23,7 @@ from exchange.practices.models import (
     practice_action_line,
     practice_theme,
 )
+from exchange.practices.transfer import export
 
 TODAY = date.today()
 
@@ -87,7 +88,7 @@ def document(*items, **top) -> dict:
 
 def errors_of(doc) -> list[str]:
     with pytest.raises(Invalid) as excinfo:
-        importer.import_practices(doc)
+        transfer.import_practices(doc)
     return excinfo.value.details["errors"]
 
 
@@ -100,7 +101,7 @@ def export_doc() -> dict:
     from io import StringIO
 
     out = StringIO()
-    exporter.write_export(out, exporter.export_stmt())
+    export.write_export(out, export.export_stmt())
     return json.loads(out.getvalue())
 
 
@@ -118,7 +119,7 @@ def imported(reference, db):
     """Import a document, commit, and return the report."""
 
     def run(doc, **kwargs):
-        report = importer.import_practices(doc, **kwargs)
+        report = transfer.import_practices(doc, **kwargs)
         db.session.commit()
         db.session.expire_all()
         return report
@@ -303,7 +304,7 @@ def test_duplicate_external_ids_in_one_file(reference, db):
 @pytest.mark.parametrize("text", ['{"format": ', "NaN", "\ufeff[1, 2"])
 def test_malformed_json_is_a_clear_error(text):
     with pytest.raises(Invalid) as excinfo:
-        importer.parse_document(text, "x.json")
+        transfer.parse_document(text, "x.json")
     assert excinfo.value.text().startswith("Geen geldige JSON in x.json")
 
 
@@ -363,14 +364,14 @@ def test_phase_change_on_reimport_records_a_step_with_default_explanation(import
     assert practice.phase.slug == "leren-en-verbeteren"
     step = practice.steps[-1]
     assert (step.from_phase.slug, step.to_phase.slug) == ("meten", "leren-en-verbeteren")
-    assert step.explanation == importer.IMPORT_MOVE_EXPLANATION and step.moved_on == date.today()
+    assert step.explanation == transfer.IMPORT_MOVE_EXPLANATION and step.moved_on == date.today()
 
 
 def test_new_practice_whose_steps_end_elsewhere_moves_to_its_phase(imported, db):
     imported(document(item(1, phase="delen-en-borgen")))
     practice = db.session.scalar(select(Practice))
     assert [s.to_phase.slug for s in practice.steps] == ["uitvoeren", "meten", "delen-en-borgen"]
-    assert practice.steps[-1].explanation == importer.IMPORT_MOVE_EXPLANATION
+    assert practice.steps[-1].explanation == transfer.IMPORT_MOVE_EXPLANATION
 
 
 def test_phase_change_with_a_new_step_in_the_file_uses_its_date_and_explanation(imported, db):
@@ -459,6 +460,6 @@ def test_round_trip_into_an_empty_database_gives_the_same_export(imported, db):
 
 def test_export_is_streamed_in_batches(imported, db, monkeypatch):
     imported(document(*[item(n, results=None) for n in range(1, 8)]))
-    monkeypatch.setattr(exporter, "BATCH_SIZE", 3)
-    seen = [p.external_id for p in exporter.iter_practices(exporter.export_stmt(), batch_size=3)]
+    monkeypatch.setattr(export, "BATCH_SIZE", 3)
+    seen = [p.external_id for p in export.iter_practices(export.export_stmt(), batch_size=3)]
     assert seen == [f"ext-{n}" for n in range(1, 8)]

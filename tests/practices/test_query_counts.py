@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from exchange.extensions import db as _db
-from exchange.practices import importer
+from exchange.practices import transfer
 from exchange.practices.models import Practice
 from tests.practices.test_importer import document, item
 
@@ -30,7 +30,7 @@ def add_practices(app, first: int, last: int, results_per_series: int = 2) -> No
         ]
         records.append(record)
     with app.app_context():
-        importer.import_practices(document(*records))
+        transfer.import_practices(document(*records))
         _db.session.commit()
 
 

@@ -8,7 +8,7 @@ import json
 import pytest
 from sqlalchemy import select
 
-from exchange.accounts import audit
+from exchange import audit
 from exchange.accounts.models import User
 from exchange.digests import services as digests
 from exchange.digests import tokens

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from exchange.accounts.models import CoachingAssignment, FunctionaryTheme, Role, User
+from exchange.policy import SYSTEM
 from exchange.reference.models import CyclePhase, Region, Theme
 
 
@@ -65,11 +66,11 @@ def make_practice(db, world):
             phase=phase or world.phases[0],
             **fields,
         )
-        practice = services.create_practice(None, region or world.region, data)
+        practice = services.create_practice(SYSTEM, region or world.region, data)
         if status in ("published", "archived"):
-            services.publish_practice(None, practice)
+            services.publish_practice(SYSTEM, practice)
         if status == "archived":
-            services.archive_practice(None, practice)
+            services.archive_practice(SYSTEM, practice)
         if commit:
             db.session.commit()
         return practice

@@ -8,6 +8,7 @@ from decimal import Decimal
 from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
+from exchange.policy import SYSTEM
 from tests.search.conftest import titles
 
 
@@ -59,7 +60,7 @@ def test_content_type_facet_and_results_as_documents(world, make_practice, searc
 
     practice = make_practice("Wachtlijstaanpak")
     services.add_result(
-        None,
+        SYSTEM,
         practice,
         services.ResultData(
             indicator="Wachtlijst in weken",

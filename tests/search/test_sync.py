@@ -7,6 +7,7 @@ import multiprocessing
 import pytest
 from sqlalchemy import func, select, update
 
+from exchange.policy import SYSTEM
 from exchange.search import engine, outbox
 from exchange.search.engine import searchindex
 from exchange.search.models import SearchOutbox
@@ -73,7 +74,7 @@ def test_deleting_a_practice_removes_it_and_its_results(world, make_practice, se
 
     practice = make_practice("Thuiszitters tijdelijk")
     services.add_result(
-        None,
+        SYSTEM,
         practice,
         services.ResultData(
             indicator="Thuiszitters per maand",
@@ -277,8 +278,8 @@ def _writer_process(config: dict, prefix: str, count: int, ready, go) -> None:
             data = services.PracticeData(
                 title=f"{prefix} wijkteam {i}", summary="Samen.", themes=[theme], phase=phase
             )
-            practice = services.create_practice(None, region, data)
-            services.publish_practice(None, practice)
+            practice = services.create_practice(SYSTEM, region, data)
+            services.publish_practice(SYSTEM, practice)
             sa_db.session.commit()
         sa_db.session.remove()
         sa_db.engine.dispose()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from exchange.policy import SYSTEM
 from tests.search.conftest import login, titles
 
 # Who finds the draft of a practice in the world's region on the world's theme (as practices.queries rules).
@@ -73,7 +74,7 @@ def test_results_of_drafts_are_hidden_like_their_practice(world, make_practice, 
 
     practice = make_practice("Een concept", status="draft")
     services.add_result(
-        None,
+        SYSTEM,
         practice,
         services.ResultData(
             indicator="Aantal thuiszitters",
@@ -112,7 +113,7 @@ def test_unpublishing_removes_a_practice_from_search_at_once(world, make_practic
     practice = make_practice("Thuiszitters weg")
     assert search("thuiszitters").total == 1
 
-    services.archive_practice(None, practice)
+    services.archive_practice(SYSTEM, practice)
     db.session.commit()
 
     assert search("thuiszitters").total == 0

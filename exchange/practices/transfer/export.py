@@ -12,8 +12,8 @@ from sqlalchemy.orm import selectinload
 
 from exchange.database import utcnow
 from exchange.extensions import db
-from exchange.practices.importer import FORMAT, LOCAL_ID_PREFIX, VERSION, local_id
 from exchange.practices.models import CycleStep, Practice, Result, Status, practice_theme
+from exchange.practices.transfer.format import FORMAT, LOCAL_ID_PREFIX, VERSION, local_id
 from exchange.reference.models import Region, Theme
 
 BATCH_SIZE = 500
@@ -99,6 +99,7 @@ def export_stmt(*, region: Region | None = None, theme: Theme | None = None, sta
 
 
 def count(stmt) -> int:
+    """How many practices `stmt` (from export_stmt) selects."""
     return db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
 
 

@@ -1,0 +1,107 @@
+"""The practices exchange format (docs/import-format.md): its name and version, the keys each object may have,
+the local ids of native practices, and reading a file as JSON (Decimal numbers, Dutch messages)."""
+
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from exchange.errors import Invalid
+
+if TYPE_CHECKING:
+    from exchange.practices.models import Practice
+
+FORMAT = "jeugdkennis-practices"
+VERSION = 1
+# Practices without an external id are exported as "jeugdkennis:<local id>"; the importer reads that form back
+# as the local id, so export -> import into the same database updates instead of duplicating.
+LOCAL_ID_PREFIX = "jeugdkennis:"
+_LOCAL_ID = re.compile(r"^jeugdkennis:([1-9][0-9]{0,17})$")
+
+TOP_KEYS = {"format", "version", "practices", "demo", "about", "exported_at", "filters"}
+ITEM_KEYS = {
+    "external_id",
+    "region",
+    "title",
+    "summary",
+    "body",
+    "themes",
+    "action_lines",
+    "phase",
+    "status",
+    "target_group",
+    "contact",
+    "period",
+    "links",
+    "created",
+    "published",
+    "archived",
+    "updated",
+    "demo",
+    "cycle_steps",
+    "results",
+}
+CONTACT_KEYS = {"name", "email"}
+PERIOD_KEYS = {"start", "end"}
+LINK_KEYS = {"title", "url"}
+STEP_KEYS = {"from", "to", "date", "explanation"}
+RESULT_KEYS = {
+    "external_id",
+    "indicator",
+    "value",
+    "unit",
+    "baseline",
+    "target",
+    "measured_on",
+    "phase",
+    "narrative",
+}
+# Status changes the services allow; going back to draft has no service (and no button) once published.
+
+
+def local_id(practice: Practice) -> str:
+    """The id a practice carries in an export: its external id, or the local form for native practices."""
+    return practice.external_id or f"{LOCAL_ID_PREFIX}{practice.id}"
+
+
+def parse_local_id(value: str | None) -> int | None:
+    match = _LOCAL_ID.match(value or "")
+    return int(match.group(1)) if match else None
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is geen getal (NaN en Infinity zijn niet toegestaan)")
+
+
+def parse_document(text: str, source: str = "invoer") -> Any:
+    """Parse JSON text; numbers with a fraction become Decimal so values are stored exactly."""
+    text = text.removeprefix("\ufeff")
+    try:
+        return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        raise Invalid(
+            f"Geen geldige JSON in {source}: regel {exc.lineno}, kolom {exc.colno}: {exc.msg}"
+        ) from exc
+    except (ValueError, RecursionError) as exc:
+        raise Invalid(f"Geen geldige JSON in {source}: {exc}") from exc
+
+
+def read_document(path: Path | str) -> Any:
+    """Read and parse an import file; raise Invalid with a Dutch message when it cannot be read."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise Invalid(f"Bestand niet gevonden: {path}") from exc
+    except IsADirectoryError as exc:
+        raise Invalid(f"{path} is een map, geen bestand.") from exc
+    except UnicodeDecodeError as exc:
+        raise Invalid(f"{path} is geen UTF-8-tekst (byte {exc.start}).") from exc
+    except OSError as exc:
+        raise Invalid(
+            f"Bestand kan niet worden gelezen: {path} ({exc.strerror or exc.__class__.__name__})"
+        ) from exc
+    return parse_document(text, str(path))

@@ -20,6 +20,7 @@ from exchange.digests.periods import FREQUENCY_LABELS, last_completed, period_co
 from exchange.digests.sending import build_digest_message, recipient_for
 from exchange.errors import Invalid, NotFound
 from exchange.extensions import csrf, db, limiter
+from exchange.forms import submit
 from exchange.policy import require
 from exchange.reference.models import Region, Theme
 
@@ -74,24 +75,19 @@ def _choice(form) -> services.Choice:
     )
 
 
-def _consent_current(form) -> bool:
-    """The form showed the consent text we would store now (not an older wording)."""
-    if form.consent_version.data == services.consent_version(services.consent_text()):
-        return True
-    form.notices.append(
-        _("De toestemmingstekst is intussen gewijzigd. Lees hem opnieuw en verstuur het formulier nog eens.")
-    )
-    form.consent_version.data = services.consent_version(services.consent_text())
-    return False
+def _require_current_consent(form) -> None:
+    """Refuse (Invalid, shown above the form) a form that showed an older consent text than we store now.
 
-
-def _apply_invalid(form, error: Invalid) -> None:
-    fields = (error.details or {}).get("fields", {})
-    for name, message in fields.items():
-        if name in form:
-            form[name].errors = list(form[name].errors or []) + [str(message)]
-    if not fields:
-        form.notices.append(error.text())
+    The form then carries the current version, so sending it again after reading the text succeeds.
+    """
+    current = services.consent_version(services.consent_text())
+    if form.consent_version.data != current:
+        form.consent_version.data = current
+        raise Invalid(
+            _(
+                "De toestemmingstekst is intussen gewijzigd. Lees hem opnieuw en verstuur het formulier nog eens."
+            )
+        )
 
 
 def _subscriber_for_user():
@@ -153,18 +149,17 @@ def index():
 def subscribe():
     form = forms.SubscribeForm()
     form.set_choices(_themes(), _regions())
-    if form.validate_on_submit() and _consent_current(form):
-        try:
-            services.request_subscription(
-                form.email.data, _choice(form), text=services.consent_text(), locale=str(get_locale() or "nl")
-            )
-        except Invalid as error:
-            db.session.rollback()
-            _apply_invalid(form, error)
-        else:
-            db.session.commit()
-            return redirect(url_for("digests.subscribe_sent"))
-    return _index_page(subscribe_form=form, status=422)
+
+    def request_subscription():
+        _require_current_consent(form)
+        return services.request_subscription(
+            form.email.data, _choice(form), text=services.consent_text(), locale=str(get_locale() or "nl")
+        )
+
+    requested = submit(form, request_subscription)
+    if requested.done:
+        return redirect(url_for("digests.subscribe_sent"))
+    return _index_page(subscribe_form=form, status=requested.status)
 
 
 @bp.get("/abonnementen/aangemeld")
@@ -177,18 +172,16 @@ def subscribe_sent():
 def account_subscribe():
     form = forms.ChoiceForm()
     form.set_choices(_themes(), _regions())
-    if form.validate_on_submit() and _consent_current(form):
-        try:
-            services.subscribe_account(
-                current_user, _choice(form), text=services.consent_text(), locale=str(get_locale() or "nl")
-            )
-        except Invalid as error:
-            db.session.rollback()
-            _apply_invalid(form, error)
-        else:
-            db.session.commit()
-            flash(_("Uw abonnement is opgeslagen."), "success")
-            return redirect(url_for("digests.index"))
+
+    def subscribe_account():
+        _require_current_consent(form)
+        return services.subscribe_account(
+            current_user, _choice(form), text=services.consent_text(), locale=str(get_locale() or "nl")
+        )
+
+    if submit(form, subscribe_account).done:
+        flash(_("Uw abonnement is opgeslagen."), "success")
+        return redirect(url_for("digests.index"))
     return _index_page(account_form=form, status=422)
 
 
@@ -197,7 +190,9 @@ def confirm(token: str):
     # A GET only shows a button: mail scanners that open links must not confirm on someone's behalf.
     consent = services.consent_by_token(token)
     form = forms.ConfirmForm()
-    if request.method == "GET" or not form.validate_on_submit():
+    # A button only: an expired link (LinkExpired) is an error page, never a message on the form.
+    confirmed = submit(form, lambda: services.confirm_subscription(consent), refusals=())
+    if not confirmed.done:
         request_ = consent.request or {}
         themes = [t for t in _themes() if t.slug in (request_.get("themes") or [])]
         regions = [r for r in _regions() if r.slug in (request_.get("regions") or [])]
@@ -214,12 +209,10 @@ def confirm(token: str):
             regions=regions,
             frequency_label=frequency_label,
         )
-        return page, (200 if request.method == "GET" else 422)
-    changed = services.confirm_subscription(consent)
-    db.session.commit()
+        return page, confirmed.status
     return render_template(
         "digests/confirmed.html",
-        already=not changed,
+        already=not confirmed.value,
         manage_token=tokens.manage_token(consent.subscriber.key),
     )
 
@@ -235,15 +228,8 @@ def confirm(token: str):
 )
 def request_links():
     form = forms.LinkRequestForm()
-    if form.validate_on_submit():
-        try:
-            services.request_links(form.email.data)
-        except Invalid as error:
-            db.session.rollback()
-            _apply_invalid(form, error)
-        else:
-            db.session.commit()
-            return redirect(url_for("digests.links_sent"))
+    if submit(form, lambda: services.request_links(form.email.data)).done:
+        return redirect(url_for("digests.links_sent"))
     return _index_page(link_form=form, status=422)
 
 

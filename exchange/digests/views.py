@@ -190,7 +190,7 @@ def confirm(token: str):
     # A GET only shows a button: mail scanners that open links must not confirm on someone's behalf.
     consent = services.consent_by_token(token)
     form = forms.ConfirmForm()
-    # A button only: an expired link (LinkExpired) is an error page, never a message on the form.
+    # A button only: any refusal (an expired link, ...) stays an error page, as it has no field to sit on.
     confirmed = submit(form, lambda: services.confirm_subscription(consent), refusals=())
     if not confirmed.done:
         request_ = consent.request or {}

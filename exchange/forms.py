@@ -8,7 +8,7 @@ from typing import Generic, TypeVar
 
 from flask_wtf import FlaskForm
 
-from exchange.errors import Conflict, Invalid
+from exchange.errors import Conflict, DomainError, Invalid
 from exchange.extensions import db
 
 T = TypeVar("T")
@@ -47,18 +47,25 @@ class Submission(Generic[T]):
     value: T | None = None
 
 
-def submit(form: FlaskForm, action: Callable[[], T]) -> Submission[T]:
+def submit(
+    form: FlaskForm,
+    action: Callable[[], T],
+    *,
+    refusals: tuple[type[DomainError], ...] = FORM_ERRORS,
+) -> Submission[T]:
     """Validate `form`; if valid run `action` (a service call) and commit.
 
     The view then redirects when ``done``; otherwise it renders the form with ``status``: 200 for a first
     visit, 422 when the post was refused (WTForms validation or the service's Invalid/Conflict, applied to
     the form after a rollback). Other domain errors (NotAllowed, NotFound) go to the app's error handler.
+    `refusals` narrows what lands on the form: ``(Invalid,)`` lets a Conflict reach the error handler (409),
+    as a stale edit or a duplicate needs; ``()`` sends every refusal there (button-only forms).
     """
     if not form.validate_on_submit():
         return Submission(done=False, status=422 if form.is_submitted() else 200)
     try:
         value = action()
-    except FORM_ERRORS as error:
+    except refusals as error:
         db.session.rollback()
         apply_invalid(form, error)
         return Submission(done=False, status=422)

@@ -8,7 +8,6 @@ from wtforms import BooleanField, EmailField, HiddenField, PasswordField, String
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
 from exchange.accounts.services import EMAIL_MAX, NAME_MAX
-from exchange.forms import ConfirmForm  # noqa: F401  (accounts.views imports it from here until the views use exchange.forms)
 
 PASSWORD_FIELD_MAX = 256
 
@@ -99,12 +98,3 @@ class DeleteAccountForm(FlaskForm):
         _l("Ik begrijp dat mijn account wordt verwijderd en dat dit niet ongedaan kan worden gemaakt."),
         validators=[DataRequired(message=_l("Vink aan dat u uw account wilt verwijderen."))],
     )
-
-
-def apply_error(form: FlaskForm, error) -> None:
-    """Show a service's Invalid/Conflict on the form field it names (details["field"]), else above the form."""
-    field = getattr(form, error.details.get("field") or "", None)
-    if field is not None and hasattr(field, "errors"):
-        field.errors = [*field.errors, error.text()]
-    else:
-        form.form_errors.append(error.text())

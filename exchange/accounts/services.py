@@ -29,7 +29,7 @@ from exchange.accounts.models import (
 )
 from exchange.accounts.passwords import hash_password, needs_rehash, password_problems, verify_password
 from exchange.database import utcnow
-from exchange.errors import Conflict, Invalid, NotFound
+from exchange.errors import Conflict, Invalid, LinkExpired, LinkInvalid, LinkUsed
 from exchange.extensions import db
 from exchange.mail import external_url, queue_mail
 from exchange.mail.outbox import forget_recipient
@@ -45,29 +45,6 @@ class LoginFailed(Invalid):
     default_message = _l("Het e-mailadres of het wachtwoord klopt niet.")
 
 
-class LinkInvalid(NotFound):
-    code = "link_invalid"
-    default_message = _l(
-        "Deze link is ongeldig. Controleer of u de volledige link uit de e-mail hebt gebruikt."
-    )
-
-
-class LinkExpired(NotFound):
-    status = 410
-    code = "link_expired"
-    default_message = _l("Deze link is verlopen. Vraag een nieuwe aan.")
-
-
-class LinkUsed(NotFound):
-    status = 410
-    code = "link_used"
-    default_message = _l("Deze link is al gebruikt en werkt maar één keer.")
-
-
-def _invalid(field: str, message: str) -> Invalid:
-    return Invalid(message, details={"field": field})
-
-
 # --- input ----------------------------------------------------------------------------------------------------
 
 
@@ -75,47 +52,51 @@ def normalise_email(value: str | None) -> str:
     """Trim and lower-case an address; raise Invalid (field "email") when it is not a valid address."""
     value = (value or "").strip()
     if not value:
-        raise _invalid("email", _("Vul een e-mailadres in."))
+        raise Invalid.on_field("email", _("Vul een e-mailadres in."))
     if len(value) > EMAIL_MAX:
-        raise _invalid("email", _("Het e-mailadres is te lang (hoogstens %(n)s tekens).", n=EMAIL_MAX))
+        raise Invalid.on_field(
+            "email", _("Het e-mailadres is te lang (hoogstens %(n)s tekens).", n=EMAIL_MAX)
+        )
     try:
         result = validate_email(value, check_deliverability=False)
     except EmailNotValidError as exc:
-        raise _invalid("email", _("Dit is geen geldig e-mailadres.")) from exc
+        raise Invalid.on_field("email", _("Dit is geen geldig e-mailadres.")) from exc
     return result.normalized.lower()
 
 
 def _clean_name(name: str | None, *, required: bool = False) -> str:
     name = " ".join((name or "").split())
     if required and not name:
-        raise _invalid("name", _("Vul uw naam in."))
+        raise Invalid.on_field("name", _("Vul uw naam in."))
     if len(name) > NAME_MAX:
-        raise _invalid("name", _("De naam is te lang (hoogstens %(n)s tekens).", n=NAME_MAX))
+        raise Invalid.on_field("name", _("De naam is te lang (hoogstens %(n)s tekens).", n=NAME_MAX))
     return name
 
 
 def _check_password(password: str, *, email: str, name: str = "", field: str = "password") -> None:
     problems = password_problems(password or "", email=email, name=name)
     if problems:
-        raise _invalid(field, problems[0])
+        raise Invalid.on_field(field, problems[0])
 
 
 def check_combination(role: Role, region: Region | None, themes: Iterable[Theme]) -> None:
     themes = list(themes)
     if role == Role.STAFF and region is None:
-        raise _invalid("region", _("Een regiomedewerker hoort bij precies één regio: kies een regio."))
+        raise Invalid.on_field(
+            "region", _("Een regiomedewerker hoort bij precies één regio: kies een regio.")
+        )
     if role != Role.STAFF and region is not None:
         if role == Role.FUNCTIONARY:
-            raise _invalid(
+            raise Invalid.on_field(
                 "region",
                 _(
                     "Een themafunctionaris hoort niet bij één regio. Wijs de regio's die hij of zij coacht "
                     "daarna toe."
                 ),
             )
-        raise _invalid("region", _("Een beheerder hoort niet bij een regio."))
+        raise Invalid.on_field("region", _("Een beheerder hoort niet bij een regio."))
     if role != Role.FUNCTIONARY and themes:
-        raise _invalid("themes", _("Alleen themafunctionarissen worden aan thema's gekoppeld."))
+        raise Invalid.on_field("themes", _("Alleen themafunctionarissen worden aan thema's gekoppeld."))
 
 
 def find_user_by_email(email: str) -> User | None:
@@ -124,7 +105,8 @@ def find_user_by_email(email: str) -> User | None:
 
 def _ensure_email_free(email: str) -> None:
     if find_user_by_email(email) is not None:
-        raise Conflict(_("Er bestaat al een account met dit e-mailadres."), details={"field": "email"})
+        message = _("Er bestaat al een account met dit e-mailadres.")
+        raise Conflict(message, details={"fields": {"email": message}})
 
 
 def _active_admin_count() -> int:
@@ -395,7 +377,7 @@ def change_password(actor, user: User, current_password: str, new_password: str)
     """Change one's own password after confirming the current one. Ends every other session."""
     require(actor, "account.edit_self", user)
     if not verify_password(user.password_hash, current_password or ""):
-        raise _invalid("current_password", _("Het huidige wachtwoord klopt niet."))
+        raise Invalid.on_field("current_password", _("Het huidige wachtwoord klopt niet."))
     _check_password(new_password, email=user.email, name=user.name)
     user.password_hash = hash_password(new_password)
     _end_sessions(user)
@@ -429,10 +411,10 @@ def request_email_change(actor, user: User, new_email: str, password: str) -> No
     """
     require(actor, "account.edit_self", user)
     if not verify_password(user.password_hash, password or ""):
-        raise _invalid("password", _("Het wachtwoord klopt niet."))
+        raise Invalid.on_field("password", _("Het wachtwoord klopt niet."))
     address = normalise_email(new_email)
     if address == user.email:
-        raise _invalid("email", _("Dit is al uw e-mailadres."))
+        raise Invalid.on_field("email", _("Dit is al uw e-mailadres."))
     audit.record("email_change_requested", actor=actor, subject=user)
     if find_user_by_email(address) is not None:
         queue_mail(address, _("Iemand probeerde uw e-mailadres te gebruiken"), "email_in_use")
@@ -474,7 +456,7 @@ def delete_own_account(actor, user: User, password: str) -> None:
     """
     require(actor, "account.edit_self", user)
     if not verify_password(user.password_hash, password or ""):
-        raise _invalid("password", _("Het wachtwoord klopt niet."))
+        raise Invalid.on_field("password", _("Het wachtwoord klopt niet."))
     _ensure_not_last_admin(
         user,
         _("U bent de enige beheerder. Maak eerst iemand anders beheerder voordat u uw account verwijdert."),
@@ -645,7 +627,7 @@ def assign_functionary(actor, user: User, region: Region, theme: Theme | None = 
         raise Conflict(_("Deze functionaris coacht deze regio al op al zijn of haar thema's."))
     if theme is not None:
         if theme.id not in _linked_theme_ids(user):
-            raise _invalid("theme", _("Koppel de functionaris eerst aan dit thema."))
+            raise Invalid.on_field("theme", _("Koppel de functionaris eerst aan dit thema."))
         if any(a.theme_id == theme.id for a in existing):
             raise Conflict(_("Deze functionaris coacht deze regio al op dit thema."))
     else:

@@ -24,17 +24,15 @@ from exchange.accounts.forms import (
     AcceptInvitationForm,
     ChangeEmailForm,
     ChangePasswordForm,
-    ConfirmForm,
     DeleteAccountForm,
     ForgotPasswordForm,
     LoginForm,
     ProfileForm,
     ResetPasswordForm,
-    apply_error,
 )
 from exchange.accounts.models import TokenPurpose
-from exchange.errors import Conflict, Invalid
 from exchange.extensions import db, limiter
+from exchange.forms import ConfirmForm, apply_invalid, submit
 
 # Session keys that survive the renewal at sign-in and sign-out (the language choice).
 KEPT_SESSION_KEYS = ("lang",)
@@ -131,7 +129,7 @@ def login():
         except services.LoginFailed as error:
             db.session.commit()  # keep the audit record of the failed attempt
             g.login_failed = True
-            form.form_errors.append(error.text())
+            apply_invalid(form, error)
         else:
             db.session.commit()
             renew_session()
@@ -168,57 +166,38 @@ def logout():
 )
 def forgot_password():
     form = ForgotPasswordForm()
-    if form.validate_on_submit():
-        try:
-            services.request_password_reset(form.email.data, ip=_client_address())
-        except Invalid as error:
-            db.session.rollback()
-            apply_error(form, error)
-        else:
-            db.session.commit()
-            return render_template("accounts/forgot_password_sent.html")
-    status = 422 if request.method == "POST" else 200
-    return render_template("accounts/forgot_password.html", form=form), status
+    sent = submit(form, lambda: services.request_password_reset(form.email.data, ip=_client_address()))
+    if sent.done:
+        return render_template("accounts/forgot_password_sent.html")
+    return render_template("accounts/forgot_password.html", form=form), sent.status
 
 
 @bp.route("/wachtwoord-herstellen/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
     services.find_token(token, TokenPurpose.RESET)
     form = ResetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            services.reset_password(token, form.password.data)
-        except Invalid as error:
-            db.session.rollback()
-            apply_error(form, error)
-        else:
-            db.session.commit()
-            renew_session()
-            logout_user()
-            flash(_("Uw wachtwoord is gewijzigd. Log in met uw nieuwe wachtwoord."), "info")
-            return redirect(url_for("accounts.login"))
-    status = 422 if request.method == "POST" else 200
-    return render_template("accounts/reset_password.html", form=form), status
+    reset = submit(form, lambda: services.reset_password(token, form.password.data))
+    if reset.done:
+        renew_session()
+        logout_user()
+        flash(_("Uw wachtwoord is gewijzigd. Log in met uw nieuwe wachtwoord."), "info")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset_password.html", form=form), reset.status
 
 
 @bp.route("/uitnodiging/<token>", methods=["GET", "POST"])
 def accept_invitation(token: str):
     invitation = services.find_token(token, TokenPurpose.INVITE)
     form = AcceptInvitationForm(name=invitation.user.name or None)
-    if form.validate_on_submit():
-        try:
-            user = services.accept_invitation(token, form.name.data, form.password.data)
-        except Invalid as error:
-            db.session.rollback()
-            apply_error(form, error)
-        else:
-            db.session.commit()
-            renew_session()
-            login_user(user)
-            flash(_("Welkom bij Jeugdkennis! Uw account is klaar voor gebruik."), "info")
-            return redirect(url_for("accounts.account"))
-    status = 422 if request.method == "POST" else 200
-    return render_template("accounts/accept_invitation.html", form=form, invitation=invitation), status
+    accepted = submit(form, lambda: services.accept_invitation(token, form.name.data, form.password.data))
+    if accepted.done:
+        renew_session()
+        login_user(accepted.value)
+        flash(_("Welkom bij Jeugdkennis! Uw account is klaar voor gebruik."), "info")
+        return redirect(url_for("accounts.account"))
+    return render_template(
+        "accounts/accept_invitation.html", form=form, invitation=invitation
+    ), accepted.status
 
 
 @bp.get("/account")
@@ -235,73 +214,62 @@ def account():
 @login_required
 def update_profile():
     form = ProfileForm()
-    if form.validate_on_submit():
-        try:
-            services.update_profile(current_user, current_user, form.name.data)
-        except Invalid as error:
-            db.session.rollback()
-            apply_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Uw gegevens zijn opgeslagen."), "info")
-            return redirect(url_for("accounts.account"))
-    return render_template("accounts/account.html", profile_form=form, confirm_form=ConfirmForm()), 422
+    saved = submit(form, lambda: services.update_profile(current_user, current_user, form.name.data))
+    if saved.done:
+        flash(_("Uw gegevens zijn opgeslagen."), "info")
+        return redirect(url_for("accounts.account"))
+    return render_template(
+        "accounts/account.html", profile_form=form, confirm_form=ConfirmForm()
+    ), saved.status
 
 
 @bp.route("/account/wachtwoord", methods=["GET", "POST"])
 @login_required
 def change_password():
     form = ChangePasswordForm()
-    if form.validate_on_submit():
-        try:
-            services.change_password(
-                current_user, current_user, form.current_password.data, form.password.data
-            )
-        except Invalid as error:
-            db.session.rollback()
-            apply_error(form, error)
-        else:
-            db.session.commit()
-            # The new session token ended every other session; keep this one going with it.
-            renew_session()
-            login_user(current_user._get_current_object())
-            flash(_("Uw wachtwoord is gewijzigd. U bent op andere apparaten uitgelogd."), "info")
-            return redirect(url_for("accounts.account"))
-    status = 422 if request.method == "POST" else 200
-    return render_template("accounts/change_password.html", form=form), status
+    changed = submit(
+        form,
+        lambda: services.change_password(
+            current_user, current_user, form.current_password.data, form.password.data
+        ),
+    )
+    if changed.done:
+        # The new session token ended every other session; keep this one going with it.
+        renew_session()
+        login_user(current_user._get_current_object())
+        flash(_("Uw wachtwoord is gewijzigd. U bent op andere apparaten uitgelogd."), "info")
+        return redirect(url_for("accounts.account"))
+    return render_template("accounts/change_password.html", form=form), changed.status
 
 
 @bp.route("/account/e-mailadres", methods=["GET", "POST"])
 @login_required
 def change_email():
     form = ChangeEmailForm()
-    if form.validate_on_submit():
-        try:
-            services.request_email_change(current_user, current_user, form.email.data, form.password.data)
-        except Invalid as error:
-            db.session.rollback()
-            apply_error(form, error)
-        else:
-            db.session.commit()
-            flash(
-                _(
-                    "We hebben een bevestigingslink gestuurd naar het nieuwe e-mailadres. Uw adres wijzigt pas als "
-                    "u op die link klikt."
-                ),
-                "info",
-            )
-            return redirect(url_for("accounts.account"))
-    status = 422 if request.method == "POST" else 200
-    return render_template("accounts/change_email.html", form=form), status
+    requested = submit(
+        form,
+        lambda: services.request_email_change(
+            current_user, current_user, form.email.data, form.password.data
+        ),
+    )
+    if requested.done:
+        flash(
+            _(
+                "We hebben een bevestigingslink gestuurd naar het nieuwe e-mailadres. Uw adres wijzigt pas als "
+                "u op die link klikt."
+            ),
+            "info",
+        )
+        return redirect(url_for("accounts.account"))
+    return render_template("accounts/change_email.html", form=form), requested.status
 
 
 @bp.route("/e-mailadres-bevestigen/<token>", methods=["GET", "POST"])
 def confirm_email(token: str):
     pending = services.find_token(token, TokenPurpose.EMAIL_CHANGE)
     form = ConfirmForm()
-    if form.validate_on_submit():
-        services.confirm_email_change(token)
-        db.session.commit()
+    # A button only: an address taken in the meantime (Conflict) is a 409 page, as before.
+    if submit(form, lambda: services.confirm_email_change(token), refusals=()).done:
         flash(_("Uw e-mailadres is gewijzigd."), "info")
         return redirect(url_for("accounts.account" if current_user.is_authenticated else "accounts.login"))
     return render_template("accounts/confirm_email.html", form=form, pending=pending)
@@ -323,23 +291,18 @@ def end_all_sessions():
 @login_required
 def delete_account():
     form = DeleteAccountForm()
-    if form.validate_on_submit():
-        try:
-            services.delete_own_account(current_user, current_user, form.password.data)
-        except (Invalid, Conflict) as error:
-            db.session.rollback()
-            apply_error(form, error)
-        else:
-            db.session.commit()
-            renew_session()
-            logout_user()
-            flash(
-                _("Uw account is verwijderd. Wat u hebt bijgedragen blijft bij uw regio, zonder uw naam."),
-                "info",
-            )
-            return redirect(url_for("pages.home"))
-    status = 422 if request.method == "POST" else 200
-    return render_template("accounts/delete_account.html", form=form), status
+    deleted = submit(
+        form, lambda: services.delete_own_account(current_user, current_user, form.password.data)
+    )
+    if deleted.done:
+        renew_session()
+        logout_user()
+        flash(
+            _("Uw account is verwijderd. Wat u hebt bijgedragen blijft bij uw regio, zonder uw naam."),
+            "info",
+        )
+        return redirect(url_for("pages.home"))
+    return render_template("accounts/delete_account.html", form=form), deleted.status
 
 
 @bp.get("/account/abonnementen")

@@ -62,15 +62,7 @@ def frequency_field():
     )
 
 
-class NoticeForm(FlaskForm):
-    """A form with `notices`: messages about the whole form (shown above it)."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.notices: list[str] = []
-
-
-class ChoiceForm(NoticeForm):
+class ChoiceForm(FlaskForm):
     """Themes, optional regions and a frequency. `themes`/`regions` carry slugs."""
 
     themes = MultiCheckboxField(
@@ -92,13 +84,9 @@ class SubscribeForm(ChoiceForm):
     email = email_field()
 
 
-class LinkRequestForm(NoticeForm):
+class LinkRequestForm(FlaskForm):
     email = email_field()
 
 
 class FrequencyForm(FlaskForm):
     frequency = frequency_field()
-
-
-class ConfirmForm(FlaskForm):
-    """A button that only carries the CSRF token."""

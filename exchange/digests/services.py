@@ -28,7 +28,7 @@ from exchange.digests.models import (
     subscription_region,
 )
 from exchange.digests.periods import FREQUENCY_LABELS
-from exchange.errors import Invalid
+from exchange.errors import Invalid, LinkExpired, LinkInvalid
 from exchange.extensions import db
 from exchange.mail import external_url, queue_mail
 from exchange.mail.outbox import forget_recipient
@@ -57,17 +57,15 @@ def normalise_email(value: str | None) -> str:
     """Trim and lower-case an address; raise Invalid (field "email") when it is not a valid address."""
     value = (value or "").strip()
     if not value:
-        raise Invalid(
-            _l("Vul een e-mailadres in."), details={"fields": {"email": _("Vul een e-mailadres in.")}}
-        )
+        raise Invalid.on_fields({"email": _("Vul een e-mailadres in.")}, _l("Vul een e-mailadres in."))
     if len(value) > EMAIL_MAX:
         message = _("Het e-mailadres is te lang (hoogstens %(n)s tekens).", n=EMAIL_MAX)
-        raise Invalid(message, details={"fields": {"email": message}})
+        raise Invalid.on_field("email", message)
     try:
         result = validate_email(value, check_deliverability=False)
     except EmailNotValidError as exc:
         message = _("Dit is geen geldig e-mailadres.")
-        raise Invalid(message, details={"fields": {"email": message}}) from exc
+        raise Invalid.on_field("email", message) from exc
     return result.normalized.lower()
 
 
@@ -90,7 +88,7 @@ class Choice:
 def _check_choice(choice: Choice) -> None:
     if not choice.themes:
         message = _("Kies ten minste één thema.")
-        raise Invalid(message, details={"fields": {"themes": message}})
+        raise Invalid.on_field("themes", message)
 
 
 def find_subscriber(email: str) -> Subscriber | None:
@@ -152,7 +150,7 @@ def consent_by_token(token: str) -> Consent:
     key = tokens.read_confirm_token(token)
     consent = db.session.scalar(select(Consent).where(Consent.key == key))
     if consent is None:
-        raise tokens.LinkInvalid()
+        raise LinkInvalid()
     return consent
 
 
@@ -163,7 +161,7 @@ def confirm_subscription(consent: Consent) -> bool:
         return False
     now = utcnow()
     if now - consent.given_at > current_app.config["DIGEST_CONFIRM_VALID_FOR"]:
-        raise tokens.LinkExpired(
+        raise LinkExpired(
             _l("Deze bevestigingslink is verlopen. Meld u opnieuw aan; u krijgt dan een nieuwe link.")
         )
     _apply(consent.subscriber, consent.request, now)

@@ -12,28 +12,14 @@ Signing keys: SECRET_KEY plus SECRET_KEY_FALLBACKS, so links survive a key rotat
 from __future__ import annotations
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from itsdangerous import BadData, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 
-from exchange.errors import NotFound
+from exchange.errors import LinkExpired, LinkInvalid
 
 MANAGE_SALT = "jeugdkennis.digests.manage"
 CONFIRM_SALT = "jeugdkennis.digests.confirm"
 DATA_SALT = "jeugdkennis.digests.data"
 TOKEN_MAX = 300
-
-
-class LinkInvalid(NotFound):
-    code = "link_invalid"
-    default_message = _l(
-        "Deze link is ongeldig. Controleer of u de volledige link uit de e-mail hebt gebruikt."
-    )
-
-
-class LinkExpired(NotFound):
-    status = 410
-    code = "link_expired"
-    default_message = _l("Deze link is verlopen. Vraag een nieuwe aan.")
 
 
 def _keys() -> list[str]:

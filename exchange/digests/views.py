@@ -20,6 +20,7 @@ from exchange.digests.periods import FREQUENCY_LABELS, last_completed, period_co
 from exchange.digests.sending import build_digest_message, recipient_for
 from exchange.errors import Invalid, NotFound
 from exchange.extensions import csrf, db, limiter
+from exchange.forms import ConfirmForm, submit
 from exchange.policy import require
 from exchange.reference.lookups import ThemeNotFound, find_theme
 from exchange.reference.models import Region, Theme
@@ -73,24 +74,19 @@ def _choice(form) -> services.Choice:
     )
 
 
-def _consent_current(form) -> bool:
-    """The form showed the consent text we would store now (not an older wording)."""
-    if form.consent_version.data == services.consent_version(services.consent_text()):
-        return True
-    form.notices.append(
-        _("De toestemmingstekst is intussen gewijzigd. Lees hem opnieuw en verstuur het formulier nog eens.")
-    )
-    form.consent_version.data = services.consent_version(services.consent_text())
-    return False
+def _require_current_consent(form) -> None:
+    """Refuse (Invalid, shown above the form) a form that showed an older consent text than we store now.
 
-
-def _apply_invalid(form, error: Invalid) -> None:
-    fields = (error.details or {}).get("fields", {})
-    for name, message in fields.items():
-        if name in form:
-            form[name].errors = list(form[name].errors or []) + [str(message)]
-    if not fields:
-        form.notices.append(error.text())
+    The form then carries the current version, so sending it again after reading the text succeeds.
+    """
+    current = services.consent_version(services.consent_text())
+    if form.consent_version.data != current:
+        form.consent_version.data = current
+        raise Invalid(
+            _(
+                "De toestemmingstekst is intussen gewijzigd. Lees hem opnieuw en verstuur het formulier nog eens."
+            )
+        )
 
 
 def _subscriber_for_user():
@@ -119,7 +115,7 @@ def _index_page(subscribe_form=None, account_form=None, link_form=None, status=2
         manage_token=manage_token,
         data_token=tokens.data_token(subscriber.key) if subscriber else None,
         frequency_form=frequency_form,
-        confirm_form=forms.ConfirmForm(formdata=None),
+        confirm_form=ConfirmForm(formdata=None),
         consent_text=services.consent_text(),
         frequency_labels=FREQUENCY_LABELS,
     ), status
@@ -155,18 +151,17 @@ def index():
 def subscribe():
     form = forms.SubscribeForm()
     form.set_choices(_themes(), _regions())
-    if form.validate_on_submit() and _consent_current(form):
-        try:
-            services.request_subscription(
-                form.email.data, _choice(form), text=services.consent_text(), locale=str(get_locale() or "nl")
-            )
-        except Invalid as error:
-            db.session.rollback()
-            _apply_invalid(form, error)
-        else:
-            db.session.commit()
-            return redirect(url_for("digests.subscribe_sent"))
-    return _index_page(subscribe_form=form, status=422)
+
+    def request_subscription():
+        _require_current_consent(form)
+        return services.request_subscription(
+            form.email.data, _choice(form), text=services.consent_text(), locale=str(get_locale() or "nl")
+        )
+
+    requested = submit(form, request_subscription)
+    if requested.done:
+        return redirect(url_for("digests.subscribe_sent"))
+    return _index_page(subscribe_form=form, status=requested.status)
 
 
 @bp.get("/abonnementen/aangemeld")
@@ -179,18 +174,16 @@ def subscribe_sent():
 def account_subscribe():
     form = forms.ChoiceForm()
     form.set_choices(_themes(), _regions())
-    if form.validate_on_submit() and _consent_current(form):
-        try:
-            services.subscribe_account(
-                current_user, _choice(form), text=services.consent_text(), locale=str(get_locale() or "nl")
-            )
-        except Invalid as error:
-            db.session.rollback()
-            _apply_invalid(form, error)
-        else:
-            db.session.commit()
-            flash(_("Uw abonnement is opgeslagen."), "success")
-            return redirect(url_for("digests.index"))
+
+    def subscribe_account():
+        _require_current_consent(form)
+        return services.subscribe_account(
+            current_user, _choice(form), text=services.consent_text(), locale=str(get_locale() or "nl")
+        )
+
+    if submit(form, subscribe_account).done:
+        flash(_("Uw abonnement is opgeslagen."), "success")
+        return redirect(url_for("digests.index"))
     return _index_page(account_form=form, status=422)
 
 
@@ -198,8 +191,10 @@ def account_subscribe():
 def confirm(token: str):
     # A GET only shows a button: mail scanners that open links must not confirm on someone's behalf.
     consent = services.consent_by_token(token)
-    form = forms.ConfirmForm()
-    if request.method == "GET" or not form.validate_on_submit():
+    form = ConfirmForm()
+    # A button only: any refusal (an expired link, ...) stays an error page, as it has no field to sit on.
+    confirmed = submit(form, lambda: services.confirm_subscription(consent), refusals=())
+    if not confirmed.done:
         request_ = consent.request or {}
         themes = [t for t in _themes() if t.slug in (request_.get("themes") or [])]
         regions = [r for r in _regions() if r.slug in (request_.get("regions") or [])]
@@ -216,12 +211,10 @@ def confirm(token: str):
             regions=regions,
             frequency_label=frequency_label,
         )
-        return page, (200 if request.method == "GET" else 422)
-    changed = services.confirm_subscription(consent)
-    db.session.commit()
+        return page, confirmed.status
     return render_template(
         "digests/confirmed.html",
-        already=not changed,
+        already=not confirmed.value,
         manage_token=tokens.manage_token(consent.subscriber.key),
     )
 
@@ -237,15 +230,8 @@ def confirm(token: str):
 )
 def request_links():
     form = forms.LinkRequestForm()
-    if form.validate_on_submit():
-        try:
-            services.request_links(form.email.data)
-        except Invalid as error:
-            db.session.rollback()
-            _apply_invalid(form, error)
-        else:
-            db.session.commit()
-            return redirect(url_for("digests.links_sent"))
+    if submit(form, lambda: services.request_links(form.email.data)).done:
+        return redirect(url_for("digests.links_sent"))
     return _index_page(link_form=form, status=422)
 
 
@@ -272,7 +258,7 @@ def manage(token: str):
         subscription=subscription,
         scoped=subscription_id is not None,
         frequency_form=frequency_form,
-        confirm_form=forms.ConfirmForm(formdata=None),
+        confirm_form=ConfirmForm(formdata=None),
         frequency_labels=FREQUENCY_LABELS,
     )
 
@@ -306,7 +292,7 @@ def _back_to(token: str):
 
 @bp.post("/abonnementen/beheer/<token>/thema/<int:subscription_id>/opzeggen")
 def leave_theme(token: str, subscription_id: int):
-    forms.ConfirmForm()
+    ConfirmForm()
     subscriber = _require_subscriber(token)
     subscription = next((s for s in subscriber.subscriptions if s.id == subscription_id), None)
     if subscription is None:
@@ -337,7 +323,7 @@ def change_frequency(token: str):
 
 @bp.post("/abonnementen/beheer/<token>/alles-opzeggen")
 def leave_all(token: str):
-    forms.ConfirmForm()
+    ConfirmForm()
     subscriber = _require_subscriber(token)
     services.leave_all(subscriber)
     db.session.commit()
@@ -350,7 +336,7 @@ def leave_all(token: str):
     lambda: current_app.config["DIGEST_LINK_LIMIT"], key_func=_client_address, scope="digest-links-address"
 )
 def send_data_link(token: str):
-    forms.ConfirmForm()
+    ConfirmForm()
     subscriber = _require_subscriber(token)
     services.request_links(subscriber.email)
     db.session.commit()
@@ -365,7 +351,7 @@ def data(token: str):
         "digests/data.html",
         token=token,
         subscriber=subscriber,
-        confirm_form=forms.ConfirmForm(formdata=None),
+        confirm_form=ConfirmForm(formdata=None),
         frequency_labels=FREQUENCY_LABELS,
     )
 
@@ -388,7 +374,7 @@ def data_download(token: str):
 
 @bp.post("/abonnementen/gegevens/<token>/wissen")
 def erase(token: str):
-    forms.ConfirmForm()
+    ConfirmForm()
     subscriber = services.subscriber_by_data_token(token)
     if subscriber is not None:
         services.erase_subscriber(subscriber)
@@ -398,7 +384,7 @@ def erase(token: str):
 
 @bp.post("/abonnementen/beheer/<token>/wissen")
 def erase_from_manage(token: str):
-    forms.ConfirmForm()
+    ConfirmForm()
     subscriber, _subscription, _sid = _manage_context(token)
     if subscriber is not None:
         services.erase_subscriber(subscriber)

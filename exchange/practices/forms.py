@@ -163,7 +163,3 @@ class FeedbackForm(FlaskForm):
         _l("Bericht"),
         validators=[DataRequired(_l("Schrijf eerst een bericht.")), Length(max=LIMITS["feedback"])],
     )
-
-
-class ConfirmForm(FlaskForm):
-    """A form with only the CSRF token, for publish/archive buttons."""

@@ -104,7 +104,7 @@ def check_practice_data(data: PracticeData) -> None:
                 _l("Elke link moet beginnen met https:// of http:// en mag niet te lang zijn.")
             )
     if errors:
-        raise Invalid(_l("Niet alle velden zijn goed ingevuld."), details={"fields": errors})
+        raise Invalid.on_fields(errors, _l("Niet alle velden zijn goed ingevuld."))
 
 
 def snapshot(practice: Practice) -> dict:
@@ -212,9 +212,9 @@ def update_practice(actor, practice: Practice, data: PracticeData, *, expected_r
             code="stale_revision",
         )
     if data.phase.id != practice.phase_id:
-        raise Invalid(
+        raise Invalid.on_fields(
+            {"phase": str(_l("Gebruik 'Fase wijzigen'."))},
             _l("Een andere fase kiest u met 'Fase wijzigen', met een toelichting."),
-            details={"fields": {"phase": str(_l("Gebruik 'Fase wijzigen'."))}},
         )
     check_practice_data(data)
     before = snapshot(practice)
@@ -282,7 +282,7 @@ def move_phase(
             _l("De datum ligt vóór de vorige stap (%(d)s).", d=last.moved_on.isoformat())
         )
     if errors:
-        raise Invalid(_l("De fase kon niet worden gewijzigd."), details={"fields": errors})
+        raise Invalid.on_fields(errors, _l("De fase kon niet worden gewijzigd."))
     step = CycleStep(
         from_phase_id=practice.phase_id,
         to_phase_id=phase.id,
@@ -320,7 +320,7 @@ def check_result_data(data: ResultData) -> None:
     elif data.measured_on > utctoday():
         errors["measured_on"] = str(_l("Een meting kan niet in de toekomst liggen."))
     if errors:
-        raise Invalid(_l("Het resultaat is niet goed ingevuld."), details={"fields": errors})
+        raise Invalid.on_fields(errors, _l("Het resultaat is niet goed ingevuld."))
 
 
 def add_result(actor, practice: Practice, data: ResultData) -> Result:
@@ -357,13 +357,10 @@ def post_feedback(actor, practice: Practice, body: str) -> FeedbackMessage:
     require(actor, "feedback.post", practice)
     body = (body or "").strip()
     if not body:
-        raise Invalid(
-            _l("Schrijf eerst een bericht."), details={"fields": {"body": str(_l("Dit veld is verplicht."))}}
-        )
+        raise Invalid.on_fields({"body": str(_l("Dit veld is verplicht."))}, _l("Schrijf eerst een bericht."))
     if len(body) > LIMITS["feedback"]:
-        raise Invalid(
-            _l("Het bericht is te lang."),
-            details={"fields": {"body": str(_l("Maximaal %(n)s tekens.", n=LIMITS["feedback"]))}},
+        raise Invalid.on_fields(
+            {"body": str(_l("Maximaal %(n)s tekens.", n=LIMITS["feedback"]))}, _l("Het bericht is te lang.")
         )
     message = FeedbackMessage(practice_id=practice.id, author_id=actor.id, body=body, created_at=utcnow())
     db.session.add(message)

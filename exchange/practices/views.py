@@ -10,7 +10,7 @@ from sqlalchemy import select
 from exchange.database import utctoday
 from exchange.errors import Invalid, NotAllowed
 from exchange.extensions import db
-from exchange.forms import submit
+from exchange.forms import ConfirmForm, submit
 from exchange.i18n import localized
 from exchange.policy import can, require
 from exchange.practices import bp, forms, queries, services
@@ -53,13 +53,17 @@ def _practice_data(form) -> services.PracticeData:
     )
 
 
-def _apply_service_errors(form, error: Invalid) -> None:
-    for name, message in error.details.get("fields", {}).items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = list(field.errors) + [message]
-    if not error.details.get("fields"):
-        form.form_errors.append(error.text())
+def _result_data(form) -> services.ResultData:
+    return services.ResultData(
+        indicator=form.indicator.data,
+        value=form.value.data,
+        unit=form.unit.data or "",
+        baseline=form.baseline.data,
+        target=form.target.data,
+        measured_on=form.measured_on.data,
+        phase=db.session.get(CyclePhase, form.phase.data),
+        narrative=form.narrative.data or "",
+    )
 
 
 @bp.get("/praktijken")
@@ -100,7 +104,7 @@ def detail(practice_id: int):
         series=queries.result_series(practice),
         thread=queries.feedback_thread(practice) if can_feedback else None,
         feedback_form=feedback_form,
-        confirm_form=forms.ConfirmForm(),
+        confirm_form=ConfirmForm(),
         phases=ref_queries.list_phases(),
     )
 
@@ -118,34 +122,31 @@ def edit(practice_id: int):
         form.phase.data = practice.phase_id
         form.links.data = "\n".join(f"{link.title} | {link.url}" for link in practice.links)
         form.revision.data = str(practice.revision)
-    if form.validate_on_submit():
-        try:
-            changed = services.update_practice(
-                current_user,
-                practice,
-                _practice_data(form),
-                expected_revision=int(form.revision.data or 0) or None,
-            )
-        except Invalid as error:
-            db.session.rollback()
-            _apply_service_errors(form, error)
-        else:
-            db.session.commit()
-            flash(
-                _("De wijzigingen zijn opgeslagen.") if changed else _("Er was niets gewijzigd."), "success"
-            )
-            return redirect(url_for("practices.detail", practice_id=practice.id))
-    status = 422 if form.is_submitted() else 200
+    saved = submit(
+        form,
+        lambda: services.update_practice(
+            current_user,
+            practice,
+            _practice_data(form),
+            expected_revision=int(form.revision.data or 0) or None,
+        ),
+        refusals=(Invalid,),  # a stale revision stays a 409 page: the form cannot be saved as it is
+    )
+    if saved.done:
+        flash(
+            _("De wijzigingen zijn opgeslagen.") if saved.value else _("Er was niets gewijzigd."), "success"
+        )
+        return redirect(url_for("practices.detail", practice_id=practice.id))
     return render_template(
         "practices/form.html", form=form, practice=practice, region=practice.region
-    ), status
+    ), saved.status
 
 
 @bp.post("/praktijken/<int:practice_id>/publiceren")
 @login_required
 def publish(practice_id: int):
     practice = queries.get_practice_for_change(practice_id)
-    if not forms.ConfirmForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     services.publish_practice(current_user, practice)
     db.session.commit()
@@ -157,7 +158,7 @@ def publish(practice_id: int):
 @login_required
 def archive(practice_id: int):
     practice = queries.get_practice_for_change(practice_id)
-    if not forms.ConfirmForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     services.archive_practice(current_user, practice)
     db.session.commit()
@@ -174,24 +175,20 @@ def move(practice_id: int):
     _choices(form)
     if request.method == "GET":
         form.moved_on.data = utctoday()
-    if form.validate_on_submit():
-        try:
-            services.move_phase(
-                current_user,
-                practice,
-                db.session.get(CyclePhase, form.phase.data),
-                form.explanation.data,
-                form.moved_on.data,
-            )
-        except Invalid as error:
-            db.session.rollback()
-            _apply_service_errors(form, error)
-        else:
-            db.session.commit()
-            flash(_("De fase is gewijzigd."), "success")
-            return redirect(url_for("practices.detail", practice_id=practice.id, _anchor="cirkel"))
-    status = 422 if form.is_submitted() else 200
-    return render_template("practices/move.html", form=form, practice=practice), status
+    saved = submit(
+        form,
+        lambda: services.move_phase(
+            current_user,
+            practice,
+            db.session.get(CyclePhase, form.phase.data),
+            form.explanation.data,
+            form.moved_on.data,
+        ),
+    )
+    if saved.done:
+        flash(_("De fase is gewijzigd."), "success")
+        return redirect(url_for("practices.detail", practice_id=practice.id, _anchor="cirkel"))
+    return render_template("practices/move.html", form=form, practice=practice), saved.status
 
 
 @bp.route("/praktijken/<int:practice_id>/resultaten/nieuw", methods=["GET", "POST"])
@@ -206,28 +203,11 @@ def add_result(practice_id: int):
         indicator = request.args.get("indicator", "")[:200]
         if indicator:
             form.indicator.data = indicator
-    if form.validate_on_submit():
-        data = services.ResultData(
-            indicator=form.indicator.data,
-            value=form.value.data,
-            unit=form.unit.data or "",
-            baseline=form.baseline.data,
-            target=form.target.data,
-            measured_on=form.measured_on.data,
-            phase=db.session.get(CyclePhase, form.phase.data),
-            narrative=form.narrative.data or "",
-        )
-        try:
-            services.add_result(current_user, practice, data)
-        except Invalid as error:
-            db.session.rollback()
-            _apply_service_errors(form, error)
-        else:
-            db.session.commit()
-            flash(_("Het resultaat is toegevoegd."), "success")
-            return redirect(url_for("practices.detail", practice_id=practice.id, _anchor="resultaten"))
-    status = 422 if form.is_submitted() else 200
-    return render_template("practices/result_form.html", form=form, practice=practice), status
+    saved = submit(form, lambda: services.add_result(current_user, practice, _result_data(form)))
+    if saved.done:
+        flash(_("Het resultaat is toegevoegd."), "success")
+        return redirect(url_for("practices.detail", practice_id=practice.id, _anchor="resultaten"))
+    return render_template("practices/result_form.html", form=form, practice=practice), saved.status
 
 
 @bp.get("/praktijken/<int:practice_id>/geschiedenis")
@@ -245,9 +225,8 @@ def feedback(practice_id: int):
     practice = queries.get_practice_for_change(practice_id)
     require(current_user, "feedback.post", practice)
     form = forms.FeedbackForm()
-    if form.validate_on_submit():
-        services.post_feedback(current_user, practice, form.body.data)
-        db.session.commit()
+    posted = submit(form, lambda: services.post_feedback(current_user, practice, form.body.data))
+    if posted.done:
         flash(_("Uw bericht is geplaatst."), "success")
         return redirect(url_for("practices.detail", practice_id=practice.id, _anchor="feedback"))
     practice = queries.get_practice(current_user, practice_id)
@@ -258,10 +237,10 @@ def feedback(practice_id: int):
             series=queries.result_series(practice),
             thread=queries.feedback_thread(practice),
             feedback_form=form,
-            confirm_form=forms.ConfirmForm(),
+            confirm_form=ConfirmForm(),
             phases=ref_queries.list_phases(),
         ),
-        422,
+        posted.status,
     )
 
 

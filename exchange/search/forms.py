@@ -17,7 +17,3 @@ class SynonymForm(FlaskForm):
         ),
     )
     note = StringField(_l("Toelichting"), validators=[Length(max=200)])
-
-
-class ConfirmForm(FlaskForm):
-    """Only the CSRF token: for delete and clear buttons."""

@@ -77,9 +77,7 @@ def check_terms(terms: list[str]) -> None:
         elif not engine.analyze_query(term):
             errors.append(str(_l("'%(term)s' bestaat alleen uit stopwoorden.", term=term)))
     if errors:
-        raise Invalid(
-            _l("De synoniemen zijn niet goed ingevuld."), details={"fields": {"terms": " ".join(errors)}}
-        )
+        raise Invalid.on_fields({"terms": " ".join(errors)}, _l("De synoniemen zijn niet goed ingevuld."))
 
 
 def _ensure_unique(joined: str, exclude_id: int | None = None) -> None:

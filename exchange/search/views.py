@@ -9,6 +9,7 @@ from sqlalchemy import delete, select
 
 from exchange.errors import Invalid
 from exchange.extensions import db
+from exchange.forms import ConfirmForm, submit
 from exchange.policy import require
 from exchange.search import bp, forms, queries, synonyms
 from exchange.search.models import SearchMiss, SearchSynonym
@@ -47,7 +48,7 @@ def _admin_page(form=None, edit=None, status=200):
             misses=misses,
             form=form or forms.SynonymForm(),
             edit=edit,
-            confirm_form=forms.ConfirmForm(),
+            confirm_form=ConfirmForm(),
         ),
         status,
     )
@@ -59,31 +60,21 @@ def admin():
     return _admin_page()
 
 
-def _apply_errors(form, error: Invalid) -> None:
-    for name, message in error.details.get("fields", {}).items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = list(field.errors) + [message]
-    if not error.details.get("fields"):
-        form.form_errors.append(error.text())
-
-
 @bp.post("/beheer/zoeken/synoniemen")
 @login_required
 def add_synonym():
     require(current_user, "search.manage")
     form = forms.SynonymForm()
-    if form.validate_on_submit():
-        try:
-            synonyms.add_synonym(current_user, form.terms.data, form.note.data or "")
-        except Invalid as error:
-            db.session.rollback()
-            _apply_errors(form, error)
-        else:
-            db.session.commit()
-            flash(_("De synoniemen zijn toegevoegd; ze werken meteen bij het zoeken."), "success")
-            return redirect(url_for("search.admin"))
-    return _admin_page(form=form, status=422)
+    # A duplicate group (Conflict) stays a 409 page; invalid terms are shown on the form.
+    saved = submit(
+        form,
+        lambda: synonyms.add_synonym(current_user, form.terms.data, form.note.data or ""),
+        refusals=(Invalid,),
+    )
+    if saved.done:
+        flash(_("De synoniemen zijn toegevoegd; ze werken meteen bij het zoeken."), "success")
+        return redirect(url_for("search.admin"))
+    return _admin_page(form=form, status=saved.status)
 
 
 @bp.route("/beheer/zoeken/synoniemen/<int:synonym_id>/bewerken", methods=["GET", "POST"])
@@ -92,17 +83,15 @@ def edit_synonym(synonym_id: int):
     require(current_user, "search.manage")
     synonym = db.get_or_404(SearchSynonym, synonym_id)
     form = forms.SynonymForm(obj=synonym if request.method == "GET" else None)
-    if form.validate_on_submit():
-        try:
-            synonyms.update_synonym(current_user, synonym, form.terms.data, form.note.data or "")
-        except Invalid as error:
-            db.session.rollback()
-            _apply_errors(form, error)
-        else:
-            db.session.commit()
-            flash(_("De synoniemen zijn gewijzigd."), "success")
-            return redirect(url_for("search.admin"))
-    return _admin_page(form=form, edit=synonym, status=422 if form.is_submitted() else 200)
+    saved = submit(
+        form,
+        lambda: synonyms.update_synonym(current_user, synonym, form.terms.data, form.note.data or ""),
+        refusals=(Invalid,),
+    )
+    if saved.done:
+        flash(_("De synoniemen zijn gewijzigd."), "success")
+        return redirect(url_for("search.admin"))
+    return _admin_page(form=form, edit=synonym, status=saved.status)
 
 
 @bp.post("/beheer/zoeken/synoniemen/<int:synonym_id>/verwijderen")
@@ -110,7 +99,7 @@ def edit_synonym(synonym_id: int):
 def delete_synonym(synonym_id: int):
     require(current_user, "search.manage")
     synonym = db.get_or_404(SearchSynonym, synonym_id)
-    if not forms.ConfirmForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     synonyms.delete_synonym(current_user, synonym)
     db.session.commit()
@@ -122,7 +111,7 @@ def delete_synonym(synonym_id: int):
 @login_required
 def clear_misses():
     require(current_user, "search.manage")
-    if not forms.ConfirmForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     db.session.execute(delete(SearchMiss))
     db.session.commit()

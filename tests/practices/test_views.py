@@ -306,6 +306,21 @@ def test_theme_page_caps_each_phase_and_links_to_the_full_list(client, cast, mak
     assert client.get(f"/themas/{cast.theme.slug}?fase=verkennen&pagina=2").status_code == 404
 
 
+def test_practice_list_pages_through_the_shared_pager(client, cast, make_practice):
+    for i in range(26):
+        make_practice(f"Praktijk {i:02d}", publish=True)
+
+    first = client.get("/praktijken").get_data(as_text=True)
+    second = client.get("/praktijken?pagina=2").get_data(as_text=True)
+
+    assert first.count('class="card practice-card"') == 25 and second.count('class="card practice-card"') == 1
+    assert '<ul class="plain-list pagination__list">' in first
+    assert '<li><span aria-current="page">1</span></li>' in first
+    assert 'rel="next" href="/praktijken?pagina=2"' in first and 'rel="prev"' not in first
+    assert '<li><span aria-current="page">2</span></li>' in second
+    assert 'rel="prev" href="/praktijken"' in second and 'rel="next"' not in second
+
+
 def test_region_page_caps_each_theme_and_filters(client, cast, make_practice):
     for i in range(11):
         make_practice(f"Praktijk {i:02d}", publish=True)

@@ -11,7 +11,7 @@ import re
 import pytest
 
 from exchange.reference.services import read_reference_file
-from tests.browser.test_roles import sign_in
+from tests.web import sign_in
 
 pytestmark = pytest.mark.browser
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from exchange.maps import geometry
 from exchange.reference.models import ActionLine, Region
-from tests.practices.conftest import login
+from tests.web import login
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -14,8 +14,8 @@ from exchange.opendata import dump as dump_module
 from exchange.opendata.columns import TABLES
 from exchange.practices import exporter, services
 from exchange.reference.models import CyclePhase, Region, Theme
-from tests.opendata.world import build_world
 from tests.practices.test_importer import wipe_practices
+from tests.world.public import build_world
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from tests.opendata.world import SECRET_ARCHIVED, SECRET_DRAFT, SECRETS, build_world
-from tests.practices.conftest import login
+from tests.web import login
+from tests.world.public import SECRET_ARCHIVED, SECRET_DRAFT, SECRETS, build_world
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import event
 
 from exchange.extensions import db as _db
-from tests.practices.conftest import login
+from tests.web import login
 
 
 @contextmanager

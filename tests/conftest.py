@@ -69,6 +69,79 @@ def database_urls(tmp_path_factory, worker_id) -> dict[str, str]:
         _drop_worker_database(urls["postgresql"], worker_id)
 
 
+@pytest.fixture(scope="session")
+def module_database_urls(tmp_path_factory, worker_id) -> dict[str, str]:
+    """A second database per backend (and per xdist worker) for module-scoped worlds (`module_app`).
+
+    Kept apart from `database_urls` because every function-scoped `app` empties its tables afterwards, which
+    would wipe a world that a module builds once and reads in many tests.
+    """
+    from exchange import models  # noqa: F401
+
+    urls = {"sqlite": f"sqlite:///{tmp_path_factory.mktemp('module-db') / 'module.db'}"}
+    if POSTGRES_URL:
+        base = make_url(_normalise_pg(POSTGRES_URL))
+        urls["postgresql"] = _worker_database(
+            base.set(database=f"{base.database}_module").render_as_string(hide_password=False),
+            worker_id if worker_id != "master" else "main",
+        )
+    for url in urls.values():
+        engine = create_engine(url)
+        Base.metadata.drop_all(engine)
+        Base.metadata.create_all(engine)
+        engine.dispose()
+    yield urls
+    if POSTGRES_URL:
+        _drop_worker_database(urls["postgresql"], "module")
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def module_backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def module_app(module_backend, module_database_urls, tmp_path_factory):
+    """An application for a whole test module, for read-only tests that share data built once (e.g. one
+    parametrised test over many URLs). Its tables are emptied when the module is done."""
+    from exchange.extensions import db
+
+    base = tmp_path_factory.mktemp("module-app")
+    app = create_app(
+        "config.TestConfig",
+        INSTANCE_PATH=str(base / "instance"),
+        SQLALCHEMY_DATABASE_URI=module_database_urls[module_backend],
+        SEARCH_INDEX_DIR=str(base / "search-index"),
+        MAIL_FOLDER=str(base / "mail"),
+    )
+    yield app
+    with app.app_context():
+        db.session.remove()
+        _empty_tables(db.engine)
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def module_db(module_app):
+    """The Flask-SQLAlchemy handle inside an application context of `module_app` that lasts the module."""
+    from exchange.extensions import db as _db
+
+    with module_app.app_context():
+        yield _db
+
+
+@pytest.fixture(scope="module")
+def module_reference(module_app):
+    """`module_app` with the shipped reference data, loaded once for the module."""
+    from exchange.extensions import db as _db
+    from exchange.reference.services import load_reference, read_reference_file
+
+    with module_app.app_context():
+        load_reference(read_reference_file())
+        _db.session.commit()
+    return module_app
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request) -> str:
     """The database backend of this test run: 'sqlite' and, with TEST_DATABASE_URL, 'postgresql'."""

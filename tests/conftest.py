@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -13,6 +12,10 @@ from sqlalchemy.engine import make_url
 
 from exchange import create_app
 from exchange.database import Base
+from tests import world
+from tests.web import DEFAULT_PASSWORD, csrf_token_from, login, logout
+
+__all__ = ["DEFAULT_PASSWORD", "Auth", "csrf_token_from"]  # still imported from here by older tests
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
@@ -64,6 +67,79 @@ def database_urls(tmp_path_factory, worker_id) -> dict[str, str]:
     yield urls
     if POSTGRES_URL:
         _drop_worker_database(urls["postgresql"], worker_id)
+
+
+@pytest.fixture(scope="session")
+def module_database_urls(tmp_path_factory, worker_id) -> dict[str, str]:
+    """A second database per backend (and per xdist worker) for module-scoped worlds (`module_app`).
+
+    Kept apart from `database_urls` because every function-scoped `app` empties its tables afterwards, which
+    would wipe a world that a module builds once and reads in many tests.
+    """
+    from exchange import models  # noqa: F401
+
+    urls = {"sqlite": f"sqlite:///{tmp_path_factory.mktemp('module-db') / 'module.db'}"}
+    if POSTGRES_URL:
+        base = make_url(_normalise_pg(POSTGRES_URL))
+        urls["postgresql"] = _worker_database(
+            base.set(database=f"{base.database}_module").render_as_string(hide_password=False),
+            worker_id if worker_id != "master" else "main",
+        )
+    for url in urls.values():
+        engine = create_engine(url)
+        Base.metadata.drop_all(engine)
+        Base.metadata.create_all(engine)
+        engine.dispose()
+    yield urls
+    if POSTGRES_URL:
+        _drop_worker_database(urls["postgresql"], "module")
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def module_backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def module_app(module_backend, module_database_urls, tmp_path_factory):
+    """An application for a whole test module, for read-only tests that share data built once (e.g. one
+    parametrised test over many URLs). Its tables are emptied when the module is done."""
+    from exchange.extensions import db
+
+    base = tmp_path_factory.mktemp("module-app")
+    app = create_app(
+        "config.TestConfig",
+        INSTANCE_PATH=str(base / "instance"),
+        SQLALCHEMY_DATABASE_URI=module_database_urls[module_backend],
+        SEARCH_INDEX_DIR=str(base / "search-index"),
+        MAIL_FOLDER=str(base / "mail"),
+    )
+    yield app
+    with app.app_context():
+        db.session.remove()
+        _empty_tables(db.engine)
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def module_db(module_app):
+    """The Flask-SQLAlchemy handle inside an application context of `module_app` that lasts the module."""
+    from exchange.extensions import db as _db
+
+    with module_app.app_context():
+        yield _db
+
+
+@pytest.fixture(scope="module")
+def module_reference(module_app):
+    """`module_app` with the shipped reference data, loaded once for the module."""
+    from exchange.extensions import db as _db
+    from exchange.reference.seeding import load_reference, read_reference_file
+
+    with module_app.app_context():
+        load_reference(read_reference_file())
+        _db.session.commit()
+    return module_app
 
 
 @pytest.fixture(params=BACKENDS)
@@ -177,10 +253,7 @@ def pytest_sessionfinish(session, exitstatus):
         session.exitstatus = 1
 
 
-# --- accounts: people, signing in through the real form, mail and query counting ---------------------------
-
-DEFAULT_PASSWORD = "een lang genoeg testwachtwoord"
-_CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+# --- the test world: people, practices, signing in through the real form -----------------------------------
 
 
 @pytest.fixture
@@ -194,18 +267,16 @@ def make_user(db):
     """
     from sqlalchemy import select
 
-    from exchange.accounts.models import CoachingAssignment, FunctionaryTheme, Role, User
-    from exchange.accounts.passwords import hash_password
-    from exchange.reference.lookups import find_region, find_theme
+    from exchange.accounts.models import Role
     from exchange.reference.models import Region
 
     counter = iter(range(1, 10_000))
 
     def as_region(value):
-        return find_region(value) if isinstance(value, str) else value
+        return world.region(value) if isinstance(value, str) else value
 
     def as_theme(value):
-        return find_theme(value) if isinstance(value, str) else value
+        return world.theme(value) if isinstance(value, str) else value
 
     def make(
         role="staff",
@@ -225,40 +296,32 @@ def make_user(db):
             region = as_region(region) or db.session.scalar(select(Region).order_by(Region.id).limit(1))
             if region is None:
                 raise RuntimeError("make_user(role='staff') needs a region: use the `reference` fixture")
-        user = User(
-            email=email or f"{role.value}{number}@example.org",
+        user = world.person(
+            email or f"{role.value}{number}@example.org",
+            role,
+            region=region if role == Role.STAFF else None,
             name=name if name is not None else f"{role.value.capitalize()} {number}",
-            role=role,
-            region_id=region.id if role == Role.STAFF else None,
-            password_hash=None if invited else hash_password(password),
+            password=None if invited else password,
+            themes=[as_theme(t) for t in themes],
+            coaches=[(as_region(r), as_theme(t) if t is not None else None) for r, t in coaches],
             active=active,
         )
-        db.session.add(user)
-        db.session.flush()
-        for theme in themes:
-            db.session.add(FunctionaryTheme(user_id=user.id, theme_id=as_theme(theme).id))
-        for coached_region, theme in coaches:
-            theme = as_theme(theme) if theme is not None else None
-            db.session.add(
-                CoachingAssignment(
-                    user_id=user.id,
-                    region_id=as_region(coached_region).id,
-                    theme_id=theme.id if theme else None,
-                )
-            )
         db.session.commit()
         return user
 
     return make
 
 
-def csrf_token_from(client, path: str) -> str:
-    """GET `path` with `client` and return the CSRF token of the first form on it."""
-    response = client.get(path)
-    match = _CSRF_RE.search(response.get_data(as_text=True))
-    if match is None:
-        raise AssertionError(f"no CSRF token on {path} (status {response.status_code})")
-    return match.group(1)
+@pytest.fixture
+def cast(reference, db) -> world.Cast:
+    """The standard cast of tests.world: Rijnmond's staff and coaches, Zeeland's staff and coach, an admin."""
+    return world.build_cast()
+
+
+@pytest.fixture
+def make_practice(db, cast):
+    """make_practice(title, publish=False, themes=, region=, actor=, **fields): a practice of the cast's staff."""
+    return lambda title="Thuiszitterstafel", **fields: world.practice(cast, title, **fields)
 
 
 @pytest.fixture
@@ -268,38 +331,38 @@ def csrf(client):
 
 
 class Auth:
-    """Signs a test client in and out through the real login form (CSRF token included)."""
+    """Signs a test client in and out through the real login form (tests.web.login), returning the answer.
+
+    A sign-in that does not succeed fails the test, unless `check=False` (for tests of refused sign-ins)."""
 
     def __init__(self, client):
         self.client = client
 
     def login(
-        self,
-        user,
-        password: str = DEFAULT_PASSWORD,
-        *,
-        remember: bool = False,
-        next: str | None = None,
-        client=None,
+        self, user, password: str = DEFAULT_PASSWORD, *, remember=False, next=None, client=None, check=True
     ):
-        client = client or self.client
-        email = user if isinstance(user, str) else user.email
-        data = {"csrf_token": csrf_token_from(client, "/inloggen"), "email": email, "password": password}
-        if remember:
-            data["remember"] = "y"
-        if next is not None:
-            data["next"] = next
-        return client.post("/inloggen", data=data)
+        return login(client or self.client, user, password, remember=remember, next=next, check=check)
 
     def logout(self, client=None):
-        client = client or self.client
-        return client.post("/uitloggen", data={"csrf_token": csrf_token_from(client, "/account")})
+        return logout(client or self.client)
 
 
 @pytest.fixture
 def auth(client):
     """auth.login(user_or_email, password=DEFAULT_PASSWORD, remember=False, next=None) and auth.logout()."""
     return Auth(client)
+
+
+@pytest.fixture
+def admin(reference, make_user):
+    return make_user("admin", name="Ada Beheer")
+
+
+@pytest.fixture
+def as_admin(client, admin):
+    """The test client, signed in as `admin`."""
+    login(client, admin)
+    return client
 
 
 @pytest.fixture

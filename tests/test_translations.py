@@ -24,7 +24,7 @@ from babel.messages.pofile import read_po
 from flask_babel import refresh
 
 from exchange.extensions import babel
-from tests.conftest import DEFAULT_PASSWORD
+from tests import world
 
 ROOT = Path(__file__).resolve().parents[1]
 PO_FILE = ROOT / "exchange" / "translations" / "en" / "LC_MESSAGES" / "messages.po"
@@ -217,41 +217,19 @@ def leftover_dutch(html: str) -> list[str]:
 @pytest.fixture
 def people_and_practice(english, reference):
     """An administrator, a regional staff member of Rotterdam Rijnmond and one published practice (ids only)."""
-    from sqlalchemy import select
-
-    from exchange.accounts.models import Role, User
-    from exchange.accounts.passwords import hash_password
-    from exchange.extensions import db
-    from exchange.practices import services
-    from exchange.reference.models import CyclePhase, Region, Theme
+    from exchange.accounts.models import Role
 
     with english.app_context():
-        region = db.session.scalar(select(Region).where(Region.code == "JZ29"))
-        admin = User(
-            email="admin@example.org",
-            name="Ada Beheer",
-            role=Role.ADMIN,
-            password_hash=hash_password(DEFAULT_PASSWORD),
-        )
-        staff = User(
-            email="staff@example.org",
-            name="Sanne Staf",
-            role=Role.STAFF,
-            region_id=region.id,
-            password_hash=hash_password(DEFAULT_PASSWORD),
-        )
-        db.session.add_all([admin, staff])
-        db.session.flush()
-        data = services.PracticeData(
-            title="Thuiszitterstafel",
-            summary="Onderwijs en jeugdhulp zoeken samen een plek voor elke thuiszitter.",
-            themes=[db.session.scalar(select(Theme).where(Theme.slug == "onderwijs-zorg"))],
-            phase=db.session.scalar(select(CyclePhase).order_by(CyclePhase.position).limit(1)),
-        )
-        practice = services.create_practice(staff, region, data)
-        services.publish_practice(staff, practice)
-        db.session.commit()
-        return {"admin": admin.email, "staff": staff.email, "practice": practice.id, "region": region.slug}
+        where = world.places()
+        admin = world.person("admin@example.org", Role.ADMIN, name="Ada Beheer")
+        staff = world.person("staff@example.org", Role.STAFF, region=where.region, name="Sanne Staf")
+        practice = world.practice(where, actor=staff, publish=True)
+        return {
+            "admin": admin.email,
+            "staff": staff.email,
+            "practice": practice.id,
+            "region": where.region.slug,
+        }
 
 
 def _page(client, url: str, status: int = 200) -> str:

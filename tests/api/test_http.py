@@ -11,8 +11,8 @@ import pytest
 from exchange.api.http import parse_instant
 from exchange.extensions import db as _db
 from exchange.practices import transfer
-from tests.opendata.world import build_world
 from tests.practices.test_importer import document, item
+from tests.world.public import build_world
 
 LISTS = [
     "/api/v1/regions",

@@ -13,7 +13,7 @@ from referencing.jsonschema import DRAFT202012
 
 from exchange.api.openapi import PARAMETERS, documented_parameters
 from exchange.api.practices import LIST_PARAMETERS, RESULT_PARAMETERS
-from tests.opendata.world import build_world
+from tests.world.public import build_world
 
 
 @pytest.fixture

@@ -7,7 +7,9 @@ import pytest
 from exchange.extensions import db as _db
 from exchange.practices import transfer
 from exchange.practices.models import Practice
+from tests import world
 from tests.practices.test_importer import document, item
+from tests.web import login
 
 
 @pytest.fixture
@@ -168,17 +170,12 @@ def test_detail_refuses_parameters(client, practices):
 
 
 def test_drafts_never_appear_even_for_their_own_region(client, practices, reference):
-    from exchange.accounts.models import Role, User
-    from exchange.reference.models import Region
+    from exchange.accounts.models import Role
 
     with reference.app_context():
-        region = _db.session.scalar(_db.select(Region).where(Region.code == "JZ29"))
-        staff = User(email="staff@rijnmond.test", role=Role.STAFF, region_id=region.id, name="Staf")
-        _db.session.add(staff)
+        staff = world.person("staff@rijnmond.example", Role.STAFF, region=world.region("JZ29"), name="Staf")
         _db.session.commit()
-        user_id = staff.get_id()
-    with client.session_transaction() as session:
-        session["_user_id"] = user_id
-        session["_fresh"] = True
+        email = staff.email
+    login(client, email)  # signed in for real: an anonymous client would pass this test without proving it
     assert practices["ext-5"] not in ids_of(client.get("/api/v1/practices?per_page=100"))
     assert client.get(f"/api/v1/practices/{practices['ext-5']}").status_code == 404

@@ -11,7 +11,7 @@ import re
 import pytest
 
 from exchange.reference.seeding import read_reference_file
-from tests.browser.test_roles import sign_in
+from tests.web import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -147,14 +147,21 @@ def test_overview_fits_a_phone(new_page, screenshot, width):
 
 
 def test_screenshots_of_the_maps_and_the_overview(page, screenshot):
-    page.goto("/overzicht")
-    screenshot(page, "overview-1280")
-    page.locator(".map-section").first.screenshot(path=str(_screenshot_path("map-activity-1280")))
-    page.goto("/")
-    page.locator(".map-section").first.screenshot(path=str(_screenshot_path("home-map-1280")))
+    def map_shot(name):
+        file = _screenshot_path(name)
+        page.locator(".map-section").first.screenshot(path=str(file))
+        return file
+
+    assert page.goto("/overzicht").status == 200
+    files = [screenshot(page, "overview-1280"), map_shot("map-activity-1280")]
+    assert page.goto("/").status == 200
+    files.append(map_shot("home-map-1280"))
     page.emulate_media(media="print")
-    page.goto("/overzicht")
-    screenshot(page, "overview-print")
+    assert page.goto("/overzicht").status == 200
+    assert page.evaluate("matchMedia('print').matches")  # the print stylesheet is what was captured
+    files.append(screenshot(page, "overview-print"))
+    for file in files:  # each a real PNG, not an empty file
+        assert file.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", file
 
 
 def test_functionary_dashboard_highlights_the_coached_regions(

@@ -14,7 +14,6 @@ from exchange.digests.models import Consent, Frequency, Subscriber, Subscription
 from exchange.digests.periods import Period
 from tests.conftest import _empty_tables
 from tests.digests.smtp import SmtpSink
-from tests.practices.conftest import cast, make_practice  # noqa: F401  (fixtures used here)
 
 # Monday 3 March 2025 00:00 up to Monday 10 March 2025 00:00, Amsterdam time (CET, UTC+1).
 WEEK = Period(Frequency.WEEKLY, date(2025, 3, 3))

@@ -248,9 +248,10 @@ def test_tampered_or_truncated_tokens_answer_404_never_500(app, client, subscrib
         "data": [("get", "/abonnementen/gegevens/{}"), ("get", "/abonnementen/gegevens/{}/download")],
     }[kind]
     for method, template in paths:
-        response = getattr(client, method)(template.format(token))
+        path = template.format(token)
+        response = getattr(client, method)(path)
         # An empty token makes "//" in the path, which Werkzeug redirects (308) to the merged path.
-        assert response.status_code in (308, 400, 404, 405), (method, template, response.status_code)
+        assert response.status_code == (308 if "//" in path else 404), (method, path, response.status_code)
 
 
 def test_a_token_of_another_kind_is_refused(client, subscriber):

@@ -11,8 +11,8 @@ import pytest
 
 from exchange.extensions import db as _db
 from exchange.practices import transfer
-from tests.opendata.world import SECRETS, build_world
 from tests.practices.test_importer import document, item
+from tests.world.public import SECRETS, build_world
 
 FEEDS = [
     "/themas/onderwijs-zorg/feed.atom",

@@ -16,8 +16,8 @@ from exchange.policy import SYSTEM
 from exchange.practices import services
 from exchange.practices.transfer import export
 from exchange.reference.models import CyclePhase, Region, Theme
-from tests.opendata.world import build_world
 from tests.practices.test_importer import wipe_practices
+from tests.world.public import build_world
 
 
 @pytest.fixture

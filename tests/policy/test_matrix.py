@@ -29,7 +29,7 @@ import pytest
 
 from exchange.accounts.models import CoachingAssignment, FunctionaryTheme, Role, User
 from exchange.policy import RULES, SYSTEM, can
-from exchange.reference.models import Region, Theme
+from exchange.reference.models import CyclePhase, Region, Theme
 
 ROLES = (
     "anonymous",
@@ -115,11 +115,8 @@ EXPECTED: dict[str, list[Case]] = {
 
 
 def _practice_cases() -> dict[str, list[Case]]:
-    """Rules of exchange/policy/practices.py, when that module exists (issue 4)."""
-    try:
-        from exchange.practices.models import Practice, Status
-    except ImportError:
-        return {}
+    """Rules of exchange/policy/practices.py (imported unconditionally: a rename must fail here, not drop rows)."""
+    from exchange.practices.models import Practice, Status
 
     def practice(status):
         def build(world: World, actor):
@@ -203,9 +200,12 @@ EXPECTED.update(
 # --- the world ----------------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def world(db) -> World:
-    """Two regions, two themes and one person per role (minimal rows, no reference file needed)."""
+@pytest.fixture(scope="module")
+def world(module_db) -> World:
+    """Two regions, two themes and one person per role (minimal rows, no reference file needed).
+
+    Built once per module: the tests only ask the policy (targets are built once and cached in the world)."""
+    db = module_db
 
     def make_region(code: str, slug: str) -> Region:
         region = Region(
@@ -248,14 +248,9 @@ def world(db) -> World:
         ]
     )
     world = World(a, b, t1, t2, people)
-    try:
-        from exchange.reference.models import CyclePhase
-
-        phase = CyclePhase(slug="fase-1", position=1, name="Fase 1")
-        db.session.add(phase)
-        world.cache["phase"] = phase
-    except ImportError:  # pragma: no cover
-        pass
+    phase = CyclePhase(slug="fase-1", position=1, name="Fase 1")
+    db.session.add(phase)
+    world.cache["phase"] = phase
     db.session.flush()
     return world
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from exchange.practices.models import CycleStep, FeedbackMessage, Practice, Result, Status
-from tests.practices.conftest import login
+from tests.web import login
 
 
 @pytest.fixture

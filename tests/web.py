@@ -1,0 +1,94 @@
+"""Talking to the app like a person does: the CSRF token of a page, posting a form, and signing in.
+
+`login` is the one way a test client signs in (through the real login form, CSRF token included); `sign_in`
+is the one way a browser page signs in. Both fail loudly when the sign-in did not happen, so a test that
+"checks what a signed-in person may not do" can never pass because nobody was signed in.
+"""
+
+from __future__ import annotations
+
+import re
+
+DEFAULT_PASSWORD = "een lang genoeg testwachtwoord"
+# The demo accounts (exchange/seed/data) that the browser tests' live server loads.
+DEMO_PASSWORD = "demo-jeugdkennis"
+DEMO_DOMAIN = "demo.jeugdkennis.example"
+_CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def csrf_token_from(client, path: str) -> str:
+    """GET `path` with `client` and return the CSRF token of the first form on it."""
+    return _token(client.get(path), path)
+
+
+def _token(response, path: str) -> str:
+    match = _CSRF_RE.search(text(response))
+    if match is None:
+        raise AssertionError(f"no CSRF token on {path} (status {response.status_code})")
+    return match.group(1)
+
+
+def post(client, path, data, *, form_page=None):
+    """POST like a browser: with the CSRF token taken from the page that holds the form."""
+    return client.post(path, data={"csrf_token": csrf_token_from(client, form_page or path), **data})
+
+
+def login(
+    client,
+    user,
+    password: str = DEFAULT_PASSWORD,
+    *,
+    remember: bool = False,
+    next: str | None = None,
+    check: bool = True,
+):
+    """Sign `client` in as `user` (a User or an email address) through the login form; returns the response.
+
+    Whoever was signed in on this client is signed out first. With `check` (the default) anything but a
+    successful sign-in fails the test; tests of failing sign-ins pass `check=False` and assert the answer.
+    """
+    page = client.get("/inloggen")
+    if page.status_code == 302:  # someone is signed in: the login page sends them on
+        logout(client)
+        page = client.get("/inloggen")
+    email = user if isinstance(user, str) else user.email
+    data = {"email": email, "password": password, **_csrf_field(page)}
+    if remember:
+        data["remember"] = "y"
+    if next is not None:
+        data["next"] = next
+    response = client.post("/inloggen", data=data)
+    if check:
+        assert response.status_code == 302 and "/inloggen" not in response.location, (
+            f"signing in as {email} failed: {response.status_code}\n{text(response)[:2000]}"
+        )
+    return response
+
+
+def logout(client):
+    return client.post("/uitloggen", data=_csrf_field(client.get("/account")))
+
+
+def _csrf_field(page) -> dict:
+    """The page's CSRF token as form data; none when the app runs with WTF_CSRF_ENABLED off."""
+    match = _CSRF_RE.search(text(page))
+    return {"csrf_token": match.group(1)} if match else {}
+
+
+def sign_in(page, live_server, who: str, password: str = DEMO_PASSWORD) -> None:
+    """Sign a browser page in through the login form; fails when the site did not let them in.
+
+    `who` is an email address or the name of a demo account (the browser tests run on the demo data):
+    "rijnmond" signs in as rijnmond@demo.jeugdkennis.example with the demo password.
+    """
+    email = who if "@" in who else f"{who}@{DEMO_DOMAIN}"
+    page.goto(live_server("/inloggen"))
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(password)
+    page.get_by_role("button", name="Inloggen").click()
+    page.wait_for_load_state()
+    assert "/inloggen" not in page.url, page.content()[:2000]

@@ -233,7 +233,7 @@ def _wait_for_next_window() -> None:
 
 def _user(app, email: str) -> None:
     from exchange.accounts.models import Role
-    from exchange.accounts.services import create_user
+    from exchange.accounts.services.invitations import create_user
     from exchange.extensions import db
     from exchange.policy import SYSTEM
 

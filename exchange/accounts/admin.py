@@ -8,9 +8,10 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from exchange.accounts import queries, services
+from exchange.accounts import queries
 from exchange.accounts.admin_forms import AssignmentForm, InviteForm, RoleForm, ThemesForm
 from exchange.accounts.models import ROLE_LABELS, CoachingAssignment, Role, User
+from exchange.accounts.services import coaching, invitations, people
 from exchange.admin import bp
 from exchange.audit import AUDIT_ACTIONS
 from exchange.extensions import db
@@ -88,7 +89,7 @@ def invite():
     form.themes.choices = _theme_choices()
     result = submit(
         form,
-        lambda: services.invite_user(
+        lambda: invitations.invite_user(
             current_user,
             form.email.data,
             Role(form.role.data),
@@ -139,7 +140,7 @@ def change_role(user_id: int):
     form.region.choices = _region_choices(_("— geen regio —"))
     result = submit(
         form,
-        lambda: services.change_role(
+        lambda: people.change_role(
             current_user, user, Role(form.role.data), _optional(Region, form.region.data)
         ),
     )
@@ -152,7 +153,7 @@ def change_role(user_id: int):
 @bp.post("/mensen/<int:user_id>/deactiveren")
 def deactivate(user_id: int):
     require(current_user, "user.manage")
-    services.deactivate_user(current_user, _get_user(user_id))
+    people.deactivate_user(current_user, _get_user(user_id))
     db.session.commit()
     flash(_("Het account is gedeactiveerd; alle sessies zijn beëindigd."), "info")
     return redirect(url_for("admin.user", user_id=user_id))
@@ -161,7 +162,7 @@ def deactivate(user_id: int):
 @bp.post("/mensen/<int:user_id>/activeren")
 def reactivate(user_id: int):
     require(current_user, "user.manage")
-    services.reactivate_user(current_user, _get_user(user_id))
+    people.reactivate_user(current_user, _get_user(user_id))
     db.session.commit()
     flash(_("Het account is weer actief."), "info")
     return redirect(url_for("admin.user", user_id=user_id))
@@ -170,7 +171,7 @@ def reactivate(user_id: int):
 @bp.post("/mensen/<int:user_id>/uitnodiging-opnieuw")
 def resend_invitation(user_id: int):
     require(current_user, "user.invite")
-    services.resend_invitation(current_user, _get_user(user_id))
+    invitations.resend_invitation(current_user, _get_user(user_id))
     db.session.commit()
     flash(_("Er is een nieuwe uitnodiging verstuurd; de vorige link werkt niet meer."), "info")
     return redirect(url_for("admin.user", user_id=user_id))
@@ -184,7 +185,7 @@ def set_themes(user_id: int):
     form.themes.choices = _theme_choices()
     result = submit(
         form,
-        lambda: services.set_functionary_themes(
+        lambda: coaching.set_functionary_themes(
             current_user, user, [db.session.get(Theme, theme_id) for theme_id in form.themes.data]
         ),
     )
@@ -203,7 +204,7 @@ def add_assignment(user_id: int):
     form.theme.choices = [("", "")] + [(t.id, localized(t, "name")) for t in user.themes]
     result = submit(
         form,
-        lambda: services.assign_functionary(
+        lambda: coaching.assign_functionary(
             current_user, user, _get(Region, form.region.data), _optional(Theme, form.theme.data)
         ),
     )
@@ -219,7 +220,7 @@ def remove_assignment(user_id: int, assignment_id: int):
     assignment = _get(CoachingAssignment, assignment_id)
     if assignment.user_id != user_id:
         abort(404)
-    services.unassign_functionary(current_user, assignment)
+    coaching.unassign_functionary(current_user, assignment)
     db.session.commit()
     flash(_("De toewijzing is ingetrokken."), "info")
     return redirect(url_for("admin.user", user_id=user_id))

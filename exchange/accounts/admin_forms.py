@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from exchange.accounts.forms import email_field
 from exchange.accounts.models import ROLE_LABELS, Role
-from exchange.accounts.services import NAME_MAX
+from exchange.accounts.services.rules import NAME_MAX
 from exchange.fields import IntMultipleField, OptionalIntSelect
 
 _required = _l("Dit veld is verplicht.")

@@ -8,8 +8,8 @@ import click
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
-from exchange.accounts import services
 from exchange.accounts.models import Role
+from exchange.accounts.services import coaching, invitations, rules
 from exchange.errors import DomainError
 from exchange.extensions import db
 from exchange.policy import SYSTEM
@@ -77,12 +77,12 @@ def create_user(
         region = find_region(region_ref) if region_ref else None
         themes = [find_theme(slug) for slug in theme_slugs]
         # Check everything except the password before asking for it.
-        address = services.normalise_email(email)
-        services.check_combination(Role(role), region, themes)
-        if services.find_user_by_email(address) is not None:
+        address = rules.normalise_email(email)
+        rules.check_combination(Role(role), region, themes)
+        if rules.find_user_by_email(address) is not None:
             raise CommandError(_("Er bestaat al een account met dit e-mailadres."))
         password = _read_password(password_stdin)
-        user = services.create_user(
+        user = invitations.create_user(
             SYSTEM, email, Role(role), password, name=name, region=region, themes=themes
         )
     except DomainError as error:
@@ -113,10 +113,10 @@ def assign(email: str, region_ref: str, theme_slug: str | None) -> None:
     try:
         region = find_region(region_ref)
         theme = find_theme(theme_slug) if theme_slug else None
-        user = services.find_user_by_email(services.normalise_email(email))
+        user = rules.find_user_by_email(rules.normalise_email(email))
         if user is None:
             raise CommandError(_("Geen account met e-mailadres %(email)s.", email=email))
-        services.assign_functionary(SYSTEM, user, region, theme)
+        coaching.assign_functionary(SYSTEM, user, region, theme)
     except DomainError as error:
         _fail(error)
     db.session.commit()

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
-from exchange.accounts.services import EMAIL_MAX, NAME_MAX
+from exchange.accounts.services.rules import EMAIL_MAX, NAME_MAX
 
 PASSWORD_FIELD_MAX = 256
 

@@ -38,7 +38,7 @@ def new_session_token() -> str:
 
 class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
-    # Always stored lower-cased (see services.normalise_email), so the unique constraint is case-insensitive.
+    # Always stored lower-cased (see services.rules.normalise_email), so the unique constraint is case-insensitive.
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(120), default="")
     role: Mapped[Role] = mapped_column(

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
-from exchange.accounts import bp, queries, services
+from exchange.accounts import bp, queries
 from exchange.accounts.forms import (
     AcceptInvitationForm,
     ChangeEmailForm,
@@ -31,6 +31,7 @@ from exchange.accounts.forms import (
     ResetPasswordForm,
 )
 from exchange.accounts.models import TokenPurpose
+from exchange.accounts.services import invitations, own_account, password_reset, sessions, tokens
 from exchange.extensions import db, limiter
 from exchange.forms import ConfirmForm, apply_invalid, submit
 
@@ -125,8 +126,8 @@ def login():
             return redirect(form.next.data or url_for("accounts.account"))
     if form.validate_on_submit():
         try:
-            user = services.sign_in(form.email.data, form.password.data, ip=_client_address())
-        except services.LoginFailed as error:
+            user = sessions.sign_in(form.email.data, form.password.data, ip=_client_address())
+        except sessions.LoginFailed as error:
             db.session.commit()  # keep the audit record of the failed attempt
             g.login_failed = True
             apply_invalid(form, error)
@@ -166,7 +167,7 @@ def logout():
 )
 def forgot_password():
     form = ForgotPasswordForm()
-    sent = submit(form, lambda: services.request_password_reset(form.email.data, ip=_client_address()))
+    sent = submit(form, lambda: password_reset.request_password_reset(form.email.data, ip=_client_address()))
     if sent.done:
         return render_template("accounts/forgot_password_sent.html")
     return render_template("accounts/forgot_password.html", form=form), sent.status
@@ -174,9 +175,9 @@ def forgot_password():
 
 @bp.route("/wachtwoord-herstellen/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
-    services.find_token(token, TokenPurpose.RESET)
+    tokens.find_token(token, TokenPurpose.RESET)
     form = ResetPasswordForm()
-    reset = submit(form, lambda: services.reset_password(token, form.password.data))
+    reset = submit(form, lambda: password_reset.reset_password(token, form.password.data))
     if reset.done:
         renew_session()
         logout_user()
@@ -187,9 +188,9 @@ def reset_password(token: str):
 
 @bp.route("/uitnodiging/<token>", methods=["GET", "POST"])
 def accept_invitation(token: str):
-    invitation = services.find_token(token, TokenPurpose.INVITE)
+    invitation = tokens.find_token(token, TokenPurpose.INVITE)
     form = AcceptInvitationForm(name=invitation.user.name or None)
-    accepted = submit(form, lambda: services.accept_invitation(token, form.name.data, form.password.data))
+    accepted = submit(form, lambda: invitations.accept_invitation(token, form.name.data, form.password.data))
     if accepted.done:
         renew_session()
         login_user(accepted.value)
@@ -214,7 +215,7 @@ def account():
 @login_required
 def update_profile():
     form = ProfileForm()
-    saved = submit(form, lambda: services.update_profile(current_user, current_user, form.name.data))
+    saved = submit(form, lambda: own_account.update_profile(current_user, current_user, form.name.data))
     if saved.done:
         flash(_("Uw gegevens zijn opgeslagen."), "info")
         return redirect(url_for("accounts.account"))
@@ -229,7 +230,7 @@ def change_password():
     form = ChangePasswordForm()
     changed = submit(
         form,
-        lambda: services.change_password(
+        lambda: own_account.change_password(
             current_user, current_user, form.current_password.data, form.password.data
         ),
     )
@@ -248,7 +249,7 @@ def change_email():
     form = ChangeEmailForm()
     requested = submit(
         form,
-        lambda: services.request_email_change(
+        lambda: own_account.request_email_change(
             current_user, current_user, form.email.data, form.password.data
         ),
     )
@@ -266,10 +267,10 @@ def change_email():
 
 @bp.route("/e-mailadres-bevestigen/<token>", methods=["GET", "POST"])
 def confirm_email(token: str):
-    pending = services.find_token(token, TokenPurpose.EMAIL_CHANGE)
+    pending = tokens.find_token(token, TokenPurpose.EMAIL_CHANGE)
     form = ConfirmForm()
     # A button only: an address taken in the meantime (Conflict) is a 409 page, as before.
-    if submit(form, lambda: services.confirm_email_change(token), refusals=()).done:
+    if submit(form, lambda: own_account.confirm_email_change(token), refusals=()).done:
         flash(_("Uw e-mailadres is gewijzigd."), "info")
         return redirect(url_for("accounts.account" if current_user.is_authenticated else "accounts.login"))
     return render_template("accounts/confirm_email.html", form=form, pending=pending)
@@ -279,7 +280,7 @@ def confirm_email(token: str):
 @login_required
 def end_all_sessions():
     ConfirmForm()
-    services.end_all_sessions(current_user, current_user)
+    sessions.end_all_sessions(current_user, current_user)
     db.session.commit()
     renew_session()
     logout_user()
@@ -292,7 +293,7 @@ def end_all_sessions():
 def delete_account():
     form = DeleteAccountForm()
     deleted = submit(
-        form, lambda: services.delete_own_account(current_user, current_user, form.password.data)
+        form, lambda: own_account.delete_own_account(current_user, current_user, form.password.data)
     )
     if deleted.done:
         renew_session()

@@ -78,7 +78,7 @@ class Subscriber(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(32), unique=True, default=new_key)
-    # Stored lower-cased (accounts.services.normalise_email), so the unique constraint is case-insensitive.
+    # Stored lower-cased (accounts.services.rules.normalise_email), so the unique constraint is case-insensitive.
     email: Mapped[str] = mapped_column(String(254), unique=True)
     frequency: Mapped[Frequency] = mapped_column(_enum(Frequency), default=Frequency.WEEKLY, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

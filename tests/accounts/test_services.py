@@ -7,7 +7,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from exchange.accounts import services
 from exchange.accounts.models import (
     AccountToken,
     AuditEvent,
@@ -18,6 +17,15 @@ from exchange.accounts.models import (
     User,
 )
 from exchange.accounts.passwords import password_problems, verify_password
+from exchange.accounts.services import (
+    coaching,
+    invitations,
+    own_account,
+    password_reset,
+    people,
+    sessions,
+    tokens,
+)
 from exchange.database import utcnow
 from exchange.errors import Conflict, Invalid, LinkExpired, LinkInvalid, LinkUsed, NotAllowed
 from exchange.policy import SYSTEM
@@ -60,7 +68,7 @@ def admin(reference, make_user):
 
 
 def test_password_is_hashed_with_argon2id_and_email_lowercased(reference, db):
-    user = services.create_user(SYSTEM, "Jan.Jansen@Example.ORG", Role.ADMIN, GOOD_PASSWORD)
+    user = invitations.create_user(SYSTEM, "Jan.Jansen@Example.ORG", Role.ADMIN, GOOD_PASSWORD)
     db.session.commit()
     assert user.email == "jan.jansen@example.org"
     assert user.password_hash.startswith("$argon2id$")
@@ -95,7 +103,7 @@ def test_a_passphrase_is_accepted(app_ctx):
 
 
 def test_invitation_creates_account_without_password_and_mails_after_commit(admin, db, outbox):
-    user = services.invite_user(
+    user = invitations.invite_user(
         admin, "Nieuw@Example.org", Role.STAFF, name="Nina", region=region(db, "JZ01")
     )
     assert outbox == []  # nothing leaves before the commit
@@ -106,13 +114,13 @@ def test_invitation_creates_account_without_password_and_mails_after_commit(admi
     assert raw not in {
         t.token_hash for t in db.session.scalars(select(AccountToken))
     }  # only a hash is stored
-    token = services.find_token(raw, TokenPurpose.INVITE)
+    token = tokens.find_token(raw, TokenPurpose.INVITE)
     assert timedelta(days=6, hours=23) < token.expires_at - utcnow() <= timedelta(days=7)
     assert events(db, "invitation_sent")[0].details["region"] == "JZ01"
 
 
 def test_invitation_mail_is_dropped_when_the_transaction_rolls_back(admin, db, outbox):
-    services.invite_user(admin, "nieuw@example.org", Role.ADMIN)
+    invitations.invite_user(admin, "nieuw@example.org", Role.ADMIN)
     db.session.rollback()
     db.session.commit()
     assert outbox == []
@@ -137,7 +145,7 @@ def test_bad_invitations_create_nothing(
 ):
     before = count(db, User)
     with pytest.raises(error) as raised:
-        services.invite_user(
+        invitations.invite_user(
             admin,
             email,
             role,
@@ -151,56 +159,56 @@ def test_bad_invitations_create_nothing(
 
 def test_overlong_name_is_refused(admin, db):
     with pytest.raises(Invalid, match="te lang"):
-        services.invite_user(admin, "a@example.org", Role.ADMIN, name="x" * 121)
+        invitations.invite_user(admin, "a@example.org", Role.ADMIN, name="x" * 121)
 
 
 @pytest.mark.parametrize("role", ["staff", "functionary"])
 def test_only_administrators_invite(reference, db, make_user, role):
     actor = make_user(role)
     with pytest.raises(NotAllowed):
-        services.invite_user(actor, "a@example.org", Role.ADMIN)
+        invitations.invite_user(actor, "a@example.org", Role.ADMIN)
 
 
 def test_accepting_an_invitation_sets_name_and_password_once(admin, db, outbox):
-    services.invite_user(admin, "nieuw@example.org", Role.FUNCTIONARY, themes=[theme(db)])
+    invitations.invite_user(admin, "nieuw@example.org", Role.FUNCTIONARY, themes=[theme(db)])
     db.session.commit()
     raw = link_token(outbox[0])
     with pytest.raises(Invalid):
-        services.accept_invitation(raw, "Nina", "kort")
+        invitations.accept_invitation(raw, "Nina", "kort")
     db.session.rollback()
-    user = services.accept_invitation(raw, "Nina Nieuw", GOOD_PASSWORD)
+    user = invitations.accept_invitation(raw, "Nina Nieuw", GOOD_PASSWORD)
     db.session.commit()
     assert user.name == "Nina Nieuw" and verify_password(user.password_hash, GOOD_PASSWORD)
     with pytest.raises(LinkUsed):
-        services.accept_invitation(raw, "Iemand", GOOD_PASSWORD)
+        invitations.accept_invitation(raw, "Iemand", GOOD_PASSWORD)
     assert len(events(db, "invitation_accepted")) == 1
 
 
 def test_expired_and_unknown_invitation_links_are_refused(admin, db, outbox):
-    services.invite_user(admin, "nieuw@example.org", Role.ADMIN)
+    invitations.invite_user(admin, "nieuw@example.org", Role.ADMIN)
     db.session.commit()
     raw = link_token(outbox[0])
-    token = services.find_token(raw, TokenPurpose.INVITE)
+    token = tokens.find_token(raw, TokenPurpose.INVITE)
     token.expires_at = utcnow() - timedelta(seconds=1)
     db.session.commit()
     with pytest.raises(LinkExpired):
-        services.accept_invitation(raw, "Nina", GOOD_PASSWORD)
+        invitations.accept_invitation(raw, "Nina", GOOD_PASSWORD)
     for bad in ["", "onbekend", raw[:-1], "x" * 500]:
         with pytest.raises(LinkInvalid):
-            services.accept_invitation(bad, "Nina", GOOD_PASSWORD)
+            invitations.accept_invitation(bad, "Nina", GOOD_PASSWORD)
     with pytest.raises(LinkInvalid):  # a reset link is not an invitation
-        services.find_token(raw, TokenPurpose.RESET)
+        tokens.find_token(raw, TokenPurpose.RESET)
 
 
 def test_resending_an_invitation_retires_the_old_link(admin, db, outbox):
-    user = services.invite_user(admin, "nieuw@example.org", Role.ADMIN)
+    user = invitations.invite_user(admin, "nieuw@example.org", Role.ADMIN)
     db.session.commit()
-    services.resend_invitation(admin, user)
+    invitations.resend_invitation(admin, user)
     db.session.commit()
     old, new = link_token(outbox[0]), link_token(outbox[1])
     with pytest.raises(LinkInvalid):
-        services.find_token(old, TokenPurpose.INVITE)
-    assert services.find_token(new, TokenPurpose.INVITE).user_id == user.id
+        tokens.find_token(old, TokenPurpose.INVITE)
+    assert tokens.find_token(new, TokenPurpose.INVITE).user_id == user.id
 
 
 # --- sign-in ----------------------------------------------------------------------------------------------------
@@ -208,7 +216,7 @@ def test_resending_an_invitation_retires_the_old_link(admin, db, outbox):
 
 def test_sign_in_records_the_login(reference, db, make_user):
     user = make_user("staff")
-    assert services.sign_in(user.email.upper(), DEFAULT_PASSWORD, ip="10.0.0.1") is user
+    assert sessions.sign_in(user.email.upper(), DEFAULT_PASSWORD, ip="10.0.0.1") is user
     db.session.commit()
     assert user.last_login_at is not None
     assert events(db, "login")[0].ip == "10.0.0.1"
@@ -216,12 +224,12 @@ def test_sign_in_records_the_login(reference, db, make_user):
 
 def test_failures_look_the_same_whether_or_not_the_account_exists(reference, db, make_user):
     user = make_user("staff")
-    with pytest.raises(services.LoginFailed) as wrong_password:
-        services.sign_in(user.email, "verkeerd wachtwoord")
-    with pytest.raises(services.LoginFailed) as unknown:
-        services.sign_in("niemand@example.org", "verkeerd wachtwoord")
-    with pytest.raises(services.LoginFailed) as malformed:
-        services.sign_in("geen adres", "verkeerd wachtwoord")
+    with pytest.raises(sessions.LoginFailed) as wrong_password:
+        sessions.sign_in(user.email, "verkeerd wachtwoord")
+    with pytest.raises(sessions.LoginFailed) as unknown:
+        sessions.sign_in("niemand@example.org", "verkeerd wachtwoord")
+    with pytest.raises(sessions.LoginFailed) as malformed:
+        sessions.sign_in("geen adres", "verkeerd wachtwoord")
     assert wrong_password.value.text() == unknown.value.text() == malformed.value.text()
     assert "klopt niet" in unknown.value.text()
     db.session.commit()
@@ -232,24 +240,24 @@ def test_failures_look_the_same_whether_or_not_the_account_exists(reference, db,
 
 def test_deactivated_account_learns_so_only_with_the_right_password(reference, db, make_user):
     user = make_user("staff", active=False)
-    with pytest.raises(services.LoginFailed) as right:
-        services.sign_in(user.email, DEFAULT_PASSWORD)
-    with pytest.raises(services.LoginFailed) as wrong:
-        services.sign_in(user.email, "verkeerd wachtwoord")
+    with pytest.raises(sessions.LoginFailed) as right:
+        sessions.sign_in(user.email, DEFAULT_PASSWORD)
+    with pytest.raises(sessions.LoginFailed) as wrong:
+        sessions.sign_in(user.email, "verkeerd wachtwoord")
     assert "gedeactiveerd" in right.value.text() and "gedeactiveerd" not in wrong.value.text()
 
 
 def test_invited_account_cannot_sign_in_before_setting_a_password(reference, db, make_user):
     user = make_user("staff", invited=True)
-    with pytest.raises(services.LoginFailed):
-        services.sign_in(user.email, "")
+    with pytest.raises(sessions.LoginFailed):
+        sessions.sign_in(user.email, "")
 
 
 def test_old_hashes_are_upgraded_at_sign_in(reference, db, make_user, app):
     user = make_user("staff")
     old_hash = user.password_hash
     app.config["ARGON2_TIME_COST"] = 2
-    services.sign_in(user.email, DEFAULT_PASSWORD)
+    sessions.sign_in(user.email, DEFAULT_PASSWORD)
     assert user.password_hash != old_hash and "t=2" in user.password_hash
 
 
@@ -257,7 +265,7 @@ def test_old_hashes_are_upgraded_at_sign_in(reference, db, make_user, app):
 
 
 def test_reset_for_an_unknown_address_is_silent(reference, db, outbox):
-    services.request_password_reset("niemand@example.org")
+    password_reset.request_password_reset("niemand@example.org")
     db.session.commit()
     assert outbox == [] and count(db, AccountToken) == 0
 
@@ -265,42 +273,42 @@ def test_reset_for_an_unknown_address_is_silent(reference, db, outbox):
 def test_password_reset_works_once_and_ends_sessions(reference, db, make_user, outbox):
     user = make_user("staff")
     old_session = user.session_token
-    services.request_password_reset(user.email)
+    password_reset.request_password_reset(user.email)
     db.session.commit()
     raw = link_token(outbox[0])
-    services.reset_password(raw, GOOD_PASSWORD)
+    password_reset.reset_password(raw, GOOD_PASSWORD)
     db.session.commit()
     assert verify_password(user.password_hash, GOOD_PASSWORD) and user.session_token != old_session
     with pytest.raises(LinkUsed):
-        services.reset_password(raw, "nog een ander lang wachtwoord")
+        password_reset.reset_password(raw, "nog een ander lang wachtwoord")
 
 
 def test_password_reset_link_is_short_lived(reference, db, make_user, outbox):
     user = make_user("staff")
-    services.request_password_reset(user.email)
+    password_reset.request_password_reset(user.email)
     db.session.commit()
     token = db.session.scalar(select(AccountToken))
     assert token.expires_at - utcnow() <= timedelta(hours=1)
     token.expires_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
     with pytest.raises(LinkExpired):
-        services.reset_password(link_token(outbox[0]), GOOD_PASSWORD)
+        password_reset.reset_password(link_token(outbox[0]), GOOD_PASSWORD)
 
 
 def test_change_password_needs_the_current_one(reference, db, make_user):
     user = make_user("functionary")
     with pytest.raises(Invalid) as wrong:
-        services.change_password(user, user, "fout", GOOD_PASSWORD)
+        own_account.change_password(user, user, "fout", GOOD_PASSWORD)
     assert list(wrong.value.details["fields"]) == ["current_password"]
     old_session = user.session_token
-    services.change_password(user, user, DEFAULT_PASSWORD, GOOD_PASSWORD)
+    own_account.change_password(user, user, DEFAULT_PASSWORD, GOOD_PASSWORD)
     assert user.session_token != old_session and len(events(db, "password_changed")) == 1
 
 
 def test_nobody_changes_another_persons_password(reference, db, make_user):
     user, other = make_user("staff"), make_user("admin")
     with pytest.raises(NotAllowed):
-        services.change_password(other, user, DEFAULT_PASSWORD, GOOD_PASSWORD)
+        own_account.change_password(other, user, DEFAULT_PASSWORD, GOOD_PASSWORD)
 
 
 # --- email change -----------------------------------------------------------------------------------------------
@@ -308,22 +316,22 @@ def test_nobody_changes_another_persons_password(reference, db, make_user):
 
 def test_email_change_is_confirmed_through_the_new_address(reference, db, make_user, outbox):
     user = make_user("staff", email="oud@example.org")
-    services.request_email_change(user, user, "Nieuw@Example.org", DEFAULT_PASSWORD)
+    own_account.request_email_change(user, user, "Nieuw@Example.org", DEFAULT_PASSWORD)
     db.session.commit()
     assert user.email == "oud@example.org"
     confirm, notice = outbox
     assert confirm.recipients == ["nieuw@example.org"] and notice.recipients == ["oud@example.org"]
-    services.confirm_email_change(link_token(confirm))
+    own_account.confirm_email_change(link_token(confirm))
     db.session.commit()
     assert user.email == "nieuw@example.org"
     with pytest.raises(LinkUsed):
-        services.confirm_email_change(link_token(confirm))
+        own_account.confirm_email_change(link_token(confirm))
 
 
 def test_email_change_to_a_taken_address_reveals_nothing(reference, db, make_user, outbox):
     user = make_user("staff")
     other = make_user("staff", email="bezet@example.org")
-    services.request_email_change(user, user, other.email, DEFAULT_PASSWORD)
+    own_account.request_email_change(user, user, other.email, DEFAULT_PASSWORD)
     db.session.commit()
     assert [m.recipients for m in outbox] == [["bezet@example.org"]]
     assert "al een account" in outbox[0].body
@@ -332,17 +340,17 @@ def test_email_change_to_a_taken_address_reveals_nothing(reference, db, make_use
 
 def test_email_change_fails_when_the_address_was_taken_meanwhile(reference, db, make_user, outbox):
     user = make_user("staff")
-    services.request_email_change(user, user, "nieuw@example.org", DEFAULT_PASSWORD)
+    own_account.request_email_change(user, user, "nieuw@example.org", DEFAULT_PASSWORD)
     db.session.commit()
     make_user("admin", email="nieuw@example.org")
     with pytest.raises(Conflict):
-        services.confirm_email_change(link_token(outbox[0]))
+        own_account.confirm_email_change(link_token(outbox[0]))
 
 
 def test_email_change_needs_the_password(reference, db, make_user):
     user = make_user("staff")
     with pytest.raises(Invalid):
-        services.request_email_change(user, user, "nieuw@example.org", "fout")
+        own_account.request_email_change(user, user, "nieuw@example.org", "fout")
 
 
 # --- deleting one's account -------------------------------------------------------------------------------------
@@ -351,29 +359,29 @@ def test_email_change_needs_the_password(reference, db, make_user):
 def test_deleting_an_account_anonymises_it(reference, db, make_user):
     coach = make_user("functionary", themes=["onderwijs-zorg"], coaches=[("JZ01", None)], name="Coen Coach")
     make_user("admin")
-    services.delete_own_account(coach, coach, DEFAULT_PASSWORD)
+    own_account.delete_own_account(coach, coach, DEFAULT_PASSWORD)
     db.session.commit()
     db.session.refresh(coach)
     assert coach.deleted_at is not None and not coach.is_active
     assert coach.name == "" and "example.org" not in coach.email and coach.password_hash is None
     assert coach.display_name == "Verwijderd account"
     assert count(db, CoachingAssignment) == 0 and count(db, FunctionaryTheme) == 0
-    with pytest.raises(services.LoginFailed):
-        services.sign_in("functionary1@example.org", DEFAULT_PASSWORD)
+    with pytest.raises(sessions.LoginFailed):
+        sessions.sign_in("functionary1@example.org", DEFAULT_PASSWORD)
 
 
 def test_the_last_administrator_cannot_leave(reference, db, make_user):
     admin = make_user("admin")
     with pytest.raises(Conflict):
-        services.delete_own_account(admin, admin, DEFAULT_PASSWORD)
+        own_account.delete_own_account(admin, admin, DEFAULT_PASSWORD)
     with pytest.raises(Conflict):
-        services.change_role(admin, admin, Role.STAFF, region(db, "JZ01"))
+        people.change_role(admin, admin, Role.STAFF, region(db, "JZ01"))
 
 
 def test_deleting_needs_the_password(reference, db, make_user):
     user = make_user("staff")
     with pytest.raises(Invalid):
-        services.delete_own_account(user, user, "fout")
+        own_account.delete_own_account(user, user, "fout")
     assert user.deleted_at is None
 
 
@@ -382,7 +390,7 @@ def test_deleting_needs_the_password(reference, db, make_user):
 
 def test_role_change_moves_region_and_drops_coaching(admin, db, make_user):
     coach = make_user("functionary", themes=["onderwijs-zorg"], coaches=[("JZ01", "onderwijs-zorg")])
-    services.change_role(admin, coach, Role.STAFF, region(db, "JZ02"))
+    people.change_role(admin, coach, Role.STAFF, region(db, "JZ02"))
     db.session.commit()
     assert coach.role == Role.STAFF and coach.region.code == "JZ02"
     assert count(db, CoachingAssignment) == 0 and count(db, FunctionaryTheme) == 0
@@ -392,21 +400,21 @@ def test_role_change_moves_region_and_drops_coaching(admin, db, make_user):
         "staff",
         "JZ02",
     )
-    services.change_role(admin, coach, Role.FUNCTIONARY)
+    people.change_role(admin, coach, Role.FUNCTIONARY)
     assert coach.region_id is None
 
 
 def test_deactivation_ends_sessions_and_is_reversible(admin, db, make_user):
     user = make_user("staff")
     token = user.session_token
-    services.deactivate_user(admin, user)
+    people.deactivate_user(admin, user)
     db.session.commit()
     assert not user.active and user.session_token != token
     with pytest.raises(Conflict):
-        services.deactivate_user(admin, user)
+        people.deactivate_user(admin, user)
     with pytest.raises(Conflict):
-        services.deactivate_user(admin, admin)
-    services.reactivate_user(admin, user)
+        people.deactivate_user(admin, admin)
+    people.reactivate_user(admin, user)
     assert user.active
     assert [e.action for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))][-2:] == [
         "user_deactivated",
@@ -417,9 +425,9 @@ def test_deactivation_ends_sessions_and_is_reversible(admin, db, make_user):
 def test_staff_cannot_manage_people(reference, db, make_user):
     staff, other = make_user("staff"), make_user("staff")
     for call in (
-        lambda: services.deactivate_user(staff, other),
-        lambda: services.change_role(staff, other, Role.ADMIN),
-        lambda: services.link_theme(staff, other, theme(db)),
+        lambda: people.deactivate_user(staff, other),
+        lambda: people.change_role(staff, other, Role.ADMIN),
+        lambda: coaching.link_theme(staff, other, theme(db)),
     ):
         with pytest.raises(NotAllowed):
             call()
@@ -430,24 +438,24 @@ def test_assignments_need_a_linked_theme_and_are_not_doubled(admin, db, make_use
     coach = make_user("functionary")
     jz01, t = region(db, "JZ01"), theme(db)
     with pytest.raises(Invalid):
-        services.assign_functionary(admin, coach, jz01, t)
-    services.link_theme(admin, coach, t)
-    services.assign_functionary(admin, coach, jz01, t)
+        coaching.assign_functionary(admin, coach, jz01, t)
+    coaching.link_theme(admin, coach, t)
+    coaching.assign_functionary(admin, coach, jz01, t)
     with pytest.raises(Conflict):
-        services.assign_functionary(admin, coach, jz01, t)
+        coaching.assign_functionary(admin, coach, jz01, t)
     db.session.rollback()
     staff = make_user("staff")
     with pytest.raises(Invalid):
-        services.assign_functionary(admin, staff, jz01, None)
+        coaching.assign_functionary(admin, staff, jz01, None)
 
 
 def test_all_themes_assignment_replaces_single_theme_ones(admin, db, make_user):
     coach = make_user("functionary", themes=["onderwijs-zorg"], coaches=[("JZ01", "onderwijs-zorg")])
-    services.assign_functionary(admin, coach, region(db, "JZ01"), None)
+    coaching.assign_functionary(admin, coach, region(db, "JZ01"), None)
     db.session.commit()
     assert [(a.region.code, a.theme_id) for a in coach.assignments] == [("JZ01", None)]
     with pytest.raises(Conflict):
-        services.assign_functionary(admin, coach, region(db, "JZ01"), theme(db))
+        coaching.assign_functionary(admin, coach, region(db, "JZ01"), theme(db))
 
 
 def test_unlinking_a_theme_ends_its_assignments(admin, db, make_user):
@@ -456,7 +464,7 @@ def test_unlinking_a_theme_ends_its_assignments(admin, db, make_user):
         themes=["onderwijs-zorg", "pleegzorg-gezinshuizen"],
         coaches=[("JZ01", "onderwijs-zorg"), ("JZ02", "pleegzorg-gezinshuizen"), ("JZ03", None)],
     )
-    services.set_functionary_themes(admin, coach, [theme(db, "pleegzorg-gezinshuizen")])
+    coaching.set_functionary_themes(admin, coach, [theme(db, "pleegzorg-gezinshuizen")])
     db.session.commit()
     assert sorted((a.region.code, a.theme_id is None) for a in coach.assignments) == [
         ("JZ02", False),
@@ -467,12 +475,12 @@ def test_unlinking_a_theme_ends_its_assignments(admin, db, make_user):
 
 
 def test_audit_log_never_holds_secrets(admin, db, outbox, make_user):
-    user = services.invite_user(admin, "nieuw@example.org", Role.ADMIN)
+    user = invitations.invite_user(admin, "nieuw@example.org", Role.ADMIN)
     db.session.commit()
     raw = link_token(outbox[0])
-    services.accept_invitation(raw, "Nina", GOOD_PASSWORD)
-    services.sign_in("nieuw@example.org", GOOD_PASSWORD)
-    services.change_password(user, user, GOOD_PASSWORD, "een ander lang wachtwoord")
+    invitations.accept_invitation(raw, "Nina", GOOD_PASSWORD)
+    sessions.sign_in("nieuw@example.org", GOOD_PASSWORD)
+    own_account.change_password(user, user, GOOD_PASSWORD, "een ander lang wachtwoord")
     db.session.commit()
     dump = " ".join(str(e.details) for e in db.session.scalars(select(AuditEvent)))
     for secret in (raw, GOOD_PASSWORD, "een ander lang wachtwoord", user.password_hash):

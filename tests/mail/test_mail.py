@@ -191,10 +191,10 @@ def test_a_stalled_server_times_out(smtp_app):
 
 
 def test_invitation_arrives_with_an_absolute_single_use_link(smtp_app, smtp):
-    from exchange.accounts import services
     from exchange.accounts.models import Role
+    from exchange.accounts.services import invitations
 
-    services.invite_user(SYSTEM, "nieuw@example.org", Role.ADMIN)
+    invitations.invite_user(SYSTEM, "nieuw@example.org", Role.ADMIN)
     db.session.commit()
     wait_for(lambda: smtp.messages)
     message = smtp.messages[0]

@@ -44,9 +44,9 @@ def later(minutes: int = 5) -> datetime:
 
 def invite(address: str) -> None:
     """A real change with its mail: an invitation (the account row and the message commit together)."""
-    from exchange.accounts import services
+    from exchange.accounts.services import invitations
 
-    services.invite_user(SYSTEM, address, Role.ADMIN)
+    invitations.invite_user(SYSTEM, address, Role.ADMIN)
     db.session.commit()
 
 
@@ -255,13 +255,13 @@ def _waiting_for(address: str, key: str) -> OutgoingMail:
 
 
 def test_deleting_ones_account_erases_mail_still_waiting_for_it(app, db, reference, make_user):
-    from exchange.accounts import services
+    from exchange.accounts.services import own_account
     from tests.conftest import DEFAULT_PASSWORD
 
     user = make_user("staff", region="JZ01", email="weg@example.org")
     db.session.add_all([_waiting_for("Weg@Example.org", "f"), _waiting_for("blijft@example.org", "g")])
     db.session.commit()
-    services.delete_own_account(user, user, DEFAULT_PASSWORD)
+    own_account.delete_own_account(user, user, DEFAULT_PASSWORD)
     db.session.commit()
     assert [row.recipients for row in waiting()] == ["blijft@example.org"]
 

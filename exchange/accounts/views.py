@@ -32,6 +32,7 @@ from exchange.accounts.forms import (
 )
 from exchange.accounts.models import TokenPurpose
 from exchange.accounts.services import invitations, own_account, password_reset, sessions, tokens
+from exchange.accounts.services.rules import EMAIL_MAX
 from exchange.extensions import db, limiter
 from exchange.forms import ConfirmForm, apply_invalid, submit
 
@@ -90,12 +91,12 @@ def _login_failed(response) -> bool:
 
 
 def _login_account_key() -> str:
-    email = (request.form.get("email") or "").strip().lower()[:254]
+    email = (request.form.get("email") or "").strip().lower()[:EMAIL_MAX]
     return "login-account:" + hashlib.sha256(email.encode("utf-8")).hexdigest()
 
 
 def _reset_email_key() -> str:
-    email = (request.form.get("email") or "").strip().lower()[:254]
+    email = (request.form.get("email") or "").strip().lower()[:EMAIL_MAX]
     return "reset-email:" + hashlib.sha256(email.encode("utf-8")).hexdigest()
 
 

@@ -91,7 +91,7 @@ def register_blueprints(app: Flask) -> None:
     import exchange.accounts.admin
     import exchange.accounts.views
     import exchange.admin.views
-    import exchange.api.openapi
+    import exchange.api.openapi.views
     import exchange.api.practices
     import exchange.api.search
     import exchange.api.views

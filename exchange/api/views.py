@@ -1,6 +1,6 @@
 """JSON endpoints for machines. Errors come back as JSON from the central error handler.
 
-Every route here is described in the OpenAPI document (exchange/api/openapi.py, /api/v1/openapi.json); the
+Every route here is described in the OpenAPI document (exchange/api/openapi/, /api/v1/openapi.json); the
 HTTP details shared by all of them (ETag, CORS, rate limit, parameter errors) live in exchange/api/http.py.
 """
 
@@ -12,6 +12,7 @@ from flask import jsonify, request
 from sqlalchemy import select
 
 from exchange.api import bp, http, serializers
+from exchange.api.openapi.parameters import ALIASES, ALIASES_RANGE, documented_parameters
 from exchange.extensions import csrf, db
 from exchange.reference import queries
 
@@ -23,8 +24,6 @@ http.limit_blueprint(bp)
 @bp.before_request
 def reject_undocumented_parameters() -> None:
     """Endpoints that do not check their own parameters answer 400 for any the OpenAPI document does not list."""
-    from exchange.api.openapi import ALIASES, ALIASES_RANGE, documented_parameters
-
     if request.endpoint in SELF_CHECKING:
         return
     names, repeatable = documented_parameters(request.endpoint)

@@ -11,7 +11,7 @@ from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from exchange.api.openapi import PARAMETERS, documented_parameters
+from exchange.api.openapi.parameters import PARAMETERS, documented_parameters
 from exchange.api.practices import LIST_PARAMETERS, RESULT_PARAMETERS
 from tests.world.public import build_world
 

@@ -1,0 +1,299 @@
+"""The component schemas of the OpenAPI document: one closed JSON schema per object the API returns."""
+
+from __future__ import annotations
+
+
+def _obj(properties: dict, required: list[str] | None = None, description: str | None = None) -> dict:
+    schema = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": list(properties) if required is None else required,
+        "properties": properties,
+    }
+    if description:
+        schema["description"] = description
+    return schema
+
+
+def ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _list_of(item: str, description: str) -> dict:
+    return _obj(
+        {"total": {"type": "integer", "minimum": 0}, "items": {"type": "array", "items": ref(item)}},
+        description=description,
+    )
+
+
+def _page_of(item: str, description: str) -> dict:
+    return _obj(
+        {
+            "total": {"type": "integer", "minimum": 0},
+            "page": {"type": "integer", "minimum": 1},
+            "per_page": {"type": "integer", "minimum": 1, "maximum": 100},
+            "pages": {"type": "integer", "minimum": 0, "description": "0 when nothing matches."},
+            "items": {"type": "array", "items": ref(item)},
+        },
+        description=description,
+    )
+
+
+STR = {"type": "string"}
+NSTR = {"type": ["string", "null"]}
+URL = {"type": "string", "format": "uri"}
+INT = {"type": "integer"}
+NINT = {"type": ["integer", "null"]}
+BOOL = {"type": "boolean"}
+DATE = {"type": "string", "format": "date"}
+NDATE = {"type": ["string", "null"], "format": "date"}
+DATETIME = {"type": "string", "format": "date-time"}
+NDATETIME = {"type": ["string", "null"], "format": "date-time"}
+NUMBER = {"type": "number"}
+NNUMBER = {"type": ["number", "null"]}
+
+PRACTICE_PROPERTIES = {
+    "id": INT,
+    "title": STR,
+    "summary": STR,
+    "region": ref("RegionRef"),
+    "themes": {"type": "array", "items": ref("ThemeRef")},
+    "action_lines": {"type": "array", "items": INT},
+    "phase": ref("PhaseRef"),
+    "target_group": STR,
+    "period": _obj({"start": NDATE, "end": NDATE}),
+    "published_at": NDATETIME,
+    "updated_at": DATETIME,
+    "is_demo": BOOL,
+    "url": URL,
+    "api_url": URL,
+}
+
+SCHEMAS: dict[str, dict] = {
+    "Error": _obj(
+        {
+            "error": _obj(
+                {
+                    "status": {"type": "integer", "minimum": 400, "maximum": 599},
+                    "code": {
+                        "type": "string",
+                        "description": "Stable machine-readable code, e.g. invalid_parameter, "
+                        "bad_search_parameter, practice_not_found, not_found, too_many_requests.",
+                    },
+                    "message": ref("Message"),
+                    "details": {
+                        "type": "object",
+                        "description": 'invalid_parameter: {"parameters": {name: {nl, en}}}; '
+                        'bad_search_parameter: {"parameter": name}.',
+                    },
+                },
+                required=["status", "code", "message"],
+            )
+        },
+        description="Every error: the HTTP status, a stable code and the message in Dutch and English.",
+    ),
+    "Message": _obj({"nl": STR, "en": STR}),
+    "RegionRef": _obj({"code": STR, "slug": STR, "name": STR, "url": URL}),
+    "RegionSummary": _obj(
+        {
+            "code": STR,
+            "slug": STR,
+            "name": STR,
+            "cbs_name": STR,
+            "province": STR,
+            "provinces": {"type": "array", "items": STR},
+            "url": URL,
+        },
+    ),
+    "RegionDetail": _obj(
+        {
+            "code": STR,
+            "slug": STR,
+            "name": STR,
+            "cbs_name": STR,
+            "province": STR,
+            "provinces": {"type": "array", "items": STR},
+            "url": URL,
+            "central_municipality": NSTR,
+            "municipalities": {"type": "array", "items": STR},
+            "municipality_count": {"type": "integer", "minimum": 0},
+            "unverified_fields": {"type": "array", "items": STR},
+            "plan": {"oneOf": [{"type": "null"}, ref("Plan")]},
+            "fund_allocations": {"type": "array", "items": ref("FundAllocation")},
+        }
+    ),
+    "Plan": _obj(
+        {
+            "title": NSTR,
+            "period_start": NINT,
+            "period_end": NINT,
+            "summary": NSTR,
+            "url": NSTR,
+            "approved_on": NDATE,
+            "action_lines": {"type": "array", "items": INT},
+            "is_demo": BOOL,
+        },
+        description="The region's transformation plan (fields are null while unknown).",
+    ),
+    "FundAllocation": _obj(
+        {
+            "basis": {"type": "string", "enum": ["annual", "total"]},
+            "amount_eur": {"type": ["integer", "null"], "minimum": 0},
+            "approximation": NSTR,
+            "note": NSTR,
+        }
+    ),
+    "ActionLine": _obj(
+        {
+            "number": INT,
+            "slug": STR,
+            "title": STR,
+            "title_en": NSTR,
+            "short": STR,
+            "short_en": NSTR,
+            "reported_plan_count": NINT,
+            "recorded_plan_count": {"type": "integer", "minimum": 0},
+            "regions": {
+                "type": "array",
+                "items": STR,
+                "description": "CBS codes of regions whose plan names it.",
+            },
+            "themes": {"type": "array", "items": STR},
+            "url": URL,
+        }
+    ),
+    "Theme": _obj(
+        {
+            "slug": STR,
+            "name": STR,
+            "name_en": NSTR,
+            "description": STR,
+            "description_en": NSTR,
+            "action_line": NINT,
+            "verified": BOOL,
+            "contacts": {"type": "array", "items": ref("Contact")},
+            "url": URL,
+        }
+    ),
+    "Contact": _obj(
+        {"name": STR, "email": {"type": "string", "format": "email"}},
+        description="A theme functionary as the public theme page lists them: name and work address.",
+    ),
+    "CyclePhase": _obj(
+        {
+            "slug": STR,
+            "position": INT,
+            "name": STR,
+            "name_en": NSTR,
+            "guiding_question": STR,
+            "guiding_question_en": NSTR,
+            "description": STR,
+            "description_en": NSTR,
+            "verified": BOOL,
+        }
+    ),
+    "PhaseRef": _obj({"slug": STR, "position": INT, "name": STR}),
+    "ThemeRef": _obj({"slug": STR, "name": STR}),
+    "PracticeSummary": _obj(PRACTICE_PROPERTIES),
+    "PracticeDetail": _obj(
+        {
+            **PRACTICE_PROPERTIES,
+            "body": {"type": "string", "description": "Markdown."},
+            "body_html": {"type": "string", "description": "The body as sanitised HTML."},
+            "contact": _obj({"name": STR, "email": STR}),
+            "links": {"type": "array", "items": _obj({"title": STR, "url": STR})},
+            "results": {"type": "array", "items": ref("PracticeResult"), "description": "Oldest first."},
+            "cycle_steps": {"type": "array", "items": ref("CycleStep"), "description": "Oldest first."},
+        }
+    ),
+    "PracticeResult": _obj(
+        {
+            "id": INT,
+            "indicator": STR,
+            "value": NUMBER,
+            "unit": STR,
+            "baseline": NNUMBER,
+            "target": NNUMBER,
+            "measured_on": DATE,
+            "phase": {"type": "string", "description": "Phase slug."},
+            "narrative": STR,
+        }
+    ),
+    "CycleStep": _obj(
+        {
+            "from": {"type": ["string", "null"], "description": "Phase slug; null for the first step."},
+            "to": STR,
+            "date": DATE,
+            "explanation": STR,
+        }
+    ),
+    "Result": _obj(
+        {
+            "id": INT,
+            "indicator": STR,
+            "value": NUMBER,
+            "unit": STR,
+            "baseline": NNUMBER,
+            "target": NNUMBER,
+            "measured_on": DATE,
+            "phase": ref("PhaseRef"),
+            "narrative": STR,
+            "practice": _obj(
+                {
+                    "id": INT,
+                    "title": STR,
+                    "region": _obj({"code": STR, "slug": STR, "name": STR}),
+                    "url": URL,
+                    "api_url": URL,
+                }
+            ),
+        }
+    ),
+    "SearchHit": _obj(
+        {
+            "id": INT,
+            "type": {"type": "string", "enum": ["practice", "result", "theme", "region"]},
+            "title": STR,
+            "region": {"oneOf": [{"type": "null"}, _obj({"slug": STR, "name": STR})]},
+            "themes": {"type": "array", "items": ref("ThemeRef")},
+            "phase": {"type": ["string", "null"], "description": "Phase name."},
+            "date": NDATE,
+            "url": URL,
+            "snippet": {"type": "string", "description": "HTML: escaped text with <mark> around matches."},
+            "snippet_text": STR,
+            "practice": {
+                "oneOf": [{"type": "null"}, _obj({"title": STR, "url": STR})],
+                "description": "For a result: the practice it belongs to.",
+            },
+        }
+    ),
+    "FacetValue": _obj(
+        {"value": STR, "label": STR, "count": {"type": "integer", "minimum": 0}, "selected": BOOL}
+    ),
+    "SearchResponse": _obj(
+        {
+            "query": STR,
+            "total": {"type": "integer", "minimum": 0},
+            "page": {"type": "integer", "minimum": 1},
+            "per_page": {"type": "integer", "minimum": 1},
+            "pages": {"type": "integer", "minimum": 1},
+            "sort": {"type": "string", "enum": ["relevantie", "nieuwste", "bijgewerkt"]},
+            "results": {"type": "array", "items": ref("SearchHit")},
+            "facets": _obj(
+                {
+                    name: {"type": "array", "items": ref("FacetValue")}
+                    for name in ("soort", "regio", "provincie", "thema", "actielijn", "fase", "jaar")
+                }
+            ),
+            "suggestion": {"type": ["string", "null"], "description": '"Did you mean" query, or null.'},
+        }
+    ),
+    "RegionList": _list_of("RegionSummary", "All 42 regions."),
+    "ActionLineList": _list_of("ActionLine", "The six action lines."),
+    "ThemeList": _list_of("Theme", "All themes with their contacts."),
+    "CyclePhaseList": _list_of("CyclePhase", "The phases of the development cycle, in order."),
+    "PracticePage": _page_of(
+        "PracticeSummary", "A page of published practices, most recently updated first."
+    ),
+    "ResultPage": _page_of("Result", "A page of results of published practices, newest measurement first."),
+}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import force_locale
@@ -70,6 +71,18 @@ class Invalid(DomainError):
     @property
     def fields(self) -> dict:
         return dict(self.details.get("fields") or {})
+
+
+def join_by_field(problems: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """(field, message) pairs as ``Invalid.on_fields`` takes them: one entry per field in the order found.
+
+    File checks name a field by its place in the file (``items[3].region``, ``(bestand)``); where one place has
+    several problems their messages are joined with "; " in order, so none is dropped.
+    """
+    joined: dict[str, list[str]] = {}
+    for field, message in problems:
+        joined.setdefault(field, []).append(str(message))
+    return {field: "; ".join(messages) for field, messages in joined.items()}
 
 
 # Links from e-mails (invitations, password resets, subscription confirmations, manage and data links).

@@ -18,7 +18,8 @@ def practices_cli() -> None:
 
 
 def _fail(error: Invalid) -> None:
-    lines = [error.text()] + [f"  - {e}" for e in error.details.get("errors", [])]
+    """Stop with the summary and one line per place in the file (Invalid.fields: place -> message)."""
+    lines = [error.text()] + [f"  - {place}: {message}" for place, message in error.fields.items()]
     raise click.ClickException("\n".join(lines))
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from exchange.errors import Invalid
+from exchange.errors import Invalid, join_by_field
 from exchange.extensions import db
 from exchange.reference.models import (
     ActionLine,
@@ -84,23 +84,33 @@ def read_reference_file(path: Path | str = REFERENCE_FILE) -> dict[str, Any]:
 
 
 class _Checker:
+    """Collects every problem of the file as (place, message), e.g. ("regions[3].code", "ontbreekt")."""
+
     def __init__(self) -> None:
-        self.errors: list[str] = []
+        self.problems: list[tuple[str, str]] = []
+
+    def error(self, where: str, message: str) -> None:
+        self.problems.append((where, message))
+
+    def fail(self, summary: str) -> None:
+        """Raise Invalid naming every problem (one message per place), if there is any."""
+        if self.problems:
+            raise Invalid.on_fields(join_by_field(self.problems), summary)
 
     def need(self, item: dict, key: str, kind: type | tuple, where: str, *, optional: bool = False) -> Any:
         if not isinstance(item, dict):
-            self.errors.append(f"{where}: moet een object zijn")
+            self.error(where, "moet een object zijn")
             return None
         if key not in item or item[key] is None:
             if not optional:
-                self.errors.append(f"{where}.{key}: ontbreekt")
+                self.error(f"{where}.{key}", "ontbreekt")
             return None
         value = item[key]
         if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
-            self.errors.append(f"{where}.{key}: verkeerd type ({type(value).__name__})")
+            self.error(f"{where}.{key}", f"verkeerd type ({type(value).__name__})")
             return None
         if isinstance(value, str) and not value.strip() and not optional:
-            self.errors.append(f"{where}.{key}: is leeg")
+            self.error(f"{where}.{key}", "is leeg")
             return None
         return value
 
@@ -110,12 +120,12 @@ class _Checker:
             if value is None:
                 continue
             if value in seen:
-                self.errors.append(f"{label}: dubbele waarde {value!r}")
+                self.error(label, f"dubbele waarde {value!r}")
             seen.add(value)
 
     def pattern(self, value: str | None, regex: re.Pattern, where: str) -> None:
         if value is not None and not regex.match(value):
-            self.errors.append(f"{where}: ongeldige waarde {value!r}")
+            self.error(where, f"ongeldige waarde {value!r}")
 
 
 def validate_reference(data: dict[str, Any]) -> None:
@@ -123,13 +133,12 @@ def validate_reference(data: dict[str, Any]) -> None:
     check = _Checker()
     for section in ("regions", "action_lines", "themes", "development_cycle", "fund", "sources"):
         if section not in data:
-            check.errors.append(f"{section}: ontbreekt")
-    if check.errors:
-        raise Invalid("Het referentiebestand is onvolledig.", details={"errors": check.errors})
+            check.error(section, "ontbreekt")
+    check.fail("Het referentiebestand is onvolledig.")
 
     regions = data["regions"] if isinstance(data["regions"], list) else []
     if not isinstance(data["regions"], list) or not regions:
-        check.errors.append("regions: moet een niet-lege lijst zijn")
+        check.error("regions", "moet een niet-lege lijst zijn")
     for i, region in enumerate(regions):
         where = f"regions[{i}]"
         check.pattern(check.need(region, "code", str, where), CODE_RE, f"{where}.code")
@@ -140,19 +149,19 @@ def validate_reference(data: dict[str, Any]) -> None:
         check.need(region, "central_municipality", str, where, optional=True)
         municipalities = check.need(region, "municipalities", list, where)
         if municipalities is not None and not all(isinstance(m, str) and m.strip() for m in municipalities):
-            check.errors.append(f"{where}.municipalities: alleen niet-lege namen toegestaan")
+            check.error(f"{where}.municipalities", "alleen niet-lege namen toegestaan")
     check.unique([r.get("code") for r in regions if isinstance(r, dict)], "regions.code")
     check.unique([r.get("slug") for r in regions if isinstance(r, dict)], "regions.slug")
     region_codes = {r.get("code") for r in regions if isinstance(r, dict)}
 
     lines = data["action_lines"] if isinstance(data["action_lines"], list) else []
     if not lines:
-        check.errors.append("action_lines: moet een niet-lege lijst zijn")
+        check.error("action_lines", "moet een niet-lege lijst zijn")
     for i, line in enumerate(lines):
         where = f"action_lines[{i}]"
         number = check.need(line, "number", int, where)
         if number is not None and not 1 <= number <= 99:
-            check.errors.append(f"{where}.number: buiten bereik ({number})")
+            check.error(f"{where}.number", f"buiten bereik ({number})")
         check.pattern(check.need(line, "slug", str, where), SLUG_RE, f"{where}.slug")
         check.need(line, "title", str, where)
         check.need(line, "short", str, where)
@@ -164,7 +173,7 @@ def validate_reference(data: dict[str, Any]) -> None:
 
     themes = data["themes"] if isinstance(data["themes"], list) else []
     if not themes:
-        check.errors.append("themes: moet een niet-lege lijst zijn")
+        check.error("themes", "moet een niet-lege lijst zijn")
     for i, theme in enumerate(themes):
         where = f"themes[{i}]"
         check.pattern(check.need(theme, "slug", str, where), SLUG_RE, f"{where}.slug")
@@ -173,12 +182,12 @@ def validate_reference(data: dict[str, Any]) -> None:
             check.need(theme, key, str, where, optional=True)
         number = check.need(theme, "action_line", int, where, optional=True)
         if number is not None and number not in line_numbers:
-            check.errors.append(f"{where}.action_line: onbekende actielijn {number}")
+            check.error(f"{where}.action_line", f"onbekende actielijn {number}")
     check.unique([x.get("slug") for x in themes if isinstance(x, dict)], "themes.slug")
 
     phases = data["development_cycle"] if isinstance(data["development_cycle"], list) else []
     if not phases:
-        check.errors.append("development_cycle: moet een niet-lege lijst zijn")
+        check.error("development_cycle", "moet een niet-lege lijst zijn")
     for i, phase in enumerate(phases):
         where = f"development_cycle[{i}]"
         check.pattern(check.need(phase, "slug", str, where), SLUG_RE, f"{where}.slug")
@@ -191,14 +200,14 @@ def validate_reference(data: dict[str, Any]) -> None:
 
     fund = data["fund"]
     if not isinstance(fund, dict):
-        check.errors.append("fund: moet een object zijn")
+        check.error("fund", "moet een object zijn")
     else:
         for key in ("total_eur", "per_year_eur"):
             check.need(fund, key, int, "fund")
         check.need(fund, "name", str, "fund")
         years = check.need(fund, "years", list, "fund")
         if years is not None and (not years or not all(isinstance(y, int) for y in years)):
-            check.errors.append("fund.years: moet een lijst van jaartallen zijn")
+            check.error("fund.years", "moet een lijst van jaartallen zijn")
         contributions = check.need(fund, "contributions", dict, "fund")
         if contributions is not None:
             check.need(contributions, "gemeenten_eur", int, "fund.contributions")
@@ -209,31 +218,28 @@ def validate_reference(data: dict[str, Any]) -> None:
                 try:
                     date.fromisoformat(value)
                 except ValueError:
-                    check.errors.append(f"fund.{key}: geen geldige datum ({value!r})")
+                    check.error(f"fund.{key}", f"geen geldige datum ({value!r})")
         for i, alloc in enumerate(fund.get("allocations_known") or []):
             where = f"fund.allocations_known[{i}]"
             code = check.need(alloc, "region_code", str, where)
             if code is not None and code not in region_codes:
-                check.errors.append(f"{where}.region_code: onbekende regio {code!r}")
+                check.error(f"{where}.region_code", f"onbekende regio {code!r}")
             if isinstance(alloc, dict) and not (
                 alloc.get("annual_eur_approx") or alloc.get("three_year_eur_approx")
             ):
-                check.errors.append(f"{where}: bedrag ontbreekt")
+                check.error(where, "bedrag ontbreekt")
             for key in ("annual_eur_approx", "three_year_eur_approx"):
                 if isinstance(alloc, dict) and alloc.get(key) and parse_approx_eur(alloc[key]) is None:
-                    check.errors.append(f"{where}.{key}: bedrag niet te lezen ({alloc[key]!r})")
+                    check.error(f"{where}.{key}", f"bedrag niet te lezen ({alloc[key]!r})")
 
     sources = data["sources"]
     if not isinstance(sources, dict):
-        check.errors.append("sources: moet een object zijn")
+        check.error("sources", "moet een object zijn")
     else:
         for key, source in sources.items():
             check.need(source, "title", str, f"sources.{key}")
 
-    if check.errors:
-        raise Invalid(
-            "Het referentiebestand bevat fouten; er is niets gewijzigd.", details={"errors": check.errors}
-        )
+    check.fail("Het referentiebestand bevat fouten; er is niets gewijzigd.")
 
 
 _APPROX_RE = re.compile(r"(\d+(?:[.,]\d+)*)\s*(miljoen)?", re.IGNORECASE)

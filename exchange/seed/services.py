@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from exchange.errors import Invalid
+from exchange.errors import Invalid, join_by_field
 from exchange.extensions import db
 from exchange.reference.models import ActionLine, Region, TransformationPlan
 from exchange.reference.seeding import SeedReport
@@ -32,15 +32,17 @@ def load_demo_plans(plans: list[dict[str, Any]], report: SeedReport) -> None:
     lines = {x.number: x for x in db.session.scalars(select(ActionLine))}
     if not regions or not lines:
         raise Invalid("Laad eerst de referentiegegevens: flask seed reference")
-    errors = []
+    problems = []
     for i, item in enumerate(plans):
         if item.get("region") not in regions:
-            errors.append(f"plans[{i}].region: onbekende regio {item.get('region')!r}")
+            problems.append((f"plans[{i}].region", f"onbekende regio {item.get('region')!r}"))
         for number in item.get("action_lines", []):
             if number not in lines:
-                errors.append(f"plans[{i}].action_lines: onbekende actielijn {number!r}")
-    if errors:
-        raise Invalid("Het demobestand bevat fouten; er is niets gewijzigd.", details={"errors": errors})
+                problems.append((f"plans[{i}].action_lines", f"onbekende actielijn {number!r}"))
+    if problems:
+        raise Invalid.on_fields(
+            join_by_field(problems), "Het demobestand bevat fouten; er is niets gewijzigd."
+        )
     plans_by_region = {p.region_id: p for p in db.session.scalars(select(TransformationPlan))}
     for item in plans:
         region = regions[item["region"]]
@@ -102,20 +104,17 @@ def load_demo_users(report: SeedReport) -> None:
 
     regions = {r.code: r for r in db.session.scalars(select(Region))}
     themes = {t.slug: t for t in db.session.scalars(select(Theme))}
-    errors = []
+    problems = []
     for item in DEMO_USERS:
+        where = f"demo-account {item['local']}"
         wanted_regions = [item.get("region")] + [code for code, _ in item.get("coaches", [])]
         wanted_themes = item.get("themes", []) + [slug for _, slug in item.get("coaches", []) if slug]
-        errors += [
-            f"demo-account {item['local']}: onbekende regio {c}"
-            for c in wanted_regions
-            if c and c not in regions
-        ]
-        errors += [
-            f"demo-account {item['local']}: onbekend thema {s}" for s in wanted_themes if s not in themes
-        ]
-    if errors:
-        raise Invalid("Laad eerst de referentiegegevens: flask seed reference", details={"errors": errors})
+        problems += [(where, f"onbekende regio {c}") for c in wanted_regions if c and c not in regions]
+        problems += [(where, f"onbekend thema {s}") for s in wanted_themes if s not in themes]
+    if problems:
+        raise Invalid.on_fields(
+            join_by_field(problems), "Laad eerst de referentiegegevens: flask seed reference"
+        )
     password_hash = None
     for item in DEMO_USERS:
         email = f"{item['local']}@{DEMO_EMAIL_DOMAIN}"

@@ -44,6 +44,17 @@ def test_import_with_errors_exits_non_zero_lists_them_and_writes_nothing(runner,
     assert practices_count(db) == 0
 
 
+def test_import_lists_one_line_per_place_with_every_problem(runner, reference, db, tmp_path):
+    doc = document(item(1, themes=["xyz", "abc"]), item(2, phase="nergens"))
+    result = runner.invoke(args=["practices", "import", write(tmp_path, doc)])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-3:] == [
+        "Error: Het bestand bevat 3 fout(en); er is niets geïmporteerd.",
+        "  - practices[0] (ext-1).themes: onbekend thema 'xyz'; onbekend thema 'abc'",
+        "  - practices[1] (ext-2).phase: onbekende fase 'nergens'",
+    ]
+
+
 @pytest.mark.parametrize(
     ("content", "expected"),
     [

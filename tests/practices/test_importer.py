@@ -87,9 +87,11 @@ def document(*items, **top) -> dict:
 
 
 def errors_of(doc) -> list[str]:
+    """The problems as the CLI lists them: one "place: message" per place (Invalid.fields), in file order."""
     with pytest.raises(Invalid) as excinfo:
         transfer.import_practices(doc)
-    return excinfo.value.details["errors"]
+    assert set(excinfo.value.details) == {"fields"}
+    return [f"{place}: {message}" for place, message in excinfo.value.fields.items()]
 
 
 def count(db, model) -> int:
@@ -294,6 +296,20 @@ def test_bad_cycle_steps_are_reported(reference, db, steps, expected):
 )
 def test_wrong_top_level_shape(reference, db, doc, expected):
     assert any(e.startswith(expected) for e in errors_of(doc))
+
+
+def test_several_problems_at_one_place_share_its_message_in_order(reference, db):
+    bad = item(1, themes=["xyz", "onderwijs-zorg", "abc"])
+    bad["results"][0].update(value="veel", measured_on="gisteren")
+    with pytest.raises(Invalid) as excinfo:
+        transfer.import_practices(document(bad, item(2, title="")))
+    assert excinfo.value.text() == "Het bestand bevat 5 fout(en); er is niets geïmporteerd."
+    assert excinfo.value.fields == {
+        "practices[0] (ext-1).themes": "onbekend thema 'xyz'; onbekend thema 'abc'",
+        "practices[0] (ext-1).results[0].value": "geen getal ('veel')",
+        "practices[0] (ext-1).results[0].measured_on": "geen geldige datum 'gisteren' (verwacht JJJJ-MM-DD)",
+        "practices[1] (ext-2).title": "is leeg",
+    }
 
 
 def test_duplicate_external_ids_in_one_file(reference, db):

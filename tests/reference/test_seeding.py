@@ -129,9 +129,23 @@ def test_broken_file_writes_nothing_and_names_every_error(db, data, mutate, frag
     with pytest.raises(Invalid) as excinfo:
         load_reference(_broken(data, mutate))
     db.session.rollback()
-    assert any(fragment in e for e in excinfo.value.details.get("errors", [])), excinfo.value.details
+    problems = [f"{place}: {message}" for place, message in excinfo.value.fields.items()]
+    assert any(fragment in e for e in problems), excinfo.value.details
     assert count(db, Region) == 0
     assert count(db, Theme) == 0
+
+
+def test_every_problem_at_one_place_is_kept(db, data):
+    broken = _broken(data, lambda d: d["regions"].extend([dict(d["regions"][0]), dict(d["regions"][1])]))
+    with pytest.raises(Invalid) as excinfo:
+        load_reference(broken)
+    db.session.rollback()
+    first, second = data["regions"][0], data["regions"][1]
+    assert excinfo.value.text() == "Het referentiebestand bevat fouten; er is niets gewijzigd."
+    assert excinfo.value.fields == {
+        "regions.code": f"dubbele waarde {first['code']!r}; dubbele waarde {second['code']!r}",
+        "regions.slug": f"dubbele waarde {first['slug']!r}; dubbele waarde {second['slug']!r}",
+    }
 
 
 def test_unreadable_file_gives_clear_message(tmp_path):

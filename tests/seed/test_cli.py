@@ -53,3 +53,19 @@ def test_seed_demo_is_idempotent_and_marked(runner, db):
     plans = db.session.scalars(select(TransformationPlan)).all()
     assert all(p.is_demo for p in plans if p.action_lines)
     assert sum(1 for p in plans if any(x.number == 4 for x in p.action_lines)) == 19
+
+
+def test_seed_demo_lists_every_problem_of_the_demo_file(runner, db, monkeypatch):
+    from exchange.seed import services
+
+    runner.invoke(args=["seed", "reference"])
+    broken = {"plans": [{"region": "JZ01", "action_lines": [98, 99]}, {"region": "JZ99", "action_lines": []}]}
+    monkeypatch.setattr(services, "read_demo_file", lambda: broken)
+    result = runner.invoke(args=["seed", "demo"])
+    assert result.exit_code == 1
+    assert result.output.splitlines()[-3:] == [
+        "Error: Het demobestand bevat fouten; er is niets gewijzigd.",
+        "  - plans[0].action_lines: onbekende actielijn 98; onbekende actielijn 99",
+        "  - plans[1].region: onbekende regio 'JZ99'",
+    ]
+    assert db.session.scalar(select(func.count(TransformationPlan.id)).where(TransformationPlan.is_demo)) == 0

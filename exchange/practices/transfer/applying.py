@@ -181,10 +181,10 @@ def apply_plans(plans: list[ItemPlan], *, progress: Callable[[int], None] | None
                 _update(plan, report)
         except DomainError as error:
             fields = error.details.get("fields") or {}
-            problems = [f"{plan.label}.{name}: {message}" for name, message in fields.items()]
-            raise Invalid(
+            places = {f"{plan.label}.{name}": message for name, message in fields.items()}
+            raise Invalid.on_fields(
+                places or {plan.label: error.text()},
                 "Het bestand kon niet worden toegepast; er is niets geïmporteerd.",
-                details={"errors": problems or [f"{plan.label}: {error.text()}"]},
             ) from error
         if progress is not None:
             progress(1)
@@ -197,7 +197,7 @@ def import_practices(
 ) -> ImportReport:
     """Check a whole parsed document, then create or update its practices (as the system actor).
 
-    Raises Invalid (details["errors"] lists every problem) and writes nothing when anything is wrong. `demo`
+    Raises Invalid (``fields`` names every problem by its place) and writes nothing when anything is wrong. `demo`
     marks every practice as demo content. Flushes only: the caller owns the one transaction.
     """
     plans = check_document(doc, demo=demo)

@@ -62,12 +62,12 @@ class Lookups:
 
 class Checker:
     def __init__(self, lookups: Lookups, today: date) -> None:
-        self.errors: list[str] = []
+        self.problems: list[tuple[str, str]] = []  # (place, message), e.g. ("practices[3].title", "is leeg")
         self.ref = lookups
         self.today = today
 
     def error(self, where: str, message: str) -> None:
-        self.errors.append(f"{where}: {message}")
+        self.problems.append((where, message))
 
     def keys(self, obj: dict, allowed: set[str], where: str) -> None:
         for key in obj:

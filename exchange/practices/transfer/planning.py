@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from exchange.database import utctoday
-from exchange.errors import Invalid
+from exchange.errors import Invalid, join_by_field
 from exchange.extensions import db
 from exchange.practices import services
 from exchange.practices.models import Practice, Result, Status
@@ -102,7 +102,7 @@ def _check_item(check: Checker, index: int, raw: Any, top_demo: bool) -> ItemPla
     item = check.obj(raw, where, required=True)
     if item is None:
         return None
-    before = len(check.errors)
+    before = len(check.problems)
     check.keys(item, ITEM_KEYS, where)
     external_id = check.external_id(item, where)
     region = _check_region(check, item, where)
@@ -123,7 +123,7 @@ def _check_item(check: Checker, index: int, raw: Any, top_demo: bool) -> ItemPla
     steps = _check_steps(check, item, where, phase)
     results = _check_results(check, item, where, phase)
 
-    if len(check.errors) > before or region is None or phase is None or title is None or summary is None:
+    if len(check.problems) > before or region is None or phase is None or title is None or summary is None:
         return None
     data = services.PracticeData(
         title=title,
@@ -358,7 +358,7 @@ def _check_results(check: Checker, item: dict, where: str, phase: CyclePhase | N
         result = check.obj(raw, rw, required=True)
         if result is None:
             continue
-        before = len(check.errors)
+        before = len(check.problems)
         check.keys(result, RESULT_KEYS, rw)
         external_id = check.external_id(result, rw)
         if external_id is not None:
@@ -375,7 +375,7 @@ def _check_results(check: Checker, item: dict, where: str, phase: CyclePhase | N
             check.phase(result, "phase", rw, required=False) if result.get("phase") is not None else phase
         )
         narrative = check.text(result, "narrative", rw, limit=limits["narrative"]) or ""
-        if len(check.errors) > before or result_phase is None:
+        if len(check.problems) > before or result_phase is None:
             continue
         data = services.ResultData(
             indicator=indicator.strip(),
@@ -395,9 +395,9 @@ def _check_results(check: Checker, item: dict, where: str, phase: CyclePhase | N
 _ITEM_INDEX = re.compile(r"^practices\[(\d+)\]")
 
 
-def _error_order(error: str) -> int:
+def _error_order(problem: tuple[str, str]) -> int:
     """File-level errors first, then per practice in file order (stable: fields keep their order)."""
-    match = _ITEM_INDEX.match(error)
+    match = _ITEM_INDEX.match(problem[0])
     return int(match.group(1)) if match else -1
 
 
@@ -422,12 +422,13 @@ def _check_header(check: Checker, doc: dict) -> tuple[bool, list]:
 def check_document(doc: Any, *, demo: bool = False) -> list[ItemPlan]:
     """Check a whole parsed document against the format and the reference data (no database writes).
 
-    Raises Invalid listing every problem (details["errors"]), or returns one plan per practice.
+    Raises Invalid naming every problem (``fields``: place -> message; several problems at one place joined
+    with "; "), or returns one plan per practice.
     """
     if not isinstance(doc, dict):
-        raise Invalid(
+        raise Invalid.on_fields(
+            {"(bestand)": f"moet een object zijn, niet {kind(doc)}"},
             'Het bestand moet een JSON-object zijn met "format", "version" en "practices".',
-            details={"errors": [f"(bestand): moet een object zijn, niet {kind(doc)}"]},
         )
     lookups = Lookups()
     if not lookups.regions or not lookups.themes or not lookups.phases:
@@ -450,11 +451,11 @@ def check_document(doc: Any, *, demo: bool = False) -> list[ItemPlan]:
             plans.append(plan)
     # Also for a file with errors: what the database refuses (region or status changes) is listed at once.
     _match_existing(check, plans)
-    if check.errors:
-        check.errors.sort(key=_error_order)
-        raise Invalid(
-            f"Het bestand bevat {len(check.errors)} fout(en); er is niets geïmporteerd.",
-            details={"errors": check.errors},
+    if check.problems:
+        check.problems.sort(key=_error_order)
+        raise Invalid.on_fields(
+            join_by_field(check.problems),
+            f"Het bestand bevat {len(check.problems)} fout(en); er is niets geïmporteerd.",
         )
     return plans
 

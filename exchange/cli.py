@@ -55,3 +55,10 @@ def progress(total: int, label: str) -> Iterator[Progress]:
         return
     with click.progressbar(length=total, label=label, file=err, show_pos=True, show_percent=True) as bar:
         yield Progress(bar, total, err)
+
+
+def fail(error) -> None:
+    """Stop a command on a domain error: its summary, then one line per place it names (Invalid.fields)."""
+    fields = (getattr(error, "details", None) or {}).get("fields") or {}
+    lines = [error.text()] + [f"  - {place}: {message}" for place, message in fields.items()]
+    raise click.ClickException("\n".join(lines))

@@ -7,7 +7,7 @@ import sys
 import click
 from flask.cli import with_appcontext
 
-from exchange.cli import progress, stderr
+from exchange.cli import fail, progress, stderr
 from exchange.errors import Invalid
 from exchange.extensions import db
 
@@ -15,12 +15,6 @@ from exchange.extensions import db
 @click.group("practices")
 def practices_cli() -> None:
     """Import and export practices with their results and cycle steps as JSON."""
-
-
-def _fail(error: Invalid) -> None:
-    """Stop with the summary and one line per place in the file (Invalid.fields: place -> message)."""
-    lines = [error.text()] + [f"  - {place}: {message}" for place, message in error.fields.items()]
-    raise click.ClickException("\n".join(lines))
 
 
 @practices_cli.command("import")
@@ -46,7 +40,7 @@ def import_command(path: str, dry_run: bool) -> None:
             report = apply_plans(plans, progress=update)
     except Invalid as error:
         db.session.rollback()
-        _fail(error)
+        fail(error)
     for warning in report.warnings:
         click.echo(f"Let op: {warning}", file=err)
     if dry_run:

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from exchange.cli import fail
 from exchange.errors import Invalid
 from exchange.extensions import db
 
@@ -26,12 +27,6 @@ KIND_LABELS = {
 @click.group("seed")
 def seed_cli() -> None:
     """Load reference data and demo content into the database."""
-
-
-def _fail(error: Invalid) -> None:
-    """Stop with the summary and one line per place in the file (Invalid.fields: place -> message)."""
-    lines = [error.text()] + [f"  - {place}: {message}" for place, message in error.fields.items()]
-    raise click.ClickException("\n".join(lines))
 
 
 def _summary(report) -> str:
@@ -64,7 +59,7 @@ def seed_reference(path: Path | None, overwrite: bool) -> None:
         report = load_reference(data, overwrite=overwrite)
     except Invalid as error:
         db.session.rollback()
-        _fail(error)
+        fail(error)
     db.session.commit()
     if not report.changed:
         click.echo("Referentiegegevens zijn al actueel; er is niets gewijzigd.")
@@ -95,7 +90,7 @@ def seed_demo(if_empty: bool) -> None:
         report = load_demo(read_demo_file())
     except Invalid as error:
         db.session.rollback()
-        _fail(error)
+        fail(error)
     db.session.commit()
     if not report.changed:
         click.echo("Demogegevens zijn al geladen; er is niets gewijzigd.")

@@ -128,7 +128,7 @@ def search(app):
     """search(q, user=None, **params) -> SearchOutcome for practices (soort=None: everything), as the page runs it."""
     from werkzeug.datastructures import MultiDict
 
-    from exchange.search import queries
+    from exchange.search import parsing, queries
 
     def run(q="", user=None, **params):
         args = MultiDict([("q", q)])
@@ -140,7 +140,7 @@ def search(app):
             for item in value if isinstance(value, (list, tuple)) else [value]:
                 args.add(key, str(item))
         with app.test_request_context("/zoeken"):
-            return queries.search(user, queries.read_request(args))
+            return queries.search(user, parsing.read_request(args))
 
     return run
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from exchange.search import analysis, engine
+from exchange.search import analysis, compounds, engine
 from tests.search.conftest import titles
 
 FOUND = [
@@ -141,7 +141,7 @@ class TestAnalysis:
         ],
     )
     def test_compound_spans(self, word, parts):
-        assert analysis.compound_spans(word) == parts
+        assert compounds.compound_spans(word) == parts
 
     def test_fold_strips_accents_and_case(self):
         assert analysis.fold("Coördinatie Financiële ĲSSEL") == "coordinatie financiele ijssel"

@@ -88,10 +88,10 @@ def test_synonym_added_by_an_administrator_works_at_once(world, make_practice, s
 
 
 def _admin(db):
-    from exchange.accounts.models import Role, User
+    from exchange.accounts.models import Role
+    from tests.world import person
 
-    user = User(email="beheer@ozj.test", role=Role.ADMIN, name="Beheer", password_hash="x")
-    db.session.add(user)
+    user = person("beheer@ozj.example", Role.ADMIN, name="Beheer")
     db.session.commit()
     return user
 

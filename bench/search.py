@@ -461,12 +461,12 @@ class WhooshBench:
         return out
 
     def run(self, text: str, params: dict, sort: str) -> tuple[int, int]:
-        from exchange.search import queries
+        from exchange.search import parsing, suggestions
 
         engine = self.engine
-        parsed = queries.parse_query(text)
-        clauses = queries.build_clauses(parsed, self.synonyms)
-        sort_key = queries.SORTS[sort]
+        parsed = parsing.parse_query(text)
+        clauses = parsing.build_clauses(parsed, self.synonyms)
+        sort_key = parsing.SORTS[sort]
         if not clauses and sort_key == "relevance":
             sort_key = "date"
         spec = engine.SearchSpec(clauses=clauses, filters=self.filters(params), sort=sort_key, limit=10)
@@ -481,16 +481,8 @@ class WhooshBench:
                     practice.title, result.terms, max_chars=len(practice.title) + 1, fragments=1
                 )
             snippets += 1
-        if parsed.words and result.total < queries.SUGGEST_BELOW:
-            suggestion = queries.suggest(parsed, self.index, self.synonyms)
-            if suggestion:
-                check = engine.SearchSpec(
-                    clauses=queries.build_clauses(queries.parse_query(suggestion), self.synonyms),
-                    filters=spec.filters,
-                    limit=0,
-                    facets=(),
-                )
-                self.index.search(check)
+        # What the search page does when few results are found: suggest, then count the suggestion.
+        suggestions.better_query(parsed, self.index, self.synonyms, spec, result.total)
         return result.total, snippets
 
     def similar_ms(self, count: int = 20) -> tuple[float, float]:
@@ -512,7 +504,7 @@ class WhooshBench:
 
     def save_visible_ms(self) -> float:
         """One changed practice: write it (one writer, as after a commit), then search until it is found."""
-        from exchange.search import queries
+        from exchange.search import parsing
 
         practice = self.corpus[len(self.corpus) // 2]
         doc = self.documents.practice_document(practice)
@@ -520,7 +512,7 @@ class WhooshBench:
         t0 = time.perf_counter()
         self.index.apply(upserts=[doc])
         spec = self.engine.SearchSpec(
-            clauses=queries.build_clauses(queries.parse_query("zwaluwstaartverbinding"), self.synonyms),
+            clauses=parsing.build_clauses(parsing.parse_query("zwaluwstaartverbinding"), self.synonyms),
             limit=10,
         )
         found = self.index.search(spec).total

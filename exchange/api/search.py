@@ -10,10 +10,11 @@ from flask import jsonify, request
 from markupsafe import Markup
 
 from exchange.api import bp
-from exchange.search import queries
+from exchange.search import parsing, queries
+from exchange.search.results import Hit
 
 
-def _hit(hit: queries.Hit) -> dict:
+def _hit(hit: Hit) -> dict:
     return {
         "id": hit.id,
         "type": hit.kind,
@@ -32,7 +33,7 @@ def _hit(hit: queries.Hit) -> dict:
 @bp.get("/search")
 def search():
     """Full-text search over published practices, results, themes and regions, with facet counts."""
-    search_request = queries.read_request(request.args, strict=True)
+    search_request = parsing.read_request(request.args, strict=True)
     # Anonymous on purpose: API answers may be cached and shared, so drafts never appear here.
     outcome = queries.search(None, search_request, strict=True)
     base = request.base_url.rsplit("/api/", 1)[0]

@@ -119,9 +119,10 @@ def _search_entries(hits) -> list[atom.Entry]:
 def search():
     """The search of /zoeken with the same parameters, as a feed: practices and results, newest first unless
     another order is asked for; bad values are dropped as on the search page."""
+    from exchange.search import parsing as search_parsing
     from exchange.search import queries as search_queries
 
-    search_request = search_queries.read_request(request.args)
+    search_request = search_parsing.read_request(request.args)
     canonical = search_request.args()
     page_url = url_for("search.index", **canonical, _external=True)
     wanted = search_request.filters.get("soort") or list(FEED_KINDS)

@@ -15,8 +15,8 @@ bp = Blueprint("search", __name__)
 
 
 def similar_practices(practice: Practice, limit: int = 5) -> list[Practice]:
-    """Published practices from other regions like this one; see exchange.search.queries.similar_practices."""
-    from exchange.search.queries import similar_practices as find
+    """Published practices from other regions like this one; see exchange.search.similar.similar_practices."""
+    from exchange.search.similar import similar_practices as find
 
     return find(practice, limit=limit)
 

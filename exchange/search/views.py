@@ -11,7 +11,7 @@ from exchange.errors import Invalid
 from exchange.extensions import db
 from exchange.forms import ConfirmForm, submit
 from exchange.policy import require
-from exchange.search import bp, forms, queries, synonyms
+from exchange.search import bp, forms, misses, parsing, queries, synonyms
 from exchange.search.models import SearchMiss, SearchSynonym
 
 MISSES_SHOWN = 200
@@ -19,7 +19,7 @@ MISSES_SHOWN = 200
 
 @bp.get("/zoeken")
 def index():
-    search_request = queries.read_request(request.args)
+    search_request = parsing.read_request(request.args)
     outcome = queries.search(current_user, search_request)
     if (
         outcome.searched
@@ -27,7 +27,7 @@ def index():
         and not search_request.has_filters
         and search_request.page == 1
     ):
-        queries.record_miss(outcome.query.text)
+        misses.record_miss(outcome.query.text)
     return render_template("search/index.html", outcome=outcome, req=search_request)
 
 

@@ -1,29 +1,19 @@
-"""Fixtures for search tests: reference data with the default synonyms, a practice factory, and searching."""
+"""Fixtures for search tests: the test world (tests/world) with the default synonyms and a built index, its
+cast plus a coach on another theme, a practice factory, and searching as the page does."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pytest
-from sqlalchemy import select
 
-from exchange.accounts.models import CoachingAssignment, FunctionaryTheme, Role, User
+from exchange.accounts.models import Role
 from exchange.policy import SYSTEM
-from exchange.reference.models import CyclePhase, Region, Theme
-
-
-@dataclass
-class World:
-    region: Region  # Rijnmond
-    other_region: Region  # Zeeland
-    theme: Theme  # onderwijs-zorg
-    other_theme: Theme  # pleegzorg-gezinshuizen
-    phases: list[CyclePhase]
+from tests.world import Cast, Places, person, places
 
 
 @pytest.fixture
-def world(reference, db) -> World:
-    """Reference data, the shipped synonyms, and the regions and themes the tests use."""
+def world(reference, db) -> Places:
+    """The world's places (Rijnmond and Zeeland; onderwijs-zorg and pleegzorg-gezinshuizen; the phases), with
+    the shipped synonyms and a built index."""
     from exchange.search import outbox, synonyms
     from exchange.search.queries import current_index
 
@@ -32,13 +22,7 @@ def world(reference, db) -> World:
     # A deployment builds the index once (`flask search reindex`); from then on every commit keeps it true.
     current_index().ensure()
     outbox.apply_pending()
-    return World(
-        region=db.session.scalar(select(Region).where(Region.code == "JZ29")),
-        other_region=db.session.scalar(select(Region).where(Region.code == "JZ38")),
-        theme=db.session.scalar(select(Theme).where(Theme.slug == "onderwijs-zorg")),
-        other_theme=db.session.scalar(select(Theme).where(Theme.slug == "pleegzorg-gezinshuizen")),
-        phases=list(db.session.scalars(select(CyclePhase).order_by(CyclePhase.position))),
-    )
+    return places()
 
 
 @pytest.fixture
@@ -79,47 +63,24 @@ def make_practice(db, world):
 
 
 @pytest.fixture
-def people(db, world):
-    """Staff of the practice region and of another region, coaches (assigned per theme, for all themes, elsewhere)."""
-
-    def person(email, role, region_id=None):
-        user = User(email=email, role=role, region_id=region_id, name=email.split("@")[0], password_hash="x")
-        db.session.add(user)
-        return user
-
-    staff = person("staff@rijnmond.test", Role.STAFF, world.region.id)
-    other_staff = person("staff@zeeland.test", Role.STAFF, world.other_region.id)
-    coach = person("coach@ozj.test", Role.FUNCTIONARY)
-    coach_all = person("coach-all@ozj.test", Role.FUNCTIONARY)
-    coach_other_theme = person("coach-theme@ozj.test", Role.FUNCTIONARY)
-    other_coach = person("other-coach@ozj.test", Role.FUNCTIONARY)
-    admin = person("admin@ozj.test", Role.ADMIN)
-    db.session.flush()
-    db.session.add_all(
-        [
-            CoachingAssignment(user_id=coach.id, region_id=world.region.id, theme_id=world.theme.id),
-            FunctionaryTheme(user_id=coach_all.id, theme_id=world.theme.id),
-            CoachingAssignment(user_id=coach_all.id, region_id=world.region.id, theme_id=None),
-            # Coaches the region, but on another theme: may not see drafts on world.theme.
-            CoachingAssignment(
-                user_id=coach_other_theme.id, region_id=world.region.id, theme_id=world.other_theme.id
-            ),
-            FunctionaryTheme(user_id=other_coach.id, theme_id=world.theme.id),
-            CoachingAssignment(
-                user_id=other_coach.id, region_id=world.other_region.id, theme_id=world.theme.id
-            ),
-        ]
+def people(db, world, cast: Cast) -> dict:
+    """Everyone whose search differs, by name: a visitor (None), the standard cast (staff of the practice
+    region and of another region, coaches per theme, for all themes and elsewhere, an administrator) and a
+    coach of the practice region on another theme. All sign in with tests.web.login."""
+    # Coaches the region, but on another theme: may not see drafts on world.theme.
+    coach_other_theme = person(
+        "coach-theme@ozj.example", Role.FUNCTIONARY, coaches=[(world.region, world.other_theme)]
     )
     db.session.commit()
     return {
         "anonymous": None,
-        "staff": staff,
-        "other_staff": other_staff,
-        "coach": coach,
-        "coach_all": coach_all,
+        "staff": cast.staff,
+        "other_staff": cast.other_staff,
+        "coach": cast.coach,
+        "coach_all": cast.coach_all_themes,
         "coach_other_theme": coach_other_theme,
-        "other_coach": other_coach,
-        "admin": admin,
+        "other_coach": cast.other_coach,
+        "admin": cast.admin,
     }
 
 
@@ -128,7 +89,7 @@ def search(app):
     """search(q, user=None, **params) -> SearchOutcome for practices (soort=None: everything), as the page runs it."""
     from werkzeug.datastructures import MultiDict
 
-    from exchange.search import queries
+    from exchange.search import parsing, queries
 
     def run(q="", user=None, **params):
         args = MultiDict([("q", q)])
@@ -140,20 +101,13 @@ def search(app):
             for item in value if isinstance(value, (list, tuple)) else [value]:
                 args.add(key, str(item))
         with app.test_request_context("/zoeken"):
-            return queries.search(user, queries.read_request(args))
+            return queries.search(user, parsing.read_request(args))
 
     return run
 
 
 def titles(outcome) -> list[str]:
     return [hit.title for hit in outcome.hits]
-
-
-def login(client, user) -> None:
-    """Sign a test client in by setting the Flask-Login session (the login form is tested in accounts)."""
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
 
 
 def pytest_collection_modifyitems(config, items):

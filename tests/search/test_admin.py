@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from exchange.search.models import SearchMiss, SearchSynonym
 from tests.conftest import csrf_token_from
-from tests.search.conftest import login
+from tests.web import login
 
 # A usable group that is not shipped, so an accepted post would store it.
 NEW_GROUP = "hgw, handelingsgericht werken"

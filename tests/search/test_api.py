@@ -34,7 +34,7 @@ def test_search_api_returns_results_facets_and_paging(world, make_practice, clie
 
 
 def test_search_api_never_shows_drafts_even_to_signed_in_staff(world, make_practice, people, client):
-    from tests.search.conftest import login
+    from tests.web import login
 
     make_practice("Thuiszitters concept", status="draft")
     make_practice("Thuiszitters gepubliceerd")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from exchange.search import analysis, engine
+from exchange.search import analysis, compounds, engine
 from tests.search.conftest import titles
 
 FOUND = [
@@ -88,10 +88,10 @@ def test_synonym_added_by_an_administrator_works_at_once(world, make_practice, s
 
 
 def _admin(db):
-    from exchange.accounts.models import Role, User
+    from exchange.accounts.models import Role
+    from tests.world import person
 
-    user = User(email="beheer@ozj.test", role=Role.ADMIN, name="Beheer", password_hash="x")
-    db.session.add(user)
+    user = person("beheer@ozj.example", Role.ADMIN, name="Beheer")
     db.session.commit()
     return user
 
@@ -141,7 +141,7 @@ class TestAnalysis:
         ],
     )
     def test_compound_spans(self, word, parts):
-        assert analysis.compound_spans(word) == parts
+        assert compounds.compound_spans(word) == parts
 
     def test_fold_strips_accents_and_case(self):
         assert analysis.fold("Coördinatie Financiële ĲSSEL") == "coordinatie financiele ijssel"

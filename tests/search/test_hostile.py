@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from exchange.search import queries
+from exchange.search import parsing
 
 HOSTILE = [
     "title:x",
@@ -78,16 +78,16 @@ def test_search_api_answers_any_query_text(world, make_practice, client, text):
     ],
 )
 def test_query_text_becomes_phrases_and_plain_words(raw, phrases, words):
-    parsed = queries.parse_query(raw)
+    parsed = parsing.parse_query(raw)
 
     assert parsed.phrases == phrases
     assert parsed.words == words
 
 
 def test_very_long_input_is_cut(world):
-    parsed = queries.parse_query("woord " * 1000)
+    parsed = parsing.parse_query("woord " * 1000)
 
-    assert len(parsed.text) <= queries.MAX_QUERY_CHARS
+    assert len(parsed.text) <= parsing.MAX_QUERY_CHARS
 
 
 def test_too_many_words_are_capped(world, search):

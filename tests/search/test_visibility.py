@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from exchange.policy import SYSTEM
-from tests.search.conftest import login, titles
+from tests.search.conftest import titles
+from tests.web import login
 
 # Who finds the draft of a practice in the world's region on the world's theme (as practices.queries rules).
 DRAFT_FINDERS = {

@@ -1,5 +1,5 @@
 """The Dutch analyzer as Whoosh sees it: one tokenizer that folds, drops stop words, lemmatises, stems and
-splits compounds (the word lists live in exchange.search.analysis, in plain Python)."""
+splits compounds (the word lists live in exchange.search.analysis and .compounds, in plain Python)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import re
 from whoosh.analysis import Filter, RegexTokenizer, Token, Tokenizer
 from whoosh.lang import stemmer_for_language
 
-from exchange.search import analysis
+from exchange.search import analysis, compounds
 
 COMPOUND_PART_BOOST = 0.5
 
@@ -36,10 +36,10 @@ def word_forms(raw: str, index_mode: bool) -> tuple[str, ...]:
     if word in analysis.STOPWORDS or (len(word) < 2 and not word.isdigit()):
         forms = ()
     else:
-        main = _stem_word(analysis.lemma(word))
+        main = _stem_word(compounds.lemma(word))
         out = [main]
         if index_mode:
-            for span in analysis.compound_spans(word):
+            for span in compounds.compound_spans(word):
                 term = _stem_word(span)
                 if term not in out:
                     out.append(term)

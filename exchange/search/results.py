@@ -1,0 +1,171 @@
+"""The rows behind a page of search hits, read from the database in rank order, with highlighted titles and
+snippets (the plain-text rendering is highlighted, never the HTML).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from flask import url_for
+from markupsafe import Markup, escape
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from exchange.extensions import db
+from exchange.i18n import localized
+from exchange.practices.models import Practice, Result, Status
+from exchange.practices.queries import visible_clause
+from exchange.reference.models import Region, Theme
+from exchange.search import engine, facets
+from exchange.search.documents import practice_date, practice_text, result_text
+
+SNIPPET_CHARS = 240
+
+
+@dataclass
+class Hit:
+    kind: str
+    id: int
+    title: str
+    title_html: Markup
+    url: str
+    snippet: Markup
+    date: date | None = None
+    region: Region | None = None
+    themes: list[Theme] = field(default_factory=list)
+    phase: str | None = None
+    is_draft: bool = False
+    parent_title: str | None = None
+    parent_url: str | None = None
+    score: float = 0.0
+
+    @property
+    def kind_label(self) -> str:
+        return str(facets.TYPE_LABELS[self.kind])
+
+
+def _snippet(text: str, terms: set[str]) -> Markup:
+    html = engine.highlight_text(text, terms, max_chars=SNIPPET_CHARS) if terms else ""
+    if html:
+        return Markup(html)
+    short = text[:SNIPPET_CHARS]
+    if len(text) > SNIPPET_CHARS:
+        short = short.rsplit(" ", 1)[0] + " …"
+    return escape(short)
+
+
+def _title(text: str, terms: set[str]) -> Markup:
+    html = engine.highlight_text(text, terms, max_chars=len(text) + 1, fragments=1) if terms else ""
+    return Markup(html) if html else escape(text)
+
+
+def _as_date(value) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    return value
+
+
+def load_hits(user, ranked: list[tuple[str, float]], terms: set[str]) -> list[Hit]:
+    """The rows behind a page of keys, in rank order, with highlighted title and snippet.
+
+    The database query repeats the visibility rule, so a practice unpublished a moment ago and not yet
+    re-indexed is not shown (counts come from the index and may lag by that moment).
+    """
+    ids: dict[str, list[int]] = {}
+    for key, _ in ranked:
+        kind, _, ident = key.partition(":")
+        ids.setdefault(kind, []).append(int(ident))
+    rows: dict[str, object] = {}
+    if ids.get("practice"):
+        stmt = (
+            select(Practice)
+            .where(Practice.id.in_(ids["practice"]), Practice.status != Status.ARCHIVED, visible_clause(user))
+            .options(
+                selectinload(Practice.region), selectinload(Practice.themes), selectinload(Practice.phase)
+            )
+        )
+        rows.update((f"practice:{p.id}", p) for p in db.session.scalars(stmt))
+    if ids.get("result"):
+        stmt = (
+            select(Result)
+            .join(Practice, Practice.id == Result.practice_id)
+            .where(Result.id.in_(ids["result"]), Practice.status != Status.ARCHIVED, visible_clause(user))
+            .options(
+                selectinload(Result.practice).selectinload(Practice.region),
+                selectinload(Result.practice).selectinload(Practice.themes),
+                selectinload(Result.phase),
+            )
+        )
+        rows.update((f"result:{r.id}", r) for r in db.session.scalars(stmt))
+    if ids.get("theme"):
+        rows.update(
+            (f"theme:{t.id}", t) for t in db.session.scalars(select(Theme).where(Theme.id.in_(ids["theme"])))
+        )
+    if ids.get("region"):
+        rows.update(
+            (f"region:{r.id}", r)
+            for r in db.session.scalars(select(Region).where(Region.id.in_(ids["region"])))
+        )
+    hits = []
+    for key, score in ranked:
+        row = rows.get(key)
+        if row is None:
+            continue
+        hit = _hit(key.partition(":")[0], row, terms)
+        hit.score = score
+        hits.append(hit)
+    return hits
+
+
+def _hit(kind: str, row, terms: set[str]) -> Hit:
+    if kind == "practice":
+        return Hit(
+            kind=kind,
+            id=row.id,
+            title=row.title,
+            title_html=_title(row.title, terms),
+            url=url_for("practices.detail", practice_id=row.id),
+            snippet=_snippet(practice_text(row), terms),
+            date=_as_date(practice_date(row)),
+            region=row.region,
+            themes=list(row.themes),
+            phase=localized(row.phase, "name") if row.phase else None,
+            is_draft=row.status == Status.DRAFT,
+        )
+    if kind == "result":
+        practice = row.practice
+        return Hit(
+            kind=kind,
+            id=row.id,
+            title=row.indicator,
+            title_html=_title(row.indicator, terms),
+            url=url_for("practices.detail", practice_id=practice.id, _anchor="resultaten"),
+            snippet=_snippet(result_text(row) or row.indicator, terms),
+            date=row.measured_on,
+            region=practice.region,
+            themes=list(practice.themes),
+            phase=localized(row.phase, "name") if row.phase else None,
+            is_draft=practice.status == Status.DRAFT,
+            parent_title=practice.title,
+            parent_url=url_for("practices.detail", practice_id=practice.id),
+        )
+    if kind == "theme":
+        return Hit(
+            kind=kind,
+            id=row.id,
+            title=row.name,
+            title_html=_title(row.name, terms),
+            url=url_for("reference.theme", slug=row.slug),
+            snippet=_snippet(row.description or "", terms),
+        )
+    text = " ".join([row.name, row.province, *(row.municipalities or [])])
+    return Hit(
+        kind=kind,
+        id=row.id,
+        title=row.display_name,
+        title_html=_title(row.display_name, terms),
+        url=url_for("reference.region", slug=row.slug),
+        snippet=_snippet(text, terms),
+        region=row,
+    )

@@ -85,6 +85,19 @@ def join_by_field(problems: Iterable[tuple[str, str]]) -> dict[str, str]:
     return {field: "; ".join(messages) for field, messages in joined.items()}
 
 
+class Bilingual:
+    """A message with a Dutch and an English text, for API answers that carry both; `str()` follows the locale."""
+
+    def __init__(self, nl: str, en: str) -> None:
+        self.nl, self.en = nl, en
+
+    def __str__(self) -> str:
+        from flask_babel import get_locale
+
+        locale = get_locale()
+        return self.en if locale is not None and locale.language == "en" else self.nl
+
+
 # Links from e-mails (invitations, password resets, subscription confirmations, manage and data links).
 class LinkInvalid(NotFound):
     code = "link_invalid"

@@ -19,10 +19,9 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from flask import Response, current_app, request
-from flask_babel import get_locale
 from sqlalchemy import func, select
 
-from exchange.errors import DomainError
+from exchange.errors import Bilingual, DomainError
 
 DEFAULT_API_RATE_LIMIT = "120 per minute"
 CORS_ALLOWED_METHODS = "GET, HEAD, OPTIONS"
@@ -44,17 +43,6 @@ REFERENCE_AUDIT_ACTIONS = (
     "email_changed",
     "account_deleted",
 )
-
-
-class Bilingual:
-    """A message with a Dutch and an English text; `str()` follows the locale (see errors.error_response)."""
-
-    def __init__(self, nl: str, en: str) -> None:
-        self.nl, self.en = nl, en
-
-    def __str__(self) -> str:
-        locale = get_locale()
-        return self.en if locale is not None and locale.language == "en" else self.nl
 
 
 class BadParameter(DomainError):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from exchange.errors import DomainError
+from exchange.errors import Bilingual, DomainError
 from exchange.search import analysis, engine, facets, synonyms
 
 MAX_QUERY_CHARS = 200
@@ -24,19 +24,6 @@ SORTS = {"relevantie": "relevance", "nieuwste": "date", "bijgewerkt": "updated"}
 FIELD_PREFIX = re.compile(r"(?i)\b[a-z_]{2,20}:(?=\S)")
 OPERATORS = frozenset({"AND", "OR", "NOT", "TO"})
 _WORD = re.compile(r"\w+")
-
-
-class Bilingual:
-    """A message in Dutch and English; `str()` follows the locale (the API error shows both)."""
-
-    def __init__(self, nl: str, en: str) -> None:
-        self.nl, self.en = nl, en
-
-    def __str__(self) -> str:
-        from flask_babel import get_locale
-
-        locale = get_locale()
-        return self.en if locale is not None and locale.language == "en" else self.nl
 
 
 class BadSearch(DomainError):

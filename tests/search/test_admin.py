@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from sqlalchemy import select
 
 from exchange.search.models import SearchMiss, SearchSynonym
 from tests.conftest import csrf_token_from
-from tests.web import login
+from tests.web import csrf_token_from, login
 
 # A usable group that is not shipped, so an accepted post would store it.
 NEW_GROUP = "hgw, handelingsgericht werken"
 
 
 def token(client, path="/beheer/zoeken"):
-    return re.search(
-        r'name="csrf_token" type="hidden" value="([^"]+)"', client.get(path).get_data(as_text=True)
-    ).group(1)
+    return csrf_token_from(client, path)
 
 
 @pytest.mark.parametrize("who", ["staff", "coach", "other_staff"])

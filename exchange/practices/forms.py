@@ -127,14 +127,42 @@ class PracticeForm(FlaskForm):
             raise ValidationError(_l("Het formulier is gewijzigd. Laad de pagina opnieuw."))
 
 
+class NewPracticeForm(PracticeForm):
+    """A new practice also says when it started: the date of its first step in the cycle."""
+
+    started_on = DateField(
+        _l("Gestart op"),
+        description=_l(
+            "De datum waarop het praktijkvoorbeeld in deze fase begon; dat mag vóór vandaag liggen, niet "
+            "erna. Ligt deze datum vóór de startdatum (of is er geen startdatum), dan wordt dit de startdatum."
+        ),
+        default=date.today,
+        validators=[Optional(), not_in_future],
+    )
+
+
 class MoveForm(FlaskForm):
-    phase = SelectField(_l("Nieuwe fase"), coerce=int, validators=[InputRequired(REQUIRED)])
+    phase = SelectField(
+        _l("Nieuwe fase"),
+        description=_l(
+            "Voorgesteld is de volgende fase van de cirkel; na de laatste begint de cirkel opnieuw."
+        ),
+        coerce=int,
+        validators=[InputRequired(REQUIRED)],
+    )
     explanation = TextAreaField(
         _l("Waarom deze stap?"),
         description=_l("Bijvoorbeeld: 'De pilot is afgerond; we gaan nu meten wat het oplevert.'"),
         validators=[DataRequired(REQUIRED), Length(min=MIN_EXPLANATION, max=LIMITS["explanation"])],
     )
-    moved_on = DateField(_l("Datum"), validators=[DataRequired(REQUIRED), not_in_future])
+    moved_on = DateField(
+        _l("Datum"),
+        description=_l(
+            "Wanneer de stap gezet is. Dat mag vóór vandaag liggen, ook vóór de registratie op dit platform, "
+            "maar niet vóór de vorige stap."
+        ),
+        validators=[DataRequired(REQUIRED), not_in_future],
+    )
 
 
 class ResultForm(FlaskForm):

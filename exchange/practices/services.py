@@ -1,5 +1,6 @@
-"""Business rules for practices: create, edit (with revisions), publish, archive, move through the cycle,
-post results and coaching feedback. Each function checks permission first, flushes, never commits.
+"""Business rules for practices: create, edit (with revisions), publish, archive, post results and coaching
+feedback; moves through the cycle are in exchange.practices.cycle. Each function checks permission first,
+flushes, never commits.
 
 Imports, seeding and the command line act as exchange.policy.SYSTEM (its id is None, so rows it writes have no
 author), which the policy allows to create and edit practices; None is a visitor and is always refused."""
@@ -202,7 +203,7 @@ def create_practice(
 def update_practice(actor, practice: Practice, data: PracticeData, *, expected_revision: int | None) -> bool:
     """Save an edit as a new revision. Refuses stale edits (someone saved in between) with Conflict.
 
-    The phase cannot change here: moving through the cycle needs an explanation (see move_phase).
+    The phase cannot change here: moving through the cycle needs an explanation (see cycle.move_phase).
     Returns False (and records nothing) when nothing changed.
     """
     require(actor, "practice.edit", practice)
@@ -256,47 +257,6 @@ def _set_status(actor, practice: Practice, status: Status) -> None:
     practice.updated_at = now
     note = {Status.PUBLISHED: _l("Gepubliceerd"), Status.ARCHIVED: _l("Gearchiveerd")}[status]
     _record_revision(actor, practice, str(note))
-
-
-def move_phase(
-    actor, practice: Practice, phase: CyclePhase, explanation: str, moved_on: date | None = None
-) -> CycleStep:
-    """Move a practice to another phase of the cycle, recording a dated step with the reason."""
-    require(actor, "practice.edit", practice)
-    explanation = (explanation or "").strip()
-    moved_on = moved_on or utctoday()
-    errors = {}
-    if phase.id == practice.phase_id:
-        errors["phase"] = str(_l("Het praktijkvoorbeeld staat al in deze fase."))
-    if len(explanation) < MIN_EXPLANATION:
-        errors["explanation"] = str(
-            _l("Leg in minstens %(n)s tekens uit waarom u van fase wisselt.", n=MIN_EXPLANATION)
-        )
-    elif len(explanation) > LIMITS["explanation"]:
-        errors["explanation"] = str(_l("Maximaal %(n)s tekens.", n=LIMITS["explanation"]))
-    if moved_on > utctoday():
-        errors["moved_on"] = str(_l("De datum mag niet in de toekomst liggen."))
-    last = practice.steps[-1] if practice.steps else None
-    if last is not None and moved_on < last.moved_on:
-        errors["moved_on"] = str(
-            _l("De datum ligt vóór de vorige stap (%(d)s).", d=last.moved_on.isoformat())
-        )
-    if errors:
-        raise Invalid.on_fields(errors, _l("De fase kon niet worden gewijzigd."))
-    step = CycleStep(
-        from_phase_id=practice.phase_id,
-        to_phase_id=phase.id,
-        moved_on=moved_on,
-        explanation=explanation,
-        author_id=actor.id,
-    )
-    # Appending keeps practice.steps current, so a second move in the same session checks the right date.
-    practice.steps.append(step)
-    practice.phase = phase
-    practice.revision += 1
-    practice.updated_at = utcnow()
-    _record_revision(actor, practice, str(_l("Fase gewijzigd")))
-    return step
 
 
 def check_result_data(data: ResultData) -> None:

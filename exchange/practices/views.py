@@ -1,4 +1,4 @@
-"""Practice pages: detail, write and edit, publish/archive, cycle moves, results, history, feedback."""
+"""Practice pages: detail, write and edit, publish/archive, results, feedback (cycle pages: cycle_views)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from exchange.database import utctoday
 from exchange.errors import Invalid, NotAllowed
 from exchange.extensions import db
 from exchange.forms import ConfirmForm, submit
 from exchange.i18n import localized
 from exchange.policy import can, require
-from exchange.practices import bp, forms, queries, services
-from exchange.practices.diff import revision_changes
+from exchange.practices import bp, cycle, forms, queries, services
 from exchange.reference import queries as ref_queries
 from exchange.reference.models import ActionLine, CyclePhase, Region, Theme
 
@@ -84,9 +82,11 @@ def create():
     if region is None:
         raise NotAllowed(_("Alleen medewerkers van een regio schrijven praktijkvoorbeelden."))
     require(current_user, "practice.create", region)
-    form = forms.PracticeForm()
+    form = forms.NewPracticeForm()
     _choices(form)
-    saved = submit(form, lambda: services.create_practice(current_user, region, _practice_data(form)))
+    saved = submit(
+        form, lambda: cycle.start_practice(current_user, region, _practice_data(form), form.started_on.data)
+    )
     if saved.done:
         flash(_("Het praktijkvoorbeeld is opgeslagen als concept."), "success")
         return redirect(url_for("practices.detail", practice_id=saved.value.id))
@@ -166,31 +166,6 @@ def archive(practice_id: int):
     return redirect(url_for("practices.detail", practice_id=practice.id))
 
 
-@bp.route("/praktijken/<int:practice_id>/fase", methods=["GET", "POST"])
-@login_required
-def move(practice_id: int):
-    practice = queries.get_practice_for_change(practice_id)
-    require(current_user, "practice.edit", practice)
-    form = forms.MoveForm()
-    _choices(form)
-    if request.method == "GET":
-        form.moved_on.data = utctoday()
-    saved = submit(
-        form,
-        lambda: services.move_phase(
-            current_user,
-            practice,
-            db.session.get(CyclePhase, form.phase.data),
-            form.explanation.data,
-            form.moved_on.data,
-        ),
-    )
-    if saved.done:
-        flash(_("De fase is gewijzigd."), "success")
-        return redirect(url_for("practices.detail", practice_id=practice.id, _anchor="cirkel"))
-    return render_template("practices/move.html", form=form, practice=practice), saved.status
-
-
 @bp.route("/praktijken/<int:practice_id>/resultaten/nieuw", methods=["GET", "POST"])
 @login_required
 def add_result(practice_id: int):
@@ -208,15 +183,6 @@ def add_result(practice_id: int):
         flash(_("Het resultaat is toegevoegd."), "success")
         return redirect(url_for("practices.detail", practice_id=practice.id, _anchor="resultaten"))
     return render_template("practices/result_form.html", form=form, practice=practice), saved.status
-
-
-@bp.get("/praktijken/<int:practice_id>/geschiedenis")
-@login_required
-def history(practice_id: int):
-    practice = queries.get_practice(current_user, practice_id)
-    require(current_user, "practice.history", practice)
-    revisions = queries.revisions(practice)
-    return render_template("practices/history.html", practice=practice, changes=revision_changes(revisions))
 
 
 @bp.post("/praktijken/<int:practice_id>/feedback")

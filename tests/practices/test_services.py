@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from exchange.errors import Conflict, Invalid, NotAllowed
-from exchange.practices import services
+from exchange.practices import cycle, services
 from exchange.practices.models import CycleStep, Practice, PracticeRevision, Result, Status
 
 
@@ -115,7 +115,7 @@ def test_publish_then_archive(db, cast, make_practice):
 
 def test_move_phase_records_dated_step(db, cast, make_practice):
     practice = make_practice()
-    step = services.move_phase(cast.staff, practice, cast.phases[2], "De pilot draait nu in twee wijken.")
+    step = cycle.move_phase(cast.staff, practice, cast.phases[2], "De pilot draait nu in twee wijken.")
     db.session.commit()
     assert practice.phase_id == cast.phases[2].id
     assert (step.from_phase_id, step.to_phase_id) == (cast.phases[0].id, cast.phases[2].id)
@@ -135,7 +135,7 @@ def test_move_phase_records_dated_step(db, cast, make_practice):
 def test_bad_phase_moves_are_refused(db, cast, make_practice, phase_index, explanation, days, field):
     practice = make_practice()
     with pytest.raises(Invalid) as excinfo:
-        services.move_phase(
+        cycle.move_phase(
             cast.staff, practice, cast.phases[phase_index], explanation, date.today() + timedelta(days=days)
         )
     assert field in excinfo.value.details["fields"]
@@ -173,9 +173,9 @@ def test_add_result_and_refuse_future_or_non_numbers(db, cast, make_practice):
 def test_two_moves_in_one_session_check_dates_against_the_latest_step(db, cast, make_practice):
     practice = make_practice()
     today = date.today()
-    services.move_phase(cast.staff, practice, cast.phases[1], "Eerst ontwerpen we de aanpak.", today)
+    cycle.move_phase(cast.staff, practice, cast.phases[1], "Eerst ontwerpen we de aanpak.", today)
     with pytest.raises(Invalid):
-        services.move_phase(
+        cycle.move_phase(
             cast.staff, practice, cast.phases[2], "Een stap terug in de tijd.", today - timedelta(days=1)
         )
 

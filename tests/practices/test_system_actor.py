@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from exchange.errors import NotAllowed
 from exchange.policy import SYSTEM
-from exchange.practices import services
+from exchange.practices import cycle, services
 from exchange.practices.models import PracticeRevision, Status
 
 
@@ -34,7 +34,7 @@ WRITES = {
     ),
     "publish": lambda cast, practice: services.publish_practice(None, practice),
     "archive": lambda cast, practice: services.archive_practice(None, practice),
-    "move": lambda cast, practice: services.move_phase(
+    "move": lambda cast, practice: cycle.move_phase(
         None, practice, cast.phases[1], "Zonder iemand die handelt."
     ),
     "result": lambda cast, practice: services.add_result(None, practice, _result(cast)),
@@ -51,7 +51,7 @@ def test_no_actor_is_a_visitor_and_may_not_write(db, cast, make_practice, write)
 def test_the_system_actor_creates_publishes_and_moves_without_an_author(db, cast):
     practice = services.create_practice(SYSTEM, cast.region, _data(cast))
     services.publish_practice(SYSTEM, practice)
-    services.move_phase(SYSTEM, practice, cast.phases[1], "Bijgewerkt door het systeem.")
+    cycle.move_phase(SYSTEM, practice, cast.phases[1], "Bijgewerkt door het systeem.")
     result = services.add_result(SYSTEM, practice, _result(cast))
     assert practice.status == Status.PUBLISHED and practice.created_by_id is None
     assert {step.author_id for step in practice.steps} == {None} and result.author_id is None

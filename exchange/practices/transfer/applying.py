@@ -12,7 +12,7 @@ from exchange.database import utcnow, utctoday
 from exchange.errors import DomainError, Invalid
 from exchange.extensions import db
 from exchange.policy import SYSTEM
-from exchange.practices import services
+from exchange.practices import cycle, services
 from exchange.practices.models import Practice, Result, Status
 from exchange.practices.transfer.planning import ItemPlan, check_document
 
@@ -120,10 +120,10 @@ def _create(plan: ItemPlan, report: ImportReport) -> None:
     )
     report.steps_recorded += 1
     for step in (plan.steps or [])[1:]:
-        services.move_phase(SYSTEM, practice, step.to_phase, step.explanation, step.moved_on)
+        cycle.move_phase(SYSTEM, practice, step.to_phase, step.explanation, step.moved_on)
         report.steps_recorded += 1
     if practice.phase_id != plan.data.phase.id:
-        services.move_phase(SYSTEM, practice, plan.data.phase, IMPORT_MOVE_EXPLANATION, utctoday())
+        cycle.move_phase(SYSTEM, practice, plan.data.phase, IMPORT_MOVE_EXPLANATION, utctoday())
         report.steps_recorded += 1
     _apply_status(plan, practice)
     _apply_results(plan, practice, report)
@@ -145,11 +145,11 @@ def _update(plan: ItemPlan, report: ImportReport) -> None:
         practice.is_demo = plan.demo
         changed = True
     for step in plan.new_steps:
-        services.move_phase(SYSTEM, practice, step.to_phase, step.explanation, step.moved_on)
+        cycle.move_phase(SYSTEM, practice, step.to_phase, step.explanation, step.moved_on)
         report.steps_recorded += 1
         changed = True
     if plan.final_move:
-        services.move_phase(SYSTEM, practice, plan.data.phase, IMPORT_MOVE_EXPLANATION, utctoday())
+        cycle.move_phase(SYSTEM, practice, plan.data.phase, IMPORT_MOVE_EXPLANATION, utctoday())
         report.steps_recorded += 1
         changed = True
     changed = _apply_status(plan, practice) or changed

@@ -11,12 +11,11 @@ from wtforms import (
     SelectChoice,
     SelectField,
     StringField,
-    TextAreaField,
     URLField,
 )
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from exchange.fields import IntMultipleField, MultiCheckboxField, OptionalIntSelect
+from exchange.fields import IntMultipleField, MultiCheckboxField, OptionalIntSelect, TextAreaField
 
 _required = _l("Dit veld is verplicht.")
 _too_long = _l("Hoogstens %(max)d tekens.")

@@ -24,9 +24,11 @@ from exchange.reference.models import ActionLine, CyclePhase, Theme
 
 STATUS_NAMES = {"draft": _l("concept"), "published": _l("gepubliceerd"), "archived": _l("gearchiveerd")}
 LIST_FIELDS = {"themes", "action_lines", "links"}
-# Unchanged stretches longer than this many tokens (words and spaces) are shortened to their ends.
-CONTEXT_TOKENS = 24
-_TOKENS = re.compile(r"\s+|\w+|[^\w\s]")
+# Unchanged stretches longer than this many words are shortened to their ends.
+CONTEXT_TOKENS = 16
+FOLD_TOKENS = 2
+# A word with the spaces after it, so spaces alone never count as common ground.
+_TOKENS = re.compile(r"\w+\s*|[^\w\s]\s*|\s+")
 
 
 @dataclass
@@ -66,18 +68,32 @@ class Merge:
 
 
 def word_diff(before: str, after: str) -> list[Piece]:
-    """Word-level differences from `before` to `after`, long unchanged stretches shortened with "…"."""
+    """Word-level differences from `before` to `after`, long unchanged stretches shortened with "…".
+
+    A word or two left alone between two changes is folded into them, so a rewritten sentence reads as one
+    deletion and one insertion rather than a patchwork.
+    """
     old, new = _TOKENS.findall(before or ""), _TOKENS.findall(after or "")
-    pieces: list[Piece] = []
+    runs: list[tuple[str, list[str], list[str]]] = []  # (op, old tokens, new tokens)
     matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        if op == "equal":
-            pieces.append(Piece("same", _shorten(old[i1:i2], first=i1 == 0, last=i2 == len(old))))
+        runs.append(("same" if op == "equal" else "change", old[i1:i2], new[j1:j2]))
+    merged: list[tuple[str, list[str], list[str]]] = []
+    for index, (op, a, b) in enumerate(runs):
+        between = 0 < index < len(runs) - 1
+        if op == "same" and between and len(a) <= FOLD_TOKENS:
+            op = "change"
+        if merged and op == "change" and merged[-1][0] == "change":
+            merged[-1] = ("change", merged[-1][1] + a, merged[-1][2] + b)
+        else:
+            merged.append((op, list(a), list(b)))
+    pieces: list[Piece] = []
+    for index, (op, a, b) in enumerate(merged):
+        if op == "same":
+            pieces.append(Piece("same", _shorten(a, first=index == 0, last=index == len(merged) - 1)))
             continue
-        if i2 > i1:
-            pieces.append(Piece("del", "".join(old[i1:i2])))
-        if j2 > j1:
-            pieces.append(Piece("ins", "".join(new[j1:j2])))
+        pieces.append(Piece("del", "".join(a)))
+        pieces.append(Piece("ins", "".join(b)))
     return [p for p in pieces if p.text]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, SelectMultipleField
+from wtforms import TextAreaField as _TextAreaField
 from wtforms.widgets import CheckboxInput, ListWidget
 
 _bad_choice = _l("Kies een van de mogelijkheden.")
@@ -38,3 +39,16 @@ def IntMultipleField(label, **kwargs):
     return MultiCheckboxField(
         label, coerce=int, invalid_value_message=_bad_choice, invalid_choice_message=_bad_choice, **kwargs
     )
+
+
+class TextAreaField(_TextAreaField):
+    """A text area whose line breaks are kept as "\\n".
+
+    Browsers send a textarea's line breaks as CRLF, so without this an unchanged save of text stored with
+    "\\n" (imported, seeded, or typed before) would rewrite every line and count as a change.
+    """
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if isinstance(self.data, str):
+            self.data = self.data.replace("\r\n", "\n").replace("\r", "\n")

@@ -8,10 +8,11 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import DateField, HiddenField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from exchange.fields import TextAreaField
 from exchange.practices.services import LIMITS, MAX_LINKS, MIN_EXPLANATION
 
 REQUIRED = _l("Dit veld is verplicht.")

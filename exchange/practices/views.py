@@ -7,12 +7,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from exchange.errors import Invalid, NotAllowed
+from exchange.errors import Conflict, Invalid, NotAllowed
 from exchange.extensions import db
 from exchange.forms import ConfirmForm, submit
 from exchange.i18n import localized
 from exchange.policy import can, require
-from exchange.practices import bp, cycle, forms, queries, services
+from exchange.practices import bp, conflicts, cycle, forms, queries, services
 from exchange.reference import queries as ref_queries
 from exchange.reference.models import ActionLine, CyclePhase, Region, Theme
 
@@ -122,16 +122,26 @@ def edit(practice_id: int):
         form.phase.data = practice.phase_id
         form.links.data = "\n".join(f"{link.title} | {link.url}" for link in practice.links)
         form.revision.data = str(practice.revision)
-    saved = submit(
-        form,
-        lambda: services.update_practice(
-            current_user,
-            practice,
-            _practice_data(form),
-            expected_revision=int(form.revision.data or 0) or None,
-        ),
-        refusals=(Invalid,),  # a stale revision stays a 409 page: the form cannot be saved as it is
-    )
+    typed = form.revision.data or ""
+    started_from = int(typed) or None if typed.isdigit() else None  # anything else fails validation
+    try:
+        saved = submit(
+            form,
+            lambda: services.update_practice(
+                current_user, practice, _practice_data(form), expected_revision=started_from
+            ),
+            refusals=(Invalid,),
+        )
+    except Conflict as error:
+        if error.code != "stale_revision":
+            raise
+        # Someone saved in between: keep every typed value, show their change, let the next save through.
+        db.session.rollback()
+        merge = conflicts.merge_view(practice, started_from, conflicts.typed_snapshot(_practice_data(form)))
+        conflicts.take_theirs(form, practice, merge)
+        return render_template(
+            "practices/form.html", form=form, practice=practice, region=practice.region, merge=merge
+        ), 409
     if saved.done:
         flash(
             _("De wijzigingen zijn opgeslagen.") if saved.value else _("Er was niets gewijzigd."), "success"

@@ -66,7 +66,7 @@ def _region_values(form: RegionForm, region: Region) -> dict:
         "display_name": form.display_name.data.strip(),
         "display_name_note": (form.display_name_note.data or "").strip(),
         "central_municipality": form.central_municipality.data,
-        "municipalities": (form.municipalities.data or "").splitlines(),
+        "municipalities": list(form.municipalities.data or []),
         # Keep flags for fields this form does not edit; replace those it does.
         "unverified": [f for f in region.unverified if f not in VERIFIABLE_REGION_FIELDS]
         + list(form.unverified.data),
@@ -78,7 +78,7 @@ def edit_region(region_id: int):
     require(current_user, "reference.edit")
     region = _load_region(region_id)
     if request.method == "GET":
-        form = RegionForm(obj=region, municipalities="\n".join(region.municipalities or []))
+        form = RegionForm(obj=region)
         form.unverified.data = [f for f in region.unverified if f in VERIFIABLE_REGION_FIELDS]
     else:
         form = RegionForm()

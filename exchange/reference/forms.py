@@ -11,12 +11,11 @@ from wtforms import (
     SelectChoice,
     SelectField,
     StringField,
-    TextAreaField,
     URLField,
 )
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from exchange.fields import IntMultipleField, MultiCheckboxField, OptionalIntSelect
+from exchange.fields import IntMultipleField, MultiCheckboxField, OptionalIntSelect, TextAreaField
 
 _required = _l("Dit veld is verplicht.")
 _too_long = _l("Hoogstens %(max)d tekens.")
@@ -24,6 +23,33 @@ _bad_choice = _l("Kies een van de mogelijkheden.")
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 # Region fields an administrator can flag as not yet verified (shown to administrators as "niet geverifieerd").
 VERIFIABLE_REGION_FIELDS = ("display_name", "central_municipality", "municipalities")
+
+
+class LinesField(TextAreaField):
+    """A list of names edited as text, one per line: the list is shown one per line and read back as a list.
+
+    A plain TextAreaField filled from a list attribute shows `['a', 'b']` and saves it back as one item.
+    """
+
+    def process_data(self, value):
+        self.data = [str(item) for item in value] if isinstance(value, (list, tuple)) else value
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            self.data = [line.strip() for line in valuelist[0].splitlines() if line.strip()]
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return "\n".join(self.data or [])
+
+
+def _text_length(maximum: int):
+    def check(form, field):
+        if len("\n".join(field.data or [])) > maximum:
+            raise ValidationError(_too_long % {"max": maximum})
+
+    return check
 
 
 class RegionForm(FlaskForm):
@@ -36,9 +62,9 @@ class RegionForm(FlaskForm):
     central_municipality = StringField(
         _l("Centrale gemeente"), validators=[Optional(), Length(max=120, message=_too_long)]
     )
-    municipalities = TextAreaField(
+    municipalities = LinesField(
         _l("Gemeenten (één per regel)"),
-        validators=[DataRequired(message=_required), Length(max=10000, message=_too_long)],
+        validators=[DataRequired(message=_required), _text_length(10000)],
     )
     unverified = MultiCheckboxField(
         _l("Nog niet geverifieerd"),

@@ -85,7 +85,8 @@ def _ensure_unique(joined: str, exclude_id: int | None = None) -> None:
     if exclude_id is not None:
         stmt = stmt.where(SearchSynonym.id != exclude_id)
     if db.session.scalar(stmt) is not None:
-        raise Conflict(_l("Deze groep synoniemen bestaat al."), code="synonym_exists")
+        message = str(_l("Deze groep synoniemen bestaat al."))
+        raise Conflict(message, code="synonym_exists", details={"fields": {"terms": message}})
 
 
 def add_synonym(actor, raw_terms: str, note: str = "") -> SearchSynonym:

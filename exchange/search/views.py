@@ -7,9 +7,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import delete, select
 
-from exchange.errors import Invalid
+from exchange.errors import Conflict, Invalid
 from exchange.extensions import db
-from exchange.forms import ConfirmForm, submit
+from exchange.forms import ConfirmForm, Submission, apply_invalid, submit
 from exchange.policy import require
 from exchange.search import bp, forms, misses, parsing, queries, synonyms
 from exchange.search.models import SearchMiss, SearchSynonym
@@ -54,6 +54,16 @@ def _admin_page(form=None, edit=None, status=200):
     )
 
 
+def _save_synonym(form, action) -> Submission:
+    """Save through `submit`; a duplicate group (Conflict) answers 409 with the typed terms still on the form."""
+    try:
+        return submit(form, action, refusals=(Invalid,))
+    except Conflict as error:
+        db.session.rollback()
+        apply_invalid(form, error)
+        return Submission(done=False, status=409)
+
+
 @bp.get("/beheer/zoeken")
 @login_required
 def admin():
@@ -65,11 +75,8 @@ def admin():
 def add_synonym():
     require(current_user, "search.manage")
     form = forms.SynonymForm()
-    # A duplicate group (Conflict) stays a 409 page; invalid terms are shown on the form.
-    saved = submit(
-        form,
-        lambda: synonyms.add_synonym(current_user, form.terms.data, form.note.data or ""),
-        refusals=(Invalid,),
+    saved = _save_synonym(
+        form, lambda: synonyms.add_synonym(current_user, form.terms.data, form.note.data or "")
     )
     if saved.done:
         flash(_("De synoniemen zijn toegevoegd; ze werken meteen bij het zoeken."), "success")
@@ -83,10 +90,8 @@ def edit_synonym(synonym_id: int):
     require(current_user, "search.manage")
     synonym = db.get_or_404(SearchSynonym, synonym_id)
     form = forms.SynonymForm(obj=synonym if request.method == "GET" else None)
-    saved = submit(
-        form,
-        lambda: synonyms.update_synonym(current_user, synonym, form.terms.data, form.note.data or ""),
-        refusals=(Invalid,),
+    saved = _save_synonym(
+        form, lambda: synonyms.update_synonym(current_user, synonym, form.terms.data, form.note.data or "")
     )
     if saved.done:
         flash(_("De synoniemen zijn gewijzigd."), "success")

@@ -91,6 +91,9 @@ def test_a_duplicate_group_is_a_conflict(world, people, client):
     )
 
     assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "Deze groep synoniemen bestaat al." in page
+    assert 'value="jeugdhulp, jeugdzorg"' in page  # the typed terms stay on the form
 
 
 def test_searches_that_found_nothing_are_counted_without_personal_data(world, people, client, db):

@@ -90,7 +90,11 @@ def test_staff_functionary_and_other_region_journey(new_page, live_server, asser
     [
         ("rijnmond", ["/werkruimte", "/praktijken/nieuw", "/account"], ["/beheer/"]),
         ("functionaris.pleegzorg", ["/werkruimte", "/account"], ["/praktijken/nieuw", "/beheer/"]),
-        ("beheerder", ["/werkruimte", "/beheer/", "/beheer/mensen", "/beheer/logboek"], ["/praktijken/nieuw"]),
+        (
+            "beheerder",
+            ["/werkruimte", "/beheer/", "/beheer/mensen", "/beheer/logboek"],
+            ["/praktijken/nieuw"],
+        ),
     ],
 )
 def test_each_role_sees_what_it_may(page, live_server, who, allowed, denied):

@@ -107,6 +107,7 @@ def register_blueprints(app: Flask) -> None:
     import exchange.reference.admin
     import exchange.reference.views
     import exchange.search.views
+    import exchange.workspace.views
 
     app.register_blueprint(exchange.pages.bp)
     app.register_blueprint(exchange.reference.bp)
@@ -121,6 +122,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(exchange.admin.bp, url_prefix="/beheer")
     app.register_blueprint(exchange.digests.bp)
     app.register_blueprint(exchange.search.bp)
+    app.register_blueprint(exchange.workspace.bp)
 
 
 def register_search(app: Flask) -> None:

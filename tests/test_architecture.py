@@ -40,6 +40,7 @@ LAYERS: list[set[str]] = [
     {"search"},  # indexes practices
     {"digests", "opendata", "maps", "api"},  # built from practices (and search)
     {"feeds", "overview", "privacy"},  # feeds use the API's HTTP helpers, overview the maps, privacy all
+    {"workspace"},  # where signed-in people land: lists from practices, accounts, mail and search
     {"pages", "seed"},  # the home page, demo content
     # the application: the list of all models, the template helpers, and the factory that wires it all
     {"models", "templating"},

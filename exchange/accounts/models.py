@@ -58,6 +58,10 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # The workspace's "new since your last visit" (exchange/workspace/services.record_visit): the last time the
+    # workspace was shown, and the last time of the visit before the current one (what "new" is measured from).
+    workspace_seen_at: Mapped[datetime | None]
+    workspace_previous_visit_at: Mapped[datetime | None]
     # Set when the person deleted their account: the row stays (anonymised) so content keeps its author link.
     deleted_at: Mapped[datetime | None]
 

@@ -124,7 +124,7 @@ def login():
     if request.method == "GET":
         form.next.data = safe_next(request.args.get("next"))
         if current_user.is_authenticated:
-            return redirect(form.next.data or url_for("accounts.account"))
+            return redirect(form.next.data or url_for("workspace.index"))
     if form.validate_on_submit():
         try:
             user = sessions.sign_in(form.email.data, form.password.data, ip=_client_address())
@@ -137,7 +137,7 @@ def login():
             renew_session()
             login_user(user, remember=bool(form.remember.data))
             flash(_("U bent ingelogd."), "info")
-            return redirect(safe_next(form.next.data) or url_for("accounts.account"))
+            return redirect(safe_next(form.next.data) or url_for("workspace.index"))
     elif request.method == "POST":
         g.login_failed = True
     status = 422 if request.method == "POST" else 200

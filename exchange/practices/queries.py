@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from datetime import timedelta
+from collections import defaultdict
 
 from sqlalchemy import and_, exists, false, func, or_, select, true
 from sqlalchemy.orm import selectinload
 
 from exchange.accounts.models import CoachingAssignment, FunctionaryTheme, Role
-from exchange.database import utcnow
 from exchange.errors import NotFound
 from exchange.extensions import db
 from exchange.policy import can
@@ -24,10 +22,6 @@ from exchange.practices.models import (
     practice_theme,
 )
 from exchange.reference.models import Region
-
-STALE_AFTER = timedelta(days=90)
-# The dashboard's "new and updated" section; its heading names the same number of days.
-RECENT_FOR = timedelta(days=14)
 
 
 def _user(user):
@@ -293,37 +287,3 @@ def revisions(practice: Practice) -> list[PracticeRevision]:
         .order_by(PracticeRevision.number.desc())
     )
     return list(db.session.scalars(stmt))
-
-
-def dashboard(user):
-    """What a functionary needs: their coached practices by state, stale ones, and the phase distribution."""
-    if user.role == Role.ADMIN:
-        practices = list_practices(user)
-    else:
-        practices = list_practices(user, coached_only=True)
-    now = utcnow()
-    recent_since = now - RECENT_FOR
-    stale_before = now - STALE_AFTER
-    practice_ids = [p.id for p in practices]
-    results = []
-    if practice_ids:
-        results = list(
-            db.session.scalars(
-                select(Result)
-                .where(Result.practice_id.in_(practice_ids), Result.created_at >= recent_since)
-                .options(selectinload(Result.practice).selectinload(Practice.region))
-                .order_by(Result.created_at.desc())
-                .limit(50)
-            )
-        )
-    return {
-        "recent": [p for p in practices if p.updated_at >= recent_since][:50],
-        "drafts": [p for p in practices if p.status == Status.DRAFT],
-        "stale": sorted(
-            (p for p in practices if p.status != Status.ARCHIVED and p.updated_at < stale_before),
-            key=lambda p: p.updated_at,
-        ),
-        "results": results,
-        "phases": Counter(p.phase_id for p in practices if p.status != Status.ARCHIVED),
-        "total": len(practices),
-    }

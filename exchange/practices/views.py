@@ -221,11 +221,9 @@ def feedback(practice_id: int):
 
 
 @bp.get("/dashboard")
-@login_required
 def dashboard():
-    require(current_user, "dashboard.view")
-    data = queries.dashboard(current_user)
-    return render_template("practices/dashboard.html", data=data, phases=ref_queries.list_phases())
+    """The functionary's dashboard became the workspace (issue 12); old bookmarks move with it."""
+    return redirect(url_for("workspace.index"), 301)
 
 
 @bp.get("/ontwikkelcirkel/kaart")

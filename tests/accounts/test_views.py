@@ -38,7 +38,7 @@ def theme(db, slug: str = "onderwijs-zorg") -> Theme:
 def test_login_and_logout(client, auth, reference, make_user):
     user = make_user("staff", name="Sanne Staf")
     response = auth.login(user)
-    assert response.status_code == 302 and response.headers["Location"] == "/account"
+    assert response.status_code == 302 and response.headers["Location"] == "/werkruimte"
     page = text(client.get("/account"))
     assert "Sanne Staf" in page and "regiomedewerker" in page
     assert auth.logout().status_code == 302

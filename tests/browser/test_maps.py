@@ -1,6 +1,6 @@
 """The region maps and the national overview in a real browser: links with names, keyboard focus, axe, phone.
 
-Runs on the harness's live server (reference + demo data): the five pages with a map, the dashboard of a
+Runs on the harness's live server (reference + demo data): the five pages with a map, the workspace of a
 demo functionary, and /overzicht with its charts.
 """
 
@@ -164,14 +164,14 @@ def test_screenshots_of_the_maps_and_the_overview(page, screenshot):
         assert file.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", file
 
 
-def test_functionary_dashboard_highlights_the_coached_regions(
+def test_functionary_workspace_highlights_the_coached_regions(
     new_page, live_server, assert_accessible, screenshot
 ):
     page = new_page()
     sign_in(
         page, live_server, "functionaris.vakmanschap"
     )  # demo: Rijnmond (all themes), Groningen (one theme)
-    page.goto("/dashboard")
+    page.goto("/werkruimte")
     links = region_links(page, "mijn-regios")
     assert links.count() == 42
     coached = sorted(

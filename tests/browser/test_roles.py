@@ -1,6 +1,6 @@
 """Each role signs in through the real form and sees exactly what it may; the practice journey end to end:
 a regional staff member writes a practice, moves it through the cycle, posts results and sees the chart; a
-functionary sees it on the dashboard and gives feedback; staff of another region cannot change it."""
+functionary sees it in their workspace and gives feedback; staff of another region cannot change it."""
 
 from __future__ import annotations
 
@@ -65,10 +65,10 @@ def test_staff_functionary_and_other_region_journey(new_page, live_server, asser
     assert_accessible(staff)
     screenshot(staff, "practice-journey-staff")
 
-    # A functionary coaching Rijnmond on this theme finds the draft on the dashboard and gives feedback.
+    # A functionary coaching Rijnmond on this theme finds the draft in their workspace and gives feedback.
     coach = new_page()
     sign_in(coach, live_server, "functionaris.vakmanschap")
-    coach.goto(live_server("/dashboard"))
+    coach.get_by_role("link", name="Mijn werkruimte").click()
     assert_accessible(coach)
     coach.get_by_role("link", name="Browsertest: vakmanschap in de wijkteams").first.click()
     assert coach.get_by_role("link", name="Bewerken").count() == 0
@@ -88,9 +88,13 @@ def test_staff_functionary_and_other_region_journey(new_page, live_server, asser
 @pytest.mark.parametrize(
     ("who", "allowed", "denied"),
     [
-        ("rijnmond", ["/praktijken/nieuw", "/account"], ["/dashboard", "/beheer/"]),
-        ("functionaris.pleegzorg", ["/dashboard", "/account"], ["/praktijken/nieuw", "/beheer/"]),
-        ("beheerder", ["/beheer/", "/beheer/mensen", "/beheer/logboek", "/dashboard"], ["/praktijken/nieuw"]),
+        ("rijnmond", ["/werkruimte", "/praktijken/nieuw", "/account"], ["/beheer/"]),
+        ("functionaris.pleegzorg", ["/werkruimte", "/account"], ["/praktijken/nieuw", "/beheer/"]),
+        (
+            "beheerder",
+            ["/werkruimte", "/beheer/", "/beheer/mensen", "/beheer/logboek"],
+            ["/praktijken/nieuw"],
+        ),
     ],
 )
 def test_each_role_sees_what_it_may(page, live_server, who, allowed, denied):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from sqlalchemy import func, select
 
@@ -248,24 +246,6 @@ def test_csrf_is_required_for_publish(client, cast, make_practice):
     practice = make_practice()
     login(client, cast.staff)
     assert client.post(f"/praktijken/{practice.id}/publiceren").status_code == 400
-
-
-def test_dashboard_lists_coached_drafts_and_stale(client, cast, make_practice, db):
-    from datetime import timedelta
-
-    from exchange.database import utcnow
-
-    draft = make_practice("Concept in Rijnmond")
-    stale = make_practice("Oude praktijk", publish=True)
-    stale.updated_at = utcnow() - timedelta(days=120)
-    make_practice("Elders", publish=True, region=cast.other_region, actor=cast.other_staff)
-    db.session.commit()
-    login(client, cast.coach)
-    html = client.get("/dashboard").get_data(as_text=True)
-    assert draft.title in html and "Oude praktijk" in html and "Elders" not in html
-    assert re.search(r"Al 90 dagen niet bijgewerkt \(1\)", html)
-    login(client, cast.staff)
-    assert client.get("/dashboard").status_code == 403
 
 
 def test_cycle_map_counts_and_links(client, cast, make_practice, db):

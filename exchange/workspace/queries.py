@@ -1,0 +1,294 @@
+"""What each role's workspace lists. Every list is one count and one page query (plus eager loads), never a
+query per row; visibility is part of each query, through exchange.practices.queries."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from itertools import pairwise
+
+from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from exchange.accounts.models import CoachingAssignment, Role, User
+from exchange.database import utcnow, utctoday
+from exchange.extensions import db
+from exchange.mail.models import OutgoingMail
+from exchange.practices.models import FeedbackMessage, Practice, Result, Status
+from exchange.practices.queries import coached_clause, practices_stmt
+from exchange.reference.models import CyclePhase, Region, Theme
+from exchange.search.models import SearchMiss
+from exchange.workspace.listing import Listing, from_list, from_select
+
+# A published practice not updated (or confirmed) for this long asks its region "still current?".
+STALE_AFTER = timedelta(days=180)
+# A running practice of a coached region without a measurement for this long needs the coach's attention.
+UNMEASURED_AFTER = timedelta(days=365)
+# "New since your last visit" on a first visit (there is no previous one): this many days back, not everything.
+FIRST_VISIT_WINDOW = timedelta(days=14)
+# "Searches without results this week": the last seven days.
+SEARCH_MISS_WINDOW = timedelta(days=7)
+
+
+# --- regional staff ------------------------------------------------------------------------------------------
+
+
+def region_drafts(user: User, page: int) -> Listing:
+    """The drafts of the user's region, most recently changed first."""
+    stmt = practices_stmt(user, region_id=user.region_id, status=Status.DRAFT)
+    return from_select("concepten", stmt, page)
+
+
+def region_stale(user: User, page: int, *, now: datetime | None = None) -> Listing:
+    """Published practices of the user's region not updated for STALE_AFTER, the oldest first."""
+    cutoff = (now or utcnow()) - STALE_AFTER
+    stmt = (
+        practices_stmt(user, region_id=user.region_id, status=Status.PUBLISHED)
+        .where(Practice.updated_at < cutoff)
+        .order_by(None)
+        .order_by(Practice.updated_at, Practice.id)
+    )
+    return from_select("verouderd", stmt, page)
+
+
+def _last_messages():
+    """A subquery: the id of the newest feedback message of each practice's thread."""
+    ranked = select(
+        FeedbackMessage.id,
+        func.row_number()
+        .over(
+            partition_by=FeedbackMessage.practice_id,
+            order_by=(FeedbackMessage.created_at.desc(), FeedbackMessage.id.desc()),
+        )
+        .label("rank"),
+    ).subquery()
+    return select(ranked.c.id).where(ranked.c.rank == 1)
+
+
+def _waiting_threads(user: User, author_role: Role) -> Select:
+    """Rows (practice, last message) of visible threads whose newest message is by someone of `author_role`."""
+    return (
+        practices_stmt(user)
+        .add_columns(FeedbackMessage)
+        .join(FeedbackMessage, FeedbackMessage.practice_id == Practice.id)
+        .join(User, User.id == FeedbackMessage.author_id)
+        .where(FeedbackMessage.id.in_(_last_messages()), User.role == author_role)
+        .options(selectinload(FeedbackMessage.author))
+        .order_by(None)
+        .order_by(FeedbackMessage.created_at, FeedbackMessage.id)
+    )
+
+
+def region_feedback_waiting(user: User, page: int) -> Listing:
+    """Coaching threads on the region's practices whose last message is a coach's: they wait for our answer."""
+    stmt = _waiting_threads(user, Role.FUNCTIONARY).where(Practice.region_id == user.region_id)
+    return from_select("feedback", stmt, page, rows=True)
+
+
+@dataclass
+class DueSeries:
+    """A result series (one practice, one indicator) whose next measurement is due by its own rhythm."""
+
+    practice_id: int
+    indicator: str
+    last_measured: date
+    interval_days: int
+    due_on: date
+    practice: Practice | None = None
+
+
+def due_series(rows, today: date) -> list[DueSeries]:
+    """The series among `rows` (practice_id, indicator, measured_on) whose next measurement is due by `today`.
+
+    A series needs measurements on at least two different dates. Its rhythm is the median of the gaps between
+    consecutive measurement dates (the median, so one late or extra measurement does not shift it), rounded to
+    whole days; the next measurement is due that many days after the last one. Due series come most overdue
+    first. A series measured only once has no rhythm yet and is never listed.
+    """
+    dates: dict[tuple[int, str], set[date]] = {}
+    for practice_id, indicator, measured_on in rows:
+        dates.setdefault((practice_id, indicator), set()).add(measured_on)
+    due = []
+    for (practice_id, indicator), measured in dates.items():
+        if len(measured) < 2:
+            continue
+        ordered = sorted(measured)
+        gaps = [(later - earlier).days for earlier, later in pairwise(ordered)]
+        interval = round(statistics.median(gaps))
+        due_on = ordered[-1] + timedelta(days=interval)
+        if due_on <= today:
+            due.append(DueSeries(practice_id, indicator, ordered[-1], interval, due_on))
+    due.sort(key=lambda s: (s.due_on, s.practice_id, s.indicator))
+    return due
+
+
+def region_due_measurements(user: User, page: int, *, today: date | None = None) -> Listing:
+    """Result series of the region's running (not archived) practices whose next measurement is due.
+
+    One query reads the dates of every measurement of the region (a few numbers per result), the rhythm is
+    worked out in Python (see `due_series`), and one query loads the practices on the page.
+    """
+    rows = db.session.execute(
+        select(Result.practice_id, Result.indicator, Result.measured_on)
+        .join(Practice, Practice.id == Result.practice_id)
+        .where(Practice.region_id == user.region_id, Practice.status != Status.ARCHIVED)
+    ).all()
+    listing = from_list("metingen", due_series(rows, today or utctoday()), page)
+    ids = {s.practice_id for s in listing.items}
+    if ids:
+        practices = {p.id: p for p in db.session.scalars(practices_stmt(user).where(Practice.id.in_(ids)))}
+        for series in listing.items:
+            series.practice = practices.get(series.practice_id)
+    return listing
+
+
+def region_practice_choices(user: User) -> list[tuple[int, str]]:
+    """(id, title) of the region's running practices, for the "add a result" quick action."""
+    stmt = (
+        select(Practice.id, Practice.title)
+        .where(Practice.region_id == user.region_id, Practice.status != Status.ARCHIVED)
+        .order_by(Practice.title, Practice.id)
+    )
+    return [(row.id, row.title) for row in db.session.execute(stmt)]
+
+
+# --- functionaries -------------------------------------------------------------------------------------------
+
+
+def coached_drafts(user: User, page: int) -> Listing:
+    """Drafts in the regions × themes the functionary coaches, the longest waiting first."""
+    stmt = (
+        practices_stmt(user, coached_only=True, status=Status.DRAFT)
+        .order_by(None)
+        .order_by(Practice.updated_at, Practice.id)
+    )
+    return from_select("concepten", stmt, page)
+
+
+def coached_feedback_waiting(user: User, page: int) -> Listing:
+    """Threads on practices the functionary coaches whose last message is from regional staff."""
+    stmt = _waiting_threads(user, Role.STAFF).where(coached_clause(user))
+    return from_select("feedback", stmt, page, rows=True)
+
+
+def coached_unmeasured(user: User, page: int, *, now: datetime | None = None) -> Listing:
+    """Rows (practice, last measured or None): running coached practices, on the platform for longer than
+    UNMEASURED_AFTER, without a measurement in that time. Never measured first, then the longest ago."""
+    now = now or utcnow()
+    cutoff = (now - UNMEASURED_AFTER).date()
+    latest = (
+        select(Result.practice_id, func.max(Result.measured_on).label("last"))
+        .group_by(Result.practice_id)
+        .subquery()
+    )
+    stmt = (
+        practices_stmt(user, coached_only=True)
+        .add_columns(latest.c.last)
+        .outerjoin(latest, latest.c.practice_id == Practice.id)
+        .where(
+            Practice.status != Status.ARCHIVED,
+            Practice.created_at < now - UNMEASURED_AFTER,
+            or_(latest.c.last.is_(None), latest.c.last < cutoff),
+        )
+        .order_by(None)
+        .order_by(latest.c.last.is_not(None), latest.c.last, Practice.id)
+    )
+    return from_select("zonder-meting", stmt, page, rows=True)
+
+
+def coached_silent_regions(user: User, page: int) -> Listing:
+    """Regions the functionary coaches that have no published practice on a theme they coach there."""
+    shared = exists(
+        select(Practice.id).where(
+            Practice.region_id == Region.id, Practice.status == Status.PUBLISHED, coached_clause(user)
+        )
+    )
+    assigned = select(CoachingAssignment.region_id).where(CoachingAssignment.user_id == user.id)
+    stmt = select(Region).where(Region.id.in_(assigned), ~shared).order_by(Region.display_name, Region.id)
+    return from_select("regios", stmt, page)
+
+
+def coached_changed_since(user: User, since: datetime, page: int) -> Listing:
+    """Practices the functionary coaches (regions × themes) changed after `since`, the newest change first."""
+    stmt = practices_stmt(user, coached_only=True).where(Practice.updated_at > since)
+    return from_select("nieuw", stmt, page)
+
+
+def coached_phase_counts(user: User) -> tuple[dict[int, int], int]:
+    """Running coached practices per phase id, and all coached practices (one grouped query each)."""
+    base = practices_stmt(user, coached_only=True).order_by(None)
+    counts = dict(
+        db.session.execute(
+            base.where(Practice.status != Status.ARCHIVED)
+            .with_only_columns(Practice.phase_id, func.count())
+            .group_by(Practice.phase_id)
+        ).all()
+    )
+    total = db.session.scalar(base.with_only_columns(func.count(Practice.id))) or 0
+    return counts, total
+
+
+# --- administrators ------------------------------------------------------------------------------------------
+
+
+def failed_mail(page: int) -> Listing:
+    """Messages the SMTP server did not accept (they wait for `flask mail send-pending`), the oldest first."""
+    stmt = (
+        select(OutgoingMail)
+        .where(OutgoingMail.attempts > 0)
+        .order_by(OutgoingMail.created_at, OutgoingMail.id)
+    )
+    return from_select("mail", stmt, page)
+
+
+def search_misses(page: int, *, now: datetime | None = None) -> Listing:
+    """Searches that found nothing in the last seven days, the most asked first."""
+    since = (now or utcnow()) - SEARCH_MISS_WINDOW
+    stmt = (
+        select(SearchMiss)
+        .where(SearchMiss.last_seen >= since)
+        .order_by(SearchMiss.count.desc(), SearchMiss.query)
+    )
+    return from_select("zoekvragen", stmt, page)
+
+
+def pending_invitations(page: int) -> Listing:
+    """People invited who have not set a password yet, the longest waiting first."""
+    stmt = (
+        select(User)
+        .where(User.password_hash.is_(None), User.deleted_at.is_(None))
+        .options(selectinload(User.region))
+        .order_by(User.created_at, User.id)
+    )
+    return from_select("uitnodigingen", stmt, page)
+
+
+@dataclass
+class UnverifiedFact:
+    kind: str  # "theme", "phase" or "region"
+    id: int
+    name: str
+    fields: list[str]
+
+
+def unverified_facts(page: int) -> Listing:
+    """Reference facts marked unverified, as /beheer/referentie flags them: themes, cycle phases and regions
+    (with the fields in doubt). Three small queries; there are a few dozen reference rows in all."""
+    facts = [
+        UnverifiedFact("theme", t.id, t.name, [])
+        for t in db.session.scalars(select(Theme).where(Theme.verified.is_(False)).order_by(Theme.position))
+    ]
+    facts += [
+        UnverifiedFact("phase", p.id, f"{p.position}. {p.name}", [])
+        for p in db.session.scalars(
+            select(CyclePhase).where(CyclePhase.verified.is_(False)).order_by(CyclePhase.position)
+        )
+    ]
+    # `unverified` is a JSON list: filtering on "not empty" differs per database, so read the 42 rows.
+    facts += [
+        UnverifiedFact("region", r.id, r.display_name, list(r.unverified))
+        for r in db.session.scalars(select(Region).order_by(Region.display_name))
+        if r.unverified
+    ]
+    return from_list("referentie", facts, page)

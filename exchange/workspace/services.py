@@ -1,0 +1,60 @@
+"""Workspace actions: confirming that a practice is still current, and remembering when someone last visited."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+
+from exchange.database import utcnow
+from exchange.errors import Conflict
+from exchange.extensions import db
+from exchange.policy import require
+from exchange.practices.models import Practice, PracticeRevision, Status
+from exchange.practices.services import snapshot
+
+# Page loads closer together than this belong to one visit: paging through a list or coming back after a
+# confirmation keeps the same "new since your last visit".
+VISIT_GAP = timedelta(minutes=30)
+
+
+def confirm_still_current(actor, practice: Practice) -> PracticeRevision:
+    """Record that a published practice is still current: a revision noted "Nog actueel bevestigd" (same
+    content) and a fresh `updated_at`, so it leaves the "not updated for 180 days" list.
+
+    The region's staff may (policy "practice.edit"; NotAllowed otherwise); Conflict unless it is published.
+    """
+    require(actor, "practice.edit", practice)
+    if practice.status != Status.PUBLISHED:
+        raise Conflict(
+            _l("Alleen een gepubliceerd praktijkvoorbeeld kunt u als nog actueel bevestigen."),
+            code="not_published",
+        )
+    practice.revision += 1
+    practice.updated_at = utcnow()
+    db.session.flush()
+    revision = PracticeRevision(
+        practice_id=practice.id,
+        number=practice.revision,
+        author_id=actor.id,
+        note=str(_l("Nog actueel bevestigd")),
+        snapshot=snapshot(practice),
+    )
+    db.session.add(revision)
+    db.session.flush()
+    return revision
+
+
+def record_visit(user, *, now: datetime | None = None) -> datetime | None:
+    """Note that `user` opens the workspace now; return the end of their previous visit (None on a first visit).
+
+    A visit is a run of page loads less than VISIT_GAP apart. The workspace shows what changed since the
+    previous visit, so within one visit (paging, reloading) that moment stays the same, and a load after a
+    longer pause starts a new visit measured from the last load of the one before.
+    """
+    now = now or utcnow()
+    if user.workspace_seen_at is not None and now - user.workspace_seen_at > VISIT_GAP:
+        user.workspace_previous_visit_at = user.workspace_seen_at
+    user.workspace_seen_at = now
+    db.session.flush()
+    return user.workspace_previous_visit_at

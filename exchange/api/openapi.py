@@ -429,6 +429,10 @@ SCHEMAS: dict[str, dict] = {
             "measured_on": DATE,
             "phase": {"type": "string", "description": "Phase slug."},
             "narrative": STR,
+            "updated_at": {
+                **DATETIME,
+                "description": "Last correction (the posting time when never corrected).",
+            },
         }
     ),
     "CycleStep": _obj(
@@ -450,6 +454,10 @@ SCHEMAS: dict[str, dict] = {
             "measured_on": DATE,
             "phase": _ref("PhaseRef"),
             "narrative": STR,
+            "updated_at": {
+                **DATETIME,
+                "description": "Last correction (the posting time when never corrected).",
+            },
             "practice": _obj(
                 {
                     "id": INT,

@@ -469,6 +469,7 @@ def test_a_result_of_another_practice_or_none_at_all_is_404(client, cast, make_p
     assert client.get(f"/praktijken/{mine.id}/resultaten/{foreign.id}/bewerken").status_code == 404
     assert client.get(f"/praktijken/{mine.id}/resultaten/{foreign.id}/verwijderen").status_code == 404
     assert client.get(f"/praktijken/{mine.id}/resultaten/999999/bewerken").status_code == 404
+    assert client.get(f"/praktijken/{mine.id}/resultaten/{2**40}/verwijderen").status_code == 404
 
 
 def test_visitors_are_sent_to_sign_in(client, cast, make_practice):

@@ -163,7 +163,7 @@ def practices_version() -> datetime | None:
         select(
             select(func.max(Practice.updated_at)).scalar_subquery(),
             select(func.max(PracticeRevision.created_at)).scalar_subquery(),
-            select(func.max(Result.created_at)).scalar_subquery(),
+            select(func.max(Result.updated_at)).scalar_subquery(),
             select(func.max(CycleStep.created_at)).scalar_subquery(),
         )
     ).one()

@@ -161,6 +161,7 @@ def practice_detail(practice) -> dict:
                     "measured_on": r.measured_on.isoformat(),
                     "phase": r.phase.slug,
                     "narrative": r.narrative,
+                    "updated_at": _day(r.updated_at),
                 }
                 for r in sorted(practice.results, key=lambda r: (r.measured_on, r.id))
             ],
@@ -191,6 +192,7 @@ def result(result) -> dict:
         "measured_on": result.measured_on.isoformat(),
         "phase": {"slug": result.phase.slug, "position": result.phase.position, "name": result.phase.name},
         "narrative": result.narrative,
+        "updated_at": _day(result.updated_at),
         "practice": {
             "id": practice.id,
             "title": practice.title,

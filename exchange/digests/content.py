@@ -5,7 +5,9 @@
   (its last revision before the period was not published, its latest revision in the period is);
 - substantially updated: public before the period, and its title, summary, body or phase at the end of the
   period differs from the last revision before it (small edits and edits undone within the period don't count);
-- a new result: a result posted (`created_at`) in the period on a practice that is published now.
+- a new result: a result posted (`created_at`) in the period on a practice that is published now;
+- a corrected result: a result posted before the period and last corrected (`updated_at`) in it (a result
+  posted and corrected in the same period is just new; one corrected again later moves to that later period).
 
 Every event has one timestamp, and periods tile the timeline, so each event belongs to exactly one digest
 of each frequency. Content is loaded once per period (a fixed number of queries), then every subscriber's
@@ -21,7 +23,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from babel.numbers import format_decimal
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from exchange.digests.periods import Period
@@ -33,14 +35,19 @@ from exchange.reference.models import Region, Theme
 SUBSTANTIAL_FIELDS = ("title", "summary", "body", "phase")
 LINE_MAX = 160
 
-KIND_LABELS = {"new": "Nieuw", "updated": "Bijgewerkt", "result": "Nieuw resultaat"}
+KIND_LABELS = {
+    "new": "Nieuw",
+    "updated": "Bijgewerkt",
+    "result": "Nieuw resultaat",
+    "result_corrected": "Resultaat gecorrigeerd",
+}
 
 
 @dataclass(frozen=True)
 class Item:
-    """One line of a digest: a practice (new or updated) or a new result on a practice."""
+    """One line of a digest: a practice (new or updated) or a new or corrected result on a practice."""
 
-    kind: str  # "new", "updated" or "result"
+    kind: str  # "new", "updated", "result" or "result_corrected"
     at: datetime
     practice_id: int
     title: str
@@ -219,7 +226,13 @@ def collect_content(period: Period) -> PeriodContent:
         db.session.scalars(
             select(Result)
             .join(Practice, Practice.id == Result.practice_id)
-            .where(Practice.status == Status.PUBLISHED, Result.created_at >= start, Result.created_at < end)
+            .where(
+                Practice.status == Status.PUBLISHED,
+                or_(
+                    and_(Result.created_at >= start, Result.created_at < end),
+                    and_(Result.created_at < start, Result.updated_at >= start, Result.updated_at < end),
+                ),
+            )
             .options(selectinload(Result.phase))
         )
     )
@@ -257,10 +270,11 @@ def collect_content(period: Period) -> PeriodContent:
         p = practices[r.practice_id]
         measured = f"{r.indicator}: {_number(r.value)}{(' ' + r.unit) if r.unit else ''}"
         line = one_line(f"{measured}. {r.narrative}" if r.narrative.strip() else measured)
+        corrected = r.created_at < start
         items.append(
             Item(
-                "result",
-                r.created_at,
+                "result_corrected" if corrected else "result",
+                r.updated_at if corrected else r.created_at,
                 p.id,
                 p.title,
                 urls[p.id],

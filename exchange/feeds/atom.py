@@ -106,7 +106,7 @@ def result_entry(result) -> Entry:
     return Entry(
         id=tag_uri(f"result/{result.id}"),
         title=f"{result.indicator}: {value}{unit} ({practice.title})",
-        updated=result.created_at,
+        updated=result.updated_at,
         published=result.created_at,
         url=url_for("practices.detail", practice_id=practice.id, _external=True, _anchor="resultaten"),
         api_url=url_for("api.practice", practice_id=practice.id, _external=True),

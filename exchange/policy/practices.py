@@ -56,6 +56,17 @@ def add_result(user, practice) -> bool:
     return edit_practice(user, practice)
 
 
+@rule("result.edit")
+def edit_result(user, result) -> bool:
+    """Correct a result or rename its series: the staff of the result's region, or the system actor (imports)."""
+    return edit_practice(user, result.practice)
+
+
+@rule("result.delete")
+def delete_result(user, result) -> bool:
+    return edit_practice(user, result.practice)
+
+
 @rule("feedback.view")
 def view_feedback(user, practice) -> bool:
     """Feedback is never public: the region's staff, its coaches on the practice's themes, administrators."""

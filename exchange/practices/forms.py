@@ -192,3 +192,15 @@ class FeedbackForm(FlaskForm):
         _l("Bericht"),
         validators=[DataRequired(_l("Schrijf eerst een bericht.")), Length(max=LIMITS["feedback"])],
     )
+
+
+class RenameSeriesForm(FlaskForm):
+    series = SelectField(_l("Reeks"), validators=[InputRequired(REQUIRED)])
+    new_name = StringField(
+        _l("Nieuwe naam"),
+        description=_l(
+            "Kiest u de naam van een andere reeks van dit praktijkvoorbeeld, dan worden de twee reeksen "
+            "samengevoegd tot één reeks."
+        ),
+        validators=[DataRequired(REQUIRED), Length(max=LIMITS["indicator"])],
+    )

@@ -166,6 +166,8 @@ class Result(db.Model):
     external_id: Mapped[str | None] = mapped_column(String(120))
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # The last correction (created_at when never corrected); indexed for the API's Last-Modified and digests.
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
     practice: Mapped[Practice] = relationship(back_populates="results")
     phase: Mapped[CyclePhase] = relationship()

@@ -273,6 +273,9 @@ def check_result_data(data: ResultData) -> None:
         number = getattr(data, name)
         if number is not None and (not number.is_finite() or abs(number) >= Decimal("1e10")):
             errors[name] = str(_l("Vul een getal in."))
+        elif number is not None and number.normalize().as_tuple().exponent < -4:
+            # The column keeps 4 decimals; more would be rounded silently.
+            errors[name] = str(_l("Gebruik hoogstens 4 decimalen."))
     if data.value is None:
         errors["value"] = str(_l("Vul een getal in."))
     if data.measured_on is None:

@@ -1,4 +1,4 @@
-"""Practice pages: detail, write and edit, publish/archive, results, feedback (cycle pages: cycle_views)."""
+"""Practice pages: detail, write and edit, publish/archive, feedback (cycle pages: cycle_views; results: result_views)."""
 
 from __future__ import annotations
 
@@ -48,19 +48,6 @@ def _practice_data(form) -> services.PracticeData:
         period_start=form.period_start.data,
         period_end=form.period_end.data,
         links=forms.parse_links(form.links.data),
-    )
-
-
-def _result_data(form) -> services.ResultData:
-    return services.ResultData(
-        indicator=form.indicator.data,
-        value=form.value.data,
-        unit=form.unit.data or "",
-        baseline=form.baseline.data,
-        target=form.target.data,
-        measured_on=form.measured_on.data,
-        phase=db.session.get(CyclePhase, form.phase.data),
-        narrative=form.narrative.data or "",
     )
 
 
@@ -174,25 +161,6 @@ def archive(practice_id: int):
     db.session.commit()
     flash(_("Het praktijkvoorbeeld is gearchiveerd."), "success")
     return redirect(url_for("practices.detail", practice_id=practice.id))
-
-
-@bp.route("/praktijken/<int:practice_id>/resultaten/nieuw", methods=["GET", "POST"])
-@login_required
-def add_result(practice_id: int):
-    practice = queries.get_practice_for_change(practice_id)
-    require(current_user, "result.add", practice)
-    form = forms.ResultForm()
-    _choices(form)
-    if request.method == "GET":
-        form.phase.data = practice.phase_id
-        indicator = request.args.get("indicator", "")[:200]
-        if indicator:
-            form.indicator.data = indicator
-    saved = submit(form, lambda: services.add_result(current_user, practice, _result_data(form)))
-    if saved.done:
-        flash(_("Het resultaat is toegevoegd."), "success")
-        return redirect(url_for("practices.detail", practice_id=practice.id, _anchor="resultaten"))
-    return render_template("practices/result_form.html", form=form, practice=practice), saved.status
 
 
 @bp.post("/praktijken/<int:practice_id>/feedback")

@@ -140,6 +140,27 @@ def _practice_cases() -> dict[str, list[Case]]:
         return build
 
     draft, published = practice(Status.DRAFT), practice(Status.PUBLISHED)
+
+    def result(world: World, actor):
+        if "result" not in world.cache:
+            from datetime import date
+            from decimal import Decimal
+
+            from exchange.extensions import db
+            from exchange.practices.models import Result
+
+            item = Result(
+                practice=published(world, actor),
+                phase_id=world.cache["phase"].id,
+                indicator="Matrix",
+                value=Decimal(1),
+                measured_on=date(2024, 1, 1),
+            )
+            db.session.add(item)
+            db.session.flush()
+            world.cache["result"] = item
+        return world.cache["result"]
+
     region_team = frozenset(
         {"staff_own", "functionary_assigned", "functionary_all_themes", "admin", "system"}
     )
@@ -154,6 +175,8 @@ def _practice_cases() -> dict[str, list[Case]]:
         "practice.archive": [Case(published, writers)],
         "practice.history": [Case(draft, region_team), Case(published, region_team)],
         "result.add": [Case(published, writers)],
+        "result.edit": [Case(result, writers, "a result of a published practice of region A")],
+        "result.delete": [Case(result, writers)],
         "feedback.view": [Case(draft, region_team), Case(published, region_team)],
         "feedback.post": [
             Case(published, frozenset({"staff_own", "functionary_assigned", "functionary_all_themes"}))

@@ -217,6 +217,10 @@ SCHEMAS: dict[str, dict] = {
             "measured_on": DATE,
             "phase": {"type": "string", "description": "Phase slug."},
             "narrative": STR,
+            "updated_at": {
+                **DATETIME,
+                "description": "Last correction (the posting time when never corrected).",
+            },
         }
     ),
     "CycleStep": _obj(
@@ -238,6 +242,10 @@ SCHEMAS: dict[str, dict] = {
             "measured_on": DATE,
             "phase": ref("PhaseRef"),
             "narrative": STR,
+            "updated_at": {
+                **DATETIME,
+                "description": "Last correction (the posting time when never corrected).",
+            },
             "practice": _obj(
                 {
                     "id": INT,

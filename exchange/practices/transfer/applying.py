@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from exchange.database import utcnow, utctoday
+from exchange.database import utctoday
 from exchange.errors import DomainError, Invalid
 from exchange.extensions import db
 from exchange.policy import SYSTEM
-from exchange.practices import cycle, services
-from exchange.practices.models import Practice, Result, Status
+from exchange.practices import cycle, results, services
+from exchange.practices.models import Practice, Status
 from exchange.practices.transfer.planning import ItemPlan, check_document
 
 IMPORT_MOVE_EXPLANATION = "Fase bijgewerkt via import."
@@ -48,19 +48,6 @@ class ImportReport:
         )
 
 
-def _result_differs(result: Result, data: services.ResultData) -> bool:
-    return (
-        result.indicator != data.indicator
-        or result.value != data.value
-        or (result.unit or "") != data.unit
-        or result.baseline != data.baseline
-        or result.target != data.target
-        or result.phase_id != data.phase.id
-        or (result.narrative or "") != data.narrative
-        or (data.external_id is not None and result.external_id != data.external_id)
-    )
-
-
 def _apply_results(plan: ItemPlan, practice: Practice, report: ImportReport) -> bool:
     changed = False
     for item in plan.results:
@@ -69,16 +56,8 @@ def _apply_results(plan: ItemPlan, practice: Practice, report: ImportReport) -> 
             services.add_result(SYSTEM, practice, data)
             report.results_added += 1
             changed = True
-        elif _result_differs(item.match, data):
-            # There is no edit service for results (the pages only add them); the same checks apply.
-            services.check_result_data(data)
-            result = item.match
-            result.indicator, result.value, result.unit = data.indicator, data.value, data.unit
-            result.baseline, result.target, result.phase_id = data.baseline, data.target, data.phase.id
-            result.narrative = data.narrative
-            if data.external_id is not None:
-                result.external_id = data.external_id
-            practice.updated_at = utcnow()
+        elif results.update_result(SYSTEM, item.match, data):
+            # A matched result is corrected like on the page: one revision naming what changed.
             report.results_updated += 1
             changed = True
     return changed

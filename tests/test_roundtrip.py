@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
@@ -25,7 +26,7 @@ from exchange.database import Base
 from exchange.digests import tokens
 from exchange.digests.models import Consent, Frequency, Subscriber, Subscription
 from exchange.practices import services as practice_services
-from exchange.practices.models import Practice
+from exchange.practices.models import Practice, Result
 from exchange.reference.models import (
     ActionLine,
     CyclePhase,
@@ -162,6 +163,7 @@ class World:
     phase: CyclePhase
     synonym: SearchSynonym
     subscriber: Subscriber
+    result: Result
 
 
 def build(db, cast) -> World:
@@ -182,6 +184,20 @@ def build(db, cast) -> World:
         ),
     )
     practice_services.publish_practice(cast.staff, practice)
+    result = practice_services.add_result(
+        cast.staff,
+        practice,
+        practice_services.ResultData(
+            indicator=f"Thuiszitters ‘{NON_ASCII}’",
+            value=Decimal("12.3456"),
+            measured_on=date(2024, 6, 30),
+            phase=cast.phases[1],
+            unit="%",
+            baseline=None,
+            target=Decimal(10),
+            narrative="Eerste regel.\nTweede — regel met café.",
+        ),
+    )
     cast.staff.name = "Sanne ‘Staf’ — Zoë"
     functionary = world.person(
         "zoe@ozj.example",
@@ -220,7 +236,9 @@ def build(db, cast) -> World:
     subscriber.consents = [Consent(text="Toestemming", request={}, given_at=practice.created_at)]
     db.session.add_all([synonym, subscriber])
     db.session.commit()
-    return World(cast, practice, functionary, region, plan, allocation, theme, phase, synonym, subscriber)
+    return World(
+        cast, practice, functionary, region, plan, allocation, theme, phase, synonym, subscriber, result
+    )
 
 
 # --- every edit form ---------------------------------------------------------------------------------------
@@ -243,6 +261,13 @@ EDIT_FORMS = {
         lambda w: f"/praktijken/{w.practice.id}/bewerken",
         None,
         lambda w: [(Practice, w.practice.id)],
+    ),
+    "result": EditForm(
+        "practices.edit_result",
+        "staff",
+        lambda w: f"/praktijken/{w.practice.id}/resultaten/{w.result.id}/bewerken",
+        None,
+        lambda w: [(Result, w.result.id), (Practice, w.practice.id)],
     ),
     "account profile": EditForm(
         "accounts.update_profile",

@@ -626,6 +626,7 @@ def indexed(app, db, reference):
 
     from exchange.search import outbox, synonyms
     from exchange.search import queries as search_queries
+    from exchange.search.parsing import read_request
 
     synonyms.load_defaults()
     db.session.commit()
@@ -634,7 +635,7 @@ def indexed(app, db, reference):
 
     def find(q: str) -> list[tuple[str, int]]:
         with app.test_request_context("/zoeken"):
-            found = search_queries.search(None, search_queries.read_request(MultiDict([("q", q)])))
+            found = search_queries.search(None, read_request(MultiDict([("q", q)])))
         return [(hit.kind, hit.id) for hit in found.hits if hit.kind == "result"]
 
     return find

@@ -154,4 +154,3 @@ def _back(user, obj) -> tuple[str, str] | None:
         url_for("practices.detail", practice_id=practice.id),
         _("Terug naar ‘%(title)s’", title=practice.title),
     )
-

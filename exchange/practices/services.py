@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 
+from exchange import audit
 from exchange.database import utcnow, utctoday
 from exchange.errors import Conflict, Invalid
 from exchange.extensions import db
@@ -257,6 +258,8 @@ def _set_status(actor, practice: Practice, status: Status) -> None:
     practice.updated_at = now
     note = {Status.PUBLISHED: _l("Gepubliceerd"), Status.ARCHIVED: _l("Gearchiveerd")}[status]
     _record_revision(actor, practice, str(note))
+    action = {Status.PUBLISHED: "practice_published", Status.ARCHIVED: "practice_archived"}[status]
+    audit.record(action, actor=actor, **audit.about_practice(practice))
 
 
 def check_result_data(data: ResultData) -> None:

@@ -63,11 +63,19 @@ def archive(practice_id: int):
         return _detail(practice)
     was_public = practice.status == Status.PUBLISHED
     items = [
-        _("‘%(title)s’ verdwijnt uit de openbare lijsten, de zoekresultaten, de kaart, de feeds en de open data.", title=practice.title)
+        _(
+            "‘%(title)s’ verdwijnt uit de openbare lijsten, de zoekresultaten, de kaart, de feeds en de open data.",
+            title=practice.title,
+        )
         if was_public
-        else _("‘%(title)s’ wordt niet meer als concept getoond, maar bewaard als gearchiveerd.", title=practice.title),
+        else _(
+            "‘%(title)s’ wordt niet meer als concept getoond, maar bewaard als gearchiveerd.",
+            title=practice.title,
+        ),
         _("Bezoekers die een link naar deze pagina volgen, krijgen te horen dat de pagina niet bestaat."),
-        _("De regio, haar themafunctionarissen en beheerders zien het praktijkvoorbeeld nog, met zijn resultaten, geschiedenis en begeleiding."),
+        _(
+            "De regio, haar themafunctionarissen en beheerders zien het praktijkvoorbeeld nog, met zijn resultaten, geschiedenis en begeleiding."
+        ),
         _("Het archiveren komt in de geschiedenis van het praktijkvoorbeeld en in het logboek."),
         _("Wilt u het later weer openbaar maken, dan kan dat met ‘Publiceren’."),
     ]

@@ -88,7 +88,7 @@ def test_refusal_reads_in_english_on_the_english_site(english, reference, client
 
 
 def _summary(html: str) -> str:
-    match = re.search(r'<div class="error-summary"[^>]*>.*?</div>', html, re.S)
+    match = re.search(r'<div class="error-summary"[^>]*>.*?</div>', html, re.DOTALL)
     assert match, "no error summary"
     return match.group(0)
 

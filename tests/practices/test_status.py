@@ -42,7 +42,7 @@ def draft(cast, db):
         made,
         services.ResultData(
             indicator="Aantal thuiszitters",
-            value=Decimal("41"),
+            value=Decimal(41),
             unit="jongeren",
             measured_on=date(2024, 6, 1),
             phase=cast.phases[0],

@@ -18,9 +18,10 @@
 
   function init() {
     var summary = document.querySelector("[data-error-summary]");
-    if (!summary) {
-      return;
+    if (!summary || summary.hasAttribute("data-focused")) {
+      return; // a page with two failed forms loads the script twice: act once
     }
+    summary.setAttribute("data-focused", "");
     summary.scrollIntoView({ block: "start" });
     summary.focus({ preventScroll: true });
     summary.addEventListener("click", function (event) {

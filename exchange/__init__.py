@@ -103,6 +103,7 @@ def register_blueprints(app: Flask) -> None:
     import exchange.practices.browse
     import exchange.practices.cycle_views
     import exchange.practices.result_views
+    import exchange.practices.status_views
     import exchange.practices.views
     import exchange.privacy.export
     import exchange.reference.admin

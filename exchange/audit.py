@@ -1,4 +1,5 @@
-"""The audit log: sign-ins, failed sign-ins, role changes, assignments, invitations and reference edits."""
+"""The audit log: sign-ins, role changes, assignments, invitations, reference edits, publishing, archiving and
+result corrections. The audit page reads each event as a sentence (exchange/accounts/audit_sentences.py)."""
 
 from __future__ import annotations
 
@@ -36,7 +37,18 @@ AUDIT_ACTIONS = {
     "sessions_ended": _l("Overal uitgelogd"),
     "account_deleted": _l("Account verwijderd"),
     "reference_edited": _l("Referentiegegevens gewijzigd"),
+    "practice_published": _l("Praktijkvoorbeeld gepubliceerd"),
+    "practice_archived": _l("Praktijkvoorbeeld gearchiveerd"),
+    "result_edited": _l("Resultaat gewijzigd"),
+    "result_deleted": _l("Resultaat verwijderd"),
 }
+
+
+def about_practice(practice) -> dict[str, Any]:
+    """What an event about a practice (or one of its results) keeps: the subject of an event is always a
+    person, so the practice goes in `details`. Use as ``record("practice_published", actor=a,
+    **about_practice(p))``; for results add ``indicator=`` and ``measured_on=`` (ISO date)."""
+    return {"practice_id": practice.id, "title": practice.title, "region": practice.region.code}
 
 
 def record(action: str, *, actor=None, subject=None, ip: str | None = None, **details: Any) -> AuditEvent:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from urllib.parse import urlsplit
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import force_locale
@@ -33,9 +34,15 @@ class DomainError(Exception):
 
 
 class NotAllowed(DomainError):
+    """A refusal that says why (the policy's reason) and may name a page to go back to: ``back=(url, label)``."""
+
     status = 403
     code = "forbidden"
     default_message = _l("U hebt geen toestemming voor deze actie.")
+
+    def __init__(self, message: str | None = None, *, back: tuple[str, str] | None = None, **kwargs):
+        super().__init__(message, **kwargs)
+        self.back = back
 
 
 class NotFound(DomainError):
@@ -161,15 +168,62 @@ def bilingual(message) -> dict[str, str]:
     return {"nl": nl, "en": en}
 
 
-def error_response(status: int, code: str, message, details: dict | None = None, headers: dict | None = None):
-    """Render an error as JSON (API) or as a Dutch page, with the given status."""
+def local_referrer() -> str | None:
+    """The page the visitor came from, as a path, when it is a page of this site other than this one."""
+    referrer = request.referrer
+    if not referrer or len(referrer) > 2000:
+        return None
+    parts = urlsplit(referrer)
+    here = urlsplit(request.host_url)
+    if (parts.scheme, parts.netloc) != (here.scheme, here.netloc) or not parts.path.startswith("/"):
+        return None
+    if parts.path.startswith("//") or parts.path == request.path:
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def back_link(back: tuple[str, str] | None = None) -> tuple[str, str]:
+    """Where an error page sends the visitor: `back` (the object's own page), the page they came from, their
+    workspace (once the site has one), or the home page; as (url, label)."""
+    if back:
+        return back
+    referrer = local_referrer()
+    if referrer:
+        return referrer, str(_l("Terug naar de vorige pagina"))
+    from flask import current_app, url_for
+    from flask_login import current_user
+
+    if "/werkruimte" in _rules(current_app) and getattr(current_user, "is_authenticated", False):
+        return "/werkruimte", str(_l("Naar mijn werkruimte"))
+    return url_for("pages.home"), str(_l("Naar de homepagina"))
+
+
+def _rules(app: Flask) -> set[str]:
+    return {rule.rule for rule in app.url_map.iter_rules()}
+
+
+def error_response(
+    status: int,
+    code: str,
+    message,
+    details: dict | None = None,
+    headers: dict | None = None,
+    back: tuple[str, str] | None = None,
+):
+    """Render an error as JSON (API) or as a Dutch page with a link back, with the given status."""
     if wants_json():
         body = {"error": {"status": status, "code": code, "message": bilingual(message)}}
         if details:
             body["error"]["details"] = details
         response = jsonify(body)
     else:
-        response = render_template("errors/error.html", status=status, message=str(message), details=details)
+        response = render_template(
+            "errors/error.html",
+            status=status,
+            message=str(message),
+            details=details,
+            back=back_link(back) if status < 500 else None,
+        )
     return response, status, (headers or {})
 
 
@@ -179,7 +233,13 @@ def register_error_handlers(app: Flask) -> None:
         from exchange.extensions import db
 
         db.session.rollback()
-        return error_response(error.status, error.code, error.message or error.default_message, error.details)
+        return error_response(
+            error.status,
+            error.code,
+            error.message or error.default_message,
+            error.details,
+            back=getattr(error, "back", None),
+        )
 
     @app.errorhandler(CSRFError)
     def handle_csrf(error: CSRFError):

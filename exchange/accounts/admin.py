@@ -8,7 +8,7 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from exchange.accounts import queries
+from exchange.accounts import audit_sentences, queries
 from exchange.accounts.admin_forms import AssignmentForm, InviteForm, RoleForm, ThemesForm
 from exchange.accounts.models import ROLE_LABELS, CoachingAssignment, Role, User
 from exchange.accounts.services import coaching, invitations, people
@@ -24,6 +24,12 @@ from exchange.reference.models import Region, Theme
 @bp.app_template_global()
 def audit_label(action: str) -> str:
     return str(AUDIT_ACTIONS.get(action, action))
+
+
+@bp.app_template_global()
+def audit_sentences_for(events) -> dict[int, str]:
+    """Each event of a page as a sentence (names looked up once for the page)."""
+    return audit_sentences.describe(events)
 
 
 @bp.app_template_filter("audit_time")
@@ -237,3 +243,10 @@ def audit_log():
     action = action if action in AUDIT_ACTIONS else ""
     pagination = queries.audit_events(action=action, page=request.args.get("pagina", 1, type=int) or 1)
     return render_template("admin/audit.html", pagination=pagination, action=action, actions=AUDIT_ACTIONS)
+
+
+@bp.get("/audit")
+def audit_alias():
+    """The audit log under its English name too (same filters)."""
+    require(current_user, "audit.view")
+    return redirect(url_for("admin.audit_log", **request.args))

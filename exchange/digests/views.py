@@ -372,20 +372,51 @@ def data_download(token: str):
     )
 
 
-@bp.post("/abonnementen/gegevens/<token>/wissen")
+def _erase_page(subscriber, action: str, cancel: str):
+    """The confirmation page of erasing a subscriber: what goes, and one button (POST to `action`)."""
+    items = [
+        _("Uw e-mailadres %(email)s wordt gewist.", email=subscriber.email),
+        _("Uw abonnementen, uw toestemmingen en de gegevens over verstuurde e-mails worden gewist."),
+        _("U krijgt daarna geen overzichten en geen andere e-mail meer van ons."),
+        _("Dit kan niet ongedaan worden gemaakt. Wilt u later weer nieuws, dan meldt u zich opnieuw aan."),
+    ]
+    return render_template(
+        "_partials/confirm_page.html",
+        title=_("Al uw gegevens wissen?"),
+        items=items,
+        action=action,
+        button=_("Wis al mijn gegevens"),
+        cancel=(cancel, None),
+        form=ConfirmForm(formdata=None),
+    )
+
+
+@bp.route("/abonnementen/gegevens/<token>/wissen", methods=["GET", "POST"])
 def erase(token: str):
-    ConfirmForm()
     subscriber = services.subscriber_by_data_token(token)
+    if request.method == "GET":
+        if subscriber is None:
+            return redirect(url_for("digests.data", token=token))
+        return _erase_page(
+            subscriber, url_for("digests.erase", token=token), url_for("digests.data", token=token)
+        )
     if subscriber is not None:
         services.erase_subscriber(subscriber)
         db.session.commit()
     return render_template("digests/erased.html")
 
 
-@bp.post("/abonnementen/beheer/<token>/wissen")
+@bp.route("/abonnementen/beheer/<token>/wissen", methods=["GET", "POST"])
 def erase_from_manage(token: str):
-    ConfirmForm()
     subscriber, _subscription, _sid = _manage_context(token)
+    if request.method == "GET":
+        if subscriber is None:
+            return redirect(url_for("digests.manage", token=token))
+        return _erase_page(
+            subscriber,
+            url_for("digests.erase_from_manage", token=token),
+            url_for("digests.manage", token=token),
+        )
     if subscriber is not None:
         services.erase_subscriber(subscriber)
         db.session.commit()

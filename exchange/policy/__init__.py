@@ -12,6 +12,7 @@ from typing import Any
 
 from exchange.errors import NotAllowed
 from exchange.policy import rules  # noqa: F401  (importing the rule modules registers their rules)
+from exchange.policy.reasons import explain
 from exchange.policy.registry import RULES, Rule, rule
 from exchange.policy.system import SYSTEM, SystemActor, is_system
 
@@ -34,6 +35,7 @@ def can(user, action: str, obj: Any = None) -> bool:
 
 
 def require(user, action: str, obj: Any = None) -> None:
-    """Raise NotAllowed unless `can(user, action, obj)`."""
+    """Raise NotAllowed unless `can(user, action, obj)`; it says why (policy.reasons) and where to go back."""
     if not can(user, action, obj):
-        raise NotAllowed(code=f"forbidden:{action}")
+        message, back = explain(_actor(user), action, obj)
+        raise NotAllowed(message, code=f"forbidden:{action}", back=back)

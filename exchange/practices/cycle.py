@@ -126,7 +126,7 @@ def move_phase(
     practice.phase = phase
     practice.revision += 1
     practice.updated_at = utcnow()
-    services._record_revision(actor, practice, str(_l("Fase gewijzigd")))
+    services.record_revision(actor, practice, str(_l("Fase gewijzigd")))
     return step
 
 

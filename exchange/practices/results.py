@@ -10,12 +10,13 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from exchange import audit
 from exchange.database import utcnow
 from exchange.errors import Invalid, NotFound
 from exchange.extensions import db
 from exchange.policy import require
 from exchange.practices.models import Practice, Result, Status, practice_theme
-from exchange.practices.services import LIMITS, ResultData, _record_revision, check_result_data
+from exchange.practices.services import LIMITS, ResultData, check_result_data, record_revision
 
 SUGGESTIONS = 40
 
@@ -136,7 +137,7 @@ def _changes(result: Result, data: ResultData) -> list[str]:
 def _revise(actor, practice: Practice, note: str) -> None:
     practice.revision += 1
     practice.updated_at = utcnow()
-    _record_revision(actor, practice, note)
+    record_revision(actor, practice, note)
 
 
 def update_result(actor, result: Result, data: ResultData) -> bool:
@@ -164,6 +165,13 @@ def update_result(actor, result: Result, data: ResultData) -> bool:
     result.updated_at = utcnow()
     note = _l("Resultaat '%(i)s' gewijzigd: %(what)s", i=before, what="; ".join(changes))
     _revise(actor, result.practice, str(note))
+    audit.record(
+        "result_edited",
+        actor=actor,
+        **audit.about_practice(result.practice),
+        indicator=result.indicator,
+        measured_on=result.measured_on.isoformat(),
+    )
     db.session.flush()
     return True
 
@@ -178,6 +186,13 @@ def delete_result(actor, result: Result) -> None:
         d=result.measured_on.isoformat(),
         v=number(result.value),
     )
+    audit.record(
+        "result_deleted",
+        actor=actor,
+        **audit.about_practice(practice),
+        indicator=result.indicator,
+        measured_on=result.measured_on.isoformat(),
+    )
     practice.results.remove(result)
     db.session.delete(result)
     _revise(actor, practice, str(note))
@@ -189,6 +204,7 @@ def rename_series(actor, practice: Practice, old: str, new: str) -> int:
 
     A `new` equal (up to case and whitespace) to another series of the practice merges the two under that
     series' name. Only the staff of the practice's region. Raises NotAllowed, Invalid."""
+    require(actor, "practice.edit", practice)
     results = [r for r in practice.results if r.indicator == old]
     if not results:
         raise Invalid.on_field("series", str(_l("Kies een bestaande reeks.")))

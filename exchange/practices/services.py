@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 
+from exchange import audit
 from exchange.database import utcnow, utctoday
 from exchange.errors import Conflict, Invalid
 from exchange.extensions import db
@@ -127,7 +128,7 @@ def snapshot(practice: Practice) -> dict:
     }
 
 
-def _record_revision(actor, practice: Practice, note: str) -> None:
+def record_revision(actor, practice: Practice, note: str) -> None:
     db.session.flush()
     db.session.add(
         PracticeRevision(
@@ -196,7 +197,7 @@ def create_practice(
             author_id=actor.id,
         )
     )
-    _record_revision(actor, practice, str(_l("Aangemaakt")))
+    record_revision(actor, practice, str(_l("Aangemaakt")))
     return practice
 
 
@@ -225,7 +226,7 @@ def update_practice(actor, practice: Practice, data: PracticeData, *, expected_r
         return False
     practice.revision += 1
     practice.updated_at = utcnow()
-    _record_revision(actor, practice, str(_l("Bewerkt")))
+    record_revision(actor, practice, str(_l("Bewerkt")))
     return True
 
 
@@ -256,7 +257,9 @@ def _set_status(actor, practice: Practice, status: Status) -> None:
     practice.revision += 1
     practice.updated_at = now
     note = {Status.PUBLISHED: _l("Gepubliceerd"), Status.ARCHIVED: _l("Gearchiveerd")}[status]
-    _record_revision(actor, practice, str(note))
+    record_revision(actor, practice, str(note))
+    action = {Status.PUBLISHED: "practice_published", Status.ARCHIVED: "practice_archived"}[status]
+    audit.record(action, actor=actor, **audit.about_practice(practice))
 
 
 def check_result_data(data: ResultData) -> None:

@@ -1,4 +1,5 @@
-"""Practice pages: detail, write and edit, publish/archive, feedback (cycle pages: cycle_views; results: result_views)."""
+"""Practice pages: detail, write and edit, feedback (cycle pages: cycle_views; results: result_views; publish and
+archive: status_views)."""
 
 from __future__ import annotations
 
@@ -137,30 +138,6 @@ def edit(practice_id: int):
     return render_template(
         "practices/form.html", form=form, practice=practice, region=practice.region
     ), saved.status
-
-
-@bp.post("/praktijken/<int:practice_id>/publiceren")
-@login_required
-def publish(practice_id: int):
-    practice = queries.get_practice_for_change(practice_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    services.publish_practice(current_user, practice)
-    db.session.commit()
-    flash(_("Het praktijkvoorbeeld is gepubliceerd en voor iedereen zichtbaar."), "success")
-    return redirect(url_for("practices.detail", practice_id=practice.id))
-
-
-@bp.post("/praktijken/<int:practice_id>/archiveren")
-@login_required
-def archive(practice_id: int):
-    practice = queries.get_practice_for_change(practice_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    services.archive_practice(current_user, practice)
-    db.session.commit()
-    flash(_("Het praktijkvoorbeeld is gearchiveerd."), "success")
-    return redirect(url_for("practices.detail", practice_id=practice.id))
 
 
 @bp.post("/praktijken/<int:practice_id>/feedback")

@@ -43,7 +43,7 @@ def test_non_admins_get_403_on_every_admin_page(client, auth, reference, make_us
     for path in ADMIN_GETS:
         response = client.get(path)
         assert response.status_code == 403, path
-        assert "geen toestemming" in text(response)
+        assert "Alleen beheerders kunnen dit." in text(response), path  # the 403 says why (issue 12)
 
 
 def test_visitors_are_sent_to_the_login_page(client, reference):

@@ -312,7 +312,9 @@ def test_a_subscriber_downloads_everything_held_and_erases_it(app, client, db, c
     assert data["consents"][0]["text"] and data["consents"][0]["confirmed_at"]
     assert data["deliveries"][0]["status"] == "sent" and data["deliveries"][0]["message_id"] == "<m@x>"
 
-    erased = client.post(f"{path}/wissen", data={"csrf_token": csrf(path)})
+    confirm_page = client.get(f"{path}/wissen")
+    assert confirm_page.status_code == 200 and "Al uw gegevens wissen?" in confirm_page.get_data(as_text=True)
+    erased = client.post(f"{path}/wissen", data={"csrf_token": csrf(f"{path}/wissen")})
     assert erased.status_code == 200 and "Gegevens gewist" in erased.get_data(as_text=True)
     for model in (Subscriber, Subscription, Consent, Delivery, subscription_region):
         assert count(db, model) == 0, model

@@ -185,6 +185,24 @@ def test_deleting_a_result_records_who_and_what(db, cast, make_practice):
     assert latest.note == "Resultaat 'Aantal thuiszitters' van 2024-01-01 verwijderd (waarde 12,5)"
 
 
+def test_corrections_and_deletions_are_in_the_audit_log(db, cast, make_practice):
+    from exchange.accounts.models import AuditEvent
+
+    practice = make_practice(publish=True)
+    kept = measure(practice, cast, value="12")
+    gone = measure(practice, cast, indicator="Wachttijd", value="30", day=date(2024, 2, 1))
+
+    results.update_result(cast.staff, kept, data_of(kept, value=Decimal("14")))
+    results.delete_result(cast.staff, gone)
+    db.session.commit()
+
+    events = list(db.session.scalars(select(AuditEvent).where(AuditEvent.action.like("result_%"))))
+    assert [(e.action, e.actor_id, e.details["practice_id"], e.details["indicator"]) for e in events] == [
+        ("result_edited", cast.staff.id, practice.id, "Aantal thuiszitters"),
+        ("result_deleted", cast.staff.id, practice.id, "Wachttijd"),
+    ]
+
+
 def test_renaming_a_series_changes_all_its_results_in_one_revision(db, cast, make_practice):
     practice = make_practice()
     for year in (2022, 2023, 2024):

@@ -192,7 +192,7 @@ def test_corrections_and_deletions_are_in_the_audit_log(db, cast, make_practice)
     kept = measure(practice, cast, value="12")
     gone = measure(practice, cast, indicator="Wachttijd", value="30", day=date(2024, 2, 1))
 
-    results.update_result(cast.staff, kept, data_of(kept, value=Decimal("14")))
+    results.update_result(cast.staff, kept, data_of(kept, value=Decimal(14)))
     results.delete_result(cast.staff, gone)
     db.session.commit()
 

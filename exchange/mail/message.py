@@ -55,9 +55,10 @@ def _needs_encoding(value: str) -> bool:
 
 
 def _encoded_words(value: str) -> list[str]:
-    # Header.encode splits into encoded words of at most 76 characters at character boundaries; parsers join
+    # Header.encode splits into encoded words of at most 60 characters at character boundaries (so "Subject: "
+    # and one word fit on a 78-character line); parsers join
     # adjacent encoded words without the whitespace between them, so the text comes back unchanged.
-    return Header(value, "utf-8", maxlinelen=76).encode(linesep="\n").split()
+    return Header(value, "utf-8", maxlinelen=60).encode(linesep="\n").split()
 
 
 def _fold(name: str, words: Iterable[str]) -> bytes:
@@ -101,9 +102,11 @@ def text_header(name: str, value: str) -> bytes:
 
 def structured_header(name: str, value: str) -> bytes:
     """A header whose value the platform itself composed (Message-ID, List-Unsubscribe, Date): cleaned and
-    folded at spaces, never encoded. Non-ASCII is dropped (such values are ASCII by construction)."""
+    folded at spaces, never encoded. Non-ASCII is dropped and a word too long for one line is cut (neither
+    happens to values that are ASCII and short by construction)."""
     value = clean_header(value).encode("ascii", "ignore").decode("ascii")
-    return _fold(name, value.split(" ") if value else [])
+    room = LINE_MAX - len(name) - 2
+    return _fold(name, [word[:room] for word in value.split(" ")] if value else [])
 
 
 @lru_cache(maxsize=2048)
@@ -125,10 +128,10 @@ def mailbox(value: str | tuple[str, str]) -> tuple[str, str]:
     """
     if isinstance(value, tuple):
         name, address = value
-    else:
+    elif value.rstrip().endswith(">"):
         name, address = parseaddr(clean_header(value))
-        if not address:
-            address = clean_header(value)
+    else:
+        name, address = "", value
     return clean_header(name), smtp_address(address)
 
 

@@ -4,11 +4,13 @@
 keeps it on the SQLAlchemy session; it is sent right after that session commits and forgotten when it rolls back,
 so mail never runs ahead of the data it talks about. A delivered message's row is deleted at once; when the SMTP
 server is down or refuses, the row stays with the error and `flask mail send-pending` (cron, exchange.mail.outbox)
-sends it later, so a
-failure never undoes the change and never loses the mail. `send_mail_now()` sends at once and raises
+sends it later, so a failure never undoes the change, never answers a saved change with a 500, and never
+loses the mail. `send_mail_now()` sends at once and raises
 MailDeliveryError, for callers that keep their own delivery records (digests).
 
 Without MAIL_SERVER every message is written as an .eml file into MAIL_FOLDER instead (development, tests).
+Every message is a MailMessage (exchange.mail.message, the one builder: it cleans every header value); addresses
+follow the one policy in exchange.mail.addresses.
 """
 
 from __future__ import annotations

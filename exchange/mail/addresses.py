@@ -85,6 +85,8 @@ class EmailAddress:
     """WTForms validator: the address policy on a form field (the same check the services make again)."""
 
     def __call__(self, form, field) -> None:
+        if field.errors:  # already refused (too long): one message per problem
+            return
         problem = email_problem(field.data)
         if problem:
             raise ValidationError(problem)

@@ -96,9 +96,12 @@ def test_clean_header_leaves_no_line_break_control_or_format_character(value):
     assert not any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp", "Cs") for ch in cleaned)
     assert cleaned == cleaned.strip() and "  " not in cleaned
     assert clean_header(cleaned) == cleaned
-    assert cleaned.split() == value.translate(
-        {ord(ch): " " for ch in value if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp", "Cs")}
-    ).split()
+    assert (
+        cleaned.split()
+        == value.translate(
+            {ord(ch): " " for ch in value if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp", "Cs")}
+        ).split()
+    )
 
 
 def test_a_line_break_in_the_subject_stays_in_the_subject():
@@ -131,7 +134,13 @@ def test_an_idn_domain_goes_out_as_punycode():
 
 @pytest.mark.parametrize(
     "address",
-    ["ü@example.org", "geen-apenstaart", "a b@example.org", "a@example.org\r\nBcc: evil@example.org", "<a@b.org>,"],
+    [
+        "ü@example.org",
+        "geen-apenstaart",
+        "a b@example.org",
+        "a@example.org\r\nBcc: evil@example.org",
+        "<a@b.org>,",
+    ],
 )
 def test_an_address_that_cannot_be_sent_is_refused_by_the_builder(address):
     with pytest.raises(UnsendableAddress):

@@ -54,7 +54,9 @@ def assert_clean(raw: bytes) -> None:
     parsed = email.message_from_bytes(raw, policy=policy.default)
     assert set(parsed.keys()) == HEADERS
     assert parsed["Subject"] == CLEAN_SUBJECT
-    assert b"evil@example.org" not in raw.split(b"\r\n\r\n")[0].replace(b"Subject: " + CLEAN_SUBJECT.encode(), b"")
+    assert b"evil@example.org" not in raw.split(b"\r\n\r\n")[0].replace(
+        b"Subject: " + CLEAN_SUBJECT.encode(), b""
+    )
 
 
 def test_a_line_break_in_a_title_adds_no_recipient_or_header_over_smtp(
@@ -93,7 +95,9 @@ def _stalled_server():
 
 
 @pytest.mark.parametrize("server", [_closed_port, _stalled_server], ids=["closed-port", "stalled"])
-def test_a_mail_server_that_is_down_keeps_the_change_and_the_mail(app, client, cast, hostile_practice, server):
+def test_a_mail_server_that_is_down_keeps_the_change_and_the_mail(
+    app, client, cast, hostile_practice, server
+):
     with server() as port:
         send_through(app, port, timeout=1)
         response = give_feedback(client, cast, hostile_practice)

@@ -7,7 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
-from exchange.accounts.services.rules import EMAIL_MAX, NAME_MAX
+from exchange.accounts.services.rules import NAME_MAX
+from exchange.mail.addresses import EMAIL_MAX, EmailAddress
 
 PASSWORD_FIELD_MAX = 256
 
@@ -21,6 +22,7 @@ def email_field(label=None):
         validators=[
             DataRequired(message=_l("Vul een e-mailadres in.")),
             Length(max=EMAIL_MAX, message=_too_long),
+            EmailAddress(),
         ],
         render_kw={"autocomplete": "email", "spellcheck": "false"},
     )

@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from exchange.digests.models import Frequency
-from exchange.digests.services import EMAIL_MAX
+from exchange.mail.addresses import EMAIL_MAX, EmailAddress
 
 FREQUENCY_CHOICES = [
     SelectChoice(Frequency.DAILY.value, _l("Dagelijks")),
@@ -40,6 +40,7 @@ def email_field():
         validators=[
             DataRequired(message=_l("Vul een e-mailadres in.")),
             Length(max=EMAIL_MAX, message=_l("Hoogstens %(max)d tekens.")),
+            EmailAddress(),
         ],
         render_kw={"autocomplete": "email", "spellcheck": "false"},
     )

@@ -29,7 +29,6 @@ from exchange.database import utcnow
 from exchange.digests import tokens
 from exchange.digests.content import Digest, Follow, Recipient, collect_content, compose, themes_text
 from exchange.digests.dispatch import Dispatcher, Job, MailServerUnavailable
-from exchange.digests.message import DigestMessage
 from exchange.digests.models import (
     Delivery,
     DeliveryStatus,
@@ -43,6 +42,8 @@ from exchange.digests.models import (
 from exchange.digests.periods import FREQUENCY_LABELS, Period, last_completed, period_starting, plan_periods
 from exchange.extensions import db
 from exchange.mail import external_url
+from exchange.mail.addresses import UnsendableAddress
+from exchange.mail.message import MailMessage
 
 Progress = Callable[[int, str], AbstractContextManager]
 
@@ -139,7 +140,7 @@ class DigestMailer:
         # Tokens are URL-safe (base64url and dots), so they need no quoting.
         return self.manage_prefix + tokens.manage_token(subscriber_key, subscription_id) + self.manage_suffix
 
-    def build(self, digest: Digest) -> DigestMessage:
+    def build(self, digest: Digest) -> MailMessage:
         """The digest as a two-part message with List-Unsubscribe (RFC 8058), List-Id and a stable Message-ID."""
         recipient = digest.recipient
         frequency = Frequency(recipient.frequency)
@@ -173,19 +174,18 @@ class DigestMailer:
             "external_url": external_url,
             "site_url": self.site_url,
         }
-        message = DigestMessage(
-            subject=subject,
-            recipients=[recipient.email],
+        return MailMessage(
+            subject,
+            [recipient.email],
             body=self.text.render(context),
             html=self.html.render(context),
             sender=self.sender,
             extra_headers=headers,
+            message_id=message_id(frequency, digest.period, recipient.key),
         )
-        message.msgId = message_id(frequency, digest.period, recipient.key)
-        return message
 
 
-def build_digest_message(digest: Digest, content_themes: dict) -> DigestMessage:
+def build_digest_message(digest: Digest, content_themes: dict) -> MailMessage:
     """One digest message (for the preview; a run uses one DigestMailer for all its messages)."""
     return DigestMailer(content_themes).build(digest)
 
@@ -423,7 +423,7 @@ def send_period(
     if dispatcher is not None:
         outcome = dispatcher.outcome
         summary.sent, summary.failed, summary.rejected = outcome.sent, outcome.failed, outcome.rejected
-        summary.errors = dispatcher.errors
+        summary.errors.extend(dispatcher.errors)
         summary.aborted = summary.aborted or outcome.unavailable
     if not dry_run:
         _record_run_end(summary)
@@ -460,7 +460,16 @@ def _send_batch(
     if not candidates:
         return
     mailer = DigestMailer(content.themes)
-    messages = {sid: mailer.build(d) for sid, d in candidates.items()}
+    messages = {}
+    for sid, digest in list(candidates.items()):
+        try:
+            messages[sid] = mailer.build(digest)
+        except UnsendableAddress as exc:  # an address stored before the address policy: report, send the rest
+            summary.skipped += 1
+            summary.errors.append(f"subscriber {sid}: {exc}")
+            del candidates[sid]
+    if not messages:
+        return
     try:
         dispatcher.ensure_open()  # before claiming: an unreachable server leaves no records behind
     except MailServerUnavailable as exc:

@@ -11,7 +11,6 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -31,10 +30,9 @@ from exchange.digests.periods import FREQUENCY_LABELS
 from exchange.errors import Invalid, LinkExpired, LinkInvalid
 from exchange.extensions import db
 from exchange.mail import external_url, queue_mail
+from exchange.mail.addresses import EMAIL_MAX, normalise_email  # noqa: F401 - the one address policy
 from exchange.mail.outbox import forget_recipient
 from exchange.reference.models import Region, Theme
-
-EMAIL_MAX = 254
 
 CONSENT_TEXT = _l(
     "Ik wil per e-mail een overzicht ontvangen van wat er nieuw is in de gekozen thema's, zo vaak als ik heb "
@@ -51,22 +49,6 @@ def consent_text() -> str:
 def consent_version(text: str) -> str:
     """A short fingerprint of a consent text: the form carries it, so we store exactly the text that was shown."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-
-
-def normalise_email(value: str | None) -> str:
-    """Trim and lower-case an address; raise Invalid (field "email") when it is not a valid address."""
-    value = (value or "").strip()
-    if not value:
-        raise Invalid.on_fields({"email": _("Vul een e-mailadres in.")}, _l("Vul een e-mailadres in."))
-    if len(value) > EMAIL_MAX:
-        message = _("Het e-mailadres is te lang (hoogstens %(n)s tekens).", n=EMAIL_MAX)
-        raise Invalid.on_field("email", message)
-    try:
-        result = validate_email(value, check_deliverability=False)
-    except EmailNotValidError as exc:
-        message = _("Dit is geen geldig e-mailadres.")
-        raise Invalid.on_field("email", message) from exc
-    return result.normalized.lower()
 
 
 @dataclass(frozen=True)

@@ -4,11 +4,13 @@
 keeps it on the SQLAlchemy session; it is sent right after that session commits and forgotten when it rolls back,
 so mail never runs ahead of the data it talks about. A delivered message's row is deleted at once; when the SMTP
 server is down or refuses, the row stays with the error and `flask mail send-pending` (cron, exchange.mail.outbox)
-sends it later, so a
-failure never undoes the change and never loses the mail. `send_mail_now()` sends at once and raises
+sends it later, so a failure never undoes the change, never answers a saved change with a 500, and never
+loses the mail. `send_mail_now()` sends at once and raises
 MailDeliveryError, for callers that keep their own delivery records (digests).
 
 Without MAIL_SERVER every message is written as an .eml file into MAIL_FOLDER instead (development, tests).
+Every message is a MailMessage (exchange.mail.message, the one builder: it cleans every header value); addresses
+follow the one policy in exchange.mail.addresses.
 """
 
 from __future__ import annotations
@@ -26,9 +28,12 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 from flask import current_app, render_template
-from flask_mail import Connection, Message, email_dispatched
+from flask_mail import BadHeaderError, Connection, Message, email_dispatched
 from sqlalchemy import delete, event, update
 from sqlalchemy.orm import Session
+
+from exchange.mail.addresses import UnsendableAddress
+from exchange.mail.message import MailMessage
 
 log = logging.getLogger(__name__)
 
@@ -70,54 +75,62 @@ def external_url(endpoint: str, **values) -> str:
 
 
 def build_message(
-    to: str | Iterable[str],
+    to: str | tuple[str, str] | Iterable[str | tuple[str, str]],
     subject: str,
     template: str,
     *,
     headers: dict[str, str] | None = None,
-    sender: str | None = None,
+    sender: str | tuple[str, str] | None = None,
     message_id: str | None = None,
     **context,
-) -> Message:
-    """Render templates/email/<template>.txt and .html into one message (both parts).
+) -> MailMessage:
+    """Render templates/email/<template>.txt and .html into one message (both parts), through the one builder
+    (exchange.mail.message), which cleans every header value.
 
-    `message_id` sets a deterministic Message-ID (e.g. per digest period and subscriber); by default a
-    random one on the EXTERNAL_URL host is used.
+    `to` is an address, a (display name, address) pair or a list of them. `message_id` sets a deterministic
+    Message-ID (e.g. per digest period and subscriber); by default a random one on the EXTERNAL_URL host is used.
+    Raises UnsendableAddress for an address that cannot be sent at all.
     """
-    recipients = [to] if isinstance(to, str) else list(to)
+    recipients = [to] if isinstance(to, str | tuple) else list(to)
     context.setdefault("external_url", external_url)
     context.setdefault("site_url", current_app.config["EXTERNAL_URL"].rstrip("/"))
     domain = urlsplit(current_app.config["EXTERNAL_URL"]).hostname or "jeugdkennis.localhost"
-    message = Message(
-        subject=str(subject),
-        recipients=recipients,
+    message = MailMessage(
+        str(subject),
+        recipients,
         body=render_template(f"email/{template}.txt", subject=subject, **context),
         html=render_template(f"email/{template}.html", subject=subject, **context),
         sender=sender or current_app.config["MAIL_DEFAULT_SENDER"],
         extra_headers=dict(headers or {}),
+        message_id=message_id or make_msgid(domain=domain),
     )
-    message.msgId = message_id or make_msgid(domain=domain)
     message.date = time.time()
     return message
 
 
-def queue_mail(to: str | Iterable[str], subject: str, template: str, **context) -> Message:
+def queue_mail(to: str | Iterable[str], subject: str, template: str, **context) -> MailMessage | None:
     """Render a message now, store it in the outbox with the current transaction, and send it after the commit.
 
     Dropped with the transaction on rollback; kept in the outbox (for `flask mail send-pending`) when sending fails.
+    An address that cannot be sent at all (stored before the address policy) is logged and skipped (None): the
+    change it belongs to still goes through.
     """
     from exchange.extensions import db
     from exchange.mail.models import OutgoingMail
 
-    message = build_message(to, subject, template, **context)
+    try:
+        message = build_message(to, subject, template, **context)
+    except UnsendableAddress as exc:
+        log.error("Mail %s not queued: %s", template, exc)
+        return None
     session = db.session()
     key = uuid.uuid4().hex
     session.add(
         OutgoingMail(
             key=key,
-            recipients=",".join(message.send_to),
+            recipients=",".join(message.recipients),
             sender=str(message.sender),
-            subject=str(subject)[:500],
+            subject=message.subject[:500],
             template=template,
             message=message.as_bytes(),
         )
@@ -142,9 +155,12 @@ def pending_mail() -> list[Message]:
     return [pending.message for pending in db.session().info.get(PENDING_KEY, [])]
 
 
-def send_mail_now(to: str | Iterable[str], subject: str, template: str, **context) -> Message:
-    """Render and send a message at once. Raises MailDeliveryError when it could not be delivered."""
-    message = build_message(to, subject, template, **context)
+def send_mail_now(to: str | Iterable[str], subject: str, template: str, **context) -> MailMessage:
+    """Render and send a message at once. Raises MailDeliveryError when it could not be built or delivered."""
+    try:
+        message = build_message(to, subject, template, **context)
+    except UnsendableAddress as exc:
+        raise MailDeliveryError(str(exc)) from exc
     deliver(message)
     return message
 
@@ -184,14 +200,18 @@ def deliver(message: Message, connection: TimeoutConnection | None = None) -> No
                 own.send(message)
     except MailDeliveryError:
         raise
-    except (smtplib.SMTPException, OSError) as exc:
+    # UnicodeError: an address or message smtplib cannot encode; BadHeaderError: Flask-Mail's own check.
+    except (smtplib.SMTPException, OSError, UnicodeError, BadHeaderError) as exc:
         raise MailDeliveryError(f"Sending to {', '.join(message.recipients)} failed: {exc}") from exc
 
 
 def _write_to_folder(message: Message) -> Path:
     if message.date is None:
         message.date = time.time()
-    return write_eml(message.as_bytes())
+    try:
+        return write_eml(message.as_bytes())
+    except OSError as exc:
+        raise MailDeliveryError(f"Writing to the mail folder failed: {exc}") from exc
 
 
 def write_eml(content: bytes) -> Path:
@@ -264,7 +284,10 @@ def _within(transaction, ended) -> bool:
 def _after_commit(session: Session) -> None:
     # Also fired when a savepoint is released; only the outermost commit makes the data durable.
     if session.get_nested_transaction() is None:
-        _send_pending(session)
+        try:
+            _send_pending(session)
+        except Exception:  # the change is committed: a 500 now would invite a duplicate retry
+            log.exception("Sending mail after the commit failed; the messages stay in the outbox")
 
 
 @event.listens_for(Session, "after_soft_rollback")

@@ -127,14 +127,19 @@ def _send_stored(row, connection: TimeoutConnection | None, run: OutboxRun) -> N
             write_eml(row.message)
         elif connection.host is not None:  # None when MAIL_SUPPRESS_SEND: Flask-Mail's "sent" without sending
             connection.host.sendmail(row.sender, row.recipient_list, row.message)
-    except (smtplib.SMTPException, OSError) as exc:
+    except (
+        smtplib.SMTPException,
+        OSError,
+        UnicodeError,
+    ) as exc:  # UnicodeError: an address smtplib cannot send
         row.last_error = f"{type(exc).__name__}: {exc}"[:500]
         row.locked_until = None
         db.session.commit()
         run.failed += 1
         run.errors.append(f"{row.recipients}: {exc}")
         # SMTPException is an OSError too: only a lost connection (not a refusal) ends the run.
-        if isinstance(exc, smtplib.SMTPServerDisconnected) or not isinstance(exc, smtplib.SMTPException):
+        lost = isinstance(exc, OSError) and not isinstance(exc, smtplib.SMTPException)
+        if lost or isinstance(exc, smtplib.SMTPServerDisconnected):
             raise MailDeliveryError(f"SMTP connection lost: {exc}") from exc
         return
     db.session.delete(row)

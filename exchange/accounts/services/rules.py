@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -12,26 +11,10 @@ from exchange.accounts.models import Role, User
 from exchange.accounts.passwords import password_problems
 from exchange.errors import Conflict, Invalid
 from exchange.extensions import db
+from exchange.mail.addresses import EMAIL_MAX, normalise_email  # noqa: F401 - the one address policy, re-exported
 from exchange.reference.models import Region, Theme
 
 NAME_MAX = 120
-EMAIL_MAX = 254
-
-
-def normalise_email(value: str | None) -> str:
-    """Trim and lower-case an address; raise Invalid (field "email") when it is not a valid address."""
-    value = (value or "").strip()
-    if not value:
-        raise Invalid.on_field("email", _("Vul een e-mailadres in."))
-    if len(value) > EMAIL_MAX:
-        raise Invalid.on_field(
-            "email", _("Het e-mailadres is te lang (hoogstens %(n)s tekens).", n=EMAIL_MAX)
-        )
-    try:
-        result = validate_email(value, check_deliverability=False)
-    except EmailNotValidError as exc:
-        raise Invalid.on_field("email", _("Dit is geen geldig e-mailadres.")) from exc
-    return result.normalized.lower()
 
 
 def clean_name(name: str | None, *, required: bool = False) -> str:

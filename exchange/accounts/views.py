@@ -310,11 +310,10 @@ def confirm_email(token: str):
     signed_in_id = current_user.id if current_user.is_authenticated else None
     confirmed = submit(form, lambda: own_account.confirm_email_change(token), refusals=())
     if confirmed.done:
-        flash(_("Uw e-mailadres is gewijzigd."), "info")
         if signed_in_id == confirmed.value.id:
             start_browser_session(confirmed.value, remember=_remembered())
-            return redirect(url_for("accounts.account"))
-        return redirect(url_for("accounts.login"))
+        flash(_("Uw e-mailadres is gewijzigd."), "info")
+        return redirect(url_for("accounts.account" if signed_in_id == confirmed.value.id else "accounts.login"))
     return render_template("accounts/confirm_email.html", form=form, pending=pending)
 
 

@@ -313,7 +313,9 @@ def confirm_email(token: str):
         if signed_in_id == confirmed.value.id:
             start_browser_session(confirmed.value, remember=_remembered())
         flash(_("Uw e-mailadres is gewijzigd."), "info")
-        return redirect(url_for("accounts.account" if signed_in_id == confirmed.value.id else "accounts.login"))
+        return redirect(
+            url_for("accounts.account" if signed_in_id == confirmed.value.id else "accounts.login")
+        )
     return render_template("accounts/confirm_email.html", form=form, pending=pending)
 
 

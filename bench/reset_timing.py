@@ -45,7 +45,9 @@ def prepare(env: dict[str, str]) -> None:
     from exchange.extensions import db
     from exchange.policy import SYSTEM
 
-    app = create_app("config.Config", SQLALCHEMY_DATABASE_URI=env["DATABASE_URL"], SECRET_KEY=env["SECRET_KEY"])
+    app = create_app(
+        "config.Config", SQLALCHEMY_DATABASE_URI=env["DATABASE_URL"], SECRET_KEY=env["SECRET_KEY"]
+    )
     with app.app_context():
         db.create_all()  # a benchmark database, not a production one
         invitations.create_user(SYSTEM, KNOWN, Role.ADMIN, "een lang genoeg benchwachtwoord")
@@ -118,7 +120,9 @@ def main() -> None:
         p90 = values[int(len(values) * 0.9)]
         label = "known  " if address == KNOWN else "unknown"
         print(f"{label} address: median {medians[address]:.2f} ms, p90 {p90:.2f} ms ({len(values)} requests)")
-    print(f"ratio of medians: {max(medians.values()) / min(medians.values()):.2f}; reset mails written: {mailed}")
+    print(
+        f"ratio of medians: {max(medians.values()) / min(medians.values()):.2f}; reset mails written: {mailed}"
+    )
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import joinedload
 
 from exchange import audit
 from exchange.accounts.models import PasswordResetRequest, User, UserSession, new_session_token
@@ -91,7 +92,11 @@ def load_signed_in_user(cookie_id: str) -> User | None:
     user_id, _sep, key = (cookie_id or "").partition(":")
     if not user_id.isdigit() or not key or len(key) > SESSION_KEY_MAX or len(user_id) > 18:
         return None
-    record = db.session.scalar(select(UserSession).where(UserSession.key_hash == hash_secret(key)))
+    record = db.session.scalar(
+        select(UserSession)
+        .options(joinedload(UserSession.user))
+        .where(UserSession.key_hash == hash_secret(key))
+    )
     if record is None or record.user_id != int(user_id):
         return None
     now = utcnow()

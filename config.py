@@ -90,6 +90,8 @@ class Config:
     # "basic": a session used from another address/browser becomes non-fresh (Flask-Login).
     SESSION_PROTECTION = os.environ.get("SESSION_PROTECTION", "basic")
     REMEMBER_COOKIE_DURATION = timedelta(days=_int("REMEMBER_COOKIE_DAYS", 30))
+    # A sign-in (accounts.models.UserSession) not used for this long no longer signs anyone in, remembered or not.
+    SESSION_IDLE_LIMIT = timedelta(days=_int("SESSION_IDLE_DAYS", 30))
 
     # Audit log retention (`flask users purge-audit`, for cron): events are deleted after AUDIT_RETENTION; client
     # addresses and the addresses typed at failed sign-ins are removed after AUDIT_IP_RETENTION.

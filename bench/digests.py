@@ -20,6 +20,7 @@ import argparse
 import multiprocessing
 import random
 import resource
+import secrets
 import shutil
 import sys
 import tempfile
@@ -272,7 +273,7 @@ def main() -> None:
             raise SystemExit("the SMTP sink did not start")
         app = create_app(
             "config.Config",
-            SECRET_KEY="bench-digests",
+            SECRET_KEY=secrets.token_urlsafe(32),
             INSTANCE_PATH=str(workdir / "instance"),
             SQLALCHEMY_DATABASE_URI=url,
             MAIL_SERVER="127.0.0.1",

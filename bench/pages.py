@@ -284,7 +284,10 @@ def prepare_database(url: str, n: int, loader: str, index_dir: str) -> dict:
     from exchange.reference.seeding import load_reference, read_reference_file
 
     app = create_app(
-        "config.Config", SQLALCHEMY_DATABASE_URI=url, SECRET_KEY="bench", SEARCH_INDEX_DIR=index_dir
+        "config.Config",
+        SQLALCHEMY_DATABASE_URI=url,
+        SECRET_KEY=secrets.token_urlsafe(32),
+        SEARCH_INDEX_DIR=index_dir,
     )
     with app.app_context():
         # A benchmark database, not a production one: the schema comes straight from the models.

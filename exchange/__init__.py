@@ -51,6 +51,65 @@ def setup_instance(app: Flask) -> None:
             key_file.write_text(secrets.token_urlsafe(48))
             key_file.chmod(0o600)
         app.config["SECRET_KEY"] = key_file.read_text().strip()
+    if app.config.get("ENV_NAME") not in RELAXED_ENVIRONMENTS:
+        refuse_weak_secret_keys(app)
+
+
+# Where a weak SECRET_KEY is tolerated: local development and the test suite (each has its own config class).
+RELAXED_ENVIRONMENTS = ("development", "test")
+SECRET_KEY_MIN_LENGTH = 32
+# Example and placeholder values seen in docs, tutorials and this repository; compared case-insensitively.
+KNOWN_EXAMPLE_KEYS = frozenset(
+    {
+        "change-me",
+        "changeme",
+        "change_me",
+        "changethis",
+        "dev",
+        "development",
+        "secret",
+        "secret-key",
+        "secret_key",
+        "secretkey",
+        "your-secret-key",
+        "your_secret_key",
+        "super-secret",
+        "supersecret",
+        "jeugdkennis",
+        "test",
+        "test-secret-key-not-for-production",
+        "please-change-this-secret-key-in-production",
+    }
+)
+
+
+def weak_secret_key_reason(key: object) -> str | None:
+    """Why `key` is unfit to sign production cookies and links, or None when it is fine."""
+    if not isinstance(key, str | bytes):
+        return "it is not a string"
+    text = key.decode("utf-8", "replace") if isinstance(key, bytes) else key
+    if text.strip().lower() in KNOWN_EXAMPLE_KEYS:
+        return "it is a published example value"
+    if len(text) < SECRET_KEY_MIN_LENGTH:
+        return f"it is shorter than {SECRET_KEY_MIN_LENGTH} characters"
+    if len(set(text)) < 8:
+        return "it repeats too few different characters"
+    return None
+
+
+def refuse_weak_secret_keys(app: Flask) -> None:
+    """Refuse to start with a guessable SECRET_KEY (or SECRET_KEY_FALLBACKS entry): anyone who knows it can forge
+    session cookies and signed links."""
+    keys = [("SECRET_KEY", app.config["SECRET_KEY"])]
+    keys += [("SECRET_KEY_FALLBACKS", k) for k in app.config.get("SECRET_KEY_FALLBACKS") or []]
+    for name, key in keys:
+        reason = weak_secret_key_reason(key)
+        if reason:
+            raise RuntimeError(
+                f"{name} is too weak for production: {reason}. Generate one with "
+                '`python -c "import secrets; print(secrets.token_urlsafe(48))"` and set it in the environment '
+                f"(at least {SECRET_KEY_MIN_LENGTH} random characters; config.DevelopmentConfig for local work)."
+            )
 
 
 def trust_proxies(app: Flask) -> None:

@@ -5,7 +5,9 @@ from exchange.accounts.models import (  # noqa: F401
     AuditEvent,
     CoachingAssignment,
     FunctionaryTheme,
+    PasswordResetRequest,
     User,
+    UserSession,
 )
 from exchange.digests.models import (  # noqa: F401
     Consent,

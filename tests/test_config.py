@@ -1,4 +1,4 @@
-"""Configuration: production refuses to start without a secret; development keeps a generated one."""
+"""Configuration: production refuses to start without a strong secret; development keeps a generated one."""
 
 from __future__ import annotations
 
@@ -10,6 +10,46 @@ from exchange import create_app
 def test_production_refuses_without_secret_key(tmp_path):
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app("config.Config", INSTANCE_PATH=str(tmp_path), SECRET_KEY=None)
+
+
+STRONG_KEY = "k3J9vQx2Lm8ZpR4tW7yB1nC6dF0gH5sA"  # 32 characters, many different ones
+
+
+@pytest.mark.parametrize(
+    ("key", "reason"),
+    [
+        ("change-me", "published example"),
+        ("CHANGE-ME", "published example"),
+        ("dev", "published example"),
+        ("secret", "published example"),
+        ("jeugdkennis", "published example"),
+        ("test-secret-key-not-for-production", "published example"),  # TestConfig's, from the repository
+        ("please-change-this-secret-key-in-production", "published example"),
+        ("k3J9vQx2Lm8ZpR4tW7yB1nC6dF0gH5s", "shorter than 32"),
+        ("ab" * 20, "too few different characters"),
+    ],
+)
+def test_production_refuses_a_weak_secret_key(tmp_path, key, reason):
+    with pytest.raises(RuntimeError, match=f"SECRET_KEY is too weak for production: .*{reason}"):
+        create_app("config.Config", INSTANCE_PATH=str(tmp_path), SECRET_KEY=key)
+
+
+def test_production_refuses_a_weak_fallback_key(tmp_path):
+    with pytest.raises(RuntimeError, match="SECRET_KEY_FALLBACKS is too weak"):
+        create_app(
+            "config.Config", INSTANCE_PATH=str(tmp_path), SECRET_KEY=STRONG_KEY, SECRET_KEY_FALLBACKS=["dev"]
+        )
+
+
+def test_production_starts_with_a_strong_secret_key(tmp_path):
+    app = create_app("config.Config", INSTANCE_PATH=str(tmp_path), SECRET_KEY=STRONG_KEY)
+    assert app.config["SECRET_KEY"] == STRONG_KEY
+
+
+@pytest.mark.parametrize("config", ["config.DevelopmentConfig", "config.TestConfig"])
+def test_development_and_tests_accept_a_weak_secret_key(tmp_path, config):
+    app = create_app(config, INSTANCE_PATH=str(tmp_path), SECRET_KEY="dev")
+    assert app.config["SECRET_KEY"] == "dev"
 
 
 def test_development_generates_and_keeps_a_secret(tmp_path):

@@ -150,3 +150,25 @@ def purge_audit() -> None:
             anonymised=counts.anonymised,
         )
     )
+
+
+@users_cli.command("send-resets")
+@with_appcontext
+def send_resets() -> None:
+    """Mail the password-reset links of requests not handled yet (normally handled right after the answer);
+    meant for cron, next to `flask mail send-pending`."""
+    from exchange.accounts.services import password_reset
+
+    queued = password_reset.handle_reset_requests(older_than=password_reset.HANDOVER)
+    click.echo(_("%(n)d herstellinks verstuurd.", n=queued))
+
+
+@users_cli.command("purge-sessions")
+@with_appcontext
+def purge_sessions() -> None:
+    """Delete sign-ins unused for SESSION_IDLE_DAYS (they no longer sign anyone in); meant for cron."""
+    from exchange.accounts.services import sessions
+
+    deleted = sessions.purge_sessions()
+    db.session.commit()
+    click.echo(_("%(n)d verlopen sessies verwijderd.", n=deleted))

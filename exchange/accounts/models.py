@@ -53,7 +53,9 @@ class User(UserMixin, db.Model):
     region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id", ondelete="RESTRICT"), index=True)
     # None until an invited person sets a password; also None after the account was deleted.
     password_hash: Mapped[str | None] = mapped_column(String(255))
-    # Part of the login cookie: changing it (password change, "log out everywhere") ends every session.
+    # The account's session generation: renewed whenever every session ends (password or address change, "sign
+    # out everywhere", deactivation, deletion), so anything bound to it (a remembered device) ends too. The
+    # sign-ins themselves are UserSession rows.
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -78,8 +80,25 @@ class User(UserMixin, db.Model):
         CheckConstraint("role = 'staff' OR region_id IS NULL", name="only_staff_has_region"),
     )
 
+    # The secret of the sign-in (UserSession) this object was loaded for or signed in with; not a column. It is
+    # what Flask-Login writes into the session and remember-me cookies (see get_id), never stored in clear.
+    session_key = None
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+        """The login cookie's value: user id and the sign-in's secret. Without a sign-in it loads nobody."""
+        return f"{self.id}:{self.session_key or ''}"
+
+    def __eq__(self, other: object) -> bool:
+        # Flask-Login compares users by get_id, which now differs per sign-in; one person is one user.
+        if isinstance(other, User):
+            return self is other or (self.id is not None and self.id == other.id)
+        return NotImplemented
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    __hash__ = object.__hash__
 
     @property
     def is_active(self) -> bool:  # type: ignore[override]
@@ -191,6 +210,44 @@ class AccountToken(db.Model):
 
     def __repr__(self) -> str:
         return f"<AccountToken {self.purpose.value} user={self.user_id}>"
+
+
+class UserSession(db.Model):
+    """One sign-in on one device: the session and remember-me cookies carry its secret, the table only its hash.
+
+    Signing out deletes the row, so a copied cookie stops working; ending every session of a person deletes all
+    of theirs. A row not seen for SESSION_IDLE_LIMIT no longer signs anyone in (`flask users purge-sessions`
+    removes it).
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+
+    user: Mapped[User] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<UserSession {self.id} user={self.user_id}>"
+
+
+class PasswordResetRequest(db.Model):
+    """A "forgot password" request waiting to be handled after the answer has gone out.
+
+    Every request is stored the same way whether or not the address has an account, so the answer takes the same
+    time; handling it (exchange.accounts.services.password_reset.handle_reset_requests) mails a link only when it
+    does, and deletes the row either way.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    ip: Mapped[str | None] = mapped_column(String(45))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    def __repr__(self) -> str:
+        return f"<PasswordResetRequest {self.id}>"
 
 
 class AuditEvent(db.Model):

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from urllib.parse import urlsplit
 
 from flask import (
     current_app,
     flash,
     g,
+    make_response,
     redirect,
     render_template,
     request,
@@ -35,6 +37,8 @@ from exchange.accounts.services import invitations, own_account, password_reset,
 from exchange.accounts.services.rules import EMAIL_MAX
 from exchange.extensions import db, limiter
 from exchange.forms import ConfirmForm, apply_invalid, submit
+
+log = logging.getLogger(__name__)
 
 # Session keys that survive the renewal at sign-in and sign-out (the language choice).
 KEPT_SESSION_KEYS = ("lang",)
@@ -86,6 +90,19 @@ def renew_session() -> None:
     g.pop("csrf_token", None)  # the cached token belonged to the old session
 
 
+def start_browser_session(user, *, remember: bool = False) -> None:
+    """Sign this browser in as `user`: a new server-side sign-in (committed), a renewed session cookie carrying
+    its secret, and a remember-me cookie when asked for."""
+    sessions.start_session(user, user_agent=request.user_agent.string or "")
+    db.session.commit()
+    renew_session()
+    login_user(user, remember=remember)
+
+
+def _remembered() -> bool:
+    return current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+
+
 def _login_failed(response) -> bool:
     return bool(g.get("login_failed"))
 
@@ -133,9 +150,7 @@ def login():
             g.login_failed = True
             apply_invalid(form, error)
         else:
-            db.session.commit()
-            renew_session()
-            login_user(user, remember=bool(form.remember.data))
+            start_browser_session(user, remember=bool(form.remember.data))
             flash(_("U bent ingelogd."), "info")
             return redirect(safe_next(form.next.data) or url_for("workspace.index"))
     elif request.method == "POST":
@@ -147,6 +162,10 @@ def login():
 @bp.post("/uitloggen")
 def logout():
     ConfirmForm()  # CSRF is checked globally; the form only documents the expected token
+    if current_user.is_authenticated:
+        # Ends this sign-in on the server, so a copy of its cookies is useless; other devices stay signed in.
+        sessions.end_session(current_user._get_current_object())
+        db.session.commit()
     renew_session()
     logout_user()
     flash(_("U bent uitgelogd."), "info")
@@ -170,8 +189,26 @@ def forgot_password():
     form = ForgotPasswordForm()
     sent = submit(form, lambda: password_reset.request_password_reset(form.email.data, ip=_client_address()))
     if sent.done:
-        return render_template("accounts/forgot_password_sent.html")
+        response = make_response(render_template("accounts/forgot_password_sent.html"))
+        # Mail the link (if the address has an account) once the answer has gone out, so its timing says nothing.
+        response.call_on_close(_reset_handler(current_app._get_current_object(), sent.value.id))
+        return response
     return render_template("accounts/forgot_password.html", form=form), sent.status
+
+
+def _reset_handler(app, request_id: int):
+    def handle() -> None:
+        try:
+            with app.app_context():
+                password_reset.handle_reset_requests([request_id])
+                # Requests a crashed worker left behind; `flask users send-resets` (cron) does the same.
+                password_reset.handle_reset_requests(older_than=password_reset.HANDOVER)
+        except Exception:  # the answer has gone out; nobody is left to show an error to
+            log.exception(
+                "Handling password reset request %s failed; `flask users send-resets` retries", request_id
+            )
+
+    return handle
 
 
 @bp.route("/wachtwoord-herstellen/<token>", methods=["GET", "POST"])
@@ -193,8 +230,7 @@ def accept_invitation(token: str):
     form = AcceptInvitationForm(name=invitation.user.name or None)
     accepted = submit(form, lambda: invitations.accept_invitation(token, form.name.data, form.password.data))
     if accepted.done:
-        renew_session()
-        login_user(accepted.value)
+        start_browser_session(accepted.value)
         flash(_("Welkom bij Jeugdkennis! Uw account is klaar voor gebruik."), "info")
         return redirect(url_for("accounts.account"))
     return render_template(
@@ -236,9 +272,8 @@ def change_password():
         ),
     )
     if changed.done:
-        # The new session token ended every other session; keep this one going with it.
-        renew_session()
-        login_user(current_user._get_current_object())
+        # Every sign-in ended with the change; this browser goes on with a new one.
+        start_browser_session(current_user._get_current_object(), remember=_remembered())
         flash(_("Uw wachtwoord is gewijzigd. U bent op andere apparaten uitgelogd."), "info")
         return redirect(url_for("accounts.account"))
     return render_template("accounts/change_password.html", form=form), changed.status
@@ -271,9 +306,16 @@ def confirm_email(token: str):
     pending = tokens.find_token(token, TokenPurpose.EMAIL_CHANGE)
     form = ConfirmForm()
     # A button only: an address taken in the meantime (Conflict) is a 409 page, as before.
-    if submit(form, lambda: own_account.confirm_email_change(token), refusals=()).done:
+    # Read before the change, which ends every sign-in of the account (this browser's too, if it is theirs).
+    signed_in_id = current_user.id if current_user.is_authenticated else None
+    confirmed = submit(form, lambda: own_account.confirm_email_change(token), refusals=())
+    if confirmed.done:
+        if signed_in_id == confirmed.value.id:
+            start_browser_session(confirmed.value, remember=_remembered())
         flash(_("Uw e-mailadres is gewijzigd."), "info")
-        return redirect(url_for("accounts.account" if current_user.is_authenticated else "accounts.login"))
+        return redirect(
+            url_for("accounts.account" if signed_in_id == confirmed.value.id else "accounts.login")
+        )
     return render_template("accounts/confirm_email.html", form=form, pending=pending)
 
 

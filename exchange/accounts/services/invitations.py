@@ -97,8 +97,8 @@ def accept_invitation(raw_token: str, name: str, password: str) -> User:
     check_password(password, email=user.email, name=name)
     user.name = name
     user.password_hash = hash_password(password)
-    end_sessions(user)
     token.used_at = utcnow()
+    end_sessions(user)
     audit.record("invitation_accepted", actor=user, subject=user)
     db.session.flush()
     return user

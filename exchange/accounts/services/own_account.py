@@ -35,7 +35,8 @@ def update_profile(actor, user: User, name: str) -> None:
 
 
 def change_password(actor, user: User, current_password: str, new_password: str) -> None:
-    """Change one's own password after confirming the current one. Ends every other session."""
+    """Change one's own password after confirming the current one. Ends every session and open link (the caller
+    starts a new sign-in for the browser that made the change)."""
     require(actor, "account.edit_self", user)
     if not verify_password(user.password_hash, current_password or ""):
         raise Invalid.on_field("current_password", _("Het huidige wachtwoord klopt niet."))
@@ -78,13 +79,17 @@ def request_email_change(actor, user: User, new_email: str, password: str) -> No
 
 
 def confirm_email_change(raw_token: str) -> User:
-    """Switch to the new address through the link that was sent to it (once, before it expires)."""
+    """Switch to the new address through the link that was sent to it (once, before it expires).
+
+    Ends every session and open link of the account: whoever could read the old address no longer holds it.
+    """
     token = find_token(raw_token, TokenPurpose.EMAIL_CHANGE)
     user = token.user
     if find_user_by_email(token.new_email) is not None:
         raise Conflict(_("Dit e-mailadres is inmiddels in gebruik bij een ander account."))
-    user.email = token.new_email
     token.used_at = utcnow()
+    end_sessions(user)
+    user.email = token.new_email
     audit.record("email_changed", actor=user, subject=user)
     db.session.flush()
     return user
@@ -105,6 +110,7 @@ def delete_own_account(actor, user: User, password: str) -> None:
         _("U bent de enige beheerder. Maak eerst iemand anders beheerder voordat u uw account verwijdert."),
     )
     remove_coaching(user)
+    end_sessions(user)
     db.session.execute(delete(AccountToken).where(AccountToken.user_id == user.id))
     forget_recipient(user.email)  # e.g. a reset link that could not be sent yet
     user.email = f"verwijderd-{user.id}@verwijderd.invalid"
@@ -112,6 +118,5 @@ def delete_own_account(actor, user: User, password: str) -> None:
     user.password_hash = None
     user.active = False
     user.deleted_at = utcnow()
-    end_sessions(user)
     audit.record("account_deleted", actor=user, subject=user, role=user.role.value)
     db.session.flush()

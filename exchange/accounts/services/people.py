@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import delete
 
 from exchange import audit
-from exchange.accounts.models import AccountToken, Role, User
+from exchange.accounts.models import Role, User
 from exchange.accounts.services.coaching import remove_coaching
 from exchange.accounts.services.rules import check_combination, ensure_not_deleted, ensure_not_last_admin
 from exchange.accounts.services.sessions import end_sessions
@@ -58,10 +57,7 @@ def deactivate_user(actor, user: User) -> None:
         raise Conflict(_("Dit account is al gedeactiveerd."))
     ensure_not_last_admin(user, _("Er moet minstens één actieve beheerder blijven."))
     user.active = False
-    end_sessions(user)
-    db.session.execute(
-        delete(AccountToken).where(AccountToken.user_id == user.id, AccountToken.used_at.is_(None))
-    )
+    end_sessions(user)  # with every open invitation, reset and email-change link
     audit.record("user_deactivated", actor=actor, subject=user)
     db.session.flush()
 

@@ -1,28 +1,132 @@
-"""Sign-in and sessions: checking credentials, and ending every session of an account."""
+"""Sign-in and sessions: checking credentials, one server-side record per sign-in, and ending sessions.
+
+Each sign-in is a UserSession row; the browser's session cookie (and the remember-me cookie) carry
+"<user id>:<secret>" and the row only the secret's hash. Signing out deletes that row, so a cookie copied before
+is useless after it; `end_sessions` deletes every row of a person, with their open one-time links.
+"""
 
 from __future__ import annotations
 
+import logging
+import secrets
+from datetime import timedelta
+
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import joinedload
 
 from exchange import audit
-from exchange.accounts.models import User, new_session_token
+from exchange.accounts.models import PasswordResetRequest, User, UserSession, new_session_token
 from exchange.accounts.passwords import hash_password, needs_rehash, verify_password
 from exchange.accounts.services.rules import EMAIL_MAX, normalise_email
+from exchange.accounts.services.tokens import hash_secret, revoke_open_links
 from exchange.database import utcnow
 from exchange.errors import Invalid
 from exchange.extensions import db
 from exchange.policy import require
+
+log = logging.getLogger(__name__)
+
+SESSION_KEY_MAX = 100
+# last_seen_at is written at most this often per sign-in, so a busy reader does not write on every request.
+TOUCH_INTERVAL = timedelta(minutes=5)
+USER_AGENT_MAX = 200
 
 
 class LoginFailed(Invalid):
     default_message = _l("Het e-mailadres of het wachtwoord klopt niet.")
 
 
+def start_session(user: User, *, user_agent: str = "") -> str:
+    """Record a new sign-in of `user` and return its secret (also set as `user.session_key`, which Flask-Login
+    writes into the cookies through `User.get_id`). Flushes; the caller commits before answering."""
+    raw = secrets.token_urlsafe(32)
+    db.session.add(
+        UserSession(user_id=user.id, key_hash=hash_secret(raw), user_agent=user_agent[:USER_AGENT_MAX])
+    )
+    db.session.flush()
+    user.session_key = raw
+    return raw
+
+
+def end_session(user: User) -> None:
+    """Sign out this sign-in of `user` (the one it was loaded for): its cookies stop working on every copy.
+
+    Other devices stay signed in. Does nothing when `user` carries no sign-in.
+    """
+    if user.session_key:
+        db.session.execute(delete(UserSession).where(UserSession.key_hash == hash_secret(user.session_key)))
+        user.session_key = None
+        db.session.flush()
+
+
 def end_sessions(user: User) -> None:
-    """Make every cookie of this account (including "remember me") stop working, by a new session token."""
+    """End every sign-in of `user` and revoke what could start a new one without the password.
+
+    Deletes all UserSession rows (so every session and remember-me cookie stops working), every unused
+    invitation, reset and email-change link, and reset requests not handled yet; renews the session generation
+    (`session_token`) that remembered devices are bound to. Flushes.
+    """
     user.session_token = new_session_token()
+    user.session_key = None
+    db.session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+    revoke_open_links(user)
+    db.session.execute(delete(PasswordResetRequest).where(PasswordResetRequest.email == user.email))
+    db.session.flush()
+
+
+def idle_limit() -> timedelta:
+    return current_app.config["SESSION_IDLE_LIMIT"]
+
+
+def load_signed_in_user(cookie_id: str) -> User | None:
+    """The user of a live sign-in named by a cookie's "<user id>:<secret>", or None.
+
+    None when the sign-in was ended (signed out, or every session ended), has been idle longer than
+    SESSION_IDLE_LIMIT, or the account is inactive or deleted. Notes the time it was seen (at most every
+    TOUCH_INTERVAL).
+    """
+    user_id, _sep, key = (cookie_id or "").partition(":")
+    if not user_id.isdigit() or not key or len(key) > SESSION_KEY_MAX or len(user_id) > 18:
+        return None
+    record = db.session.scalar(
+        select(UserSession)
+        .options(joinedload(UserSession.user))
+        .where(UserSession.key_hash == hash_secret(key))
+    )
+    if record is None or record.user_id != int(user_id):
+        return None
+    now = utcnow()
+    if record.last_seen_at < now - idle_limit():
+        return None
+    user = record.user
+    if not user.is_active:
+        return None
+    if record.last_seen_at < now - TOUCH_INTERVAL:
+        _touch(record.id, now)
+    user.session_key = key
+    return user
+
+
+def _touch(session_id: int, now) -> None:
+    # On a connection of its own: the request may never commit (a GET), and a failure here must not fail it.
+    try:
+        with db.engine.begin() as connection:
+            connection.execute(
+                update(UserSession).where(UserSession.id == session_id).values(last_seen_at=now)
+            )
+    except SQLAlchemyError:
+        log.warning("Could not note the last use of sign-in %s", session_id, exc_info=True)
+
+
+def purge_sessions() -> int:
+    """Delete sign-ins idle longer than SESSION_IDLE_LIMIT (they no longer sign anyone in); flushes."""
+    return db.session.execute(
+        delete(UserSession).where(UserSession.last_seen_at < utcnow() - idle_limit())
+    ).rowcount
 
 
 def sign_in(email: str, password: str, *, ip: str | None = None) -> User:
@@ -30,6 +134,7 @@ def sign_in(email: str, password: str, *, ip: str | None = None) -> User:
     whether the address has an account (only a correct password learns that an account is deactivated).
 
     The failed attempt is added to the session, so the caller should commit before showing the error.
+    Starting the sign-in itself is `start_session`.
     """
     try:
         address = normalise_email(email)
@@ -60,7 +165,7 @@ def sign_in(email: str, password: str, *, ip: str | None = None) -> User:
 
 
 def end_all_sessions(actor, user: User) -> None:
-    """Log out everywhere: every cookie (including "remember me") for this account stops working."""
+    """Sign out everywhere: every sign-in of this account ends (cookies, remember-me) and open links die."""
     require(actor, "account.edit_self", user)
     end_sessions(user)
     audit.record("sessions_ended", actor=actor, subject=user)

@@ -16,7 +16,8 @@ from exchange.extensions import db
 TOKEN_MAX = 128
 
 
-def _hash_token(raw: str) -> str:
+def hash_secret(raw: str) -> str:
+    """What is stored of a secret sent to a person or a browser (a link's token, a sign-in's key)."""
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
@@ -33,7 +34,7 @@ def issue_token(
     token = AccountToken(
         user_id=user.id,
         purpose=purpose,
-        token_hash=_hash_token(raw),
+        token_hash=hash_secret(raw),
         new_email=new_email,
         expires_at=utcnow() + valid_for,
         created_by_id=getattr(created_by, "id", None),
@@ -49,7 +50,7 @@ def find_token(raw: str | None, purpose: TokenPurpose) -> AccountToken:
         raise LinkInvalid()
     token = db.session.scalar(
         select(AccountToken).where(
-            AccountToken.token_hash == _hash_token(raw), AccountToken.purpose == purpose
+            AccountToken.token_hash == hash_secret(raw), AccountToken.purpose == purpose
         )
     )
     if token is None or token.user.deleted_at is not None or not token.user.active:
@@ -59,3 +60,10 @@ def find_token(raw: str | None, purpose: TokenPurpose) -> AccountToken:
     if token.expires_at <= utcnow():
         raise LinkExpired()
     return token
+
+
+def revoke_open_links(user: User) -> int:
+    """Delete every unused one-time link of `user` (invitation, password reset, email change); flushes."""
+    return db.session.execute(
+        delete(AccountToken).where(AccountToken.user_id == user.id, AccountToken.used_at.is_(None))
+    ).rowcount

@@ -1,4 +1,4 @@
-"""The audit log: sign-ins, failed sign-ins, role changes, assignments, invitations and reference edits."""
+"""The audit log: sign-ins, failed sign-ins, the second factor, role changes, assignments, invitations and reference edits."""
 
 from __future__ import annotations
 
@@ -36,6 +36,12 @@ AUDIT_ACTIONS = {
     "sessions_ended": _l("Overal uitgelogd"),
     "account_deleted": _l("Account verwijderd"),
     "reference_edited": _l("Referentiegegevens gewijzigd"),
+    "twofactor_enabled": _l("Tweede factor ingesteld"),
+    "twofactor_disabled": _l("Tweede factor uitgezet"),
+    "twofactor_reset": _l("Tweede factor gereset door beheerder"),
+    "twofactor_failed": _l("Onjuiste code voor de tweede factor"),
+    "recovery_code_used": _l("Herstelcode gebruikt"),
+    "recovery_codes_regenerated": _l("Nieuwe herstelcodes gemaakt"),
 }
 
 

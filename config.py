@@ -67,6 +67,9 @@ class Config:
     # Failed sign-ins per account and per client address; a blocked account recovers after the window.
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes")
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "20 per 15 minutes")
+    # Wrong second-factor codes per account and per client address (the code step after the password).
+    TWOFACTOR_LIMIT_PER_ACCOUNT = os.environ.get("TWOFACTOR_LIMIT_PER_ACCOUNT", "5 per 15 minutes")
+    TWOFACTOR_LIMIT_PER_ADDRESS = os.environ.get("TWOFACTOR_LIMIT_PER_ADDRESS", "20 per 15 minutes")
     # Read-only JSON API: requests per client address (Flask-Limiter notation) for all of /api/v1.
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute")
     # Behind a reverse proxy (nginx, a load balancer): how many proxies in front of the app set X-Forwarded-For,

@@ -148,6 +148,7 @@ def register_blueprints(app: Flask) -> None:
     here is what adds their routes to it, so no module imports routes at its bottom (tests/test_architecture.py).
     """
     import exchange.accounts.admin
+    import exchange.accounts.twofactor.views
     import exchange.accounts.views
     import exchange.admin.views
     import exchange.api.openapi.views

@@ -1,5 +1,6 @@
-"""The audit log: sign-ins, role changes, assignments, invitations, reference edits, publishing, archiving and
-result corrections. The audit page reads each event as a sentence (exchange/accounts/audit_sentences.py)."""
+"""The audit log: sign-ins, the second factor, role changes, assignments, invitations, reference edits,
+publishing, archiving and result corrections. The audit page reads each event as a sentence
+(exchange/accounts/audit_sentences.py)."""
 
 from __future__ import annotations
 
@@ -41,6 +42,12 @@ AUDIT_ACTIONS = {
     "practice_archived": _l("Praktijkvoorbeeld gearchiveerd"),
     "result_edited": _l("Resultaat gewijzigd"),
     "result_deleted": _l("Resultaat verwijderd"),
+    "twofactor_enabled": _l("Tweede factor ingesteld"),
+    "twofactor_disabled": _l("Tweede factor uitgezet"),
+    "twofactor_reset": _l("Tweede factor gereset door beheerder"),
+    "twofactor_failed": _l("Onjuiste code voor de tweede factor"),
+    "recovery_code_used": _l("Herstelcode gebruikt"),
+    "recovery_codes_regenerated": _l("Nieuwe herstelcodes gemaakt"),
 }
 
 

@@ -9,6 +9,7 @@ from exchange.accounts.models import (  # noqa: F401
     User,
     UserSession,
 )
+from exchange.accounts.twofactor.models import RecoveryCode, TwoFactor  # noqa: F401
 from exchange.digests.models import (  # noqa: F401
     Consent,
     Delivery,

@@ -263,7 +263,8 @@ def make_user(db):
     `role` is a Role or its value. Staff get `region` (a Region or code/slug; default: the first region, so
     load `reference` first). Functionaries get `themes` (Themes or slugs) and `coaches`, a list of
     (region, theme-or-None) assignments. The password is DEFAULT_PASSWORD unless given; `active=False`
-    makes a deactivated account; `invited=True` one without a password.
+    makes a deactivated account; `invited=True` one without a password. Administrators and functionaries get
+    a second factor (tests.web.TOTP_SECRET) unless `two_factor=False`.
     """
     from sqlalchemy import select
 
@@ -289,6 +290,7 @@ def make_user(db):
         password=DEFAULT_PASSWORD,
         active=True,
         invited=False,
+        two_factor=None,
     ):
         role = Role(role)
         number = next(counter)
@@ -305,6 +307,7 @@ def make_user(db):
             themes=[as_theme(t) for t in themes],
             coaches=[(as_region(r), as_theme(t) if t is not None else None) for r, t in coaches],
             active=active,
+            two_factor=two_factor,
         )
         db.session.commit()
         return user

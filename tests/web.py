@@ -1,7 +1,7 @@
 """Talking to the app like a person does: the CSRF token of a page, posting a form, and signing in.
 
-`login` is the one way a test client signs in (through the real login form, CSRF token included); `sign_in`
-is the one way a browser page signs in. Both fail loudly when the sign-in did not happen, so a test that
+`login` is the one way a test client signs in (through the real login form, CSRF token included, and the code
+step when the person has a second factor); `sign_in` is the one way a browser page signs in. Both fail loudly when the sign-in did not happen, so a test that
 "checks what a signed-in person may not do" can never pass because nobody was signed in.
 """
 
@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 
 DEFAULT_PASSWORD = "een lang genoeg testwachtwoord"
+# The second factor of the test world's administrators and functionaries (tests.world.person).
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 # The demo accounts (exchange/seed/data) that the browser tests' live server loads.
 DEMO_PASSWORD = "demo-jeugdkennis"
 DEMO_DOMAIN = "demo.jeugdkennis.example"
@@ -62,11 +64,52 @@ def login(
     if next is not None:
         data["next"] = next
     response = client.post("/inloggen", data=data)
+    if response.status_code == 302 and response.location.endswith("/inloggen/code"):
+        response = answer_code(client, email)
     if check:
         assert response.status_code == 302 and "/inloggen" not in response.location, (
             f"signing in as {email} failed: {response.status_code}\n{text(response)[:2000]}"
         )
     return response
+
+
+def answer_code(client, email: str, *, remember_device: bool = False):
+    """Answer the code step of a sign-in with the current code of the person's second factor.
+
+    A code is accepted once per 30-second step, and tests sign the same person in many times within one step:
+    the helper clears the account's replay guard first (tests/accounts/test_twofactor.py tests the guard).
+    """
+    secret = rewind_replay_guard(client.application, email)
+    page = client.get("/inloggen/code")
+    data = {"code": current_code(secret), **_csrf_field(page)}
+    if remember_device:
+        data["remember_device"] = "y"
+    return client.post("/inloggen/code", data=data)
+
+
+def rewind_replay_guard(app, email: str) -> str:
+    """Forget the last accepted time-step of this person's second factor; returns its secret (test helper)."""
+    from sqlalchemy import select
+
+    from exchange.accounts.models import User
+    from exchange.accounts.twofactor.models import TwoFactor
+    from exchange.extensions import db
+
+    with app.app_context():
+        tf = db.session.scalar(
+            select(TwoFactor).join(User, User.id == TwoFactor.user_id).where(User.email == email.lower())
+        )
+        assert tf is not None, f"{email} has no second factor"
+        tf.last_step = None
+        secret = tf.secret
+        db.session.commit()
+    return secret
+
+
+def current_code(secret: str = TOTP_SECRET) -> str:
+    import pyotp
+
+    return pyotp.TOTP(secret).now()
 
 
 def logout(client):
@@ -91,4 +134,8 @@ def sign_in(page, live_server, who: str, password: str = DEMO_PASSWORD) -> None:
     page.locator("#password").fill(password)
     page.get_by_role("button", name="Inloggen").click()
     page.wait_for_load_state()
+    if page.url.endswith("/inloggen/code"):
+        page.locator("#code").fill(current_code(rewind_replay_guard(live_server.app, email)))
+        page.get_by_role("button", name="Verder").click()
+        page.wait_for_load_state()
     assert "/inloggen" not in page.url, page.content()[:2000]

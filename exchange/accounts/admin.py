@@ -12,6 +12,7 @@ from exchange.accounts import audit_sentences, queries
 from exchange.accounts.admin_forms import AssignmentForm, InviteForm, RoleForm, ThemesForm
 from exchange.accounts.models import ROLE_LABELS, CoachingAssignment, Role, User
 from exchange.accounts.services import coaching, invitations, people
+from exchange.accounts.twofactor import services as twofactor
 from exchange.admin import bp
 from exchange.audit import AUDIT_ACTIONS
 from exchange.extensions import db
@@ -129,6 +130,7 @@ def _user_page(user, *, role_form=None, themes_form=None, assignment_form=None, 
         assignment_form=assignment_form,
         confirm_form=ConfirmForm(),
         events=events.items,
+        twofactor=twofactor.second_factor(user),
     ), status
 
 
@@ -171,6 +173,18 @@ def reactivate(user_id: int):
     people.reactivate_user(current_user, _get_user(user_id))
     db.session.commit()
     flash(_("Het account is weer actief."), "info")
+    return redirect(url_for("admin.user", user_id=user_id))
+
+
+@bp.post("/mensen/<int:user_id>/tweede-factor-resetten")
+def reset_twofactor(user_id: int):
+    require(current_user, "user.manage")
+    twofactor.reset(current_user, _get_user(user_id), ip=request.remote_addr)
+    db.session.commit()
+    flash(
+        _("De tweede factor is gereset; de persoon stelt bij de volgende keer inloggen een nieuwe in."),
+        "info",
+    )
     return redirect(url_for("admin.user", user_id=user_id))
 
 

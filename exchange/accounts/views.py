@@ -35,6 +35,7 @@ from exchange.accounts.forms import (
 from exchange.accounts.models import TokenPurpose
 from exchange.accounts.services import invitations, own_account, password_reset, sessions, tokens
 from exchange.accounts.services.rules import EMAIL_MAX
+from exchange.accounts.twofactor import flow as twofactor_flow
 from exchange.extensions import db, limiter
 from exchange.forms import ConfirmForm, apply_invalid, submit
 
@@ -150,13 +151,24 @@ def login():
             g.login_failed = True
             apply_invalid(form, error)
         else:
-            start_browser_session(user, remember=bool(form.remember.data))
-            flash(_("U bent ingelogd."), "info")
-            return redirect(safe_next(form.next.data) or url_for("workspace.index"))
+            db.session.commit()
+            if twofactor_flow.needs_code(user):
+                return twofactor_flow.ask_code(
+                    user, remember=bool(form.remember.data), next_url=safe_next(form.next.data)
+                )
+            return finish_sign_in(user, remember=bool(form.remember.data), next_url=form.next.data)
     elif request.method == "POST":
         g.login_failed = True
     status = 422 if request.method == "POST" else 200
     return render_template("accounts/login.html", form=form), status
+
+
+def finish_sign_in(user, *, remember: bool, next_url: str | None):
+    """Sign `user` in on a fresh server-side session and send them on: after the password, or after the code
+    step."""
+    start_browser_session(user, remember=remember)
+    flash(_("U bent ingelogd."), "info")
+    return redirect(safe_next(next_url) or url_for("workspace.index"))
 
 
 @bp.post("/uitloggen")

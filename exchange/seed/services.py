@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from exchange.database import utcnow
 from exchange.errors import Invalid, join_by_field
 from exchange.extensions import db
 from exchange.reference.models import ActionLine, Region, TransformationPlan
@@ -70,6 +71,9 @@ def load_demo_plans(plans: list[dict[str, Any]], report: SeedReport) -> None:
 
 # Demo accounts (only ever created by `flask seed demo`): everyone signs in with DEMO_PASSWORD.
 DEMO_PASSWORD = "demo-jeugdkennis"
+# The demo administrator and functionaries have a second factor with this well-known secret (README: put it in
+# an authenticator app, or print the current code with pyotp), so `make run` needs no setup step.
+DEMO_TOTP_SECRET = "JEUGDKENNISDEMOTOTPGEHEIM2FA7777"
 DEMO_USERS = [
     {"local": "beheerder", "name": "Bea Beheer (demo)", "role": "admin"},
     {"local": "rijnmond", "name": "Rosa Rijnmond (demo)", "role": "staff", "region": "JZ29"},
@@ -100,6 +104,7 @@ def load_demo_users(report: SeedReport) -> None:
     """
     from exchange.accounts.models import CoachingAssignment, FunctionaryTheme, Role, User
     from exchange.accounts.passwords import hash_password
+    from exchange.accounts.twofactor.models import TwoFactor
     from exchange.reference.models import Theme
 
     regions = {r.code: r for r in db.session.scalars(select(Region))}
@@ -132,6 +137,8 @@ def load_demo_users(report: SeedReport) -> None:
         )
         db.session.add(user)
         db.session.flush()
+        if user.role in (Role.ADMIN, Role.FUNCTIONARY):
+            db.session.add(TwoFactor(user_id=user.id, secret=DEMO_TOTP_SECRET, confirmed_at=utcnow()))
         for slug in item.get("themes", []):
             db.session.add(FunctionaryTheme(user_id=user.id, theme_id=themes[slug].id))
         for code, slug in item.get("coaches", []):

@@ -6,6 +6,8 @@ Every package builds its people and practices from here, so a test's data reads 
   pleegzorg-gezinshuizen; the cycle phases in order);
 - `person(...)`: one account, with a password (so it signs in through the real form), themes and coaching
   assignments (addresses end in .example: email-validator refuses .test, so the login form would too);
+  administrators and functionaries have a second factor with `tests.web.TOTP_SECRET` (it is required for
+  them), which `tests.web.login` answers;
 - `build_cast()`: the standard cast: staff of Rijnmond and of Zeeland, a coach of Rijnmond on one theme, a
   coach of Rijnmond on all themes, a coach of Zeeland, and an administrator;
 - `practice(...)`: a practice created (and published) through the services, as a person would;
@@ -25,7 +27,7 @@ from sqlalchemy import select
 from exchange.accounts.models import CoachingAssignment, FunctionaryTheme, Role, User
 from exchange.extensions import db
 from exchange.reference.models import CyclePhase, Region, Theme
-from tests.web import DEFAULT_PASSWORD
+from tests.web import DEFAULT_PASSWORD, TOTP_SECRET
 
 RIJNMOND = "JZ29"
 ZEELAND = "JZ38"
@@ -73,10 +75,15 @@ def person(
     themes=(),
     coaches=(),
     active: bool = True,
+    two_factor: bool | None = None,
 ) -> User:
     """An account (flushed, not committed). `themes`: Themes the functionary works on; `coaches`: a list of
-    (Region, Theme or None for all themes) assignments. `password=None` makes an invited account."""
+    (Region, Theme or None for all themes) assignments. `password=None` makes an invited account.
+    `two_factor` (default: for administrators and functionaries with a password, who must have one) gives the
+    account a confirmed second factor with TOTP_SECRET."""
     from exchange.accounts.passwords import hash_password
+    from exchange.accounts.twofactor.models import TwoFactor
+    from exchange.database import utcnow
 
     user = User(
         email=email,
@@ -94,6 +101,10 @@ def person(
         db.session.add(
             CoachingAssignment(user_id=user.id, region_id=coached.id, theme_id=on.id if on else None)
         )
+    if two_factor is None:
+        two_factor = password is not None and user.role in (Role.ADMIN, Role.FUNCTIONARY)
+    if two_factor:
+        db.session.add(TwoFactor(user_id=user.id, secret=TOTP_SECRET, confirmed_at=utcnow()))
     db.session.flush()
     return user
 

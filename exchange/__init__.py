@@ -23,6 +23,7 @@ def create_app(config: str | type = "config.Config", **overrides) -> Flask:
     setup_instance(app)
     trust_proxies(app)
     register_extensions(app)
+    register_converters(app)
     register_blueprints(app)
     register_search(app)
     register_error_handlers(app)
@@ -82,6 +83,12 @@ def register_extensions(app: Flask) -> None:
     from exchange import mail as _mail  # noqa: F401  (session hooks that send queued mail after commit)
     from exchange import models  # noqa: F401  (register every model with the metadata)
     from exchange.accounts import loader  # noqa: F401  (registers the user loader)
+
+
+def register_converters(app: Flask) -> None:
+    from exchange.routing import register_converters as register
+
+    register(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -64,10 +64,14 @@ def trust_proxies(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    from exchange.database import tune_sqlite
     from exchange.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
     from exchange.i18n import select_locale, select_timezone
 
     db.init_app(app)
+    with app.app_context():  # listeners only: no connection is opened here
+        for engine in db.engines.values():
+            tune_sqlite(engine, busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"])
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     babel.init_app(
         app,

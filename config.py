@@ -30,6 +30,9 @@ class Config:
     # Relative SQLite paths are resolved against the instance folder by Flask-SQLAlchemy.
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "sqlite:///exchange.db")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # SQLite only (exchange.database.tune_sqlite): a writer waits this long for another's write lock (e.g. a long
+    # import, which is one transaction) before "database is locked"; readers never wait (WAL).
+    SQLITE_BUSY_TIMEOUT_MS = _int("SQLITE_BUSY_TIMEOUT_MS", 30_000)
     # None means: "<instance folder>/search-index".
     SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR") or None
     EXTERNAL_URL = os.environ.get("EXTERNAL_URL", "http://127.0.0.1:5000")

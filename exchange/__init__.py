@@ -23,6 +23,7 @@ def create_app(config: str | type = "config.Config", **overrides) -> Flask:
     setup_instance(app)
     trust_proxies(app)
     register_extensions(app)
+    register_converters(app)
     register_blueprints(app)
     register_search(app)
     register_error_handlers(app)
@@ -122,10 +123,14 @@ def trust_proxies(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    from exchange.database import tune_sqlite
     from exchange.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
     from exchange.i18n import select_locale, select_timezone
 
     db.init_app(app)
+    with app.app_context():  # listeners only: no connection is opened here
+        for engine in db.engines.values():
+            tune_sqlite(engine, busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"])
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     babel.init_app(
         app,
@@ -141,6 +146,12 @@ def register_extensions(app: Flask) -> None:
     from exchange import mail as _mail  # noqa: F401  (session hooks that send queued mail after commit)
     from exchange import models  # noqa: F401  (register every model with the metadata)
     from exchange.accounts import loader  # noqa: F401  (registers the user loader)
+
+
+def register_converters(app: Flask) -> None:
+    from exchange.routing import register_converters as register
+
+    register(app)
 
 
 def register_blueprints(app: Flask) -> None:

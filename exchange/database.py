@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import DateTime, Engine, MetaData, event
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.types import TypeDecorator
 
@@ -53,3 +53,26 @@ class Base(DeclarativeBase):
         metadata=MetaData(naming_convention=NAMING_CONVENTION),
         type_annotation_map={datetime: UTCDateTime()},
     )
+
+
+def tune_sqlite(engine: Engine, *, busy_timeout_ms: int) -> None:
+    """On a SQLite engine, give every new connection write-ahead logging and a busy timeout (no-op elsewhere).
+
+    With WAL, readers never wait for a writer (a long import holds the one write lock until it commits), and a
+    second writer waits up to `busy_timeout_ms` for that lock instead of failing at once with "database is
+    locked". PostgreSQL needs neither: its readers never block (MVCC).
+    """
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            # An in-memory database answers "memory" and stays so; a file switches once and remembers it.
+            cursor.execute("PRAGMA journal_mode = WAL")
+            # Safe with WAL (a power cut may lose the last commits, never corrupt the file), and much faster.
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        finally:
+            cursor.close()

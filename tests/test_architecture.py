@@ -21,7 +21,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "exchange"
 # accounts models (roles, coaching) while sitting below the accounts services.
 LAYERS: list[set[str]] = [
     # core: no domain knowledge
-    {"database", "i18n", "markdown", "security", "palette", "charts", "fields", "cli"},
+    {"database", "i18n", "markdown", "security", "palette", "charts", "fields", "cli", "routing"},
     {"extensions"},  # db, mail, login manager, ... built on the declarative base
     {"errors"},
     {"forms"},  # the form-and-error contract

@@ -20,6 +20,7 @@ from exchange.forms import ConfirmForm, submit
 from exchange.i18n import localized
 from exchange.policy import require
 from exchange.reference.models import Region, Theme
+from exchange.routing import PAGE, whole_number
 
 
 @bp.app_template_global()
@@ -63,7 +64,7 @@ def users():
     role = args.get("rol", "")
     role_filter = Role(role) if role in {r.value for r in Role} else None
     region = args.get("regio", "")
-    region_filter = int(region) if region.isdigit() else None
+    region_filter = whole_number(region)
     status = args.get("status", "") if args.get("status") in {"active", "invited", "inactive"} else ""
     q = args.get("q", "")[:100]
     pagination = queries.search_users(
@@ -71,7 +72,7 @@ def users():
         role=role_filter,
         region_id=region_filter,
         status=status,
-        page=args.get("pagina", 1, type=int) or 1,
+        page=args.get("pagina", 1, type=PAGE),
     )
     filters = {
         "q": q,
@@ -255,7 +256,7 @@ def audit_log():
     require(current_user, "audit.view")
     action = request.args.get("actie", "")
     action = action if action in AUDIT_ACTIONS else ""
-    pagination = queries.audit_events(action=action, page=request.args.get("pagina", 1, type=int) or 1)
+    pagination = queries.audit_events(action=action, page=request.args.get("pagina", 1, type=PAGE))
     return render_template("admin/audit.html", pagination=pagination, action=action, actions=AUDIT_ACTIONS)
 
 

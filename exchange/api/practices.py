@@ -38,6 +38,7 @@ from exchange.practices.models import (
 )
 from exchange.reference.lookups import RegionNotFound, ThemeNotFound, find_region, find_theme
 from exchange.reference.models import ActionLine, CyclePhase
+from exchange.routing import whole_number
 
 __all__ = ["BadParameter", "Bilingual"]
 
@@ -59,7 +60,7 @@ _bad = bad_parameters
 
 
 def _whole_number(text: str) -> int | None:
-    return int(text) if text.isdigit() and len(text) <= 9 else None
+    return whole_number(text, low=0, high=999_999_999)
 
 
 def _region(value: str, filters: dict) -> Bilingual | None:

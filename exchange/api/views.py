@@ -15,6 +15,7 @@ from exchange.api import bp, http, serializers
 from exchange.api.openapi.parameters import ALIASES, ALIASES_RANGE, documented_parameters
 from exchange.extensions import csrf, db
 from exchange.reference import queries
+from exchange.routing import whole_number
 
 csrf.exempt(bp)  # read-only, no cookies needed
 bp.after_app_request(http.add_api_headers)
@@ -36,7 +37,7 @@ def reject_undocumented_parameters() -> None:
         if name in request.args and alias in request.args:
             low, high = ALIASES_RANGE[alias]
             value = request.args[alias]
-            if not (value.isdigit() and len(value) <= 9 and low <= int(value) <= high):
+            if whole_number(value, low=low, high=high) is None:
                 problems[alias] = http.Bilingual(
                     f"moet een geheel getal van {low} tot en met {high} zijn",
                     f"must be a whole number from {low} to {high}",

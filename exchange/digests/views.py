@@ -266,8 +266,18 @@ def manage(token: str):
 @bp.post("/abonnementen/beheer/<token>")
 @csrf.exempt
 def one_click(token: str):
-    """RFC 8058 one-click unsubscribe: a mail client POSTs here; act at once, answer briefly, no page."""
+    """RFC 8058 one-click unsubscribe: a mail client POSTs `List-Unsubscribe=One-Click` here; act at once,
+    answer briefly, no page. A link for one theme (a digest's "leave this theme") leaves that theme only.
+
+    Any other POST changes nothing (400): the body is what tells a deliberate one-click from a prefetching
+    scanner or a stray form, and a subscriber's forms on the page post to their own URLs."""
     subscriber, subscription, subscription_id = _manage_context(token)
+    if request.form.get("List-Unsubscribe") != "One-Click":
+        message = _(
+            "Afmelden met één klik vraagt om List-Unsubscribe=One-Click. Open de link in uw browser om uw "
+            "abonnement te beheren."
+        )
+        return Response(message + "\n", status=400, mimetype="text/plain")
     if subscriber is not None:
         if subscription_id is None:
             services.leave_all(subscriber)
@@ -457,6 +467,8 @@ def runs():
 
 
 def _preview(subscriber_id: int):
+    # Whoever may not see runs gets 403 before the lookup, so a subscriber id's existence is not revealed.
+    require(current_user, "digest.runs")
     subscriber = db.get_or_404(Subscriber, subscriber_id)
     require(current_user, "digest.preview", subscriber)
     frequency = subscriber.frequency

@@ -19,7 +19,7 @@ from exchange.reference.models import CyclePhase
 @bp.route("/praktijken/<int:practice_id>/fase", methods=["GET", "POST"])
 @login_required
 def move(practice_id: int):
-    practice = queries.get_practice_for_change(practice_id)
+    practice = queries.get_practice_for_change(current_user, practice_id)
     require(current_user, "practice.edit", practice)
     phases = ref_queries.list_phases()
     form = forms.MoveForm()

@@ -14,6 +14,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from exchange.fields import TextAreaField
 from exchange.practices.services import LIMITS, MAX_LINKS, MIN_EXPLANATION
+from exchange.routing import whole_number
 
 REQUIRED = _l("Dit veld is verplicht.")
 
@@ -124,7 +125,7 @@ class PracticeForm(FlaskForm):
                 raise ValidationError(_l("Een linktitel is te lang."))
 
     def validate_revision(self, field):
-        if field.data and not field.data.isdigit():
+        if field.data and whole_number(field.data, low=0) is None:
             raise ValidationError(_l("Het formulier is gewijzigd. Laad de pagina opnieuw."))
 
 

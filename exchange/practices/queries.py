@@ -97,10 +97,13 @@ def get_practice(user, practice_id: int) -> Practice:
     return practice
 
 
-def get_practice_for_change(practice_id: int) -> Practice:
-    """Load a practice for a change; the service checks permission (403 for the wrong region)."""
+def get_practice_for_change(user, practice_id: int) -> Practice:
+    """Load a practice for a change; the service checks permission (403 for the wrong region).
+
+    A practice the user may not even view (another region's draft) answers 404 like a missing one, on GET and
+    POST alike, so no form or button reveals that it exists."""
     practice = db.session.get(Practice, practice_id)
-    if practice is None:
+    if practice is None or not can(user, "practice.view", practice):
         raise NotFound(code="practice_not_found")
     return practice
 

@@ -49,7 +49,7 @@ def _say_if_joined(form, saved_indicator: str) -> None:
 @bp.route("/praktijken/<int:practice_id>/resultaten/nieuw", methods=["GET", "POST"])
 @login_required
 def add_result(practice_id: int):
-    practice = queries.get_practice_for_change(practice_id)
+    practice = queries.get_practice_for_change(current_user, practice_id)
     require(current_user, "result.add", practice)
     form = forms.ResultForm()
     suggestions = _prepare(form, practice)
@@ -76,7 +76,7 @@ def add_result(practice_id: int):
 @bp.route("/praktijken/<int:practice_id>/resultaten/<int:result_id>/bewerken", methods=["GET", "POST"])
 @login_required
 def edit_result(practice_id: int, result_id: int):
-    practice = queries.get_practice_for_change(practice_id)
+    practice = queries.get_practice_for_change(current_user, practice_id)
     result = results.get_result(practice, result_id)
     require(current_user, "result.edit", result)
     form = forms.ResultForm(obj=result if request.method == "GET" else None)
@@ -101,7 +101,7 @@ def edit_result(practice_id: int, result_id: int):
 @bp.route("/praktijken/<int:practice_id>/resultaten/<int:result_id>/verwijderen", methods=["GET", "POST"])
 @login_required
 def delete_result(practice_id: int, result_id: int):
-    practice = queries.get_practice_for_change(practice_id)
+    practice = queries.get_practice_for_change(current_user, practice_id)
     result = results.get_result(practice, result_id)
     require(current_user, "result.delete", result)
     form = ConfirmForm()
@@ -117,7 +117,7 @@ def delete_result(practice_id: int, result_id: int):
 @bp.route("/praktijken/<int:practice_id>/reeksen/hernoemen", methods=["GET", "POST"])
 @login_required
 def rename_series(practice_id: int):
-    practice = queries.get_practice_for_change(practice_id)
+    practice = queries.get_practice_for_change(current_user, practice_id)
     require(current_user, "result.add", practice)
     names = results.series_names(practice)
     form = forms.RenameSeriesForm()

@@ -23,8 +23,7 @@ SUGGESTIONS = 40
 
 def get_result(practice: Practice, result_id: int) -> Result:
     """The result `result_id` of `practice`; NotFound when it does not exist or belongs to another practice."""
-    # Flask's int converter has no upper bound; PostgreSQL would refuse an id past its integer range (a 500).
-    result = db.session.get(Result, result_id) if 0 < result_id < 2**31 else None
+    result = db.session.get(Result, result_id)  # the URL's converter bounds the id (exchange/routing.py)
     if result is None or result.practice_id != practice.id:
         raise NotFound(code="result_not_found")
     return result

@@ -16,6 +16,7 @@ from exchange.policy import can, require
 from exchange.practices import bp, conflicts, cycle, forms, queries, services
 from exchange.reference import queries as ref_queries
 from exchange.reference.models import ActionLine, CyclePhase, Region, Theme
+from exchange.routing import whole_number
 
 
 def _choices(form) -> None:
@@ -100,7 +101,7 @@ def detail(practice_id: int):
 @bp.route("/praktijken/<int:practice_id>/bewerken", methods=["GET", "POST"])
 @login_required
 def edit(practice_id: int):
-    practice = queries.get_practice_for_change(practice_id)
+    practice = queries.get_practice_for_change(current_user, practice_id)
     require(current_user, "practice.edit", practice)
     form = forms.PracticeForm(obj=practice if request.method == "GET" else None)
     _choices(form)
@@ -111,7 +112,7 @@ def edit(practice_id: int):
         form.links.data = "\n".join(f"{link.title} | {link.url}" for link in practice.links)
         form.revision.data = str(practice.revision)
     typed = form.revision.data or ""
-    started_from = int(typed) or None if typed.isdigit() else None  # anything else fails validation
+    started_from = whole_number(typed)  # None for "0"; anything else fails validation
     try:
         saved = submit(
             form,
@@ -143,7 +144,7 @@ def edit(practice_id: int):
 @bp.post("/praktijken/<int:practice_id>/feedback")
 @login_required
 def feedback(practice_id: int):
-    practice = queries.get_practice_for_change(practice_id)
+    practice = queries.get_practice_for_change(current_user, practice_id)
     require(current_user, "feedback.post", practice)
     form = forms.FeedbackForm()
     posted = submit(form, lambda: services.post_feedback(current_user, practice, form.body.data))

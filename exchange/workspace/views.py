@@ -14,6 +14,7 @@ from exchange.forms import ConfirmForm
 from exchange.policy import require
 from exchange.practices import queries as practice_queries
 from exchange.reference import queries as ref_queries
+from exchange.routing import whole_number
 from exchange.workspace import bp, queries, services
 from exchange.workspace.listing import Listing, parse_page
 
@@ -84,7 +85,7 @@ def index():
 @bp.post("/werkruimte/praktijken/<int:practice_id>/nog-actueel")
 @login_required
 def confirm_current(practice_id: int):
-    practice = practice_queries.get_practice_for_change(practice_id)
+    practice = practice_queries.get_practice_for_change(current_user, practice_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     services.confirm_still_current(current_user, practice)
@@ -97,9 +98,9 @@ def confirm_current(practice_id: int):
 @login_required
 def add_result():
     """The quick action's form names a practice; its own result form checks the rest."""
-    raw = request.args.get("praktijk", "")
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
+    practice_id = whole_number(request.args.get("praktijk"))
+    if practice_id is None:
         abort(404)
-    practice = practice_queries.get_practice_for_change(int(raw))
+    practice = practice_queries.get_practice_for_change(current_user, practice_id)
     require(current_user, "result.add", practice)
     return redirect(url_for("practices.add_result", practice_id=practice.id))

@@ -183,7 +183,10 @@ def test_one_click_unsubscribe_acts_at_once_without_csrf(client, db, subscriber)
 
 def test_one_click_with_a_theme_link_leaves_only_that_theme(client, db, cast, subscriber):
     first = subscriber.subscriptions[0]
-    response = client.post(f"/abonnementen/beheer/{tokens.manage_token(subscriber.key, first.id)}")
+    response = client.post(
+        f"/abonnementen/beheer/{tokens.manage_token(subscriber.key, first.id)}",
+        data={"List-Unsubscribe": "One-Click"},
+    )
     assert response.status_code == 200
     assert [s.theme_id for s in db.session.scalars(select(Subscription))] == [cast.other_theme.id]
 
@@ -264,7 +267,10 @@ def test_links_of_an_erased_subscriber_answer_kindly(client, db, subscriber):
     token = tokens.manage_token(subscriber.key)
     db.session.execute(update(Subscriber).values(key="een-andere-sleutel"))
     db.session.commit()
-    assert client.post(f"/abonnementen/beheer/{token}").status_code == 200
+    assert (
+        client.post(f"/abonnementen/beheer/{token}", data={"List-Unsubscribe": "One-Click"}).status_code
+        == 200
+    )
     page = client.get(f"/abonnementen/beheer/{token}")
     assert page.status_code == 200 and "niet (meer) bij ons ingeschreven" in page.get_data(as_text=True)
 

@@ -123,7 +123,8 @@ def test_stale_save_without_the_csrf_token_is_refused(client, cast, make_practic
 
 
 def test_another_regions_staff_still_gets_403_on_a_stale_save(client, cast, make_practice, db):
-    practice = make_practice()
+    # Published: another region's draft answers 404 like a missing one (tests/practices/test_hidden.py).
+    practice = make_practice(publish=True)
     _someone_else_edits(db, cast, practice, title="Van een ander")
     login(client, cast.other_staff)
     token = csrf_token_from(client, "/account")

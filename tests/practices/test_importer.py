@@ -324,6 +324,51 @@ def test_malformed_json_is_a_clear_error(text):
     assert excinfo.value.text().startswith("Geen geldige JSON in x.json")
 
 
+def _with_repeat(text: str, inside: str, key: str, value: str) -> str:
+    """`text` with `"key": value` added once more right after the first `inside` (a JSON fragment)."""
+    at = text.index(inside) + len(inside)
+    return text[:at] + f' "{key}": {value},' + text[at:]
+
+
+def test_a_repeated_key_is_refused_with_its_place(reference, db):
+    text = json.dumps(document(item(1), item(2), item(3)))
+    text = _with_repeat(text, '{"external_id": "ext-3",', "title", '"Nog een titel"')
+    with pytest.raises(Invalid) as excinfo:
+        transfer.parse_document(text, "x.json")
+    assert excinfo.value.fields == {"practices[2] (ext-3)": "sleutel 'title' staat er twee keer in"}
+    assert excinfo.value.text() == "x.json bevat 1 dubbele sleutel(s); er is niets geïmporteerd."
+
+
+def test_every_repeated_key_is_listed_at_every_depth(reference, db):
+    text = json.dumps(document(item(1)))
+    text = _with_repeat(text, '{"format": "jeugdkennis-practices",', "version", "2")
+    text = _with_repeat(text, '"contact": {"name": "Sanne de Vries",', "name", '"Sanne"')
+    text = _with_repeat(text, '"indicator": "Aantal thuiszitters", "value": 41,', "value", "40")
+    text = _with_repeat(text, '"indicator": "Aantal thuiszitters", "value": 41,', "value", "39")
+    with pytest.raises(Invalid) as excinfo:
+        transfer.parse_document(text)
+    assert excinfo.value.fields == {
+        "(bestand)": "sleutel 'version' staat er twee keer in",
+        "practices[0] (ext-1).contact": "sleutel 'name' staat er twee keer in",
+        "practices[0] (ext-1).results[1]": "sleutel 'value' staat er 3 keer in",
+    }
+
+
+def test_the_same_key_in_different_objects_is_no_repeat(reference, db):
+    doc = transfer.parse_document(json.dumps(document(item(1), item(2))))
+    assert [p["title"] for p in doc["practices"]] == ["Thuiszitterstafel 1", "Thuiszitterstafel 2"]
+
+
+def test_a_file_with_a_repeated_key_imports_nothing_from_the_cli(runner, reference, db, tmp_path):
+    path = tmp_path / "dubbel.json"
+    text = json.dumps(document(item(1), item(2)))
+    path.write_text(_with_repeat(text, '{"external_id": "ext-2",', "region", '"JZ01"'), encoding="utf-8")
+    result = runner.invoke(args=["practices", "import", str(path)])
+    assert result.exit_code == 1
+    assert "practices[1] (ext-2): sleutel 'region' staat er twee keer in" in result.output
+    assert count(db, Practice) == 0
+
+
 def test_reimporting_the_same_file_changes_nothing(imported, db):
     doc = document(item(1), item(2))
     imported(doc)

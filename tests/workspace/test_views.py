@@ -147,7 +147,12 @@ def test_quick_result_action_goes_to_the_result_form_of_the_chosen_practice(clie
     response = client.get(f"/werkruimte/resultaat?praktijk={mine.id}")
     assert response.status_code == 302
     assert response.headers["Location"] == f"/praktijken/{mine.id}/resultaten/nieuw"
-    assert client.get(f"/werkruimte/resultaat?praktijk={theirs.id}").status_code == 403
+    # Another region's draft answers like a missing practice (issue 13); their published one is refused.
+    assert client.get(f"/werkruimte/resultaat?praktijk={theirs.id}").status_code == 404
+    published = make_practice(
+        "Gepubliceerd in Zeeland", region=cast.other_region, actor=cast.other_staff, publish=True
+    )
+    assert client.get(f"/werkruimte/resultaat?praktijk={published.id}").status_code == 403
 
 
 @pytest.mark.parametrize("value", ["", "abc", "-1", "99999999999999", "999999999"])

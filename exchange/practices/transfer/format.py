@@ -9,7 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from exchange.errors import Invalid
+from exchange.errors import Invalid, join_by_field
 
 if TYPE_CHECKING:
     from exchange.practices.models import Practice
@@ -72,21 +72,80 @@ def parse_local_id(value: str | None) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def item_label(index: int, item: Any) -> str:
+    """How messages name a practice of the file: `practices[3]`, with its external id when it has one."""
+    ext = item.get("external_id") if isinstance(item, dict) else None
+    if isinstance(ext, str) and ext.strip():
+        ext = ext.strip()
+        return f"practices[{index}] ({ext[:60]}{'…' if len(ext) > 60 else ''})"
+    return f"practices[{index}]"
+
+
 def _reject_constant(name: str):
     raise ValueError(f"{name} is geen getal (NaN en Infinity zijn niet toegestaan)")
 
 
+class _Object(dict):
+    """A JSON object that remembers the keys it had more than once (json.loads would keep the last silently)."""
+
+    repeated: dict[str, int]
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict:
+    obj = _Object(pairs)
+    counts: dict[str, int] = {}
+    for key, _value in pairs:
+        counts[key] = counts.get(key, 0) + 1
+    obj.repeated = {key: n for key, n in counts.items() if n > 1}
+    return obj
+
+
+def _repeated_keys(value: Any, where: str, found: list[tuple[str, str]]) -> None:
+    """Collect (place, message) for every object in `value` with a repeated key, in document order."""
+    stack = [(value, where)]
+    while stack:  # no recursion: json.loads already accepted the nesting depth, a walk must not fail on it
+        node, place = stack.pop()
+        children: list[tuple[Any, str]] = []
+        if isinstance(node, _Object):
+            for key, n in node.repeated.items():
+                times = "twee keer" if n == 2 else f"{n} keer"
+                shown = f"{key[:60]}{'…' if len(key) > 60 else ''}"
+                found.append((place, f"sleutel '{shown}' staat er {times} in"))
+            for key, child in node.items():
+                if place == "(bestand)" and key == "practices" and isinstance(child, list):
+                    children.extend((item, item_label(i, item)) for i, item in enumerate(child))
+                else:
+                    children.append((child, key if place == "(bestand)" else f"{place}.{key}"))
+        elif isinstance(node, list):
+            children.extend((item, f"{place}[{i}]") for i, item in enumerate(node))
+        stack.extend(reversed(children))
+
+
 def parse_document(text: str, source: str = "invoer") -> Any:
-    """Parse JSON text; numbers with a fraction become Decimal so values are stored exactly."""
+    """Parse JSON text; numbers with a fraction become Decimal so values are stored exactly.
+
+    A key that appears twice in one object is refused with its place (JSON leaves it undefined which value
+    counts; json.loads would keep the last without a word), e.g. `practices[2] (ext-3): sleutel 'title' staat
+    er twee keer in`."""
     text = text.removeprefix("\ufeff")
     try:
-        return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+        doc = json.loads(
+            text, parse_float=Decimal, parse_constant=_reject_constant, object_pairs_hook=_object
+        )
     except json.JSONDecodeError as exc:
         raise Invalid(
             f"Geen geldige JSON in {source}: regel {exc.lineno}, kolom {exc.colno}: {exc.msg}"
         ) from exc
     except (ValueError, RecursionError) as exc:
         raise Invalid(f"Geen geldige JSON in {source}: {exc}") from exc
+    found: list[tuple[str, str]] = []
+    _repeated_keys(doc, "(bestand)", found)
+    if found:
+        raise Invalid.on_fields(
+            join_by_field(found),
+            f"{source} bevat {len(found)} dubbele sleutel(s); er is niets geïmporteerd.",
+        )
+    return doc
 
 
 def read_document(path: Path | str) -> Any:

@@ -32,6 +32,7 @@ from exchange.practices.transfer.format import (
     STEP_KEYS,
     TOP_KEYS,
     VERSION,
+    item_label,
     parse_local_id,
 )
 from exchange.reference.models import ActionLine, CyclePhase, Region, Theme
@@ -88,12 +89,7 @@ class ItemPlan:
     final_move: bool = False
 
 
-def _label(index: int, item: Any) -> str:
-    ext = item.get("external_id") if isinstance(item, dict) else None
-    if isinstance(ext, str) and ext.strip():
-        ext = ext.strip()
-        return f"practices[{index}] ({ext[:60]}{'…' if len(ext) > 60 else ''})"
-    return f"practices[{index}]"
+_label = item_label
 
 
 def _check_item(check: Checker, index: int, raw: Any, top_demo: bool) -> ItemPlan | None:

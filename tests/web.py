@@ -1,7 +1,9 @@
 """Talking to the app like a person does: the CSRF token of a page, posting a form, and signing in.
 
 `login` is the one way a test client signs in (through the real login form, CSRF token included, and the code
-step when the person has a second factor); `sign_in` is the one way a browser page signs in. Both fail loudly when the sign-in did not happen, so a test that
+step when the person has a second factor); `sign_in` is the one way a browser page signs in, and
+`sign_in_from_home` the way a journey does (from "/", by clicking). All fail loudly when the sign-in did not
+happen, so a test that
 "checks what a signed-in person may not do" can never pass because nobody was signed in.
 """
 
@@ -139,3 +141,33 @@ def sign_in(page, live_server, who: str, password: str = DEMO_PASSWORD) -> None:
         page.get_by_role("button", name="Verder").click()
         page.wait_for_load_state()
     assert "/inloggen" not in page.url, page.content()[:2000]
+
+
+def sign_in_from_home(page, live_server, who: str, password: str = DEMO_PASSWORD, *, check=None) -> None:
+    """Sign a browser page in the way a person does: open "/", click "Inloggen" in the header, fill the form.
+
+    `who` as for `sign_in`. `check(page)` (for example the `assert_accessible` fixture) runs on every page the
+    sign-in passes through, the page it lands on included. Every step of signing in lives here, so a later step
+    (a second factor) is added here once. Fails when the site did not let them in.
+    """
+    email = who if "@" in who else f"{who}@{DEMO_DOMAIN}"
+    page.goto(live_server("/"))
+    if check:
+        check(page)
+    page.get_by_role("navigation", name="Account").get_by_role("link", name="Inloggen", exact=True).click()
+    page.wait_for_url(re.compile(r"/inloggen(\?|$)"))
+    if check:
+        check(page)
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(password)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Inloggen", exact=True).click()
+    if page.url.endswith("/inloggen/code"):
+        if check:
+            check(page)
+        page.locator("#code").fill(current_code(rewind_replay_guard(live_server.app, email)))
+        with page.expect_navigation():
+            page.get_by_role("button", name="Verder").click()
+    assert "/inloggen" not in page.url, page.content()[:2000]
+    if check:
+        check(page)

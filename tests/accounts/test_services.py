@@ -27,6 +27,7 @@ from exchange.accounts.services import (
     sessions,
     tokens,
 )
+from exchange.accounts.twofactor.models import RecoveryCode, TwoFactor
 from exchange.database import utcnow
 from exchange.errors import Conflict, Invalid, LinkExpired, LinkInvalid, LinkUsed, NotAllowed
 from exchange.policy import SYSTEM
@@ -363,9 +364,18 @@ def test_email_change_needs_the_password(reference, db, make_user):
 def test_deleting_an_account_anonymises_it(reference, db, make_user):
     coach = make_user("functionary", themes=["onderwijs-zorg"], coaches=[("JZ01", None)], name="Coen Coach")
     make_user("admin")
+    assert (
+        db.session.scalar(select(func.count()).select_from(TwoFactor).where(TwoFactor.user_id == coach.id))
+        == 1
+    )
     own_account.delete_own_account(coach, coach, DEFAULT_PASSWORD)
     db.session.commit()
     db.session.refresh(coach)
+    # The anonymised row stays, so its second factor is deleted explicitly (no cascade).
+    for model in (TwoFactor, RecoveryCode):
+        assert (
+            db.session.scalar(select(func.count()).select_from(model).where(model.user_id == coach.id)) == 0
+        )
     assert coach.deleted_at is not None and not coach.is_active
     assert coach.name == "" and "example.org" not in coach.email and coach.password_hash is None
     assert coach.display_name == "Verwijderd account"

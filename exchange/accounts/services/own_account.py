@@ -19,6 +19,7 @@ from exchange.accounts.services.rules import (
 )
 from exchange.accounts.services.sessions import end_sessions
 from exchange.accounts.services.tokens import find_token, issue_token
+from exchange.accounts.twofactor.models import RecoveryCode, TwoFactor
 from exchange.database import utcnow
 from exchange.errors import Conflict, Invalid
 from exchange.extensions import db
@@ -112,6 +113,9 @@ def delete_own_account(actor, user: User, password: str) -> None:
     remove_coaching(user)
     end_sessions(user)
     db.session.execute(delete(AccountToken).where(AccountToken.user_id == user.id))
+    # The anonymised row stays, so ON DELETE CASCADE never fires: the second factor goes by hand.
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    db.session.execute(delete(TwoFactor).where(TwoFactor.user_id == user.id))
     forget_recipient(user.email)  # e.g. a reset link that could not be sent yet
     user.email = f"verwijderd-{user.id}@verwijderd.invalid"
     user.name = ""

@@ -24,7 +24,7 @@ def practice_with_result(world, make_practice, db):
         practice,
         practice_services.ResultData(
             indicator="Thuiszitters terug naar school",
-            value=Decimal("12"),
+            value=Decimal(12),
             measured_on=date(2024, 5, 1),
             phase=world.phases[0],
         ),

@@ -5,20 +5,16 @@ from __future__ import annotations
 import atexit
 import logging
 import os
-import pickle
 import shutil
-import struct
 import threading
 import time
 import uuid
-import zlib
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 from whoosh import index, query
-from whoosh.index import EmptyIndexError, LockError
-from whoosh.index import IndexError as WhooshIndexError
+from whoosh.index import LockError
 
 from exchange.search.engine import building, searching
 from exchange.search.engine import whoosh_internals as internals
@@ -28,22 +24,12 @@ from exchange.search.engine.spec import EngineResult, IndexBusy, IndexMissing, I
 
 log = logging.getLogger(__name__)
 
-# What reading damaged or vanished index files raises (Whoosh's TOC check, short reads, unpickling, and the
-# None a deleted column file gave `stored_fields`). A read that fails with one of these is retried once on a
-# freshly opened searcher; a second failure means the index is unavailable (never a 500, never "0 results").
-READ_ERRORS = (
-    WhooshIndexError,
-    EmptyIndexError,
-    OSError,
-    EOFError,
-    struct.error,
-    pickle.UnpicklingError,
-    zlib.error,
-    ValueError,
-    IndexError,
-    KeyError,
-    TypeError,
-)
+# What reading damaged or vanished index files raises: Whoosh's TOC check (its IndexError), short reads,
+# unpickling errors, the None a deleted column file gave `stored_fields` (TypeError), and bare Exceptions
+# ("Block tag error" from an emptied postings file). So any Exception: a read that fails is retried once on
+# a freshly opened searcher, and a second failure is logged with its traceback and reported as
+# IndexUnavailable (search answers "temporarily unavailable": never a 500, never "0 results").
+READ_ERRORS = Exception
 
 
 class _Writes:
@@ -155,7 +141,7 @@ class SearchIndex:
     def _open_dir(self):
         """Open the index for reading or writing; damage raises IndexUnavailable naming it."""
         try:
-            return index.open_dir(str(self.path), indexname=INDEX_NAME)
+            return internals.open_index(str(self.path), INDEX_NAME)
         except READ_ERRORS as exc:
             if not self.exists():
                 raise IndexMissing(str(self.path)) from exc
@@ -295,12 +281,15 @@ class SearchIndex:
         timeout: float | None = None,
     ) -> int:
         """Delete keys, delete documents whose parent is listed, then add/replace documents, in one writer."""
+        # Whoosh's update_document replaces a key in committed segments only: the same key twice in one
+        # writer would be indexed twice. The last document of a key wins.
+        unique = {doc["key"]: doc for doc in upserts}
         with self.writing(timeout) as writes:
             for key in deletes:
                 writes.delete(key)
             for parent in delete_children:
                 writes.delete_children(parent)
-            for doc in upserts:
+            for doc in unique.values():
                 writes.upsert(doc)
         return writes.count
 

@@ -158,6 +158,48 @@ def pin_segment_files(reader) -> None:
     perdoc.has_column = present.__contains__
 
 
+class _Storage(FileStorage):
+    """A FileStorage that can close the files opened while reading a TOC (see `read_toc`)."""
+
+    _tracked: list | None = None
+
+    def open_file(self, name, **kwargs):
+        f = super().open_file(name, **kwargs)
+        if self._tracked is not None:
+            self._tracked.append(f)
+        return f
+
+
+def _closing_on_error(storage: _Storage, read):
+    """`read()`, closing every file it opened when it fails.
+
+    Why: Whoosh's `TOC.read` leaves the TOC file open when unpickling a damaged one fails.
+    """
+    storage._tracked = []
+    try:
+        return read()
+    except BaseException:
+        for f in storage._tracked:
+            if not f.is_closed:
+                f.close()
+        raise
+    finally:
+        storage._tracked = None
+
+
+def open_index(path: str, indexname: str):
+    """`index.open_dir`, on a storage that closes what it opened when the TOC turns out damaged."""
+    storage = _Storage(path)
+    return _closing_on_error(storage, lambda: index.FileIndex(storage, indexname=indexname))
+
+
+def read_toc(storage, indexname: str):
+    """The newest TOC of a storage (`index.TOC.read`), closing its file when it is damaged."""
+    if not isinstance(storage, _Storage):
+        return index.TOC.read(storage, indexname)
+    return _closing_on_error(storage, lambda: index.TOC.read(storage, indexname))
+
+
 def toc_generation(path: str, indexname: str) -> int:
     """The newest TOC generation in a directory by its file names only (-1: none); reads no index file.
 
@@ -180,9 +222,9 @@ def check_files(path: str, indexname: str) -> str | None:
     Why: a searcher that is already open keeps working on files it holds open, so /healthz must look at the
     disk as a new process would (`TOC.read`, `Segment.segment_id`, the W3 file extensions).
     """
-    storage = FileStorage(path)
+    storage = _Storage(path)
     try:
-        toc = index.TOC.read(storage, indexname)
+        toc = read_toc(storage, indexname)
     except Exception as exc:  # noqa: BLE001 - any failure to read the TOC means the index is damaged
         return f"corrupt: the table of contents cannot be read ({exc.__class__.__name__})"
     for segment in toc.segments:
@@ -215,21 +257,24 @@ def _open_searcher(ix, readers: dict[str, object]):
     segment's `deleted_count()` and building SegmentReader/MultiReader/Searcher by hand reuses a reader
     only while its deletion count is unchanged.
     """
-    toc = index.TOC.read(ix.storage, ix.indexname)
+    toc = read_toc(ix.storage, ix.indexname)
     fresh: dict[str, object] = {}
     ordered = []
-    for segment in toc.segments:
-        seg_id = segment.segment_id()
-        reader = readers.get(seg_id)
-        if reader is None or reader.segment().deleted_count() != segment.deleted_count():
-            reader = SegmentReader(ix.storage, toc.schema, segment, generation=toc.generation)
-            try:
+    opened = []
+    try:
+        for segment in toc.segments:
+            seg_id = segment.segment_id()
+            reader = readers.get(seg_id)
+            if reader is None or reader.segment().deleted_count() != segment.deleted_count():
+                reader = SegmentReader(ix.storage, toc.schema, segment, generation=toc.generation)
+                opened.append(reader)
                 pin_segment_files(reader)
-            except BaseException:
-                reader.close()
-                raise
-        fresh[seg_id] = reader
-        ordered.append(reader)
+            fresh[seg_id] = reader
+            ordered.append(reader)
+    except BaseException:
+        for reader in opened:
+            reader.close()
+        raise
     for seg_id, reader in readers.items():
         if fresh.get(seg_id) is not reader:
             reader.close()

@@ -436,7 +436,8 @@ def run(
         _flask(env, "db", "upgrade")
         _flask(env, "seed", "reference")
         _flask(env, "seed", "demo")
-        accounts, published = _accounts(env, max(1, writers - 2))
+        # Two writers per staff account (same region, same practices): concurrent saves meet as 409s.
+        accounts, published = _accounts(env, max(1, (writers - 2) // 2))
         _flask(env, "search", "reindex", "--procs", "1")
         port = _free_port()
         base = f"http://127.0.0.1:{port}"

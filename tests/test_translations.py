@@ -224,6 +224,14 @@ def people_and_practice(english, reference):
         admin = world.person("admin@example.org", Role.ADMIN, name="Ada Beheer")
         staff = world.person("staff@example.org", Role.STAFF, region=where.region, name="Sanne Staf")
         practice = world.practice(where, actor=staff, publish=True)
+        # The search page needs a built index (without one it answers 503, issue 13).
+        from exchange.extensions import db
+        from exchange.search import outbox
+        from exchange.search.queries import current_index
+
+        db.session.commit()
+        current_index().ensure()
+        outbox.apply_pending()
         return {
             "admin": admin.email,
             "staff": staff.email,

@@ -208,6 +208,9 @@ def update_practice(actor, practice: Practice, data: PracticeData, *, expected_r
     Returns False (and records nothing) when nothing changed.
     """
     require(actor, "practice.edit", practice)
+    # Lock the row and read its revision afresh: two saves of one practice at once must not both pass the
+    # check and then collide on the revision number (a 500 under load on PostgreSQL; bench/load.py).
+    db.session.refresh(practice, ["revision"], with_for_update=True)
     if expected_revision is not None and expected_revision != practice.revision:
         raise Conflict(
             _l("Iemand anders heeft dit praktijkvoorbeeld intussen gewijzigd. Laad de pagina opnieuw."),

@@ -33,6 +33,7 @@ def _procs(value: int | None) -> int:
 def reindex(procs: int | None) -> None:
     """Rebuild the whole index from the database: built aside, then swapped in (search stays online).
 
+    Works whatever state the old index is in (missing, corrupt, partial): it is never read, only replaced.
     Changes saved during the rebuild wait in the outbox and are applied to the new index right after the swap.
     """
     from exchange.search import documents, outbox
@@ -56,7 +57,7 @@ def reindex(procs: int | None) -> None:
 def sync(timeout: float) -> None:
     """Apply every pending change from the outbox to the index (after a crash or a busy index)."""
     from exchange.search import outbox
-    from exchange.search.engine import IndexBusy, IndexMissing
+    from exchange.search.engine import IndexBusy, IndexMissing, IndexUnavailable
 
     total = outbox.pending_count()
     if not total:
@@ -74,6 +75,10 @@ def sync(timeout: float) -> None:
     except IndexMissing as exc:
         raise click.ClickException(
             "Er is nog geen index: bouw die eerst met `flask search reindex`."
+        ) from exc
+    except IndexUnavailable as exc:
+        raise click.ClickException(
+            f"De index is onleesbaar ({exc.reason}): bouw die opnieuw met `flask search reindex`."
         ) from exc
     except IndexBusy as exc:
         raise click.ClickException(
@@ -97,7 +102,12 @@ def check(fix: bool) -> None:
     index = current_index()
     if not index.exists():
         raise click.ClickException("Er is nog geen index: bouw die met `flask search reindex`.")
-    indexed = index.signatures()
+    try:
+        indexed = index.signatures()
+    except engine.IndexUnavailable as exc:
+        raise click.ClickException(
+            f"De index is onleesbaar ({exc.reason}): bouw die opnieuw met `flask search reindex`."
+        ) from exc
     wanted: dict[str, dict] = {}
     with progress(documents.count_documents(), "Vergelijken") as update:
         for doc in documents.all_documents():
@@ -132,7 +142,9 @@ def status() -> None:
     if state.get("ok"):
         click.echo(f"Index: {state['documents']} documenten; {pending} wijziging(en) in de wachtrij.")
     else:
-        click.echo(f"Index niet bruikbaar ({state.get('error')}); {pending} wijziging(en) in de wachtrij.")
+        click.echo(
+            f"Index niet bruikbaar ({state.get('error')}): {state.get('detail', '')}; {pending} wijziging(en) in de wachtrij."
+        )
         raise click.exceptions.Exit(1)
 
 

@@ -15,8 +15,8 @@ from sqlalchemy.orm import selectinload
 
 from exchange.extensions import db
 from exchange.markdown import markdown_to_text
-from exchange.practices.models import Practice, Result, Status
-from exchange.reference.models import Region, Theme
+from exchange.practices.models import Practice, Result, Status, practice_action_line, practice_theme
+from exchange.reference.models import ActionLine, CyclePhase, Region, Theme
 from exchange.search import analysis
 
 KINDS = ("practice", "result", "theme", "region")
@@ -261,3 +261,35 @@ def documents_for(kind: str, ids: Iterable[int], session=None) -> dict[str, dict
     else:
         raise ValueError(f"unknown search document kind {kind!r}")
     return out
+
+
+# Reference data shown in OTHER documents than its own: which attributes, and which documents show them.
+# Result documents carry their practice's theme names; theme documents their action line's title, and
+# practices their action lines' numbers. A region's documents are found when its outbox row is applied
+# (outbox._plan), and no document holds a phase's texts (only its id; labels are read from the database),
+# so renaming a phase leaves the index true as it is.
+SHOWN_ELSEWHERE: dict[type, tuple[str, ...]] = {
+    Theme: ("name",),
+    ActionLine: ("title", "number"),
+    CyclePhase: (),
+}
+
+
+def dependent_documents(model: type, ids: list[int]) -> list:
+    """(kind, SELECT of ids) of the documents that show these rows of `model` (see SHOWN_ELSEWHERE).
+
+    Selects, not rows: the outbox inserts from them in one statement, however many documents it is.
+    """
+    if model is Theme:
+        return [("practice", select(practice_theme.c.practice_id).where(practice_theme.c.theme_id.in_(ids)))]
+    if model is ActionLine:
+        return [
+            ("theme", select(Theme.id).where(Theme.action_line_id.in_(ids))),
+            (
+                "practice",
+                select(practice_action_line.c.practice_id).where(
+                    practice_action_line.c.action_line_id.in_(ids)
+                ),
+            ),
+        ]
+    return []

@@ -2,7 +2,9 @@
 applied to the index right after the commit.
 
 - `after_flush` records (kind, id) of every new, changed or deleted practice, result, theme and region as an
-  outbox row, on the flush's own connection: the row commits or rolls back with the change itself.
+  outbox row, on the flush's own connection: the row commits or rolls back with the change itself. A renamed
+  theme or action line also records every document that shows its name (documents.SHOWN_ELSEWHERE), with
+  one INSERT ... SELECT per kind, however many documents that is.
 - `after_commit` (of the outermost transaction) applies pending outbox rows in ONE index writer, in a
   session of its own, and deletes the rows it applied. The writer lock is taken first, so concurrent
   appliers are serialised and each reads the database after the one before it (no stale overwrite).
@@ -23,7 +25,7 @@ from dataclasses import dataclass, field
 from itertools import chain
 
 from flask import current_app, has_app_context
-from sqlalchemy import delete, event, insert, select
+from sqlalchemy import delete, event, insert, inspect, literal, select
 from sqlalchemy.orm import Session
 
 from exchange.database import utcnow
@@ -53,14 +55,38 @@ def _record_changes(session: Session, flush_context) -> None:
         if obj in session.dirty and not session.is_modified(obj):
             continue
         changed.add((kind, obj.id))
-    if not changed:
-        return
     now = utcnow()
-    session.connection().execute(
-        insert(SearchOutbox.__table__),
-        [{"kind": kind, "object_id": ident, "created_at": now} for kind, ident in sorted(changed)],
-    )
+    dependents = _record_dependents(session, now)
+    if not changed and not dependents:
+        return
+    if changed:
+        session.connection().execute(
+            insert(SearchOutbox.__table__),
+            [{"kind": kind, "object_id": ident, "created_at": now} for kind, ident in sorted(changed)],
+        )
     session.info[PENDING_KEY] = True
+
+
+def _record_dependents(session: Session, now) -> bool:
+    """Outbox rows for the documents that show a renamed theme or action line (in this flush's transaction)."""
+    renamed: dict[type, list[int]] = defaultdict(list)
+    for obj in session.dirty:
+        shown = documents.SHOWN_ELSEWHERE.get(type(obj))
+        if not shown or getattr(obj, "id", None) is None:
+            continue
+        attrs = inspect(obj).attrs
+        if any(attrs[name].history.has_changes() for name in shown):
+            renamed[type(obj)].append(obj.id)
+    table = SearchOutbox.__table__
+    for model, ids in renamed.items():
+        for kind, ids_select in documents.dependent_documents(model, sorted(ids)):
+            rows = select(
+                literal(kind, table.c.kind.type),
+                ids_select.subquery().c[0],
+                literal(now, table.c.created_at.type),
+            ).distinct()
+            session.connection().execute(insert(table).from_select(["kind", "object_id", "created_at"], rows))
+    return bool(renamed)
 
 
 @event.listens_for(Session, "after_commit")

@@ -10,13 +10,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from exchange.accounts.models import Role
+from exchange.errors import DomainError
 from exchange.search import engine, facets, synonyms
 from exchange.search.facet_views import FacetView, facet_views, resolve_filters
 from exchange.search.parsing import MAX_PAGE, SORTS, ParsedQuery, SearchRequest, build_clauses, parse_query
 from exchange.search.results import Hit, load_hits
 from exchange.search.suggestions import better_query
+
+
+class SearchUnavailable(DomainError):
+    """The index cannot be read (missing, corrupt or partial): pages and the API answer 503, never "0 results"."""
+
+    status = 503
+    code = "search_unavailable"
+    default_message = _l(
+        "Zoeken is tijdelijk niet beschikbaar. Probeer het over enkele minuten opnieuw; "
+        "de praktijkvoorbeelden zelf zijn gewoon te bekijken."
+    )
 
 
 def visibility_for(user) -> engine.Visibility:
@@ -64,7 +77,8 @@ class SearchOutcome:
 def search(
     user, request: SearchRequest, *, strict: bool = False, with_suggestion: bool = True
 ) -> SearchOutcome:
-    """Run a search for `user` (None or anonymous for visitors); raises BadSearch (strict) for bad facet values."""
+    """Run a search for `user` (None or anonymous for visitors); raises BadSearch (strict) for bad facet values
+    and SearchUnavailable when the index cannot be read."""
     index = current_index()
     parsed = parse_query(request.q)
     synonym_map = synonyms.current_map() if (parsed.words or parsed.phrases) else synonyms.build_map([])
@@ -86,7 +100,10 @@ def search(
         # Only stop words, symbols or field names: nothing to search for, so nothing found (not everything).
         result = engine.EngineResult(total=0, hits=[], facets={}, terms=set())
     else:
-        result = index.search(spec)
+        try:
+            result = index.search(spec)
+        except engine.IndexUnavailable as exc:
+            raise SearchUnavailable(details={"index": exc.reason}) from exc
     hits = load_hits(user, result.hits, result.terms)
     suggestion = better_query(parsed, index, synonym_map, spec, result.total) if with_suggestion else None
     return SearchOutcome(

@@ -211,3 +211,43 @@ def test_dutch_text_indexes_exactly_what_whoosh_s_own_text_field_makes():
 
     assert whoosh_text.__name__ == "TEXT"
     assert list(field.index(text)) == list(whoosh_text.index(field, text, start_pos=0, mode="index"))
+
+
+def test_pin_segment_files_opens_every_column_and_answers_has_column_from_them(tiny):
+    ix = internals.open_index(str(tiny.path), schema.INDEX_NAME)
+    searcher, readers, _ = internals.open_searcher(ix, {})  # pins every new segment reader
+    try:
+        seg_id, reader = next(iter(readers.items()))
+        perdoc = reader._perdoc
+        assert {"_stored", "_text_len", "date", "updated"} <= set(perdoc._colfiles)
+        assert perdoc.has_column("date") and not perdoc.has_column("no_such_column")
+        for path in tiny.path.glob(f"*{seg_id}*"):
+            path.unlink()  # what a merge in another process does
+        assert reader.stored_fields(0)["key"].startswith("practice:")
+        assert reader.has_column("date")
+    finally:
+        searcher.close()
+        for reader in readers.values():
+            reader.close()
+
+
+def test_toc_generation_and_check_files_read_names_and_sizes_only(tiny):
+    path = str(tiny.path)
+    assert internals.toc_generation(path, schema.INDEX_NAME) >= 1
+    assert internals.check_files(path, schema.INDEX_NAME) is None
+    assert internals.toc_generation(str(tiny.path / "absent"), schema.INDEX_NAME) == -1
+
+    next(tiny.path.glob("*.trm")).write_bytes(b"")
+    assert internals.check_files(path, schema.INDEX_NAME).startswith("partial: ")
+    next(tiny.path.glob("*.toc")).write_bytes(b"not a table of contents")
+    assert internals.check_files(path, schema.INDEX_NAME).startswith("corrupt: ")
+
+
+def test_storage_writer_lock_is_the_lock_writers_take(tiny):
+    lock = internals.storage_writer_lock(str(tiny.path), schema.INDEX_NAME)
+    assert lock.acquire(blocking=False)
+    try:
+        ix = internals.open_index(str(tiny.path), schema.INDEX_NAME)
+        assert not internals.writer_lock(ix).acquire(blocking=False)
+    finally:
+        lock.release()

@@ -28,6 +28,7 @@ from exchange.search.engine.spec import (
     EngineResult,
     IndexBusy,
     IndexMissing,
+    IndexUnavailable,
     SearchSpec,
     Visibility,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "EngineResult",
     "IndexBusy",
     "IndexMissing",
+    "IndexUnavailable",
     "SearchIndex",
     "SearchSpec",
     "Visibility",

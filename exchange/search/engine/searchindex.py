@@ -14,15 +14,22 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from whoosh import index, query
-from whoosh.index import EmptyIndexError, LockError
+from whoosh.index import LockError
 
 from exchange.search.engine import building, searching
 from exchange.search.engine import whoosh_internals as internals
 from exchange.search.engine.caches import SegmentCache, View
 from exchange.search.engine.schema import BUILD_FILE, INDEX_NAME, build_schema, prepare
-from exchange.search.engine.spec import EngineResult, IndexBusy, IndexMissing, SearchSpec
+from exchange.search.engine.spec import EngineResult, IndexBusy, IndexMissing, IndexUnavailable, SearchSpec
 
 log = logging.getLogger(__name__)
+
+# What reading damaged or vanished index files raises: Whoosh's TOC check (its IndexError), short reads,
+# unpickling errors, the None a deleted column file gave `stored_fields` (TypeError), and bare Exceptions
+# ("Block tag error" from an emptied postings file). So any Exception: a read that fails is retried once on
+# a freshly opened searcher, and a second failure is logged with its traceback and reported as
+# IndexUnavailable (search answers "temporarily unavailable": never a 500, never "0 results").
+READ_ERRORS = Exception
 
 
 class _Writes:
@@ -72,7 +79,8 @@ class SearchIndex:
         return self.path.with_name(self.path.name + ".rebuilding")
 
     def exists(self) -> bool:
-        return self.path.exists() and index.exists_in(str(self.path), indexname=INDEX_NAME)
+        """Whether the directory holds an index (a TOC file); reads no index file, so damage never raises."""
+        return self.path.is_dir() and internals.toc_generation(str(self.path), INDEX_NAME) > -1
 
     def _read_build(self) -> str | None:
         try:
@@ -116,7 +124,7 @@ class SearchIndex:
                 raise IndexMissing(str(self.path))
             self._drop_readers()
             build = self._read_build()
-            self._ix = index.open_dir(str(self.path), indexname=INDEX_NAME)
+            self._ix = self._open_dir()
             self._build = build
             self._segments = {}
             self._view = None
@@ -130,11 +138,57 @@ class SearchIndex:
             self._segments = {k: v for k, v in self._segments.items() if id(v) in used}
         return self._view
 
-    def _view_or_none(self) -> View | None:
+    def _open_dir(self):
+        """Open the index for reading or writing; damage raises IndexUnavailable naming it."""
         try:
-            return self._current_view()
-        except IndexMissing:
-            return None
+            return internals.open_index(str(self.path), INDEX_NAME)
+        except READ_ERRORS as exc:
+            if not self.exists():
+                raise IndexMissing(str(self.path)) from exc
+            raise self._unavailable(exc) from exc
+
+    def _unavailable(self, exc: BaseException) -> IndexUnavailable:
+        problem = internals.check_files(str(self.path), INDEX_NAME)
+        if problem is None:
+            return IndexUnavailable(str(self.path), "corrupt", f"reading failed: {exc.__class__.__name__}")
+        reason, _, detail = problem.partition(": ")
+        return IndexUnavailable(str(self.path), reason, detail)
+
+    def _forget(self) -> None:
+        self._drop_readers()
+        self._ix = None
+        self._build = None
+        self._segments = {}
+
+    def _reading(self, read: Callable[[View], object]):
+        """`read(view)` on this process's view; a read error is retried once on a freshly opened searcher
+        (a concurrent commit may have deleted merged segment files), then raises IndexUnavailable."""
+        with self._lock:
+            for attempt in (1, 2):
+                try:
+                    return read(self._current_view())
+                except IndexUnavailable:
+                    self._forget()
+                    if attempt == 1 and self.rebuild_marker.exists():
+                        time.sleep(0.2)  # a rebuild is swapping directories: the new index is a moment away
+                        continue
+                    raise
+                except READ_ERRORS as exc:
+                    self._forget()
+                    if attempt == 2:
+                        log.exception("The search index cannot be read")
+                        raise self._unavailable(exc) from exc
+                    log.warning(
+                        "Reading the search index failed; retrying on a fresh searcher", exc_info=True
+                    )
+        raise AssertionError("unreachable")
+
+    def _reading_or(self, default, read: Callable[[View], object]):
+        """`_reading`, with `default` when the index is unavailable (for extras such as similar practices)."""
+        try:
+            return self._reading(read)
+        except IndexUnavailable:
+            return default
 
     def _drop_readers(self) -> None:
         for reader in self._readers.values():
@@ -158,18 +212,26 @@ class SearchIndex:
         """The index's commit generation (grows by one per committed writer)."""
         if not self.exists():
             raise IndexMissing(str(self.path))
-        return index.open_dir(str(self.path), indexname=INDEX_NAME).latest_generation()
+        return self._open_dir().latest_generation()
 
     def status(self) -> dict:
-        """Whether the index can be searched, and how many documents it holds (never creates anything)."""
+        """Whether the index can be searched, and how many documents it holds (never creates anything).
+
+        Looks at the files on disk as a new process would (a TOC that reads, every segment's files present),
+        then reads through this process's searcher: the first and last stored document of every segment.
+        """
+        hint = "flask search reindex"
         if not self.exists():
-            return {"ok": False, "error": "missing", "hint": "flask search reindex"}
+            return {"ok": False, "error": "missing", "detail": "no index has been built", "hint": hint}
+        problem = internals.check_files(str(self.path), INDEX_NAME)
+        if problem is not None:
+            reason, _, detail = problem.partition(": ")
+            return {"ok": False, "error": reason, "detail": detail, "hint": hint}
         try:
-            with self._lock:
-                view = self._current_view()
-                return {"ok": True, "documents": view.searcher.doc_count()}
-        except (EmptyIndexError, OSError, ValueError) as exc:
-            return {"ok": False, "error": exc.__class__.__name__}
+            documents = self._reading(_probe)
+        except IndexUnavailable as exc:
+            return {"ok": False, "error": exc.reason, "detail": exc.detail, "hint": hint}
+        return {"ok": True, "documents": documents}
 
     # -- writing
 
@@ -179,19 +241,25 @@ class SearchIndex:
         if self.rebuild_marker.exists():
             # A rebuild holds the lock for minutes: do not make the request wait for it.
             timeout = 0.0
-        ix = index.open_dir(str(self.path), indexname=INDEX_NAME)
-        try:
-            return internals.FastWriter(
-                ix, timeout=self.writer_timeout if timeout is None else timeout, delay=0.05
-            )
-        except LockError as exc:
-            raise IndexBusy(str(self.path)) from exc
+        timeout = self.writer_timeout if timeout is None else timeout
+        for attempt in range(5):
+            ix = self._open_dir()
+            try:
+                return internals.FastWriter(ix, timeout=timeout, delay=0.05)
+            except LockError as exc:
+                raise IndexBusy(str(self.path)) from exc
+            except FileNotFoundError:
+                # Another writer committed between our reading its TOC and taking the lock: read again.
+                if attempt == 4:
+                    raise
+        raise AssertionError("unreachable")
 
     @contextmanager
     def writing(self, timeout: float | None = None):
         """One writer for a batch of changes, committed at the end (cancelled on error).
 
-        Raises IndexBusy when the writer lock cannot be had within the timeout (default: writer_timeout).
+        Raises IndexBusy when the writer lock cannot be had within the timeout (default: writer_timeout),
+        IndexMissing/IndexUnavailable when there is no readable index.
         """
         writer = self._writer(timeout)
         writes = _Writes(writer)
@@ -213,21 +281,26 @@ class SearchIndex:
         timeout: float | None = None,
     ) -> int:
         """Delete keys, delete documents whose parent is listed, then add/replace documents, in one writer."""
+        # Whoosh's update_document replaces a key in committed segments only: the same key twice in one
+        # writer would be indexed twice. The last document of a key wins.
+        unique = {doc["key"]: doc for doc in upserts}
         with self.writing(timeout) as writes:
             for key in deletes:
                 writes.delete(key)
             for parent in delete_children:
                 writes.delete_children(parent)
-            for doc in upserts:
+            for doc in unique.values():
                 writes.upsert(doc)
         return writes.count
 
     @contextmanager
     def locked(self, timeout: float = 0.0):
-        """Hold the writer lock (tests use it to play a busy index). Raises IndexBusy."""
-        self.ensure()
-        ix = index.open_dir(str(self.path), indexname=INDEX_NAME)
-        lock = internals.writer_lock(ix)
+        """Hold the writer lock (tests use it to play a busy index). Raises IndexBusy.
+
+        Never reads the index, so a rebuild can hold it whatever state the old index is in.
+        """
+        self.path.mkdir(parents=True, exist_ok=True)
+        lock = internals.storage_writer_lock(str(self.path), INDEX_NAME)
         deadline = time.monotonic() + timeout
         while not lock.acquire(blocking=False):
             if time.monotonic() >= deadline:
@@ -255,7 +328,6 @@ class SearchIndex:
         """
         target = self.path
         target.parent.mkdir(parents=True, exist_ok=True)
-        self.ensure()
         self.rebuild_marker.write_text(f"{os.getpid()} {time.time()}")
         staging = target.with_name(f".{target.name}-build-{uuid.uuid4().hex[:8]}")
         count = 0
@@ -289,20 +361,20 @@ class SearchIndex:
 
     def signatures(self) -> dict[str, str]:
         """key -> stored signature of every live document (for `flask search check`)."""
-        with self._lock:
-            view = self._current_view()
+
+        def read(view: View) -> dict[str, str]:
             reader = view.searcher.reader()
             return {fields["key"]: fields.get("sig", "") for _, fields in reader.iter_docs()}
 
+        return self._reading(read)
+
     def search(self, spec: SearchSpec) -> EngineResult:
-        """Run a search: the exact total, facet counts over the filtered match set, and one page of keys."""
+        """Run a search: the exact total, facet counts over the filtered match set, and one page of keys.
+
+        Raises IndexUnavailable when there is no readable index (never an empty result for it).
+        """
         started = time.perf_counter()
-        with self._lock:
-            view = self._view_or_none()
-            if view is None:
-                result = EngineResult(total=0, hits=[], facets={}, terms=set())
-            else:
-                result = searching.run_search(view, spec)
+        result = self._reading(lambda view: searching.run_search(view, spec))
         result.took_ms = (time.perf_counter() - started) * 1000
         return result
 
@@ -321,11 +393,12 @@ class SearchIndex:
         Documents matching any of `exclude_filters`, drafts and `key` itself are left out; `require` keeps
         documents with one of the listed values per facet. Ranked with the same threshold algorithm as
         searches (Whoosh would score every document sharing any key term, on every practice page).
+        An unavailable index gives no similar documents (the page itself still works).
         """
-        with self._lock:
-            view = self._view_or_none()
-            if view is None or not text:
-                return []
+        if not text:
+            return []
+
+        def read(view: View) -> list[tuple[str, float]]:
             # A practice page asks again and again; the answer only changes with the index.
             cache_key = (
                 self._build,
@@ -346,37 +419,47 @@ class SearchIndex:
                 self._similar.pop(next(iter(self._similar)))
             return found
 
+        return self._reading_or([], read)
+
     def whoosh_ranking(self, terms: Sequence[str], limit: int | None = 10) -> list[tuple[str, float]]:
         """Whoosh's own BM25F ranking of an AND of index terms (the reference the tests hold ours to)."""
-        with self._lock:
-            searcher = self._current_view().searcher
+
+        def read(view: View) -> list[tuple[str, float]]:
+            searcher = view.searcher
             q = query.And([query.Term("text", t) for t in terms])
             return [
                 (searcher.stored_fields(h.docnum)["key"], h.score) for h in searcher.search(q, limit=limit)
             ]
 
+        return self._reading(read)
+
     def has_terms(self, terms: Iterable[str]) -> bool:
         """Whether any of these index terms occurs in a live document."""
-        with self._lock:
-            view = self._view_or_none()
-            return view is not None and any(view.term("text", t) for t in terms)
+        terms = list(terms)
+        return self._reading_or(False, lambda view: any(view.term("text", t) for t in terms))
 
     def known_words(self, words: Iterable[str]) -> set[str]:
         """Which folded words occur in titles, themes or region names (the spelling field)."""
-        with self._lock:
-            view = self._view_or_none()
-            return set() if view is None else {w for w in words if view.term("spell", w)}
+        words = list(words)
+        return self._reading_or(set(), lambda view: {w for w in words if view.term("spell", w)})
 
     def corrections(self, word: str, extra: Iterable[str] = (), maxdist: int = 2) -> str | None:
         """The closest known word to a (folded) misspelt word: fewest edits first, then the most frequent.
 
         Looks in the spelling field (titles, themes, regions) and in `extra` (the curated vocabulary).
         """
-        with self._lock:
-            view = self._view_or_none()
-            if view is None:
-                return None
-            return searching.correction(view, word, extra, maxdist)
+        extra = list(extra)
+        return self._reading_or(None, lambda view: searching.correction(view, word, extra, maxdist))
+
+
+def _probe(view: View) -> int:
+    """Read a little of every segment (first and last stored document, one term): the live document count."""
+    for reader, _, cache, _ in view.leaves:
+        if cache.size:
+            reader.stored_fields(0)
+            reader.stored_fields(cache.size - 1)
+        reader.doc_frequency("facet", "status:published")
+    return view.searcher.doc_count()
 
 
 def index_status() -> dict:

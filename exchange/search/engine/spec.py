@@ -12,12 +12,27 @@ class IndexBusy(Exception):
     """Another process holds the index writer lock (or a rebuild runs); the outbox keeps the changes."""
 
 
-class IndexMissing(IndexBusy):
-    """No index has been built yet: searches find nothing, changes wait in the outbox for `reindex`.
+class IndexUnavailable(IndexBusy):
+    """The index cannot be read: `reason` is "missing", "corrupt" or "partial" (with `detail`).
+
+    Searches raise it (pages answer "temporarily unavailable", never "0 results"); writers raise it too, and
+    as an IndexBusy the changes then wait in the outbox until `flask search reindex` rebuilt the index.
+    """
+
+    def __init__(self, path: str, reason: str, detail: str = ""):
+        self.path, self.reason, self.detail = path, reason, detail
+        super().__init__(f"{path}: {reason}" + (f" ({detail})" if detail else ""))
+
+
+class IndexMissing(IndexUnavailable):
+    """No index has been built yet: changes wait in the outbox for `reindex`.
 
     A save never creates a partial index (search would then silently show a fraction of the data, and
     /healthz would call it healthy); only `flask search reindex` builds one.
     """
+
+    def __init__(self, path: str):
+        super().__init__(path, "missing")
 
 
 @dataclass

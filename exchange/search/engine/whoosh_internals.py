@@ -8,11 +8,13 @@ Everything else in the engine uses Whoosh's documented API only.
 from __future__ import annotations
 
 import struct
+import time
 import uuid
 from collections.abc import Iterable
 
 from whoosh import index
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, STORED_COLUMN, W3Codec
+from whoosh.filedb.filestore import FileStorage
 from whoosh.reading import EmptyReader, MultiReader, SegmentReader
 from whoosh.searching import Searcher
 from whoosh.util.filelock import FileLock
@@ -129,7 +131,124 @@ def deleted_docs(reader) -> frozenset[int]:
     return reader.deleted_docs_set
 
 
-def open_searcher(ix, readers: dict[str, object]):
+def pin_segment_files(reader) -> None:
+    """Open every column file of a new segment reader now, and answer `has_column` from what was opened.
+
+    Why: Whoosh opens a segment's column files (stored fields, field lengths, sort columns) lazily, on first
+    use, and asks the file system whether they exist each time (`W3PerDocReader.has_column`). Another process
+    committing a merge deletes the merged segments' files (`index.clean_files`), so a long-lived searcher
+    that first reads stored fields of such a segment while paging got None from `_cached_reader("_stored")`
+    and failed with a TypeError (or FileNotFoundError): 1-2% of searches under load. An open file stays
+    readable after it is deleted, so opening them all with the reader closes the window. Uses
+    `SegmentReader._perdoc` and `W3PerDocReader._colfiles/_cached_reader/_get_column_file`.
+    """
+    perdoc = getattr(reader, "_perdoc", None)
+    if perdoc is None or not hasattr(perdoc, "_colfiles"):
+        return
+    schema = reader.schema
+    wanted = {"_stored": STORED_COLUMN}
+    wanted.update({f"_{name}_len": LENGTHS_COLUMN for name in schema.scorable_names()})
+    wanted.update({name: field.column_type for name, field in schema.items() if field.column_type})
+    present = {name for name in wanted if perdoc.has_column(name)}
+    for name in present:
+        if name.startswith("_"):
+            perdoc._cached_reader(name, wanted[name])
+        elif name not in perdoc._colfiles:
+            perdoc._colfiles[name] = perdoc._get_column_file(name)
+    perdoc.has_column = present.__contains__
+
+
+class _Storage(FileStorage):
+    """A FileStorage that can close the files opened while reading a TOC (see `read_toc`)."""
+
+    _tracked: list | None = None
+
+    def open_file(self, name, **kwargs):
+        f = super().open_file(name, **kwargs)
+        if self._tracked is not None:
+            self._tracked.append(f)
+        return f
+
+
+def _closing_on_error(storage: _Storage, read):
+    """`read()`, closing every file it opened when it fails.
+
+    Why: Whoosh's `TOC.read` leaves the TOC file open when unpickling a damaged one fails.
+    """
+    storage._tracked = []
+    try:
+        return read()
+    except BaseException:
+        for f in storage._tracked:
+            if not f.is_closed:
+                f.close()
+        raise
+    finally:
+        storage._tracked = None
+
+
+def open_index(path: str, indexname: str):
+    """`index.open_dir`, on a storage that closes what it opened when the TOC turns out damaged."""
+    storage = _Storage(path)
+    return _closing_on_error(storage, lambda: index.FileIndex(storage, indexname=indexname))
+
+
+def read_toc(storage, indexname: str):
+    """The newest TOC of a storage (`index.TOC.read`), closing its file when it is damaged."""
+    if not isinstance(storage, _Storage):
+        return index.TOC.read(storage, indexname)
+    return _closing_on_error(storage, lambda: index.TOC.read(storage, indexname))
+
+
+def toc_generation(path: str, indexname: str) -> int:
+    """The newest TOC generation in a directory by its file names only (-1: none); reads no index file.
+
+    Why: `index.exists_in` opens the index, which raises on a damaged TOC; the TOC file name pattern
+    (`TOC._pattern`) tells whether there is one at all without reading it.
+    """
+    pattern = index.TOC._pattern(indexname)
+    try:
+        names = FileStorage(path).list()
+    except OSError:
+        return -1
+    found = [int(m.group(1)) for m in map(pattern.match, names) if m]
+    return max(found, default=-1)
+
+
+def check_files(path: str, indexname: str) -> str | None:
+    """What is wrong with the index files in `path`, read fresh from disk: None when the TOC reads and every
+    segment it lists has its postings, terms and stored-fields files (not empty); else a short reason.
+
+    Why: a searcher that is already open keeps working on files it holds open, so /healthz must look at the
+    disk as a new process would (`TOC.read`, `Segment.segment_id`, the W3 file extensions).
+    """
+    storage = _Storage(path)
+    try:
+        toc = read_toc(storage, indexname)
+    except Exception as exc:  # noqa: BLE001 - any failure to read the TOC means the index is damaged
+        return f"corrupt: the table of contents cannot be read ({exc.__class__.__name__})"
+    for segment in toc.segments:
+        for ext in (W3Codec.TERMS_EXT, W3Codec.POSTS_EXT, "._stored" + W3Codec.COLUMN_EXT):
+            name = segment.make_filename(ext)
+            if not storage.file_exists(name) or storage.file_length(name) == 0:
+                return f"partial: segment file {name} is missing or empty"
+    return None
+
+
+def open_searcher(ix, readers: dict[str, object], attempts: int = 5):
+    """`_open_searcher` retried when a concurrent commit deleted a TOC or segment file between listing and
+    opening it (a new TOC is then there to read)."""
+    for attempt in range(attempts):
+        try:
+            return _open_searcher(ix, readers)
+        except FileNotFoundError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.01 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+def _open_searcher(ix, readers: dict[str, object]):
     """A searcher over the latest generation of `ix`, reusing readers of unchanged segments.
 
     Returns (searcher, readers by segment id, generation); readers no longer used are closed. Why: Whoosh's
@@ -138,16 +257,24 @@ def open_searcher(ix, readers: dict[str, object]):
     segment's `deleted_count()` and building SegmentReader/MultiReader/Searcher by hand reuses a reader
     only while its deletion count is unchanged.
     """
-    toc = index.TOC.read(ix.storage, ix.indexname)
+    toc = read_toc(ix.storage, ix.indexname)
     fresh: dict[str, object] = {}
     ordered = []
-    for segment in toc.segments:
-        seg_id = segment.segment_id()
-        reader = readers.get(seg_id)
-        if reader is None or reader.segment().deleted_count() != segment.deleted_count():
-            reader = SegmentReader(ix.storage, toc.schema, segment, generation=toc.generation)
-        fresh[seg_id] = reader
-        ordered.append(reader)
+    opened = []
+    try:
+        for segment in toc.segments:
+            seg_id = segment.segment_id()
+            reader = readers.get(seg_id)
+            if reader is None or reader.segment().deleted_count() != segment.deleted_count():
+                reader = SegmentReader(ix.storage, toc.schema, segment, generation=toc.generation)
+                opened.append(reader)
+                pin_segment_files(reader)
+            fresh[seg_id] = reader
+            ordered.append(reader)
+    except BaseException:
+        for reader in opened:
+            reader.close()
+        raise
     for seg_id, reader in readers.items():
         if fresh.get(seg_id) is not reader:
             reader.close()
@@ -169,6 +296,15 @@ def writer_lock(ix):
     Why: `FileIndex.lock(name)` is public, but the name writers use ("WRITELOCK") is Whoosh's convention.
     """
     return ix.lock(WRITELOCK)
+
+
+def storage_writer_lock(path: str, indexname: str):
+    """The writer lock of the index in `path`, taken without opening (reading) the index.
+
+    Why: a rebuild must hold the lock whatever state the old index is in; `FileIndex.lock` would first read
+    its TOC. Whoosh names the lock file `<indexname>_WRITELOCK` (`FileIndex.lock`, `Storage.lock`).
+    """
+    return FileStorage(path).lock(f"{indexname}_{WRITELOCK}")
 
 
 def file_lock(path: str):

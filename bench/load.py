@@ -44,6 +44,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 PASSWORD = "belasting-proef-2026"
+# The functionaries' second factor (administrators and functionaries must have one; see README "Roles and rules").
+TOTP_SECRET = "JEUGDKENNISBELASTINGPROEF2FA7777"
 WORDS = ["jeugdhulp", "school", "thuiszitters", "pleegzorg", "wachttijd", "ouders", "wijkteam", "preventie"]
 
 
@@ -179,6 +181,14 @@ class Client:
         done = self.request(
             "login", "POST", "/inloggen", data=with_values(form, email=email, password=PASSWORD)
         )
+        if done.status_code == 302 and done.headers.get("Location", "").endswith("/inloggen/code"):
+            # Functionaries have a second factor (TOTP_SECRET, set up with their accounts below).
+            import pyotp
+
+            page = self.request("login", "GET", "/inloggen/code")
+            form = form_on(page.text, "/inloggen/code")
+            code = pyotp.TOTP(TOTP_SECRET).now()
+            done = self.request("login", "POST", "/inloggen/code", data=with_values(form, code=code))
         if done.status_code != 302:
             raise RuntimeError(f"sign-in of {email} answered {done.status_code}")
 
@@ -325,6 +335,8 @@ from exchange import create_app
 from exchange.accounts.models import CoachingAssignment, FunctionaryTheme, Role, User
 from exchange.reference.models import Theme
 from exchange.accounts.passwords import hash_password
+from exchange.accounts.twofactor.models import TwoFactor
+from exchange.database import utcnow
 from exchange.extensions import db
 from exchange.practices.models import Practice, Status
 app = create_app("config.Config")
@@ -345,6 +357,7 @@ with app.app_context():
         user = User(email=f"coach{{n}}@belasting.example", role=Role.FUNCTIONARY, name=f"Coach {{n}}", password_hash=secret)
         db.session.add(user)
         db.session.flush()
+        db.session.add(TwoFactor(user_id=user.id, secret={TOTP_SECRET!r}, confirmed_at=utcnow()))
         for region_id, _ in top:
             db.session.add(CoachingAssignment(user_id=user.id, region_id=region_id, theme_id=None))
         for theme_id in db.session.scalars(select(Theme.id)):

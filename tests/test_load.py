@@ -47,3 +47,5 @@ def test_a_short_load_run_has_no_5xx_and_no_index_drift(worker_id):
         report.by_kind[k]["statuses"].get(302, 0) for k in ("save", "publish", "result", "feedback")
     )
     assert written > 0
+    # Functionaries sign in with their second factor and give feedback.
+    assert report.by_kind["feedback"]["statuses"].get(302, 0) > 0, report.by_kind["feedback"]

@@ -145,17 +145,18 @@ def login():
             return redirect(form.next.data or url_for("workspace.index"))
     if form.validate_on_submit():
         try:
-            user = sessions.sign_in(form.email.data, form.password.data, ip=_client_address())
+            user = sessions.sign_in(form.email.data, form.password.data, ip=_client_address(), record=False)
         except sessions.LoginFailed as error:
             db.session.commit()  # keep the audit record of the failed attempt
             g.login_failed = True
             apply_invalid(form, error)
         else:
-            db.session.commit()
             if twofactor_flow.needs_code(user):
+                db.session.commit()
                 return twofactor_flow.ask_code(
                     user, remember=bool(form.remember.data), next_url=safe_next(form.next.data)
                 )
+            sessions.record_login(user, ip=_client_address())
             return finish_sign_in(user, remember=bool(form.remember.data), next_url=form.next.data)
     elif request.method == "POST":
         g.login_failed = True

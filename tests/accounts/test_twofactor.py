@@ -206,6 +206,23 @@ def test_the_right_code_signs_in_and_goes_on(client, reference, make_user):
     assert client.get("/werkruimte").status_code == 200
 
 
+def test_the_log_says_signed_in_only_after_the_code(client, db, reference, make_user):
+    coach = make_user("functionary")
+    password_step(client, coach)
+    db.session.expire_all()
+    assert "login" not in actions(db, coach)
+    assert db.session.get(User, coach.id).last_login_at is None
+    post_code(client, code_at())
+    db.session.expire_all()
+    logins = list(
+        db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "login", AuditEvent.subject_id == coach.id)
+        )
+    )
+    assert [e.details.get("second_factor") for e in logins] == ["totp"]
+    assert db.session.get(User, coach.id).last_login_at is not None
+
+
 def test_a_wrong_code_is_refused_in_dutch_and_audited(client, db, reference, make_user):
     coach = make_user("functionary")
     password_step(client, coach)

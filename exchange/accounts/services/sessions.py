@@ -129,12 +129,13 @@ def purge_sessions() -> int:
     ).rowcount
 
 
-def sign_in(email: str, password: str, *, ip: str | None = None) -> User:
+def sign_in(email: str, password: str, *, ip: str | None = None, record: bool = True) -> User:
     """Check credentials and record the attempt. Raises LoginFailed with a message that does not reveal
     whether the address has an account (only a correct password learns that an account is deactivated).
 
     The failed attempt is added to the session, so the caller should commit before showing the error.
-    Starting the sign-in itself is `start_session`.
+    Starting the sign-in itself is `start_session`; `record=False` leaves `record_login` to the caller (the
+    sign-in page, when a second-factor code still has to follow).
     """
     try:
         address = normalise_email(email)
@@ -158,10 +159,17 @@ def sign_in(email: str, password: str, *, ip: str | None = None) -> User:
         )
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    user.last_login_at = utcnow()
-    audit.record("login", actor=user, subject=user, ip=ip)
+    if record:
+        record_login(user, ip=ip)
     db.session.flush()
     return user
+
+
+def record_login(user: User, *, ip: str | None = None, **details) -> None:
+    """Note a completed sign-in (last sign-in time and the audit log). With a second factor this is after the
+    code, not after the password: the log says "Ingelogd" only for a sign-in that happened."""
+    user.last_login_at = utcnow()
+    audit.record("login", actor=user, subject=user, ip=ip, **details)
 
 
 def end_all_sessions(actor, user: User) -> None:

@@ -9,6 +9,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 
 from exchange.accounts import bp
+from exchange.accounts.services import sessions
 from exchange.accounts.twofactor import device, flow, services
 from exchange.accounts.twofactor.forms import CodeForm, ConfirmWithCodeForm, SetupForm
 from exchange.accounts.views import finish_sign_in, safe_next
@@ -119,6 +120,7 @@ def twofactor_code():
     form = CodeForm()
     method = _attempt(form, lambda: services.verify_code(user, form.code.data, ip=_client_address()))
     if method is not None:
+        sessions.record_login(user, ip=_client_address(), second_factor=method)
         response = finish_sign_in(user, remember=bool(data.get("remember")), next_url=data.get("next"))
         flow.mark_verified(user)
         if form.remember_device.data:

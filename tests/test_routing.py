@@ -86,6 +86,12 @@ def world(app, db, cast, make_practice):
     subscriber.subscriptions.append(Subscription(theme=cast.theme))
     db.session.add(subscriber)
     db.session.commit()
+    # As a deployment does (`flask search reindex` once): search pages answer 503 without an index.
+    from exchange.search import outbox
+    from exchange.search.queries import current_index
+
+    current_index().ensure()
+    outbox.apply_pending()
     assignment = db.session.scalars(db.select(CoachingAssignment)).first()
     allocation = db.session.scalars(db.select(FundAllocation)).first()
     synonym = db.session.scalars(db.select(SearchSynonym)).first()

@@ -42,26 +42,7 @@ def invite_user(
     an account already.
     """
     require(actor, "user.invite")
-    address = normalise_email(email)
-    name = clean_name(name)
-    themes = list(themes)
-    check_combination(role, region, themes)
-    ensure_email_free(address)
-    user = User(
-        email=address, name=name, role=role, region_id=region.id if region else None, password_hash=None
-    )
-    db.session.add(user)
-    db.session.flush()
-    for theme in themes:
-        db.session.add(FunctionaryTheme(user_id=user.id, theme_id=theme.id))
-    audit.record(
-        "invitation_sent",
-        actor=actor,
-        subject=user,
-        role=role.value,
-        region=region.code if region else None,
-        themes=[t.slug for t in themes],
-    )
+    user = _new_account(actor, "invitation_sent", email, role, name, region, list(themes), password=None)
     _send_invitation(actor, user)
     return user
 
@@ -116,25 +97,40 @@ def create_user(
 ) -> User:
     """Create a ready-to-use account with a password (the `flask users create` command)."""
     require(actor, "user.invite")
+    return _new_account(actor, "user_created", email, role, name, region, list(themes), password=password)
+
+
+def _new_account(
+    actor,
+    action: str,
+    email: str,
+    role: Role,
+    name: str,
+    region: Region | None,
+    themes: list[Theme],
+    *,
+    password: str | None,
+) -> User:
+    """The account row, its theme links and the audit event `action`; without a password for an invitation."""
     address = normalise_email(email)
     name = clean_name(name)
-    themes = list(themes)
     check_combination(role, region, themes)
     ensure_email_free(address)
-    check_password(password, email=address, name=name)
+    if password is not None:
+        check_password(password, email=address, name=name)
     user = User(
         email=address,
         name=name,
         role=role,
         region_id=region.id if region else None,
-        password_hash=hash_password(password),
+        password_hash=hash_password(password) if password is not None else None,
     )
     db.session.add(user)
     db.session.flush()
     for theme in themes:
         db.session.add(FunctionaryTheme(user_id=user.id, theme_id=theme.id))
     audit.record(
-        "user_created",
+        action,
         actor=actor,
         subject=user,
         role=role.value,

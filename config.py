@@ -136,6 +136,11 @@ class Config:
         "SEARCH_INDEX_PROCS", 0
     )  # processes for `flask search reindex`; 0: cores, max 4
 
+    # Pages for visitors kept per worker until the data version changes (exchange/caching); 0 entries: off.
+    VISITOR_CACHE_ENTRIES = _int("VISITOR_CACHE_ENTRIES", 2000)
+    VISITOR_CACHE_BYTES = _int("VISITOR_CACHE_MB", 64) * 1024 * 1024
+    VISITOR_CACHE_SECONDS = _int("VISITOR_CACHE_SECONDS", 300)
+
     HOST = os.environ.get("HOST", "127.0.0.1")
     PORT = _int("PORT", 5000)
 
@@ -164,3 +169,5 @@ class TestConfig(Config):
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 64
     ARGON2_PARALLELISM = 1
+    # Tests see every page rendered; tests/caching turn the visitor cache on where they test it.
+    VISITOR_CACHE_ENTRIES = 0

@@ -18,10 +18,13 @@ SQLite here, so about 4 minutes for 10 000); the data is the same either way.
 from __future__ import annotations
 
 import argparse
+import http.cookiejar
 import json
 import os
 import random
+import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -30,8 +33,10 @@ import tempfile
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -275,7 +280,7 @@ def load_importer(db, items: list[dict]) -> None:
 
 def prepare_database(url: str, n: int, loader: str, index_dir: str) -> dict:
     """Create the schema and load reference data and N practices; return what the pages will be asked for."""
-    from sqlalchemy import func, select
+    from sqlalchemy import func, select, text
 
     from exchange import create_app
     from exchange.extensions import db
@@ -302,6 +307,10 @@ def prepare_database(url: str, n: int, loader: str, index_dir: str) -> dict:
         started = time.perf_counter()
         (load_importer if loader == "importer" else load_core)(db, items)
         seconds = time.perf_counter() - started
+        # Planner statistics, as a deployment has them after autovacuum (PostgreSQL) or `ANALYZE` (SQLite).
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
+        staff = _bench_staff(db)
         published = Practice.status == Status.PUBLISHED
         theme_slug, theme_count = db.session.execute(
             select(Theme.slug, func.count())
@@ -340,7 +349,37 @@ def prepare_database(url: str, n: int, loader: str, index_dir: str) -> dict:
             "region": (region_slug, region_count),
             "practice_ids": with_results,
             "index_seconds": _build_index(app),
+            "staff": staff,
         }
+
+
+STAFF_EMAIL = "bench-medewerker@bench.jeugdkennis.example"
+
+
+def _bench_staff(db) -> tuple[str, str]:
+    """A regional staff account (no second factor needed for the role) of the region with most practices."""
+    from sqlalchemy import func, select
+
+    from exchange.accounts.models import Role
+    from exchange.accounts.services.invitations import create_user
+    from exchange.policy import SYSTEM
+    from exchange.practices.models import Practice
+    from exchange.reference.models import Region
+
+    region_id = db.session.scalar(
+        select(Practice.region_id).group_by(Practice.region_id).order_by(func.count().desc()).limit(1)
+    )
+    password = secrets.token_urlsafe(16)
+    create_user(
+        SYSTEM,
+        STAFF_EMAIL,
+        Role.STAFF,
+        password,
+        name="Bench Medewerker",
+        region=db.session.get(Region, region_id),
+    )
+    db.session.commit()
+    return STAFF_EMAIL, password
 
 
 def _build_index(app) -> float:
@@ -361,9 +400,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(url: str, port: int, workers: int, index_dir: str, log_path: Path) -> subprocess.Popen:
+def start_gunicorn(
+    url: str, port: int, workers: int, index_dir: str, log_path: Path, cache: bool
+) -> subprocess.Popen:
     env = dict(
         os.environ,
+        VISITOR_CACHE_ENTRIES="2000" if cache else "0",
         DATABASE_URL=url,
         SECRET_KEY=secrets.token_urlsafe(32),
         EXCHANGE_CONFIG="config.Config",
@@ -406,10 +448,12 @@ def stop(proc: subprocess.Popen | None) -> None:
         pass
 
 
-def get(url: str) -> tuple[int, float]:
+def get(url: str, headers=None) -> tuple[int, float]:
     started = time.perf_counter()
     try:
-        with urllib.request.urlopen(url, timeout=60) as response:
+        with urllib.request.urlopen(
+            urllib.request.Request(url, headers=headers or {}), timeout=60
+        ) as response:
             response.read()
             status = response.status
     except urllib.error.HTTPError as error:
@@ -434,7 +478,7 @@ def wait_ready(base: str, proc: subprocess.Popen, log_path: Path, timeout: float
     raise SystemExit(f"gunicorn did not answer within {timeout:.0f} s; log: {log_path}")
 
 
-def hammer(urls: list[str], duration: float, max_requests: int | None, concurrency: int):
+def hammer(urls: list[str], duration: float, max_requests: int | None, concurrency: int, headers=None):
     """Send requests from `concurrency` threads (round-robin over `urls`) until the time or count is used up.
 
     Returns the (status, milliseconds) samples and the wall-clock seconds it took."""
@@ -450,7 +494,7 @@ def hammer(urls: list[str], duration: float, max_requests: int | None, concurren
                 n = next(counter)
             if max_requests is not None and n >= max_requests:
                 return
-            sample = get(urls[n % len(urls)])
+            sample = get(urls[n % len(urls)], headers)
             with lock:
                 samples.append(sample)
 
@@ -469,11 +513,147 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
 
 
+@dataclass
+class Run:
+    requests: int
+    rate: float
+    p50: float
+    p99: float
+    statuses: str
+    client_cpu: float  # the client's CPU seconds per wall second (1.0 = one core busy)
+    load: float  # 1-minute load average when the page started
+
+
+WRK_SCRIPT = """
+paths = {%s}
+counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format("GET", paths[(counter %% #paths) + 1])
+end
+"""
+UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def run_wrk(base: str, paths: list[str], duration: float, connections: int, headers, tmp: Path) -> Run:
+    """One wrk run (one thread, `connections` connections); its CPU time comes from the kernel (wait4)."""
+    script = tmp / "paths.lua"
+    script.write_text(WRK_SCRIPT % ", ".join(json.dumps(p) for p in paths), encoding="utf-8")
+    command = [
+        "wrk",
+        "-t1",
+        f"-c{connections}",
+        f"-d{max(1, round(duration))}s",
+        "--latency",
+        "-s",
+        str(script),
+    ]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
+    load = os.getloadavg()[0]
+    started = time.monotonic()
+    proc = subprocess.Popen([*command, base], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    output = proc.stdout.read()
+    elapsed = time.monotonic() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"wrk failed: {output}")
+    total = int(re.search(r"(\d+) requests in", output).group(1))
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+
+    def quantile(q: int) -> float:
+        value, unit = re.search(rf"\s{q}%\s+([\d.]+)(us|ms|s)\b", output).groups()
+        return float(value) * UNITS[unit]
+
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    errors = re.search(r"Socket errors: (.*)", output)
+    statuses = f"2xx/3xx: {total - int(bad.group(1)) if bad else total}"
+    if bad:
+        statuses += f", other: {bad.group(1)}"
+    if errors:
+        statuses += f", socket errors: {errors.group(1)}"
+    return Run(
+        total, rate, quantile(50), quantile(99), statuses, (usage.ru_utime + usage.ru_stime) / elapsed, load
+    )
+
+
+def run_threads(base: str, paths: list[str], duration: float, concurrency: int, headers, max_requests) -> Run:
+    """The Python client (urllib threads, sharing the GIL and the machine's CPUs with the server)."""
+    load = os.getloadavg()[0]
+    cpu = time.process_time()
+    samples, elapsed = hammer([base + p for p in paths], duration, max_requests, concurrency, headers)
+    cpu = (time.process_time() - cpu) / max(elapsed, 1e-9)
+    latencies = [ms for _, ms in samples]
+    counts = Counter(status for status, _ in samples)
+    statuses = ", ".join(f"{code or 'error'}: {n}" for code, n in sorted(counts.items()))
+    return Run(
+        len(samples),
+        len(samples) / max(elapsed, 1e-9),
+        percentile(latencies, 50),
+        percentile(latencies, 99),
+        statuses,
+        cpu,
+        load,
+    )
+
+
+def sign_in(base: str, email: str, password: str) -> dict[str, str]:
+    """Sign in through the real form; return the Cookie header of the signed-in browser."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(base + "/inloggen", timeout=30).read().decode()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', page
+    )
+    data = urllib.parse.urlencode(
+        {"csrf_token": token.group(1), "email": email, "password": password, "next": ""}
+    ).encode()
+    answer = opener.open(base + "/inloggen", data=data, timeout=30)
+    if "/werkruimte" not in answer.geturl():
+        raise SystemExit(f"signing in as {email} failed (ended at {answer.geturl()})")
+    return {"Cookie": "; ".join(f"{c.name}={c.value}" for c in jar)}
+
+
+def touch_practice(url: str, index_dir: str, practice_id: int, round_: int) -> None:
+    """A visible write through the ORM (raises the data version), as an edit would: a new summary."""
+    from exchange import create_app
+    from exchange.extensions import db
+    from exchange.practices.models import Practice
+
+    app = create_app(
+        "config.Config",
+        SQLALCHEMY_DATABASE_URI=url,
+        SECRET_KEY=secrets.token_urlsafe(32),
+        SEARCH_INDEX_DIR=index_dir,
+        SEARCH_APPLY_ON_COMMIT=False,
+    )
+    with app.app_context():
+        practice = db.session.get(Practice, practice_id)
+        practice.summary = f"{practice.summary.split(' [bench')[0]} [bench {round_}]"
+        db.session.commit()
+        db.engine.dispose()
+
+
 # ------------------------------------------------------------------------------------------- main
 
 
 def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
+
+
+SEARCHES = [
+    "jeugd",
+    "wachtlijst",
+    "school",
+    "pleegzorg",
+    "thuiszitters",
+    "ouders",
+    "gezin",
+    "wonen",
+    "jongeren zorg",
+    "lokale teams",
+]
 
 
 def main() -> None:
@@ -486,9 +666,22 @@ def main() -> None:
         "--loader", choices=["core", "importer"], default="core", help="how to load (default core)"
     )
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per page (default 10)")
-    parser.add_argument("--requests", type=int, default=None, help="stop a page after this many requests")
-    parser.add_argument("--concurrency", type=int, default=4, help="client threads (default 4)")
+    parser.add_argument("--requests", type=int, default=None, help="threads client: stop after N requests")
+    parser.add_argument("--concurrency", type=int, default=4, help="connections / client threads (default 4)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    parser.add_argument(
+        "--client",
+        choices=["wrk", "threads"],
+        default="wrk" if shutil.which("wrk") else "threads",
+        help="load generator: wrk (default when installed) or Python threads",
+    )
+    parser.add_argument("--no-cache", action="store_true", help="serve with the visitor cache off")
+    parser.add_argument(
+        "--after-change",
+        type=int,
+        default=3,
+        help="rounds of 'one write, then the first request of each page'",
+    )
     args = parser.parse_args()
     if args.practices < 1 or args.concurrency < 1 or args.concurrency > 32 or args.duration <= 0:
         parser.error("--practices >= 1, --concurrency 1..32 and --duration > 0")
@@ -511,71 +704,102 @@ def main() -> None:
         theme, theme_n = facts["theme"]
         region, region_n = facts["region"]
         ids = facts["practice_ids"] or [1]
-        pages = [
-            ("home page with the activity map /", ["/"]),
+        visitor_pages = [
+            ("home page /", ["/"]),
             (f"theme page /themas/{theme} ({theme_n} published)", [f"/themas/{theme}"]),
             (f"region page /regios/{region} ({region_n} published)", [f"/regios/{region}"]),
             (f"cycle map /ontwikkelcirkel/kaart?thema={theme}", [f"/ontwikkelcirkel/kaart?thema={theme}"]),
             (f"practice page /praktijken/<id> ({len(ids)} ids)", [f"/praktijken/{i}" for i in ids]),
             ("list /praktijken (25 per page)", ["/praktijken"]),
             (
+                f"search /zoeken?q=... ({len(SEARCHES)} queries)",
+                [f"/zoeken?{urllib.parse.urlencode({'q': q})}" for q in SEARCHES],
+            ),
+            (
                 f"API /api/v1/practices?theme={theme}&per_page=100",
                 [f"/api/v1/practices?theme={theme}&per_page=100"],
             ),
-            ("/healthz", ["/healthz"]),
+        ]
+        pages = [
+            ("/livez (liveness, first)", ["/livez"], False),
+            *[(label, paths, False) for label, paths in visitor_pages],
+            ("workspace /werkruimte (signed in, staff)", ["/werkruimte"], True),
+            ("/healthz (deep check)", ["/healthz"], False),
+            ("/livez (liveness, last)", ["/livez"], False),
         ]
         proc = None
-        rows = []
+        rows: list[tuple[str, Run]] = []
+        after: list[tuple[str, list[float]]] = []
         try:
             port = free_port()
             log_path = tmp_path / "gunicorn.log"
-            proc = start_gunicorn(url, port, args.workers, index_dir, log_path)
+            proc = start_gunicorn(url, port, args.workers, index_dir, log_path, cache=not args.no_cache)
             base = f"http://127.0.0.1:{port}"
             wait_ready(base, proc, log_path)
+            cookie = sign_in(base, *facts["staff"])
             log(f"gunicorn ({args.workers} workers) on {base}; warming up ...")
-            for _, paths in pages:
+            for _, paths, signed_in in pages:
                 hammer(
                     [base + p for p in paths],
                     duration=30,
                     max_requests=2 * args.workers * len(paths),
                     concurrency=args.workers,
+                    headers=cookie if signed_in else None,
                 )
-            for label, paths in pages:
+            for label, paths, signed_in in pages:
                 log(f"  {label} ...")
-                samples, elapsed = hammer(
-                    [base + p for p in paths], args.duration, args.requests, args.concurrency
-                )
-                latencies = [ms for _, ms in samples]
-                statuses = Counter(status for status, _ in samples)
-                rows.append(
-                    (
-                        label,
-                        len(samples),
-                        len(samples) / max(elapsed, 1e-9),
-                        percentile(latencies, 50),
-                        percentile(latencies, 99),
-                        statuses,
-                    )
-                )
+                headers = cookie if signed_in else None
+                if args.client == "wrk":
+                    run = run_wrk(base, paths, args.duration, args.concurrency, headers, tmp_path)
+                else:
+                    run = run_threads(base, paths, args.duration, args.concurrency, headers, args.requests)
+                rows.append((label, run))
+            for round_ in range(args.after_change):
+                touch_practice(url, index_dir, ids[round_ % len(ids)], round_)
+                for label, paths in visitor_pages:
+                    status, ms = get(base + paths[0])
+                    if status != 200:
+                        log(f"  after a change: {paths[0]} answered {status}")
+                    after.append((label, [ms]))
         finally:
             stop(proc)
 
+    liveness = [run.rate for label, run in rows if label.startswith("/livez")]
+    floor = sum(liveness) / len(liveness)
     print()
     print(
         f"N = {facts['practices']} practices ({facts['published']} published), {facts['results']} results, "
-        f"{facts['steps']} cycle steps; {shown}; loaded by {args.loader} in {facts['load_seconds']:.1f} s"
+        f"{facts['steps']} cycle steps; {shown} (ANALYZE after the load); loaded by {args.loader} in "
+        f"{facts['load_seconds']:.1f} s"
     )
     print(
-        f"gunicorn {args.workers} sync workers on loopback, {args.concurrency} client threads, "
-        f"{args.duration:g} s per page{f' (max {args.requests} requests)' if args.requests else ''}, "
-        f"{os.cpu_count()} CPUs shared by server and client"
+        f"gunicorn {args.workers} sync workers on loopback; client {args.client} with {args.concurrency} "
+        f"connections, {args.duration:g} s per page; visitor cache {'off' if args.no_cache else 'on'}; "
+        f"{os.cpu_count()} CPUs shared by server and client; load average at the end "
+        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
+    print(f"liveness rate (mean of the first and last /livez run): {floor:.1f} req/s")
     print()
-    width = max(len(r[0]) for r in rows)
-    print(f"{'page':<{width}}  {'requests':>8}  {'req/s':>7}  {'p50 ms':>8}  {'p99 ms':>8}  statuses")
-    for label, count, rate, p50, p99, statuses in rows:
-        codes = ", ".join(f"{code or 'error'}: {n}" for code, n in sorted(statuses.items()))
-        print(f"{label:<{width}}  {count:>8}  {rate:>7.1f}  {p50:>8.1f}  {p99:>8.1f}  {codes}")
+    width = max(len(label) for label, _ in rows)
+    print(
+        f"{'page':<{width}}  {'requests':>8}  {'req/s':>7}  {'% livez':>7}  {'p50 ms':>8}  {'p99 ms':>8}"
+        f"  {'client CPU':>10}  {'load':>5}  statuses"
+    )
+    for label, run in rows:
+        print(
+            f"{label:<{width}}  {run.requests:>8}  {run.rate:>7.1f}  {100 * run.rate / floor:>6.1f}%  "
+            f"{run.p50:>8.1f}  {run.p99:>8.1f}  {100 * run.client_cpu:>9.0f}%  {run.load:>5.2f}  {run.statuses}"
+        )
+    if after:
+        print()
+        print(
+            f"First request of each page after a visible write ({args.after_change} rounds, ms): max / each"
+        )
+        grouped: dict[str, list[float]] = {}
+        for label, values in after:
+            grouped.setdefault(label, []).extend(values)
+        for label, values in grouped.items():
+            print(f"{label:<{width}}  {max(values):>8.1f}  / {', '.join(f'{v:.0f}' for v in values)}")
 
 
 if __name__ == "__main__":

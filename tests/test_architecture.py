@@ -28,9 +28,9 @@ LAYERS: list[set[str]] = [
     # the data layer, in the order the models refer to each other
     {"reference.models"},
     {"accounts.models"},
-    {"practices.models", "digests.models", "search.models", "mail.models"},
+    {"practices.models", "digests.models", "search.models", "mail.models", "caching.models"},
     # asked by every domain: who may do what, the audit log every domain writes to, mail that follows the commit
-    {"policy", "audit", "mail"},
+    {"policy", "audit", "mail", "caching"},
     # the /beheer blueprint and its index page; the screens mount on it from their own domain
     {"admin"},
     # the domains

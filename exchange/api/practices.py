@@ -25,6 +25,7 @@ from exchange.api.http import (
     reject_unknown_parameters,
     unknown_parameter,
 )
+from exchange.caching.visitor import visitor_cached
 from exchange.errors import NotFound
 from exchange.extensions import db
 from exchange.practices import queries
@@ -222,6 +223,7 @@ def _page_of(stmt, page: int, per_page: int) -> tuple[list, int, int]:
 
 
 @bp.get("/practices")
+@visitor_cached
 def practices():
     filters, page, per_page = _parse_list_args()
     items, total, pages = _page_of(_published_stmt(**filters), page, per_page)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from flask import jsonify, render_template
+from flask import Response, jsonify, render_template
 from sqlalchemy import text
 
+from exchange.caching.visitor import visitor_cached
 from exchange.extensions import db
 from exchange.pages import bp
 from exchange.practices import queries as practice_queries
@@ -15,6 +16,7 @@ from exchange.reference import queries
 
 
 @bp.get("/")
+@visitor_cached
 def home():
     return render_template(
         "pages/home.html",
@@ -35,6 +37,12 @@ def about():
 @bp.get("/toegankelijkheid")
 def accessibility():
     return render_template("pages/accessibility.html")
+
+
+@bp.get("/livez")
+def livez():
+    """Liveness: the process answers. Touches neither the database nor the index (/healthz is the deep check)."""
+    return Response("ok\n", mimetype="text/plain")
 
 
 @bp.get("/healthz")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import abort, render_template, request
 from flask_login import current_user
 
+from exchange.caching.visitor import visitor_cached
 from exchange.extensions import db
 from exchange.practices import queries as practice_queries
 from exchange.reference import bp, queries
@@ -53,6 +54,7 @@ def _paginate(stmt, page: int):
 
 
 @bp.get("/regios/<slug>")
+@visitor_cached
 def region(slug: str):
     """A region with its plan, coaches and practices: capped per theme, or one filtered, paginated list."""
     region = queries.get_region(slug)
@@ -91,6 +93,7 @@ def region(slug: str):
 
 
 @bp.get("/themas/<slug>")
+@visitor_cached
 def theme(slug: str):
     """Practices of all regions in a theme, grouped by phase (capped) or one phase paginated; with filters."""
     theme = queries.get_theme(slug)

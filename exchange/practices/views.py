@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from exchange.caching.visitor import visitor_cached
 from exchange.errors import Conflict, Invalid, NotAllowed
 from exchange.extensions import db
 from exchange.forms import ConfirmForm, submit
@@ -54,6 +55,7 @@ def _practice_data(form) -> services.PracticeData:
 
 
 @bp.get("/praktijken")
+@visitor_cached
 def index():
     page = request.args.get("pagina", 1, type=int)
     if page < 1 or page > 10_000:
@@ -83,6 +85,7 @@ def create():
 
 
 @bp.get("/praktijken/<int:practice_id>")
+@visitor_cached
 def detail(practice_id: int):
     practice = queries.get_practice(current_user, practice_id)
     can_feedback = can(current_user, "feedback.view", practice)
@@ -173,6 +176,7 @@ def dashboard():
 
 
 @bp.get("/ontwikkelcirkel/kaart")
+@visitor_cached
 def cycle_map():
     themes = ref_queries.list_themes()
     slug = request.args.get("thema") or (themes[0].slug if themes else None)

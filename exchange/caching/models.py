@@ -1,0 +1,27 @@
+"""The data version: one row whose number every write that changes what visitors see raises by one."""
+
+from __future__ import annotations
+
+from sqlalchemy import DDL, CheckConstraint, event
+from sqlalchemy.orm import Mapped, mapped_column
+
+from exchange.extensions import db
+
+ROW_ID = 1
+
+
+class DataVersion(db.Model):
+    __tablename__ = "data_version"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(default=1)
+
+    def __repr__(self) -> str:
+        return f"<DataVersion {self.version}>"
+
+
+# The migration inserts the row; a schema made with create_all (tests, benchmarks) gets it here.
+event.listen(
+    DataVersion.__table__, "after_create", DDL(f"INSERT INTO data_version (id, version) VALUES ({ROW_ID}, 1)")
+)

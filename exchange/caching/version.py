@@ -1,0 +1,136 @@
+"""Raise the data version in the transaction of every write that changes what visitors see; read it per request.
+
+A flush that adds, changes or removes a row of a visible table marks the session; just before the outermost
+commit one `UPDATE data_version SET version = version + 1` joins the same transaction, so the number changes
+exactly when the change becomes visible (and not at all when it rolls back). Bulk ORM `update()`/`delete()`
+statements mark the session too. Tables that visitors never see (sign-ins, tokens, the audit log, outboxes,
+subscriptions, feedback, search misses) and bookkeeping columns of people (last sign-in, workspace visits, password)
+do not raise it, so signing in or searching keeps every cached page.
+"""
+
+from __future__ import annotations
+
+from itertools import chain
+
+from sqlalchemy import event, insert, inspect, select, update
+from sqlalchemy.orm import Session
+
+from exchange.caching.models import ROW_ID, DataVersion
+from exchange.extensions import db
+
+MARK_KEY = "exchange.data_version_changed"
+
+# Tables whose rows no visitor page shows.
+INVISIBLE_TABLES = frozenset(
+    {
+        "data_version",
+        "account_token",
+        "audit_event",
+        "consent",
+        "delivery",
+        "digest_run",
+        "feedback_message",
+        "outgoing_mail",
+        "password_reset_request",
+        "recovery_code",
+        "search_miss",
+        "search_outbox",
+        "subscriber",
+        "subscription",
+        "subscription_region",
+        "two_factor",
+        "user_session",
+    }
+)
+# Columns no visitor page shows, per table: changing only these does not raise the version.
+INVISIBLE_COLUMNS = {
+    "user": frozenset(
+        {
+            "last_login_at",
+            "password_hash",
+            "session_token",
+            "workspace_seen_at",
+            "workspace_previous_visit_at",
+        }
+    ),
+}
+
+
+def _table_name(obj) -> str | None:
+    table = getattr(type(obj), "__table__", None)
+    return getattr(table, "name", None)
+
+
+def _changes_visible(session: Session, obj) -> bool:
+    name = _table_name(obj)
+    if name is None or name in INVISIBLE_TABLES:
+        return False
+    if obj in session.new or obj in session.deleted:
+        return True
+    hidden = INVISIBLE_COLUMNS.get(name)
+    state = inspect(obj)
+    changed = [attr.key for attr in state.attrs if attr.history.has_changes()]
+    if hidden is None:
+        return bool(changed)
+    return any(key not in hidden for key in changed)
+
+
+@event.listens_for(Session, "before_flush")
+def _mark_visible_changes(session: Session, flush_context, instances) -> None:
+    if session.info.get(MARK_KEY):
+        return
+    for obj in chain(session.new, session.deleted, session.dirty):
+        if _changes_visible(session, obj):
+            session.info[MARK_KEY] = True
+            return
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _mark_bulk_changes(state) -> None:
+    if not (state.is_update or state.is_delete or state.is_insert):
+        return
+    table = getattr(state.statement, "table", None)
+    if getattr(table, "name", None) not in INVISIBLE_TABLES:
+        state.session.info[MARK_KEY] = True
+
+
+@event.listens_for(Session, "before_commit")
+def _raise_version(session: Session) -> None:
+    # Also fired for a savepoint; only the outermost commit makes the change visible.
+    if session.get_nested_transaction() is not None:
+        return
+    if not session.info.get(MARK_KEY) and not any(
+        _changes_visible(session, obj) for obj in chain(session.new, session.deleted, session.dirty)
+    ):
+        return
+    bump(session)
+
+
+def bump(session: Session) -> None:
+    """Raise the data version by one inside the session's transaction (creates the row when it is missing)."""
+    session.info.pop(MARK_KEY, None)
+    connection = session.connection()
+    table = DataVersion.__table__
+    done = connection.execute(
+        update(table).where(table.c.id == ROW_ID).values(version=table.c.version + 1)
+    ).rowcount
+    if not done:
+        connection.execute(insert(table).values(id=ROW_ID, version=2))
+
+
+@event.listens_for(Session, "after_commit")
+def _clear_after_commit(session: Session) -> None:
+    if session.get_nested_transaction() is None:
+        session.info.pop(MARK_KEY, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _clear_after_rollback(session: Session, previous_transaction) -> None:
+    if previous_transaction.parent is None:
+        session.info.pop(MARK_KEY, None)
+
+
+def current() -> int:
+    """The data version as committed now (0 before the row exists): one primary-key read."""
+    table = DataVersion.__table__
+    return db.session.execute(select(table.c.version).where(table.c.id == ROW_ID)).scalar() or 0

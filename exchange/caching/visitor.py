@@ -1,0 +1,143 @@
+"""`@visitor_cached`: a view's answer for visitors (not signed in), kept per worker until the data version changes.
+
+The key is the language, host, path, sorted query and the data version (`caching.version`), so the first request
+after any visible write renders afresh. What differs per visitor stays outside the stored copy: the CSRF token is
+stored as a placeholder and filled in per answer, and a request with flash messages waiting is rendered (and not
+stored). Signed-in people never get a stored copy. Only 200 answers are kept, for at most
+`VISITOR_CACHE_SECONDS`, in a least-recently-used store of `VISITOR_CACHE_ENTRIES` answers and
+`VISITOR_CACHE_BYTES` bytes per worker; `VISITOR_CACHE_ENTRIES = 0` turns it off.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+
+from flask import Response, current_app, g, make_response, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+
+from exchange.caching import version
+
+PLACEHOLDER = b"__jk-csrf-token__"
+MAX_QUERY_LENGTH = 512
+
+
+@dataclass(frozen=True)
+class Stored:
+    body: bytes
+    headers: tuple[tuple[str, str], ...]
+    has_token: bool
+    stored_at: float
+
+
+class LRU:
+    """A small thread-safe least-recently-used store bounded by entries and bytes."""
+
+    def __init__(self, entries: int, max_bytes: int) -> None:
+        self.entries, self.max_bytes, self.size = entries, max_bytes, 0
+        self._items: OrderedDict[tuple, Stored] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, key: tuple) -> Stored | None:
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                self.misses += 1
+                return None
+            self._items.move_to_end(key)
+            self.hits += 1
+            return item
+
+    def put(self, key: tuple, item: Stored) -> None:
+        if len(item.body) > self.max_bytes // 4:
+            return
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self.size -= len(old.body)
+            self._items[key] = item
+            self.size += len(item.body)
+            while self._items and (len(self._items) > self.entries or self.size > self.max_bytes):
+                _, dropped = self._items.popitem(last=False)
+                self.size -= len(dropped.body)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self.size = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def store() -> LRU | None:
+    """This app's (this worker's) store, or None when the cache is off."""
+    entries = current_app.config.get("VISITOR_CACHE_ENTRIES", 0)
+    if not entries:
+        return None
+    lru = current_app.extensions.get("visitor_cache")
+    if lru is None:
+        lru = current_app.extensions["visitor_cache"] = LRU(
+            entries, current_app.config.get("VISITOR_CACHE_BYTES", 64 * 1024 * 1024)
+        )
+    return lru
+
+
+def _key() -> tuple | None:
+    if len(request.query_string) > MAX_QUERY_LENGTH:
+        return None
+    query = tuple(sorted(request.args.items(multi=True)))
+    return (str(get_locale()), request.host, request.path, query, version.current())
+
+
+def _answer(item: Stored) -> Response:
+    body = item.body
+    if item.has_token:
+        body = body.replace(PLACEHOLDER, generate_csrf().encode())
+    return Response(body, status=200, headers=list(item.headers))
+
+
+def visitor_cached(view: Callable) -> Callable:
+    """Serve visitors a stored copy of `view`'s answer while the data version is unchanged (see the module)."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        lru = store()
+        if (
+            lru is None
+            or request.method != "GET"
+            or "_flashes" in session
+            or getattr(current_user, "is_authenticated", False)
+        ):
+            return view(*args, **kwargs)
+        key = _key()
+        if key is None:
+            return view(*args, **kwargs)
+        item = lru.get(key)
+        if item is not None and time.monotonic() - item.stored_at < current_app.config.get(
+            "VISITOR_CACHE_SECONDS", 300
+        ):
+            return _answer(item)
+        response = make_response(view(*args, **kwargs))
+        if response.status_code == 200 and not response.direct_passthrough and not response.is_streamed:
+            body = response.get_data()
+            token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+            has_token = bool(token) and token.encode() in body
+            if has_token:
+                body = body.replace(token.encode(), PLACEHOLDER)
+            headers = tuple(
+                (name, value)
+                for name, value in response.headers.items()
+                if name.lower() not in ("content-length", "set-cookie", "vary")
+            )
+            lru.put(key, Stored(body, headers, has_token, time.monotonic()))
+        return response
+
+    return wrapper

@@ -145,8 +145,8 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "accounts.login"
     from exchange import mail as _mail  # noqa: F401  (session hooks that send queued mail after commit)
     from exchange import models  # noqa: F401  (register every model with the metadata)
-    from exchange.caching import version  # noqa: F401  (session hooks that raise the data version)
     from exchange.accounts import loader  # noqa: F401  (registers the user loader)
+    from exchange.caching import version  # noqa: F401  (session hooks that raise the data version)
 
 
 def register_converters(app: Flask) -> None:

@@ -16,6 +16,9 @@ from exchange.practices.services import snapshot
 # Page loads closer together than this belong to one visit: paging through a list or coming back after a
 # confirmation keeps the same "new since your last visit".
 VISIT_GAP = timedelta(minutes=30)
+# The visit stamp is written at most this often: every load writing it made each workspace request a write
+# transaction (serialised by SQLite's lock and PostgreSQL's row lock); the end of a visit is exact to this much.
+SEEN_RESOLUTION = timedelta(seconds=60)
 
 
 def confirm_still_current(actor, practice: Practice) -> PracticeRevision:
@@ -50,9 +53,12 @@ def record_visit(user, *, now: datetime | None = None) -> datetime | None:
 
     A visit is a run of page loads less than VISIT_GAP apart. The workspace shows what changed since the
     previous visit, so within one visit (paging, reloading) that moment stays the same, and a load after a
-    longer pause starts a new visit measured from the last load of the one before.
+    longer pause starts a new visit measured from the last load of the one before. Loads less than
+    SEEN_RESOLUTION after the stamp write nothing.
     """
     now = now or utcnow()
+    if user.workspace_seen_at is not None and timedelta(0) <= now - user.workspace_seen_at < SEEN_RESOLUTION:
+        return user.workspace_previous_visit_at
     if user.workspace_seen_at is not None and now - user.workspace_seen_at > VISIT_GAP:
         user.workspace_previous_visit_at = user.workspace_seen_at
     user.workspace_seen_at = now

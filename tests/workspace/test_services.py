@@ -66,6 +66,17 @@ def test_visits_are_measured_from_the_last_load_of_the_visit_before(cast, db):
     assert user.workspace_previous_visit_at == start + timedelta(minutes=10)
 
 
+def test_loads_within_a_minute_of_the_stamp_write_nothing(cast, db):
+    user = cast.coach
+    start = utcnow()
+    services.record_visit(user, now=start)
+    db.session.commit()
+    services.record_visit(user, now=start + timedelta(seconds=30))
+    assert not db.session.is_modified(user)
+    services.record_visit(user, now=start + timedelta(seconds=61))
+    assert user.workspace_seen_at == start + timedelta(seconds=61)
+
+
 # --- due_series -------------------------------------------------------------------------------------------------
 
 

@@ -10,7 +10,9 @@ It creates the schema from the models, loads the reference data, then with bulk 
 each following 1-4 of 12 themes (one in five narrowed to 1-3 regions). It runs the same code as
 `flask digests send --frequency weekly` once and prints: total time, messages/s, peak memory (tracemalloc peak
 of the send with --tracemalloc, and the process's peak RSS), the number of SQL statements (total, per batch apart from the
-one-per-message "sent" mark), and what the SMTP server received. A second run shows a repeated invocation
+one-per-message "sent" mark), every statement the database received per message sent (cursor executions of every
+thread and engine by kind, plus COMMIT/ROLLBACK/savepoints, which are no cursor statements), and what the SMTP
+server received. A second run shows a repeated invocation
 sends nothing. It prints figures; it is not a test.
 """
 
@@ -24,9 +26,11 @@ import secrets
 import shutil
 import sys
 import tempfile
+import threading
 import time
 import tracemalloc
 import uuid
+from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
@@ -298,12 +302,32 @@ def main() -> None:
                 f"{facts['practices']} practices in {time.perf_counter() - t0:.1f} s; period {period.label}"
             )
 
+            # Every statement the database receives, from every thread and connection of every engine: cursor
+            # executions (executemany counted as one round trip, its rows noted), and the transaction control
+            # that is no cursor statement (COMMIT, ROLLBACK, savepoints).
             statements: list[str] = []
+            control: Counter = Counter()
+            count_lock = threading.Lock()
 
             def count(conn, cursor, statement, parameters, context, executemany):
-                statements.append(statement)
+                with count_lock:
+                    statements.append(statement)
 
-            event.listen(db.engine, "before_cursor_execute", count)
+            def counter(kind: str):
+                def note(*args, **kwargs):
+                    with count_lock:
+                        control[kind] += 1
+
+                return note
+
+            listeners = [("before_cursor_execute", count)] + [
+                (name, counter(name))
+                for name in ("commit", "rollback", "savepoint", "release_savepoint", "rollback_savepoint")
+            ]
+            engines = list(db.engines.values())
+            for engine in engines:
+                for name, fn in listeners:
+                    event.listen(engine, name, fn)
             rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
             if args.tracemalloc:
                 tracemalloc.start()
@@ -313,7 +337,9 @@ def main() -> None:
             elapsed, cpu = time.perf_counter() - t0, time.process_time() - cpu0
             peak = tracemalloc.get_traced_memory()[1] if args.tracemalloc else None
             tracemalloc.stop()
-            event.remove(db.engine, "before_cursor_execute", count)
+            for engine in engines:
+                for name, fn in listeners:
+                    event.remove(engine, name, fn)
             rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
             summary = report.periods[0]
@@ -342,6 +368,16 @@ def main() -> None:
                 f"SQL statements: {len(statements)} = {marks} 'sent' marks (one per message, committed each)"
                 f"{f' + {relaxed} SET LOCAL synchronous_commit' if relaxed else ''} + {other} others for {batches} "
                 f"batches of {args.batch_size} ({other / max(batches, 1):.1f} per batch, fixed costs included)"
+            )
+            kinds = Counter(s.lstrip().split(None, 1)[0].upper() for s in statements if s.strip())
+            every = len(statements) + sum(control.values())
+            print(
+                f"every statement the database received: {every} = {len(statements)} executed "
+                f"({', '.join(f'{k} {n}' for k, n in kinds.most_common())}) + transaction control "
+                f"({', '.join(f'{k} {n}' for k, n in sorted(control.items())) or 'none'}); "
+                f"per message sent: {every / max(summary.sent, 1):.2f} "
+                f"(executed {len(statements) / max(summary.sent, 1):.2f}, "
+                f"commits {control['commit'] / max(summary.sent, 1):.2f})"
             )
 
             t0 = time.perf_counter()

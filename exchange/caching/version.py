@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from itertools import chain
 
-from sqlalchemy import event, insert, inspect, select, update
+from sqlalchemy import event, insert, inspect, update
 from sqlalchemy.orm import Session
 
 from exchange.caching.models import ROW_ID, DataVersion
@@ -130,7 +130,11 @@ def _clear_after_rollback(session: Session, previous_transaction) -> None:
         session.info.pop(MARK_KEY, None)
 
 
+CURRENT_SQL = f"SELECT version FROM data_version WHERE id = {ROW_ID}"
+
+
 def current() -> int:
-    """The data version as committed now (0 before the row exists): one primary-key read."""
-    table = DataVersion.__table__
-    return db.session.execute(select(table.c.version).where(table.c.id == ROW_ID)).scalar() or 0
+    """The data version as committed now (0 before the row exists): one primary-key read, on a pooled
+    connection of its own (no ORM session and no statement compilation: it runs on every visitor request)."""
+    with db.engine.connect() as connection:
+        return connection.exec_driver_sql(CURRENT_SQL).scalar() or 0

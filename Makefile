@@ -31,7 +31,15 @@ $(VENV)/.installed-test: $(VENV)/.installed requirements-test.lock
 
 setup: $(VENV)/.installed translations
 
-setup-test: $(VENV)/.installed-test translations
+# The Nu Html Checker (vnu-jar from npm, run with the machine's Java) for tests/seo/test_valid_html.py: a test
+# dependency only; `make run` needs neither Node nor Java.
+VNU_JAR := node_modules/vnu-jar/build/dist/vnu.jar
+
+$(VNU_JAR): package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $@
+
+setup-test: $(VENV)/.installed-test translations $(VNU_JAR)
 
 # Compiled catalogs are build output (not committed); Babel ships with Flask-Babel. Every catalog under
 # exchange/ is compiled when its .po is newer; fuzzy (unreviewed) entries are left out, so they show in Dutch.

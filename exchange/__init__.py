@@ -181,6 +181,7 @@ def register_blueprints(app: Flask) -> None:
     import exchange.reference.admin
     import exchange.reference.views
     import exchange.search.views
+    import exchange.seo.views
     import exchange.workspace.views
 
     app.register_blueprint(exchange.pages.bp)
@@ -197,6 +198,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(exchange.digests.bp)
     app.register_blueprint(exchange.search.bp)
     app.register_blueprint(exchange.workspace.bp)
+    app.register_blueprint(exchange.seo.bp)
 
 
 def register_search(app: Flask) -> None:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import _FlaskFormCSRF
+from wtforms.csrf.core import CSRFTokenField
 
 from exchange.errors import Conflict, DomainError, Invalid
 from exchange.extensions import db
@@ -17,7 +19,27 @@ T = TypeVar("T")
 FORM_ERRORS = (Invalid, Conflict)
 
 
-class ConfirmForm(FlaskForm):
+class _TokenField(CSRFTokenField):
+    """The CSRF token's hidden input without an id: a page often holds several forms, ids must be unique, and
+    nothing refers to the token by id (a label never points at a hidden input)."""
+
+    def __call__(self, **kwargs):
+        kwargs.setdefault("id", False)
+        return super().__call__(**kwargs)
+
+
+class _CSRF(_FlaskFormCSRF):
+    field_class = _TokenField
+
+
+class Form(FlaskForm):
+    """The base of every form of the platform: Flask-WTF's CSRF protection, with the token rendered id-less."""
+
+    class Meta(FlaskForm.Meta):
+        csrf_class = _CSRF
+
+
+class ConfirmForm(Form):
     """A button-only form: carries the CSRF token for POST actions (sign out, publish, delete, ...)."""
 
 

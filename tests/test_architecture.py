@@ -41,7 +41,11 @@ LAYERS: list[set[str]] = [
     {"digests", "opendata", "maps", "api"},  # built from practices (and search)
     {"feeds", "overview", "privacy"},  # feeds use the API's HTTP helpers, overview the maps, privacy all
     {"workspace"},  # where signed-in people land: lists from practices, accounts, mail and search
-    {"pages", "seed"},  # the home page, demo content
+    {
+        "pages",
+        "seed",
+        "seo",
+    },  # the home page, demo content, the site for machines (robots, sitemap, previews)
     # the application: the list of all models, the template helpers, and the factory that wires it all
     {"models", "templating"},
     {"exchange"},

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -11,6 +10,7 @@ from exchange.accounts.forms import email_field
 from exchange.accounts.models import ROLE_LABELS, Role
 from exchange.accounts.services.rules import NAME_MAX
 from exchange.fields import IntMultipleField, OptionalIntSelect
+from exchange.forms import Form
 
 _required = _l("Dit veld is verplicht.")
 _too_long = _l("Hoogstens %(max)d tekens.")
@@ -21,7 +21,7 @@ def role_choices() -> list[tuple[str, str]]:
     return [(role.value, str(ROLE_LABELS[role]).capitalize()) for role in Role]
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     email = email_field()
     name = StringField(
         _l("Naam (optioneel)"), validators=[Optional(), Length(max=NAME_MAX, message=_too_long)]
@@ -36,7 +36,7 @@ class InviteForm(FlaskForm):
     themes = IntMultipleField(_l("Thema's (alleen voor themafunctionarissen)"), validate_choice=True)
 
 
-class RoleForm(FlaskForm):
+class RoleForm(Form):
     role = SelectField(
         _l("Rol"),
         choices=role_choices,
@@ -46,11 +46,11 @@ class RoleForm(FlaskForm):
     region = OptionalIntSelect(_l("Regio (alleen voor regiomedewerkers)"), validate_choice=True)
 
 
-class ThemesForm(FlaskForm):
+class ThemesForm(Form):
     themes = IntMultipleField(_l("Thema's"), validate_choice=True)
 
 
-class AssignmentForm(FlaskForm):
+class AssignmentForm(Form):
     region = OptionalIntSelect(
         _l("Regio"), validate_choice=True, validators=[DataRequired(message=_required)]
     )

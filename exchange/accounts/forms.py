@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
 from exchange.accounts.services.rules import NAME_MAX
+from exchange.forms import Form
 from exchange.mail.addresses import EMAIL_MAX, EmailAddress
 
 PASSWORD_FIELD_MAX = 256
@@ -60,41 +60,41 @@ def new_password_pair():
     return new, confirm
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = email_field()
     password = password_field(_l("Wachtwoord"), "current-password")
     remember = BooleanField(_l("Ingelogd blijven op dit apparaat"))
     next = HiddenField()
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     email = email_field()
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     password, confirm = new_password_pair()
 
 
-class AcceptInvitationForm(FlaskForm):
+class AcceptInvitationForm(Form):
     name = name_field()
     password, confirm = new_password_pair()
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     name = name_field()
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = password_field(_l("Huidig wachtwoord"), "current-password")
     password, confirm = new_password_pair()
 
 
-class ChangeEmailForm(FlaskForm):
+class ChangeEmailForm(Form):
     email = email_field(_l("Nieuw e-mailadres"))
     password = password_field(_l("Uw wachtwoord (ter bevestiging)"), "current-password")
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(Form):
     password = password_field(_l("Uw wachtwoord (ter bevestiging)"), "current-password")
     confirm = BooleanField(
         _l("Ik begrijp dat mijn account wordt verwijderd en dat dit niet ongedaan kan worden gemaakt."),

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, RadioField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from exchange.digests.models import Frequency
+from exchange.forms import Form
 from exchange.mail.addresses import EMAIL_MAX, EmailAddress
 
 FREQUENCY_CHOICES = [
@@ -63,7 +63,7 @@ def frequency_field():
     )
 
 
-class ChoiceForm(FlaskForm):
+class ChoiceForm(Form):
     """Themes, optional regions and a frequency. `themes`/`regions` carry slugs."""
 
     themes = MultiCheckboxField(
@@ -85,9 +85,9 @@ class SubscribeForm(ChoiceForm):
     email = email_field()
 
 
-class LinkRequestForm(FlaskForm):
+class LinkRequestForm(Form):
     email = email_field()
 
 
-class FrequencyForm(FlaskForm):
+class FrequencyForm(Form):
     frequency = frequency_field()

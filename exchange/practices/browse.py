@@ -6,7 +6,7 @@ they live here, above both domains: reference itself never imports practices.
 
 from __future__ import annotations
 
-from flask import abort, render_template, request
+from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from exchange.caching.visitor import visitor_cached
@@ -58,6 +58,10 @@ def _paginate(stmt, page: int):
 def region(slug: str):
     """A region with its plan, coaches and practices: capped per theme, or one filtered, paginated list."""
     region = queries.get_region(slug)
+    if slug != region.slug:  # a code or another spelling: one URL per region
+        return redirect(
+            url_for("reference.region", slug=region.slug, **request.args.to_dict(flat=False)), 301
+        )
     themes, phases = queries.list_themes(), queries.list_phases()
     theme, phase = _theme_filter(themes), _phase_filter(phases)
     filtered = theme is not None or phase is not None
@@ -97,6 +101,8 @@ def region(slug: str):
 def theme(slug: str):
     """Practices of all regions in a theme, grouped by phase (capped) or one phase paginated; with filters."""
     theme = queries.get_theme(slug)
+    if slug != theme.slug:  # another spelling: one URL per theme
+        return redirect(url_for("reference.theme", slug=theme.slug, **request.args.to_dict(flat=False)), 301)
     regions, lines, phases = queries.list_regions(), queries.list_action_lines(), queries.list_phases()
     region_slug, province = request.args.get("regio"), request.args.get("provincie")
     line_number = request.args.get("actielijn", type=int)

@@ -7,12 +7,12 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from exchange.fields import TextAreaField
+from exchange.forms import Form
 from exchange.practices.services import LIMITS, MAX_LINKS, MIN_EXPLANATION
 from exchange.routing import whole_number
 
@@ -70,7 +70,7 @@ def not_in_future(form, field):
         raise ValidationError(_l("De datum mag niet in de toekomst liggen."))
 
 
-class PracticeForm(FlaskForm):
+class PracticeForm(Form):
     title = StringField(_l("Titel"), validators=[DataRequired(REQUIRED), Length(max=LIMITS["title"])])
     summary = TextAreaField(
         _l("Korte samenvatting"),
@@ -143,7 +143,7 @@ class NewPracticeForm(PracticeForm):
     )
 
 
-class MoveForm(FlaskForm):
+class MoveForm(Form):
     phase = SelectField(
         _l("Nieuwe fase"),
         description=_l(
@@ -167,7 +167,7 @@ class MoveForm(FlaskForm):
     )
 
 
-class ResultForm(FlaskForm):
+class ResultForm(Form):
     indicator = StringField(
         _l("Indicator"),
         description=_l("Wat is gemeten, bijvoorbeeld 'Aantal thuiszitters' of 'Doelrealisatie'."),
@@ -188,14 +188,14 @@ class ResultForm(FlaskForm):
     )
 
 
-class FeedbackForm(FlaskForm):
+class FeedbackForm(Form):
     body = TextAreaField(
         _l("Bericht"),
         validators=[DataRequired(_l("Schrijf eerst een bericht.")), Length(max=LIMITS["feedback"])],
     )
 
 
-class RenameSeriesForm(FlaskForm):
+class RenameSeriesForm(Form):
     series = SelectField(_l("Reeks"), validators=[InputRequired(REQUIRED)])
     new_name = StringField(
         _l("Nieuwe naam"),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -16,6 +15,7 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from exchange.fields import IntMultipleField, MultiCheckboxField, OptionalIntSelect, TextAreaField
+from exchange.forms import Form
 
 _required = _l("Dit veld is verplicht.")
 _too_long = _l("Hoogstens %(max)d tekens.")
@@ -52,7 +52,7 @@ def _text_length(maximum: int):
     return check
 
 
-class RegionForm(FlaskForm):
+class RegionForm(Form):
     display_name = StringField(
         _l("Weergavenaam"), validators=[DataRequired(message=_required), Length(max=120, message=_too_long)]
     )
@@ -77,7 +77,7 @@ class RegionForm(FlaskForm):
     )
 
 
-class ThemeForm(FlaskForm):
+class ThemeForm(Form):
     slug = StringField(
         _l("Korte naam in de URL (slug)"),
         validators=[
@@ -104,7 +104,7 @@ class ThemeForm(FlaskForm):
     note = TextAreaField(_l("Notitie (alleen zichtbaar voor beheerders)"), validators=[Length(max=2000)])
 
 
-class PhaseForm(FlaskForm):
+class PhaseForm(Form):
     name = StringField(
         _l("Naam"), validators=[DataRequired(message=_required), Length(max=80, message=_too_long)]
     )
@@ -124,7 +124,7 @@ class PhaseForm(FlaskForm):
 _year = [Optional(), NumberRange(min=2000, max=2100, message=_l("Kies een jaartal tussen 2000 en 2100."))]
 
 
-class PlanForm(FlaskForm):
+class PlanForm(Form):
     title = StringField(_l("Titel"), validators=[Optional(), Length(max=300, message=_too_long)])
     period_start = IntegerField(_l("Eerste jaar"), validators=_year)
     period_end = IntegerField(_l("Laatste jaar"), validators=_year)
@@ -146,7 +146,7 @@ class PlanForm(FlaskForm):
             raise ValidationError(_l("Het laatste jaar ligt voor het eerste jaar."))
 
 
-class AllocationForm(FlaskForm):
+class AllocationForm(Form):
     basis = SelectField(
         _l("Soort bedrag"),
         choices=[

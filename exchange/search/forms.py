@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
+from exchange.forms import Form
 
-class SynonymForm(FlaskForm):
+
+class SynonymForm(Form):
     terms = StringField(
         _l("Woorden met dezelfde betekenis"),
         validators=[DataRequired(), Length(max=500)],

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, Length
 
 from exchange.accounts.forms import password_field
 from exchange.accounts.twofactor.services import CODE_FIELD_MAX
+from exchange.forms import Form
 
 
 def code_field(label=None, description=None):
@@ -23,7 +23,7 @@ def code_field(label=None, description=None):
     )
 
 
-class CodeForm(FlaskForm):
+class CodeForm(Form):
     code = code_field(
         _l("Code"),
         _l("De zescijferige code uit uw authenticator-app, of een van uw herstelcodes."),
@@ -31,12 +31,12 @@ class CodeForm(FlaskForm):
     remember_device = BooleanField(_l("Onthoud dit apparaat 30 dagen"))
 
 
-class SetupForm(FlaskForm):
+class SetupForm(Form):
     password = password_field(_l("Uw wachtwoord (ter bevestiging)"), "current-password")
     code = code_field(description=_l("De zescijferige code die uw app nu toont."))
 
 
-class ConfirmWithCodeForm(FlaskForm):
+class ConfirmWithCodeForm(Form):
     """New recovery codes, or turning the second factor off: password and a current code."""
 
     password = password_field(_l("Uw wachtwoord (ter bevestiging)"), "current-password")

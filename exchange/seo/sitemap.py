@@ -9,9 +9,8 @@ Up to SITEMAP_MAX_URLS URLs (50,000, the protocol's limit) the answer is one `ur
 sitemap index and the URLs are split over /sitemap-<n>.xml. Each URL names its English alternate.
 
 The build costs a few queries of two columns each (no bodies, no ORM objects) and is cached per process under
-a key that changes with every publication, edit, archive or delete of a practice (the newest `updated_at` and
-the number of published practices) and at most SITEMAP_CACHE_SECONDS old, so a crawler fetching it costs one
-small aggregate query.
+the data version (exchange/caching/version.py: one row, raised by every write that visitors can see) and at most
+SITEMAP_CACHE_SECONDS old, so a crawler fetching it costs one primary-key read.
 """
 
 from __future__ import annotations
@@ -26,6 +25,7 @@ from xml.sax.saxutils import escape
 from flask import current_app
 from sqlalchemy import func, select
 
+from exchange.caching import version
 from exchange.extensions import db
 from exchange.mail import external_url
 from exchange.practices.models import Practice, Status, practice_action_line, practice_theme
@@ -197,13 +197,8 @@ _lock = threading.Lock()
 
 
 def _key() -> tuple:
-    newest, count = db.session.execute(
-        select(func.max(Practice.updated_at), func.count(Practice.id)).where(
-            Practice.status == Status.PUBLISHED
-        )
-    ).one()
-    region_change = db.session.scalar(select(func.max(Region.updated_at)))
-    return (str(newest), count, str(region_change), current_app.config["EXTERNAL_URL"])
+    """The data version (one primary-key read, raised by every write visitors can see) and the base URL."""
+    return (version.current(), current_app.config["EXTERNAL_URL"])
 
 
 def build(limit: int) -> Built:

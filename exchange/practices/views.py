@@ -13,7 +13,7 @@ from exchange.extensions import db
 from exchange.forms import ConfirmForm, submit
 from exchange.i18n import localized
 from exchange.policy import can, require
-from exchange.practices import bp, conflicts, cycle, forms, queries, services
+from exchange.practices import bp, conflicts, cycle, forms, listing, queries, services
 from exchange.reference import queries as ref_queries
 from exchange.reference.models import ActionLine, CyclePhase, Region, Theme
 from exchange.routing import whole_number
@@ -55,13 +55,20 @@ def _practice_data(form) -> services.PracticeData:
 
 @bp.get("/praktijken")
 def index():
-    page = request.args.get("pagina", 1, type=int)
-    if page < 1 or page > 10_000:
+    """Every visible practice, filtered and sorted from the URL (exchange.practices.listing)."""
+    ref = listing.Reference.load()
+    browse = listing.read_browse(request.args, current_user, ref)
+    stmt = listing.practices_stmt(current_user, browse)
+    pagination = db.paginate(stmt, page=browse.page, per_page=listing.PER_PAGE, error_out=False)
+    if browse.page > 1 and not pagination.items:
         abort(404)
-    pagination = db.paginate(queries.practices_stmt(current_user), page=page, per_page=25, error_out=False)
-    if page > 1 and not pagination.items:
-        abort(404)
-    return render_template("practices/index.html", pagination=pagination)
+    return render_template(
+        "practices/index.html",
+        pagination=pagination,
+        browse=browse,
+        facets=listing.facets(current_user, browse, ref),
+        sorts=listing.sort_options(browse),
+    )
 
 
 @bp.route("/praktijken/nieuw", methods=["GET", "POST"])

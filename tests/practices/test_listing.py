@@ -176,3 +176,22 @@ def test_list_shows_a_visible_feed_link(client, shelf):
     assert (
         f'href="/zoeken/feed.atom?thema={shelf.theme.slug}&amp;soort=praktijk">Volg via RSS/Atom</a>' in html
     )
+
+
+def test_theme_page_offers_the_filter_component_with_its_theme_fixed(client, shelf):
+    html = client.get(f"/themas/{shelf.theme.slug}").get_data(as_text=True)
+    assert 'id="theme-filters"' in html
+    # A region option keeps the theme and counts within it: Appel and Dahlia in Rijnmond.
+    link = f'href="/praktijken?regio={shelf.region.slug}&amp;thema={shelf.theme.slug}"'
+    assert link in html
+    after = html[html.index(link) :]
+    assert re.match(r'[^<]*>[^<]*</a>\s*<span class="muted">\(2\)</span>', after[len(link) :])
+    assert f'href="/themas/{shelf.theme.slug}/feed.atom">Volg via RSS/Atom</a>' in html
+
+
+def test_region_page_offers_the_filter_component_and_feed_link(client, shelf):
+    html = client.get(f"/regios/{shelf.region.slug}").get_data(as_text=True)
+    assert 'id="region-filters"' in html
+    assert f'href="/praktijken?regio={shelf.region.slug}&amp;thema={shelf.other_theme.slug}"' in html
+    assert "?provincie=" not in html  # the region fixes the province: not offered
+    assert f'href="/regios/{shelf.region.slug}/feed.atom">Volg via RSS/Atom</a>' in html

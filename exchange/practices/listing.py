@@ -26,6 +26,7 @@ from exchange.i18n import localized
 from exchange.practices.models import Practice, Result, Status, practice_action_line, practice_theme
 from exchange.practices.queries import visible_clause
 from exchange.reference.models import ActionLine, CyclePhase, Region, Theme
+from exchange.reference.naming import action_line_label
 
 PER_PAGE = 25
 MAX_PAGE = 10_000
@@ -430,7 +431,7 @@ def facets(user, browse: Browse, ref: Reference, *, hide: tuple[str, ...] = ()) 
                     browse,
                     "actielijn",
                     str(x.number),
-                    f"{x.number}. {localized(x, 'short')}",
+                    action_line_label(x),
                     counts.get(x.id, 0),
                     current.get("actielijn"),
                     lang="nl" if english and not x.short_en else None,

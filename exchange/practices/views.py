@@ -16,6 +16,7 @@ from exchange.policy import can, require
 from exchange.practices import bp, conflicts, cycle, forms, listing, queries, services
 from exchange.reference import queries as ref_queries
 from exchange.reference.models import ActionLine, CyclePhase, Region, Theme
+from exchange.reference.naming import action_line_full_name
 from exchange.routing import whole_number
 
 
@@ -25,7 +26,7 @@ def _choices(form) -> None:
         form.themes.choices = [(t.id, localized(t, "name")) for t in ref_queries.list_themes()]
     if hasattr(form, "action_lines"):
         lines = db.session.scalars(select(ActionLine).order_by(ActionLine.number))
-        form.action_lines.choices = [(x.id, f"{x.number}. {localized(x, 'title')}") for x in lines]
+        form.action_lines.choices = [(x.id, action_line_full_name(x)) for x in lines]
     if hasattr(form, "phase"):
         form.phase.choices = [
             (p.id, f"{p.position}. {localized(p, 'name')}") for p in ref_queries.list_phases()

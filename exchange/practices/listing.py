@@ -20,7 +20,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import selectinload
 
 from exchange.accounts.models import Role
-from exchange.errors import Bilingual, DomainError
+from exchange.errors import Bilingual, DomainError, NotFound
 from exchange.extensions import db
 from exchange.i18n import localized
 from exchange.practices.models import Practice, Result, Status, practice_action_line, practice_theme
@@ -206,7 +206,9 @@ def read_browse(args, user, ref: Reference) -> Browse:
         if browse.phase is None:
             raise _bad("fase", value, "Kies een fase uit de lijst.", "Choose a phase from the list.")
     if value := _one(args, "jaar"):
-        if not (value.isascii() and value.isdigit() and FIRST_YEAR <= int(value) <= LAST_YEAR):
+        if not (
+            value.isascii() and value.isdigit() and len(value) == 4 and FIRST_YEAR <= int(value) <= LAST_YEAR
+        ):
             raise _bad(
                 "jaar",
                 value,
@@ -239,10 +241,9 @@ def read_browse(args, user, ref: Reference) -> Browse:
             )
         browse.sort = value
     if value := _one(args, "pagina"):
-        if not (value.isascii() and value.isdigit() and 1 <= int(value) <= MAX_PAGE):
-            raise _bad(
-                "pagina", value, "Een pagina is een geheel getal vanaf 1.", "A page is a whole number from 1."
-            )
+        # A page that does not exist is a 404, as on the theme and region pages.
+        if not (value.isascii() and value.isdigit() and len(value) <= 6 and 1 <= int(value) <= MAX_PAGE):
+            raise NotFound(code="page_not_found")
         browse.page = int(value)
     return browse
 

@@ -179,7 +179,19 @@ def test_browse_filter_sort_and_reach_a_phase_page(new_page, assert_accessible):
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["375", "1280"])
-@pytest.mark.parametrize("path", [*CHART_PAGES, "/ontwikkelcirkel/kaart", "/praktijken?sort=titel"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        *CHART_PAGES,
+        "/ontwikkelcirkel",
+        "/ontwikkelcirkel/meten",
+        "/ontwikkelcirkel/kaart",
+        "/praktijken?sort=titel",
+        "/praktijken?fase=uitvoeren&resultaten=ja&lang=en",
+        "/regios/rotterdam-rijnmond",
+        "/zoeken?q=jeugd",
+    ],
+)
 def test_pages_pass_axe_at_phone_and_desktop(new_page, assert_accessible, viewport, path):
     page = new_page(viewport)
     assert page.goto(path).status == 200

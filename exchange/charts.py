@@ -12,6 +12,7 @@ from decimal import Decimal
 from markupsafe import Markup, escape
 
 _ids = itertools.count(1)
+X_LABELS = 4  # dates under a line chart's axis: 4 fit side by side in 360 units
 
 
 def new_chart_id() -> str:
@@ -66,10 +67,13 @@ def line_chart(
     unit: str = "",
     baseline: float | Decimal | None = None,
     target: float | Decimal | None = None,
-    width: int = 560,
+    width: int = 360,
     height: int = 240,
 ) -> Markup:
-    """A line chart of a series over time with optional baseline and target lines."""
+    """A line chart of a series over time with optional baseline and target lines.
+
+    Drawn 360 units wide, so a phone's column (343 CSS px at 375) shrinks its 13px text to no less than 12px;
+    at most X_LABELS dates under the axis, so they never overlap."""
     if not points:
         return Markup("")
     chart_id = new_chart_id()
@@ -87,7 +91,7 @@ def line_chart(
 
     parts = [
         (
-            f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-labelledby="{chart_id}-t {chart_id}-d" '
+            f'<svg class="chart chart--line" viewBox="0 0 {width} {height}" role="img" aria-labelledby="{chart_id}-t {chart_id}-d" '
             f'xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="xMidYMid meet">'
         ),
         f'<title id="{chart_id}-t">{escape(title)}</title>',
@@ -119,12 +123,13 @@ def line_chart(
     if len(points) > 1:
         path = " ".join(f"{'M' if i == 0 else 'L'}{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values))
         parts.append(f'<path class="chart__line" d="{path}" fill="none"/>')
-    step = max(1, len(points) // 6)
+    shown = min(len(points), X_LABELS)
+    labelled = {round(k * (len(points) - 1) / (shown - 1)) for k in range(shown)} if shown > 1 else {0}
     for i, (p, v) in enumerate(zip(points, values)):
         parts.append(
             f'<circle class="chart__point" cx="{x(i):.1f}" cy="{y(v):.1f}" r="4"><title>{escape(p.label)}: {format_number(v)} {escape(unit)}</title></circle>'
         )
-        if i % step == 0 or i == len(points) - 1:
+        if i in labelled:
             anchor = "end" if i == len(points) - 1 and len(points) > 1 else "middle"
             parts.append(
                 f'<text class="chart__tick" x="{x(i):.1f}" y="{height - bottom + 18}" text-anchor="{anchor}">{escape(p.label)}</text>'

@@ -19,6 +19,7 @@ def register_template_helpers(app: Flask) -> None:
     from exchange import charts
     from exchange.markdown import render_markdown
     from exchange.policy import can
+    from exchange.reference.naming import action_line_full_name, action_line_label
 
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals.update(
@@ -27,6 +28,8 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters.update(
         eur=format_eur, date=format_date, number=format_decimal, markdown=render_markdown
     )
+    # An action line has one name everywhere (exchange/reference/naming.py).
+    app.jinja_env.filters.update(action_line=action_line_label, action_line_full=action_line_full_name)
 
     @app.context_processor
     def inject_provenance() -> dict:

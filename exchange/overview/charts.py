@@ -101,20 +101,20 @@ def column_chart(
             )
             if len(format_number(value)) * 7 <= slot + 2:
                 parts.append(
-                    f'<text x="{cx:.1f}" y="{y(value) - 4:.1f}" text-anchor="middle" font-size="12">{format_number(value)}</text>'
+                    f'<text x="{cx:.1f}" y="{y(value) - 4:.1f}" text-anchor="middle" font-size="13">{format_number(value)}</text>'
                 )
         if slot >= 22:
             parts.append(
-                f'<text x="{cx:.1f}" y="{top + inner_h + 16}" text-anchor="middle" font-size="12" fill="{p.subtle}">{escape(label)}</text>'
+                f'<text x="{cx:.1f}" y="{top + inner_h + 16}" text-anchor="middle" font-size="13" fill="{p.subtle}">{escape(label)}</text>'
             )
         if group != previous_group:
             # Group ticks (years) always; group names only where four slots leave room for them.
             parts.append(
                 f'<line x1="{left + i * slot:.1f}" x2="{left + i * slot:.1f}" y1="{top + inner_h}" y2="{top + inner_h + 36}" stroke="{p.grid}"/>'
             )
-            if slot * 4 >= 34:
+            if slot * 4 >= 40:
                 parts.append(
-                    f'<text x="{left + i * slot + 3:.1f}" y="{top + inner_h + 33}" font-size="{12 if slot * 4 >= 40 else 10}" '
+                    f'<text x="{left + i * slot + 3:.1f}" y="{top + inner_h + 33}" font-size="13" '
                     f'font-weight="600">{escape(group)}</text>'
                 )
             previous_group = group
@@ -140,7 +140,7 @@ def _value_axis(
             f'<line x1="{x(t):.1f}" x2="{x(t):.1f}" y1="{y_top}" y2="{y_axis}" stroke="{p.grid}" stroke-width="1"/>'
         )
         parts.append(
-            f'<text x="{x(t):.1f}" y="{y_axis + 16}" text-anchor="middle" font-size="12" fill="{p.subtle}">{format_number(t)}</text>'
+            f'<text x="{x(t):.1f}" y="{y_axis + 16}" text-anchor="middle" font-size="13" fill="{p.subtle}">{format_number(t)}</text>'
         )
     parts.append(
         f'<line x1="{left}" x2="{width}" y1="{y_axis}" y2="{y_axis}" stroke="{p.ink}" stroke-width="1"/>'
@@ -242,7 +242,7 @@ def stacked_bar_chart(
             )
             if x1 - x0 >= 14:
                 parts.append(
-                    f'<text x="{(x0 + x1) / 2:.1f}" y="{by + 13.5:.1f}" text-anchor="middle" font-size="12" font-weight="700" '
+                    f'<text x="{(x0 + x1) / 2:.1f}" y="{by + 13.5:.1f}" text-anchor="middle" font-size="13" font-weight="700" '
                     f'stroke="{p.background}" stroke-width="3" stroke-linejoin="round" paint-order="stroke">{escape(segment.key)}</text>'
                 )
             start += value

@@ -14,6 +14,7 @@ from exchange.maps.cache import for_visitors
 from exchange.overview import charts, queries
 from exchange.palette import palette
 from exchange.reference.models import Theme
+from exchange.reference.naming import action_line_label
 
 
 @dataclass
@@ -126,7 +127,7 @@ def results_per_line(user) -> Figure:
     counts = queries.results_per_action_line(user)
     rows = [
         [
-            Link(f"{x.number}. {localized(x, 'short')}", url_for("reference.action_line", number=x.number)),
+            Link(action_line_label(x), url_for("reference.action_line", number=x.number)),
             counts.get(x.id, 0),
         ]
         for x in lines

@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from exchange.caching.visitor import visitor_cached
 from exchange.extensions import db
+from exchange.practices import listing
 from exchange.practices import queries as practice_queries
 from exchange.reference import bp, queries
 
@@ -33,6 +34,11 @@ def _phase_filter(phases):
     if phase is None:
         abort(404)
     return phase
+
+
+def _facets(browse: listing.Browse, hide: tuple[str, ...]) -> list[listing.FacetModel]:
+    """The filter component of /praktijken with this page's own filter fixed (its links open that list)."""
+    return listing.facets(current_user, browse, listing.Reference.load(), hide=hide)
 
 
 PER_GROUP = 10
@@ -93,6 +99,7 @@ def region(slug: str):
         theme_filter=theme,
         phase_filter=phase,
         per_group=PER_GROUP,
+        browse_facets=_facets(listing.Browse(region=region), hide=("regio", "provincie")),
     )
 
 
@@ -148,4 +155,5 @@ def theme(slug: str):
         phase_filter=phase,
         per_group=PER_GROUP,
         results=practice_queries.latest_results(current_user, theme_id=theme.id, limit=10),
+        browse_facets=_facets(listing.Browse(theme=theme), hide=("thema",)),
     )

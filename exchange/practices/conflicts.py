@@ -21,6 +21,7 @@ from exchange.practices.diff import FIELD_LABELS
 from exchange.practices.models import Practice, PracticeRevision
 from exchange.practices.services import PracticeData, snapshot
 from exchange.reference.models import ActionLine, CyclePhase, Theme
+from exchange.reference.naming import action_line_label
 
 STATUS_NAMES = {"draft": _l("concept"), "published": _l("gepubliceerd"), "archived": _l("gearchiveerd")}
 LIST_FIELDS = {"themes", "action_lines", "links"}
@@ -119,7 +120,7 @@ def _list_diff(before: list[str], after: list[str]) -> list[Piece]:
 def readable(values: dict) -> dict:
     """A snapshot's values as people read them: names instead of slugs and numbers, one text per field."""
     themes = {t.slug: localized(t, "name") for t in db.session.scalars(select(Theme))}
-    lines = {x.number: f"{x.number}. {localized(x, 'short')}" for x in db.session.scalars(select(ActionLine))}
+    lines = {x.number: action_line_label(x) for x in db.session.scalars(select(ActionLine))}
     phases = {p.slug: localized(p, "name") for p in db.session.scalars(select(CyclePhase))}
     out: dict = {}
     for name, value in values.items():

@@ -11,7 +11,7 @@ from exchange.extensions import db
 from exchange.forms import submit
 from exchange.i18n import localized
 from exchange.policy import require
-from exchange.practices import bp, cycle, diff, forms, queries
+from exchange.practices import bp, cycle, diff, forms, phases, queries
 from exchange.reference import queries as ref_queries
 from exchange.reference.models import CyclePhase
 
@@ -53,3 +53,11 @@ def history(practice_id: int):
     revisions, steps, results = cycle.history_sources(practice)
     entries = diff.history(revisions, steps, results, ref_queries.list_phases(), ref_queries.list_themes())
     return render_template("practices/history.html", practice=practice, entries=entries)
+
+
+@bp.get("/ontwikkelcirkel/<slug>")
+def phase(slug: str):
+    """One phase of the cycle as a way in: its question, its practices, recent moves and results."""
+    all_phases = ref_queries.list_phases()
+    page = phases.phase_page(current_user, phases.get_phase(slug, all_phases), all_phases)
+    return render_template("practices/phase.html", page=page, phases=all_phases)

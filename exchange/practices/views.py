@@ -14,9 +14,10 @@ from exchange.extensions import db
 from exchange.forms import ConfirmForm, submit
 from exchange.i18n import localized
 from exchange.policy import can, require
-from exchange.practices import bp, conflicts, cycle, forms, queries, services
+from exchange.practices import bp, conflicts, cycle, forms, listing, queries, services
 from exchange.reference import queries as ref_queries
 from exchange.reference.models import ActionLine, CyclePhase, Region, Theme
+from exchange.reference.naming import action_line_full_name
 from exchange.routing import whole_number
 
 
@@ -26,7 +27,7 @@ def _choices(form) -> None:
         form.themes.choices = [(t.id, localized(t, "name")) for t in ref_queries.list_themes()]
     if hasattr(form, "action_lines"):
         lines = db.session.scalars(select(ActionLine).order_by(ActionLine.number))
-        form.action_lines.choices = [(x.id, f"{x.number}. {localized(x, 'title')}") for x in lines]
+        form.action_lines.choices = [(x.id, action_line_full_name(x)) for x in lines]
     if hasattr(form, "phase"):
         form.phase.choices = [
             (p.id, f"{p.position}. {localized(p, 'name')}") for p in ref_queries.list_phases()
@@ -57,13 +58,20 @@ def _practice_data(form) -> services.PracticeData:
 @bp.get("/praktijken")
 @visitor_cached
 def index():
-    page = request.args.get("pagina", 1, type=int)
-    if page < 1 or page > 10_000:
+    """Every visible practice, filtered and sorted from the URL (exchange.practices.listing)."""
+    ref = listing.Reference.load()
+    browse = listing.read_browse(request.args, current_user, ref)
+    stmt = listing.practices_stmt(current_user, browse)
+    pagination = db.paginate(stmt, page=browse.page, per_page=listing.PER_PAGE, error_out=False)
+    if browse.page > 1 and not pagination.items:
         abort(404)
-    pagination = db.paginate(queries.practices_stmt(current_user), page=page, per_page=25, error_out=False)
-    if page > 1 and not pagination.items:
-        abort(404)
-    return render_template("practices/index.html", pagination=pagination)
+    return render_template(
+        "practices/index.html",
+        pagination=pagination,
+        browse=browse,
+        facets=listing.facets(current_user, browse, ref),
+        sorts=listing.sort_options(browse),
+    )
 
 
 @bp.route("/praktijken/nieuw", methods=["GET", "POST"])

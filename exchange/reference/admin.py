@@ -13,7 +13,6 @@ from exchange.admin import bp
 from exchange.errors import NotFound
 from exchange.extensions import db
 from exchange.forms import ConfirmForm, submit
-from exchange.i18n import localized
 from exchange.policy import require
 from exchange.reference import services
 from exchange.reference.forms import (
@@ -32,6 +31,7 @@ from exchange.reference.models import (
     Theme,
     TransformationPlan,
 )
+from exchange.reference.naming import action_line_label
 
 
 @bp.get("/referentie")
@@ -102,7 +102,7 @@ def edit_plan(region_id: int):
     else:
         form = PlanForm()
     lines = db.session.scalars(select(ActionLine).order_by(ActionLine.number)).all()
-    form.action_lines.choices = [(x.id, f"{x.number}. {localized(x, 'short')}") for x in lines]
+    form.action_lines.choices = [(x.id, action_line_label(x)) for x in lines]
     result = submit(
         form,
         lambda: services.update_plan(
@@ -170,9 +170,7 @@ def _theme_form(theme: Theme | None) -> ThemeForm:
     else:
         form = ThemeForm()
     lines = db.session.scalars(select(ActionLine).order_by(ActionLine.number)).all()
-    form.action_line.choices = [("", _("— geen —"))] + [
-        (x.id, f"{x.number}. {localized(x, 'short')}") for x in lines
-    ]
+    form.action_line.choices = [("", _("— geen —"))] + [(x.id, action_line_label(x)) for x in lines]
     return form
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from exchange.extensions import db
 from exchange.i18n import localized
 from exchange.reference.models import ActionLine, CyclePhase, Region, Theme
+from exchange.reference.naming import action_line_label
 from exchange.search.documents import slugify
 
 
@@ -75,7 +76,7 @@ def facet_values() -> FacetValues:
     for theme in db.session.scalars(select(Theme).order_by(Theme.position, Theme.name)):
         values.add("theme", theme.slug, str(theme.id), localized(theme, "name"), theme.position)
     for line in db.session.scalars(select(ActionLine).order_by(ActionLine.number)):
-        label = f"{line.number}. {localized(line, 'short')}"
+        label = action_line_label(line)
         values.add("action_line", str(line.number), str(line.number), label, line.number)
     for phase in db.session.scalars(select(CyclePhase).order_by(CyclePhase.position)):
         values.add(

@@ -74,7 +74,8 @@ def test_home_to_region_theme_action_line_and_cycle(page, screenshot):
     assert row.get_by_role("cell").first.inner_text() == "19"  # plans naming line 4, according to the source
     row.get_by_role("link", name=re.compile(r"^4\. ")).click()
     page.wait_for_url("**/actielijnen/4")
-    assert heading(page).inner_text() == LINE_4["title"]
+    assert heading(page).inner_text() == f"4. {LINE_4['short']}"  # one name per action line (issue 16)
+    assert LINE_4["title"] in page.locator("main").inner_text()
     assert "19 van de 42" in page.locator("main").inner_text()
 
     nav_link(page, "Ontwikkelcirkel").click()

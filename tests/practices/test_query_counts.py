@@ -49,6 +49,9 @@ PAGES = [
     f"/regios/{REGION}?thema={THEME}",
     f"/ontwikkelcirkel/kaart?thema={THEME}",
     "/praktijken",
+    f"/praktijken?thema={THEME}&jaar=2020&resultaten=ja&sort=titel",
+    f"/praktijken?regio={REGION}&provincie=zuid-holland&actielijn=1&fase=meten",
+    "/ontwikkelcirkel/meten",
     f"/api/v1/practices?theme={THEME}&per_page=100",
 ]
 

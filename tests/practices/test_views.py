@@ -227,7 +227,7 @@ def test_result_series_shows_chart_and_table(client, app_nocsrf, cast, make_prac
         )
         assert response.status_code == 302
     html = client.get(f"/praktijken/{practice.id}").get_data(as_text=True)
-    assert '<svg class="chart"' in html and 'role="img"' in html
+    assert '<svg class="chart chart--line"' in html and 'role="img"' in html
     assert "Metingen van Thuiszitters" in html and "9,5" in html
 
 

@@ -21,13 +21,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from exchange.search import analysis
+from exchange.search import analysis, engine
 
 MIN_PART = 4
 MIN_DOCS = 2
 MAX_PARTS = 4
 # At most this many compounds are added to a searched word (the most frequent first).
 MAX_PER_WORD = 16
+# A part in more documents than this share of the most frequent term's (and at least COMMON_MIN) is common.
+COMMON_SHARE = 0.02
+COMMON_MIN = 100
 LINKS = ("", "s", "en", "e", "er")
 # Irregular forms a compound's modifier takes (folded), mapped to the word they belong to.
 IRREGULAR = {
@@ -134,8 +137,6 @@ NEVER_SPLIT = frozenset(
 
 
 def _default_term(word: str) -> str | None:
-    from exchange.search import engine
-
     forms = engine.word_forms(word, False)
     return forms[0] if forms else None
 
@@ -148,9 +149,12 @@ class CompoundMap:
     splits: dict[str, tuple[str, ...]] = field(default_factory=dict)  # compound term -> its surface parts
     present: frozenset[str] = frozenset()  # every term of the index
     part_term: Callable[[str], str | None] | None = None
+    common: frozenset[str] = frozenset()  # parts too frequent to need their compounds (COMMON_SHARE)
 
     def compounds_of(self, term: str) -> tuple[str, ...]:
-        return self.containing.get(term, ())
+        """Compounds that contain `term`; none for a common word, which finds plenty on its own (and whose
+        compounds would make every search for it slower)."""
+        return () if term in self.common else self.containing.get(term, ())
 
     def decompose(self, term: str) -> tuple[str, ...] | None:
         """The parts (index terms) of a searched compound that occurs nowhere in the index, coarsest split
@@ -216,6 +220,7 @@ def learn(
 
     containing: dict[str, set[str]] = {}
     splits: dict[str, tuple[str, ...]] = {}
+    common_from = max(COMMON_MIN, COMMON_SHARE * max(frequency.values(), default=0))
     for term in sorted(frequency):
         if len(term) < 2 * MIN_PART or term in never:
             continue
@@ -234,6 +239,7 @@ def learn(
         splits=splits,
         present=frozenset(frequency),
         part_term=part_term,
+        common=frozenset(t for t, df in frequency.items() if df > common_from),
     )
 
 
@@ -262,10 +268,17 @@ def split(
             return
         for end in range(start + MIN_PART, len(term) - MIN_PART + 1):
             piece = term[start:end]
+            known = None  # part_term(piece), looked up once per piece
             for link in LINKS:
-                if not term.startswith(link, end) or len(term) - end - len(link) < MIN_PART:
+                if link and (term[end : end + len(link)] != link or len(term) - end - len(link) < MIN_PART):
                     continue
-                if part_term(piece + link if link and piece + link in IRREGULAR else piece):
+                if link and piece + link in IRREGULAR:
+                    ok = part_term(piece + link)
+                else:
+                    if known is None:
+                        known = part_term(piece) or ""
+                    ok = known
+                if ok:
                     walk(end + len(link), parts + ((piece, link),))
 
     walk(0, ())

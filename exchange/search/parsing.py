@@ -67,6 +67,7 @@ def parse_query(raw: str | None) -> ParsedQuery:
 COMPOUND_WEIGHT = 0.5
 MAX_ALTERNATIVES = 24
 MAX_SYNONYM_WORDS = 5
+MIN_JOINED_WORDS = 3
 
 
 @dataclass
@@ -112,11 +113,12 @@ def expand_query(
     terms = [term for word in parsed.words for term in engine.analyze_query(word)]
     i = 0
     while i < len(terms):
-        # Unquoted words that together are a synonym ("licht verstandelijke beperking") search as that phrase.
+        # Three or more unquoted words that together are a synonym ("licht verstandelijke beperking") search as
+        # that phrase with its group; two ("lokale teams") stay separate words, as they may be apart.
         length = next(
             (
                 n
-                for n in range(min(MAX_SYNONYM_WORDS, len(terms) - i), 1, -1)
+                for n in range(min(MAX_SYNONYM_WORDS, len(terms) - i), MIN_JOINED_WORDS - 1, -1)
                 if synonym_map.has(tuple(terms[i : i + n]))
             ),
             1,
@@ -125,7 +127,8 @@ def expand_query(
             add(tuple(terms[i : i + length]))
         else:
             # A compound that occurs nowhere is searched as its parts ("wachtlijstaanpak": wachtlijst, aanpak).
-            parts = compound_map.decompose(terms[i]) if compound_map is not None else None
+            unknown = compound_map is not None and not synonym_map.has((terms[i],))
+            parts = compound_map.decompose(terms[i]) if unknown else None
             for term in parts or (terms[i],):
                 add((term,))
         i += length

@@ -112,7 +112,7 @@ def search(
             result = index.search(spec)
         except engine.IndexUnavailable as exc:
             raise SearchUnavailable(details={"index": exc.reason}) from exc
-    if not result.total and len(clauses) >= RELAX_FROM and not request.has_filters:
+    if not result.total and len(clauses) >= RELAX_FROM:
         # A question as people type it ("hoe verkort je de wachttijd in de jeugdhulp"): when all words together
         # find nothing, find what matches all but a third of them, best matches first.
         spec.min_match = len(clauses) - max(1, len(clauses) // 3)

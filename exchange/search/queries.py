@@ -122,7 +122,9 @@ def search(
             raise SearchUnavailable(details={"index": exc.reason}) from exc
         relaxed = bool(result.total)
     hits = load_hits(user, result.hits, result.terms)
-    suggestion = better_query(parsed, index, synonym_map, spec, result.total) if with_suggestion else None
+    # A relaxed search found nothing with every word: a correction is worth suggesting (0 found).
+    found = 0 if relaxed else result.total
+    suggestion = better_query(parsed, index, synonym_map, spec, found) if with_suggestion else None
     return SearchOutcome(
         request=request,
         query=parsed,

@@ -44,10 +44,11 @@ def run_search(view: View, spec: SearchSpec) -> EngineResult:
     matched = view.live
     if 0 < spec.min_match < len(spec.clauses):
         matched &= at_least(view, spec.clauses, spec.min_match)
-    for clause in spec.clauses if not 0 < spec.min_match < len(spec.clauses) else ():
-        matched &= clause_bits(view, clause)
-        if not matched:
-            break
+    else:
+        for clause in spec.clauses:
+            matched &= clause_bits(view, clause)
+            if not matched:
+                break
     matched &= ~hidden_bits(view, spec.visibility)
     for key in spec.exclude:
         matched &= ~view.term("key", key)

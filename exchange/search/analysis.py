@@ -149,6 +149,11 @@ LEMMAS = {
     "leden": "lid",
     "resultaten": "resultaat",
     "plannen": "plan",
+    "daklozen": "dakloos",
+    "dakloze": "dakloos",
+    "thuislozen": "thuisloos",
+    "thuisloze": "thuisloos",
+    "zwerfjongeren": "zwerfjongere",
 }
 
 # Abbreviations are kept as they are (lower-cased), never stemmed.

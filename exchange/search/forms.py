@@ -14,7 +14,9 @@ class SynonymForm(Form):
         _l("Woorden met dezelfde betekenis"),
         validators=[DataRequired(), Length(max=500)],
         description=_l(
-            "Gescheiden door komma's, bijvoorbeeld: jeugdhulp, jeugdzorg. Een woord mag uit meer woorden bestaan."
+            "Gescheiden door komma's, bijvoorbeeld: jeugdhulp, jeugdzorg. Een woord mag uit meer woorden bestaan. "
+            "Met '>' vinden de woorden ervoor ook de smallere woorden erna, iets lager gerangschikt: "
+            "jongeren > jongvolwassenen."
         ),
     )
     note = StringField(_l("Toelichting"), validators=[Length(max=200)])

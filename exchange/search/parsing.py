@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from exchange.errors import Bilingual, DomainError
-from exchange.search import analysis, engine, facets, synonyms
+from exchange.search import analysis, engine, facets, learned, synonyms
 
 MAX_QUERY_CHARS = 200
 MAX_CLAUSES = 12
@@ -24,6 +24,7 @@ SORTS = {"relevantie": "relevance", "nieuwste": "date", "bijgewerkt": "updated"}
 FIELD_PREFIX = re.compile(r"(?i)\b[a-z_]{2,20}:(?=\S)")
 OPERATORS = frozenset({"AND", "OR", "NOT", "TO"})
 _WORD = re.compile(r"\w+")
+HYPHENATED = re.compile(r"\b\w+(?:-\w+)+\b")
 
 
 class BadSearch(DomainError):
@@ -55,26 +56,88 @@ def parse_query(raw: str | None) -> ParsedQuery:
     phrases = [" ".join(p.split()) for p in re.findall(r'"([^"]*)"', text)]
     rest = re.sub(r'"[^"]*"', " ", text).replace('"', " ")
     rest = FIELD_PREFIX.sub(" ", rest)
+    # Words joined by hyphens ("18-plussers", "poh-jeugd", "16-27") are searched as a phrase.
+    phrases += [h.replace("-", " ") for h in HYPHENATED.findall(rest)]
+    rest = HYPHENATED.sub(" ", rest)
     words = [w for w in _WORD.findall(rest) if w not in OPERATORS]
     return ParsedQuery(text=text, phrases=[p for p in phrases if p], words=words)
 
 
-def build_clauses(parsed: ParsedQuery, synonym_map: synonyms.SynonymMap) -> list[list[tuple[str, ...]]]:
-    """Every phrase and word becomes a clause (all must match), with its synonyms as alternatives."""
+# Compounds found through a part weigh half ("opvang" finds "crisisopvang" below "opvang" itself).
+COMPOUND_WEIGHT = 0.5
+MAX_ALTERNATIVES = 24
+MAX_SYNONYM_WORDS = 5
+MIN_JOINED_WORDS = 3
+
+
+@dataclass
+class Expansion:
+    """A query as the engine gets it: clauses of alternatives, and the weights of the alternatives that are
+    not what the user typed (synonyms, narrower terms, compounds that contain a typed word)."""
+
+    clauses: list[list[tuple[str, ...]]]
+    weights: dict[tuple[str, ...], float]
+
+
+def expand_query(
+    parsed: ParsedQuery, synonym_map: synonyms.SynonymMap, compound_map: learned.CompoundMap | None = None
+) -> Expansion:
+    """Every phrase and word becomes a clause (all must match), with its synonyms and narrower terms as
+    weighted alternatives and, for a single word, the compounds learned from the corpus that contain it."""
     clauses: list[list[tuple[str, ...]]] = []
+    weights: dict[tuple[str, ...], float] = {}
     seen: set[tuple[str, ...]] = set()
 
     def add(member: tuple[str, ...]) -> None:
-        if member and member not in seen and len(clauses) < MAX_CLAUSES:
-            seen.add(member)
-            clauses.append(synonym_map.alternatives(member))
+        if not member or member in seen or len(clauses) >= MAX_CLAUSES:
+            return
+        seen.add(member)
+        chosen: dict[tuple[str, ...], float] = {}
+        for alt, weight in synonym_map.weighted(member):
+            if alt not in chosen and len(chosen) < MAX_ALTERNATIVES:
+                chosen[alt] = weight
+        if compound_map is not None:
+            for alt, weight in list(chosen.items()):
+                if len(alt) != 1 or weight < synonyms.SYNONYM_WEIGHT:
+                    continue
+                for compound in compound_map.compounds_of(alt[0]):
+                    if (compound,) not in chosen and len(chosen) < MAX_ALTERNATIVES:
+                        chosen[(compound,)] = COMPOUND_WEIGHT * weight
+        alternatives = list(chosen)
+        clauses.append(alternatives)
+        for alt in alternatives[1:]:
+            weights[alt] = max(weights.get(alt, 0.0), chosen[alt])
 
     for phrase in parsed.phrases:
         add(tuple(engine.analyze_query(phrase)))
-    for word in parsed.words:
-        for term in engine.analyze_query(word):
-            add((term,))
-    return clauses
+    terms = [term for word in parsed.words for term in engine.analyze_query(word)]
+    i = 0
+    while i < len(terms):
+        # Three or more unquoted words that together are a synonym ("licht verstandelijke beperking") search as
+        # that phrase with its group; two ("lokale teams") stay separate words, as they may be apart.
+        length = next(
+            (
+                n
+                for n in range(min(MAX_SYNONYM_WORDS, len(terms) - i), MIN_JOINED_WORDS - 1, -1)
+                if synonym_map.has(tuple(terms[i : i + n]))
+            ),
+            1,
+        )
+        if length > 1:
+            add(tuple(terms[i : i + length]))
+        else:
+            # A compound that occurs nowhere is searched as its parts ("wachtlijstaanpak": wachtlijst, aanpak).
+            unknown = compound_map is not None and not synonym_map.has((terms[i],))
+            parts = compound_map.decompose(terms[i]) if unknown else None
+            for term in parts or (terms[i],):
+                add((term,))
+        i += length
+    return Expansion(clauses=clauses, weights=weights)
+
+
+def build_clauses(parsed: ParsedQuery, synonym_map: synonyms.SynonymMap) -> list[list[tuple[str, ...]]]:
+    """The clauses of expand_query without learned compounds (for suggestions and the benchmark)."""
+    return expand_query(parsed, synonym_map).clauses
 
 
 @dataclass

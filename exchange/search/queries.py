@@ -14,11 +14,14 @@ from flask_babel import lazy_gettext as _l
 
 from exchange.accounts.models import Role
 from exchange.errors import DomainError
-from exchange.search import engine, facets, synonyms
+from exchange.search import engine, facets, learned, synonyms
 from exchange.search.facet_views import FacetView, facet_views, resolve_filters
-from exchange.search.parsing import MAX_PAGE, SORTS, ParsedQuery, SearchRequest, build_clauses, parse_query
+from exchange.search.parsing import MAX_PAGE, SORTS, ParsedQuery, SearchRequest, expand_query, parse_query
 from exchange.search.results import Hit, load_hits
 from exchange.search.suggestions import better_query
+
+# Searches of this many clauses or more that find nothing are run again needing most, not all, of them.
+RELAX_FROM = 2
 
 
 class SearchUnavailable(DomainError):
@@ -64,6 +67,7 @@ class SearchOutcome:
     suggestion: str | None
     searched: bool  # the user typed something (else: browsing everything visible, newest first)
     took_ms: float
+    relaxed: bool = False  # nothing matched every word: these results match most of them
 
     @property
     def pages(self) -> int:
@@ -82,7 +86,9 @@ def search(
     index = current_index()
     parsed = parse_query(request.q)
     synonym_map = synonyms.current_map() if (parsed.words or parsed.phrases) else synonyms.build_map([])
-    clauses = build_clauses(parsed, synonym_map)
+    searching = bool(parsed.words or parsed.phrases)
+    expansion = expand_query(parsed, synonym_map, learned.learned_from(index) if searching else None)
+    clauses = expansion.clauses
     values = facets.facet_values()
     filters = resolve_filters(request, values, strict)
     engine_sort = SORTS[request.sort]
@@ -90,12 +96,14 @@ def search(
         engine_sort = "date"  # nothing to rank by: browsing shows the newest first
     spec = engine.SearchSpec(
         clauses=clauses,
+        weights=expansion.weights,
         filters=filters,
         visibility=visibility_for(user),
         sort=engine_sort,
         offset=(request.page - 1) * request.per_page,
         limit=request.per_page,
     )
+    relaxed = False
     if parsed.text and not clauses:
         # Only stop words, symbols or field names: nothing to search for, so nothing found (not everything).
         result = engine.EngineResult(total=0, hits=[], facets={}, terms=set())
@@ -104,8 +112,19 @@ def search(
             result = index.search(spec)
         except engine.IndexUnavailable as exc:
             raise SearchUnavailable(details={"index": exc.reason}) from exc
+    if not result.total and len(clauses) >= RELAX_FROM:
+        # A question as people type it ("hoe verkort je de wachttijd in de jeugdhulp"): when all words together
+        # find nothing, find what matches all but a third of them, best matches first.
+        spec.min_match = len(clauses) - max(1, len(clauses) // 3)
+        try:
+            result = index.search(spec)
+        except engine.IndexUnavailable as exc:
+            raise SearchUnavailable(details={"index": exc.reason}) from exc
+        relaxed = bool(result.total)
     hits = load_hits(user, result.hits, result.terms)
-    suggestion = better_query(parsed, index, synonym_map, spec, result.total) if with_suggestion else None
+    # A relaxed search found nothing with every word: a correction is worth suggesting (0 found).
+    found = 0 if relaxed else result.total
+    suggestion = better_query(parsed, index, synonym_map, spec, found) if with_suggestion else None
     return SearchOutcome(
         request=request,
         query=parsed,
@@ -115,4 +134,5 @@ def search(
         suggestion=suggestion,
         searched=bool(parsed.text),
         took_ms=result.took_ms,
+        relaxed=relaxed,
     )

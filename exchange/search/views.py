@@ -23,7 +23,7 @@ def index():
     outcome = queries.search(current_user, search_request)
     if (
         outcome.searched
-        and outcome.total == 0
+        and (outcome.total == 0 or outcome.relaxed)  # relaxed: no result had every word
         and not search_request.has_filters
         and search_request.page == 1
     ):

@@ -53,6 +53,7 @@ def _summary(report) -> str:
 def seed_reference(path: Path | None, overwrite: bool) -> None:
     """Load the 42 regions, action lines, themes, cycle phases and fund facts. Safe to run again."""
     from exchange.reference.seeding import REFERENCE_FILE, load_reference, read_reference_file
+    from exchange.search.synonyms import load_defaults
 
     try:
         data = read_reference_file(path or REFERENCE_FILE)
@@ -60,7 +61,11 @@ def seed_reference(path: Path | None, overwrite: bool) -> None:
     except Invalid as error:
         db.session.rollback()
         fail(error)
+    # The shipped synonym groups (never overwriting an administrator's edits; --overwrite does not apply).
+    synonyms_added = load_defaults()
     db.session.commit()
+    if synonyms_added:
+        click.echo(f"Standaardsynoniemen voor zoeken: {synonyms_added} groep(en) toegevoegd of bijgewerkt.")
     if not report.changed:
         click.echo("Referentiegegevens zijn al actueel; er is niets gewijzigd.")
     else:

@@ -43,7 +43,7 @@ def _search_diff(conn):
 
 
 def test_search_migration_matches_the_models_ships_synonyms_and_downgrades(empty_url, tmp_path):
-    from exchange.search.synonyms import DEFAULT_SYNONYMS, normalise_terms
+    from exchange.search.synonyms import DEFAULT_SYNONYMS, EARLIER_DEFAULTS, join_group, parse_group
 
     app = create_app(
         "config.TestConfig",
@@ -59,7 +59,10 @@ def test_search_migration_matches_the_models_ships_synonyms_and_downgrades(empty
             assert SEARCH_TABLES <= set(inspect(conn).get_table_names())
             assert _search_diff(conn) == []
             shipped = set(conn.execute(text("SELECT terms FROM search_synonym")).scalars())
-        assert shipped == {", ".join(normalise_terms(t)) for t, _ in DEFAULT_SYNONYMS}
+        # Every group the migration ships is a current default, or an earlier version that load_defaults
+        # brings up to date (the defaults grew since; `flask seed reference` adds the new groups).
+        current = {join_group(*parse_group(t)) for t, _ in DEFAULT_SYNONYMS}
+        assert len(shipped) >= 20 and {EARLIER_DEFAULTS.get(t, t) for t in shipped} <= current
 
         downgrade(revision="0003")
         with db.engine.connect() as conn:

@@ -13,11 +13,16 @@ RESULT_WEIGHT = 0.3
 
 
 def rank(
-    view: View, clauses: list[list[tuple[str, ...]]], allowed: int, want: int
+    view: View,
+    clauses: list[list[tuple[str, ...]]],
+    allowed: int,
+    want: int,
+    weights: dict[tuple[str, ...], float] | None = None,
 ) -> list[tuple[int, float]]:
     """The `want` best documents of `allowed` by BM25 over the query's words, best first.
 
-    Score = sum over the query's words (synonyms weighted SYNONYM_BOOST, phrase words counted as words) of
+    Score = sum over the query's words (synonyms weighted SYNONYM_BOOST or their own weight in `weights`,
+    phrase words counted as words) of
     idf x the term's BM25 weight in the document. Per segment, a threshold algorithm walks each word's
     postings best-weight-first and stops once no unseen document can still enter the top; when few
     documents are allowed it scores them directly. Exact either way. Results (measurements) weigh
@@ -28,7 +33,7 @@ def rank(
     weighted: dict[str, float] = {}
     for clause in clauses:
         for i, alt in enumerate(clause):
-            boost = 1.0 if i == 0 else SYNONYM_BOOST
+            boost = 1.0 if i == 0 else weights.get(alt, SYNONYM_BOOST) if weights else SYNONYM_BOOST
             for term in alt:
                 df = searcher.doc_frequency("text", term)
                 if df:

@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 # a freshly opened searcher, and a second failure is logged with its traceback and reported as
 # IndexUnavailable (search answers "temporarily unavailable": never a 500, never "0 results").
 READ_ERRORS = Exception
+# What is derived from the vocabulary (from_vocabulary) is derived again when the index grew.
+REVOCABULARY_DOCS = 5000
+GROWTH = 1.05
 
 
 class _Writes:
@@ -71,6 +74,7 @@ class SearchIndex:
         self._build: str | None = None
         self._view: View | None = None
         self._segments: dict[str, SegmentCache] = {}
+        self._per_build: dict[str, tuple[tuple[str | None, int], object]] = {}
 
     # -- files and opening
 
@@ -442,6 +446,42 @@ class SearchIndex:
         """Which folded words occur in titles, themes or region names (the spelling field)."""
         words = list(words)
         return self._reading_or(set(), lambda view: {w for w in words if view.term("spell", w)})
+
+    def from_vocabulary(self, name: str, make: Callable[[list[tuple[str, int]]], object], default=None):
+        """`make(vocabulary)` over the text field's terms and document frequencies, kept in this process.
+
+        Computed when the index is opened or rebuilt, and again only when it has grown: at any change while
+        it is small (under REVOCABULARY_DOCS documents), else after GROWTH more documents. So it never runs
+        per query. `default` when the index cannot be read.
+        """
+
+        def read(view: View):
+            count = view.searcher.doc_count_all()
+            cached = self._per_build.get(name)
+            if cached is not None:
+                (build, learned_at), value = cached
+                grown = (
+                    count != learned_at if learned_at < REVOCABULARY_DOCS else count >= learned_at * GROWTH
+                )
+                if build == self._build and not grown:
+                    return value, None
+            terms = [
+                (text.decode("utf-8") if isinstance(text, bytes) else text, info.doc_frequency())
+                for text, info in view.searcher.reader().iter_field("text")
+            ]
+            return None, (self._build, count, terms)
+
+        try:
+            value, todo = self._reading(read)
+        except IndexUnavailable:
+            return default
+        if todo is None:
+            return value
+        build, count, terms = todo
+        value = make(terms)  # outside the read lock: a mistake here is not a damaged index
+        with self._lock:
+            self._per_build[name] = ((build, count), value)
+        return value
 
     def corrections(self, word: str, extra: Iterable[str] = (), maxdist: int = 2) -> str | None:
         """The closest known word to a (folded) misspelt word: fewest edits first, then the most frequent.

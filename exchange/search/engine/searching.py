@@ -17,6 +17,16 @@ def clause_bits(view: View, alternatives: list[tuple[str, ...]]) -> int:
     return bits
 
 
+def at_least(view: View, clauses: list[list[tuple[str, ...]]], m: int) -> int:
+    """Documents matching at least `m` of the clauses (a bitwise counter, one `&`/`|` per clause and level)."""
+    reached = [view.live] + [0] * m  # reached[k]: documents matching at least k clauses so far
+    for clause in clauses:
+        bits = clause_bits(view, clause)
+        for k in range(m, 0, -1):
+            reached[k] |= reached[k - 1] & bits
+    return reached[m]
+
+
 def hidden_bits(view: View, visibility: Visibility) -> int:
     if visibility.all_drafts:
         return 0
@@ -32,10 +42,13 @@ def run_search(view: View, spec: SearchSpec) -> EngineResult:
     """The exact total, facet counts over the filtered match set, and one page of keys."""
     terms = {t for clause in spec.clauses for alt in clause for t in alt}
     matched = view.live
-    for clause in spec.clauses:
-        matched &= clause_bits(view, clause)
-        if not matched:
-            break
+    if 0 < spec.min_match < len(spec.clauses):
+        matched &= at_least(view, spec.clauses, spec.min_match)
+    else:
+        for clause in spec.clauses:
+            matched &= clause_bits(view, clause)
+            if not matched:
+                break
     matched &= ~hidden_bits(view, spec.visibility)
     for key in spec.exclude:
         matched &= ~view.term("key", key)
@@ -64,7 +77,7 @@ def run_search(view: View, spec: SearchSpec) -> EngineResult:
 def _page(view: View, spec: SearchSpec, bits: int, total: int) -> list[tuple[str, float]]:
     want = spec.offset + spec.limit
     if spec.sort == "relevance" and spec.clauses:
-        ranked = rank(view, spec.clauses, bits, want)
+        ranked = rank(view, spec.clauses, bits, want, spec.weights)
     else:
         values = view.sort_values("updated" if spec.sort == "updated" else "date")
         ranked = top_by_value(view, bits, total, values, want)

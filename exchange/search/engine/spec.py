@@ -50,10 +50,14 @@ class SearchSpec:
 
     `clauses`: all must match; each clause is a list of alternatives, each alternative a tuple of index
     terms (one term, or several for a phrase). The first alternative is what the user typed; the others
-    (synonyms) weigh a little less. `filters`: index field -> allowed values (OR within, AND across).
+    (synonyms) weigh a little less. `weights`: alternatives with a weight of their own (at most 1; narrower
+    terms, compounds found through a part), the others weigh as above. `filters`: index field -> allowed
+    values (OR within, AND across).
     """
 
     clauses: list[list[tuple[str, ...]]] = field(default_factory=list)
+    weights: dict[tuple[str, ...], float] = field(default_factory=dict)
+    min_match: int = 0  # documents must match this many clauses (0: all of them)
     filters: dict[str, list[str]] = field(default_factory=dict)
     visibility: Visibility = field(default_factory=Visibility)
     sort: str = "relevance"  # relevance | date | updated

@@ -13,7 +13,7 @@ from exchange.extensions import db
 from exchange.forms import ConfirmForm, submit
 from exchange.i18n import localized
 from exchange.policy import can, require
-from exchange.practices import bp, conflicts, cycle, forms, queries, services
+from exchange.practices import bp, conflicts, cycle, forms, profile, queries, services
 from exchange.reference import queries as ref_queries
 from exchange.reference.models import ActionLine, CyclePhase, Region, Theme
 from exchange.routing import whole_number
@@ -50,6 +50,7 @@ def _practice_data(form) -> services.PracticeData:
         period_start=form.period_start.data,
         period_end=form.period_end.data,
         links=forms.parse_links(form.links.data),
+        profile=form.profile_data(),
     )
 
 
@@ -58,10 +59,12 @@ def index():
     page = request.args.get("pagina", 1, type=int)
     if page < 1 or page > 10_000:
         abort(404)
-    pagination = db.paginate(queries.practices_stmt(current_user), page=page, per_page=25, error_out=False)
+    filters = profile.read_list_filters(request.args)
+    stmt = profile.filter_practices(queries.practices_stmt(current_user), filters)
+    pagination = db.paginate(stmt, page=page, per_page=25, error_out=False)
     if page > 1 and not pagination.items:
         abort(404)
-    return render_template("practices/index.html", pagination=pagination)
+    return render_template("practices/index.html", pagination=pagination, profile_filters=filters)
 
 
 @bp.route("/praktijken/nieuw", methods=["GET", "POST"])
@@ -73,6 +76,8 @@ def create():
     require(current_user, "practice.create", region)
     form = forms.NewPracticeForm()
     _choices(form)
+    if not form.is_submitted():
+        form.set_partner_rows([])
     saved = submit(
         form, lambda: cycle.start_practice(current_user, region, _practice_data(form), form.started_on.data)
     )
@@ -111,6 +116,7 @@ def edit(practice_id: int):
         form.phase.data = practice.phase_id
         form.links.data = "\n".join(f"{link.title} | {link.url}" for link in practice.links)
         form.revision.data = str(practice.revision)
+        form.fill_profile(practice)
     typed = form.revision.data or ""
     started_from = whole_number(typed)  # None for "0"; anything else fails validation
     try:

@@ -26,8 +26,8 @@ from exchange.database import Base
 from exchange.digests import tokens
 from exchange.digests.models import Consent, Frequency, Subscriber, Subscription
 from exchange.practices import services as practice_services
-from exchange.practices.profile import ProfileData
 from exchange.practices.models import Practice, Result
+from exchange.practices.profile import ProfileData
 from exchange.reference.models import (
     ActionLine,
     CyclePhase,

@@ -71,9 +71,9 @@ class ProfileFields:
     age_from = WholeNumberField(
         _l("Leeftijd van"),
         description=_l("In jaren, %(a)s tot en met %(b)s.", a=AGE_MIN, b=AGE_MAX),
-        digits=2,
+        digits=3,
     )
-    age_to = WholeNumberField(_l("Leeftijd tot en met"), digits=2)
+    age_to = WholeNumberField(_l("Leeftijd tot en met"), digits=3)
     partners = FieldList(FormField(PartnerForm), label=_l("Partners"), max_entries=MAX_PARTNERS + 10)
     participation_level = _select(
         _l("Jongerenparticipatie"),
@@ -113,8 +113,19 @@ class ProfileFields:
         digits=10,
     )
 
+    def validate_age_from(self, field):
+        if field.data is not None and not AGE_MIN <= field.data <= AGE_MAX:
+            raise ValidationError(
+                _l("Vul een leeftijd van %(a)s tot en met %(b)s jaar in.", a=AGE_MIN, b=AGE_MAX)
+            )
+
     def validate_age_to(self, field):
-        if field.data is not None and self.age_from.data is not None and field.data < self.age_from.data:
+        if field.data is not None and not AGE_MIN <= field.data <= AGE_MAX:
+            raise ValidationError(
+                _l("Vul een leeftijd van %(a)s tot en met %(b)s jaar in.", a=AGE_MIN, b=AGE_MAX)
+            )
+        low = self.age_from.data
+        if field.data is not None and low is not None and AGE_MIN <= low <= AGE_MAX and field.data < low:
             raise ValidationError(_l("De leeftijd 'tot' ligt onder de leeftijd 'van'."))
 
     def validate_evidence_url(self, field):

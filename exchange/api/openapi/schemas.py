@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from exchange.practices.profile import EVIDENCE_LEVELS, PARTICIPATION_LEVELS, PARTNER_KINDS
+from exchange.search.facets import FACETS
 
 
 def _obj(properties: dict, required: list[str] | None = None, description: str | None = None) -> dict:
@@ -345,7 +346,7 @@ SCHEMAS: dict[str, dict] = {
             "facets": _obj(
                 {
                     name: {"type": "array", "items": ref("FacetValue")}
-                    for name in ("soort", "regio", "provincie", "thema", "actielijn", "fase", "jaar")
+                    for name in (facet.param for facet in FACETS)
                 }
             ),
             "suggestion": {"type": ["string", "null"], "description": '"Did you mean" query, or null.'},

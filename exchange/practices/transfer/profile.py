@@ -107,9 +107,10 @@ def check_profile_item(
         if name is not None and partner_kind is not None:
             partners.append((name, partner_kind))
     fund_used = raw.get("fund_used")
+    fund_amount = _whole(check, raw, "fund_amount_eur", place)
     if fund_used is not None and not isinstance(fund_used, bool):
         check.error(f"{place}.fund_used", f"moet true, false of null zijn, niet {kind(fund_used)}")
-        fund_used = None
+        fund_used = fund_amount = None  # one message, not a second one about the amount
     data = profile.ProfileData(
         age_from=_whole(check, raw, "age_from", place),
         age_to=_whole(check, raw, "age_to", place),
@@ -121,7 +122,7 @@ def check_profile_item(
         evidence_year=_whole(check, raw, "evidence_year", place),
         cost_indication=check.text(raw, "cost_indication", place) or "",
         fund_used=fund_used,
-        fund_amount_eur=_whole(check, raw, "fund_amount_eur", place),
+        fund_amount_eur=fund_amount,
     )
     if region is not None:
         # The same rules as the edit form (ages 0–99 and in order, https, the region's fund allocation).

@@ -290,12 +290,13 @@ def has_profile(practice) -> bool:
 
 
 def parse_age_range(value: str | None) -> tuple[int, int] | None:
-    """'12-18' (or '12–18') -> (12, 18); None for anything else (out of 0–99, reversed, not a range)."""
+    """'12-18' (or '12–18') -> (12, 18), in either order ('18-12' is the same range: a URL carries no more
+    meaning than that); None for anything else (not two whole numbers of at most two digits)."""
     match = _AGE_RANGE.match(value or "")
     if not match:
         return None
-    low, high = int(match.group(1)), int(match.group(2))
-    return (low, high) if AGE_MIN <= low <= high <= AGE_MAX else None
+    low, high = sorted((int(match.group(1)), int(match.group(2))))
+    return low, high
 
 
 def age_years(practice) -> list[int]:

@@ -123,7 +123,8 @@ SEARCH_PARAMETERS = (
     _facet(
         "leeftijd",
         "Leeftijd, van-tot in jaren (0-99), bijvoorbeeld 12-18: praktijkvoorbeelden waarvan de doelgroep die "
-        "leeftijden overlapt. / Age range in years, e.g. 12-18: practices whose target ages overlap it.",
+        "leeftijden overlapt (de volgorde doet er niet toe). / Age range in years, e.g. 12-18 (either order): "
+        "practices whose target ages overlap it.",
         {"type": "string", "pattern": "^[0-9]{1,2}-[0-9]{1,2}$"},
     ),
     _facet("onderbouwing", "Mate van onderbouwing. / Evidence level (Dutch recognition system)."),

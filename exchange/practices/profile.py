@@ -63,7 +63,8 @@ FIELDS = (
     "fund_used",
     "fund_amount_eur",
 )
-_AGE_RANGE = re.compile(r"^\s*(\d{1,2})\s*[-–]\s*(\d{1,2})\s*$")
+_AGE_RANGE = re.compile(r"^\s*([0-9]{1,2})\s*[-–]\s*([0-9]{1,2})\s*$")
+_TWO_DIGITS = re.compile(r"[0-9]{1,2}")
 
 
 @dataclass
@@ -330,8 +331,9 @@ def read_list_filters(args) -> ListFilters:
     out = ListFilters()
     raw_from, raw_to = (args.get("leeftijd_van") or "").strip(), (args.get("leeftijd_tot") or "").strip()
     if raw_from or raw_to:
-        low = int(raw_from) if raw_from.isdigit() and len(raw_from) <= 2 else None
-        high = int(raw_to) if raw_to.isdigit() and len(raw_to) <= 2 else None
+        # ASCII digits only: str.isdigit() also accepts '²', which int() refuses.
+        low = int(raw_from) if _TWO_DIGITS.fullmatch(raw_from) else None
+        high = int(raw_to) if _TWO_DIGITS.fullmatch(raw_to) else None
         if (raw_from and low is None) or (raw_to and high is None):
             out.errors.append(_("Vul een leeftijd van %(a)s tot en met %(b)s jaar in.", a=AGE_MIN, b=AGE_MAX))
         elif low is not None and high is not None and low > high:

@@ -36,7 +36,8 @@ class WholeNumberField(StringField):
         raw = (valuelist[0] if valuelist else "").strip().replace(".", "").replace(" ", "")
         if not raw:
             return
-        if not raw.isdigit() or len(raw) > self.digits:
+        # ASCII digits only: str.isdigit() also accepts '²', which int() refuses.
+        if not raw.isascii() or not raw.isdigit() or len(raw) > self.digits:
             self.process_errors.append(_l("Vul een geheel getal in, zonder letters of tekens."))
             return
         self.data = int(raw)

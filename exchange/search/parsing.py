@@ -147,7 +147,7 @@ def _age_from_form(args) -> str | None:
     """The search page's age boxes (leeftijd_van, leeftijd_tot) as one `leeftijd` range; an open end runs to
     0 or 99. Anything but whole numbers is ignored (the range is then shown back as given)."""
     low, high = (args.get("leeftijd_van") or "").strip(), (args.get("leeftijd_tot") or "").strip()
-    if not (low or high) or not all(x.isdigit() and len(x) <= 2 for x in (low, high) if x):
+    if not (low or high) or not all(x.isascii() and x.isdigit() and len(x) <= 2 for x in (low, high) if x):
         return None
     return f"{low or 0}-{high or 99}"
 

@@ -94,6 +94,7 @@ def test_a_practice_without_profile_shows_no_profile_box(client, cast, make_prac
         ({"age_from": "100"}, "age_from", "Vul een leeftijd van 0 tot en met 99 jaar in."),
         ({"age_to": "-1"}, "age_to", "Vul een geheel getal in, zonder letters of tekens."),
         ({"age_from": "twaalf"}, "age_from", "Vul een geheel getal in, zonder letters of tekens."),
+        ({"age_from": "1²"}, "age_from", "Vul een geheel getal in, zonder letters of tekens."),
         ({"age_from": "18", "age_to": "12"}, "age_to", "De leeftijd 'tot' ligt onder de leeftijd 'van'."),
         (
             {"evidence_url": "http://databank.example.org/x"},
@@ -232,6 +233,7 @@ def test_list_filters_on_overlapping_ages_evidence_and_participation(client, cas
     ("query", "message"),
     [
         ("leeftijd_van=abc", "Vul een leeftijd van 0 tot en met 99 jaar in."),
+        ("leeftijd_van=%C2%B2", "Vul een leeftijd van 0 tot en met 99 jaar in."),
         ("leeftijd_van=150", "Vul een leeftijd van 0 tot en met 99 jaar in."),
         ("leeftijd_van=18&leeftijd_tot=12", "De leeftijd 'tot' ligt onder de leeftijd 'van'."),
     ],

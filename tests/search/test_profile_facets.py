@@ -63,7 +63,9 @@ def test_evidence_and_participation_are_facets_with_counts(world, make_practice,
 def test_bad_profile_values_are_dropped_on_the_page(world, make_practice, search):
     profiles(make_practice)
 
-    outcome = search("thuiszitters", leeftijd=["abc", "5-150", "12-"], onderbouwing="top")
+    outcome = search(
+        "thuiszitters", leeftijd=["abc", "5-150", "12-", "1²-3"], onderbouwing="top", leeftijd_van="²"
+    )
 
     assert outcome.total == 4
     assert outcome.request.filters == {"soort": ["praktijk"]}  # only the fixture's own filter is left

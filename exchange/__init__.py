@@ -174,6 +174,7 @@ def register_blueprints(app: Flask) -> None:
     import exchange.pages.views
     import exchange.practices.browse
     import exchange.practices.cycle_views
+    import exchange.practices.profile_views
     import exchange.practices.result_views
     import exchange.practices.status_views
     import exchange.practices.views

@@ -22,8 +22,10 @@ from exchange.mail.models import OutgoingMail  # noqa: F401
 from exchange.practices.models import (  # noqa: F401
     CycleStep,
     FeedbackMessage,
+    Organisation,
     Practice,
     PracticeLink,
+    PracticePartner,
     PracticeRevision,
     Result,
 )

@@ -25,6 +25,10 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(
         localized=localized, get_locale=get_locale, lang_url=lang_url, can=can, charts=charts
     )
+    # The practice profile's vocabularies and small helpers (templates/practices/_profile_*.html).
+    from exchange.practices import profile as practice_profile
+
+    app.jinja_env.globals["practice_profile"] = practice_profile
     app.jinja_env.filters.update(
         eur=format_eur, date=format_date, number=format_decimal, markdown=render_markdown
     )

@@ -27,6 +27,7 @@ from exchange.digests import tokens
 from exchange.digests.models import Consent, Frequency, Subscriber, Subscription
 from exchange.practices import services as practice_services
 from exchange.practices.models import Practice, Result
+from exchange.practices.profile import ProfileData
 from exchange.reference.models import (
     ActionLine,
     CyclePhase,
@@ -181,6 +182,19 @@ def build(db, cast) -> World:
             contact_name="Zoë de Vries",
             period_start=date(2024, 3, 1),
             links=[("Plan ‘2024’ — café", "https://example.org/plan?a=1&b=2"), ("", "https://example.org/x")],
+            profile=ProfileData(
+                age_from=12,
+                age_to=23,
+                partners=[("Gemeente ’s-Gravenzande", "gemeente"), (f"Stichting {NON_ASCII}", "aanbieder")],
+                participation_level="coproducent",
+                participation_note=f"{NON_ASCII}\nTweede regel.",
+                evidence_level="goed-onderbouwd",
+                evidence_url="https://example.org/databank?id=1&x=2",
+                evidence_year=2023,
+                cost_indication="€ 1.200 per jongere — ‘schatting’",
+                fund_used=True,
+                fund_amount_eur=250_000,
+            ),
         ),
     )
     practice_services.publish_practice(cast.staff, practice)

@@ -32,6 +32,7 @@ from exchange.practices import queries
 from exchange.practices.models import (
     CycleStep,
     Practice,
+    PracticePartner,
     Result,
     Status,
     practice_action_line,
@@ -226,7 +227,10 @@ def _page_of(stmt, page: int, per_page: int) -> tuple[list, int, int]:
 @visitor_cached
 def practices():
     filters, page, per_page = _parse_list_args()
-    items, total, pages = _page_of(_published_stmt(**filters), page, per_page)
+    stmt = _published_stmt(**filters).options(
+        selectinload(Practice.partner_links).selectinload(PracticePartner.organisation)
+    )
+    items, total, pages = _page_of(stmt, page, per_page)
     return jsonify(
         {
             "total": total,
@@ -246,6 +250,7 @@ def practice(practice_id: int):
         .where(Practice.id == practice_id)
         .options(
             selectinload(Practice.links),
+            selectinload(Practice.partner_links).selectinload(PracticePartner.organisation),
             selectinload(Practice.results).selectinload(Result.phase),
             selectinload(Practice.steps).selectinload(CycleStep.from_phase),
             selectinload(Practice.steps).selectinload(CycleStep.to_phase),

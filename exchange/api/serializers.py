@@ -134,8 +134,37 @@ def practice_summary(practice) -> dict:
         "published_at": _day(practice.published_at),
         "updated_at": _day(practice.updated_at),
         "is_demo": practice.is_demo,
+        "profile": practice_profile(practice),
         "url": url_for("practices.detail", practice_id=practice.id, _external=True),
         "api_url": url_for("api.practice", practice_id=practice.id, _external=True),
+    }
+
+
+def practice_profile(practice) -> dict:
+    """The profile (issue 17): stored values with their Dutch labels; null where nothing is filled in."""
+    from exchange.practices import profile
+
+    def level(vocabulary, value):
+        return None if value is None else {"value": value, "label": profile.label(vocabulary, value)}
+
+    return {
+        "age_from": practice.age_from,
+        "age_to": practice.age_to,
+        "partners": [{"name": o.name, "kind": o.kind} for o in practice.partners],
+        "participation": {
+            "level": level(profile.PARTICIPATION_LEVELS, practice.participation_level),
+            "note": practice.participation_note or "",
+        },
+        "evidence": {
+            "level": level(profile.EVIDENCE_LEVELS, practice.evidence_level),
+            "url": practice.evidence_url or None,
+            "year": practice.evidence_year,
+        },
+        "costs": {
+            "indication": practice.cost_indication or "",
+            "fund_used": practice.fund_used,
+            "fund_amount_eur": practice.fund_amount_eur,
+        },
     }
 
 

@@ -94,8 +94,27 @@ def practice_entry(practice) -> Entry:
         content_html=str(render_markdown(practice.body)) if practice.body else "",
         author=practice.region.display_name,
         categories=[Category(t.slug, t.name) for t in practice.themes]
-        + [Category(f"fase:{practice.phase.slug}", practice.phase.name)],
+        + [Category(f"fase:{practice.phase.slug}", practice.phase.name)]
+        + profile_categories(practice),
     )
+
+
+def profile_categories(practice) -> list[Category]:
+    """The profile as categories (issue 17): evidence and participation level, target ages (Dutch labels)."""
+    from exchange.practices import profile
+
+    found = []
+    if practice.evidence_level:
+        label = profile.label(profile.EVIDENCE_LEVELS, practice.evidence_level)
+        found.append(Category(f"onderbouwing:{practice.evidence_level}", label))
+    if practice.participation_level:
+        label = profile.label(profile.PARTICIPATION_LEVELS, practice.participation_level)
+        found.append(Category(f"participatie:{practice.participation_level}", label))
+    if practice.age_from is not None or practice.age_to is not None:
+        low = 0 if practice.age_from is None else practice.age_from
+        high = 99 if practice.age_to is None else practice.age_to
+        found.append(Category(f"leeftijd:{low}-{high}", profile.age_text(practice)))
+    return found
 
 
 def result_entry(result) -> Entry:

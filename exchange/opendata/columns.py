@@ -30,6 +30,57 @@ class Table:
 
 LIST_SEPARATOR = ";"
 
+# The practice profile (issue 17); its partners are in partners.csv.
+PROFILE_COLUMNS = (
+    Column(
+        "age_from", "integer", "Doelgroep: leeftijd vanaf (jaren, 0-99).", "Target age from (years).", False
+    ),
+    Column(
+        "age_to",
+        "integer",
+        "Doelgroep: leeftijd tot en met (jaren, 0-99).",
+        "Target age to, inclusive.",
+        False,
+    ),
+    Column(
+        "participation_level",
+        "string",
+        "Jongerenparticipatie: geinformeerd, geraadpleegd, adviseur, coproducent of mede-eigenaar.",
+        "Youth participation, from informed (geinformeerd) to co-owner (mede-eigenaar).",
+        False,
+    ),
+    Column(
+        "participation_note", "string", "Toelichting op de participatie.", "About the participation.", False
+    ),
+    Column(
+        "evidence_level",
+        "string",
+        "Mate van onderbouwing (erkenningstraject interventies): niet-beoordeeld, goed-beschreven, "
+        "goed-onderbouwd, eerste-aanwijzingen, goede-aanwijzingen of sterke-aanwijzingen (effectief volgens ...).",
+        "Evidence level in the Dutch recognition system for interventions (same values).",
+        False,
+    ),
+    Column("evidence_url", "string", "Link naar de databank (https).", "Link to the databank entry.", False),
+    Column("evidence_year", "integer", "Jaar van de beoordeling.", "Year of the assessment.", False),
+    Column(
+        "cost_indication", "string", "Kostenindicatie (vrije tekst).", "Cost indication (free text).", False
+    ),
+    Column(
+        "fund_used",
+        "boolean",
+        "Ging er geld uit het Transformatiefonds in; leeg als niet ingevuld.",
+        "Whether Transformatiefonds money went into it; empty when not said.",
+        False,
+    ),
+    Column(
+        "fund_amount_eur",
+        "integer",
+        "Bedrag uit het Transformatiefonds (euro), hoogstens de toekenning van de regio.",
+        "Amount from the Transformatiefonds (euros), at most the region's allocation.",
+        False,
+    ),
+)
+
 PRACTICES = Table(
     "practices",
     "Praktijkvoorbeelden / Practices",
@@ -107,6 +158,7 @@ PRACTICES = Table(
         Column(
             "period_end", "date", "Einde van de looptijd (JJJJ-MM-DD).", "End of the period.", required=False
         ),
+        *PROFILE_COLUMNS,
         Column(
             "published_at",
             "datetime",
@@ -190,4 +242,29 @@ CYCLE_STEPS = Table(
     ),
 )
 
-TABLES = (PRACTICES, RESULTS, CYCLE_STEPS)
+PARTNERS = Table(
+    "partners",
+    "Partners / Partners",
+    "Eén rij per partnerorganisatie van een gepubliceerd praktijkvoorbeeld, in de volgorde van de pagina.",
+    "One row per partner organisation of a published practice, in page order.",
+    (
+        Column("practice_id", "integer", "Id van het praktijkvoorbeeld.", "Practice id."),
+        Column("position", "integer", "Volgorde (vanaf 0).", "Order (from 0)."),
+        Column(
+            "organisation_id",
+            "integer",
+            "Id van de organisatie (gedeeld tussen praktijken).",
+            "Organisation id.",
+        ),
+        Column("name", "string", "Naam van de organisatie.", "Organisation name."),
+        Column(
+            "kind",
+            "string",
+            "Soort: gemeente, aanbieder, school, huisartsenpraktijk, jeugdzorgregio, jongerenorganisatie of anders.",
+            "Kind: municipality, provider, school, GP practice, youth-care region, young people's organisation, other.",
+        ),
+    ),
+    primary_key=("practice_id", "organisation_id"),
+)
+
+TABLES = (PRACTICES, RESULTS, CYCLE_STEPS, PARTNERS)

@@ -31,7 +31,15 @@ from exchange.database import utcnow
 from exchange.errors import Invalid
 from exchange.extensions import db
 from exchange.mail import external_url
-from exchange.opendata.columns import CYCLE_STEPS, LIST_SEPARATOR, PRACTICES, RESULTS, TABLES, Table
+from exchange.opendata.columns import (
+    CYCLE_STEPS,
+    LIST_SEPARATOR,
+    PARTNERS,
+    PRACTICES,
+    RESULTS,
+    TABLES,
+    Table,
+)
 from exchange.practices.models import Status
 from exchange.practices.transfer import export
 
@@ -129,6 +137,16 @@ def practice_row(practice) -> dict:
         "contact_email": practice.contact_email,
         "period_start": _date(practice.period_start),
         "period_end": _date(practice.period_end),
+        "age_from": practice.age_from,
+        "age_to": practice.age_to,
+        "participation_level": practice.participation_level,
+        "participation_note": practice.participation_note,
+        "evidence_level": practice.evidence_level,
+        "evidence_url": practice.evidence_url,
+        "evidence_year": practice.evidence_year,
+        "cost_indication": practice.cost_indication,
+        "fund_used": practice.fund_used,
+        "fund_amount_eur": practice.fund_amount_eur,
         "published_at": _datetime(practice.published_at),
         "updated_at": _datetime(practice.updated_at),
         "result_count": len(practice.results),
@@ -169,6 +187,17 @@ def step_rows(practice) -> Iterator[dict]:
             "to_phase": step.to_phase.slug,
             "moved_on": _date(step.moved_on),
             "explanation": step.explanation,
+        }
+
+
+def partner_rows(practice) -> Iterator[dict]:
+    for link in practice.partner_links:
+        yield {
+            "practice_id": practice.id,
+            "position": link.position,
+            "organisation_id": link.organisation_id,
+            "name": link.organisation.name,
+            "kind": link.organisation.kind,
         }
 
 
@@ -293,7 +322,8 @@ def readme(created: str, counts: dict[str, int]) -> str:
         ),
         "- `results.json`: alle resultaten, met de kolommen van `results.csv` als sleutels.",
         (
-            "- `practices.csv`, `results.csv`, `cycle_steps.csv`: UTF-8, komma als scheidingsteken, aanhalingstekens "
+            "- `practices.csv`, `results.csv`, `cycle_steps.csv`, `partners.csv`: UTF-8, komma als scheidingsteken, "
+            "aanhalingstekens "
             "volgens RFC 4180 (teksten kunnen regeleinden bevatten); lege cel = geen waarde. Getallen met een punt. "
             "Tijdstippen in UTC (ISO 8601). / UTF-8, comma-separated, RFC 4180 quoting; empty cell = no value."
         ),
@@ -389,6 +419,7 @@ def write_files(directory: Path, progress: Progress) -> dict[str, int]:
         practices = CsvTable(PRACTICES, _open(directory, "practices.csv", stack, newline=""))
         results = CsvTable(RESULTS, _open(directory, "results.csv", stack, newline=""))
         steps = CsvTable(CYCLE_STEPS, _open(directory, "cycle_steps.csv", stack, newline=""))
+        partners = CsvTable(PARTNERS, _open(directory, "partners.csv", stack, newline=""))
         for practice in export.iter_practices(stmt):
             practices.write(practice_row(practice))
             for row in result_rows(practice):
@@ -396,12 +427,19 @@ def write_files(directory: Path, progress: Progress) -> dict[str, int]:
                 results_buffer.write(json.dumps(row, ensure_ascii=False) + "\n")
             for row in step_rows(practice):
                 steps.write(row)
+            for row in partner_rows(practice):
+                partners.write(row)
             update(1)
         results_buffer.seek(0)
         with open(directory / "results.json", "w", encoding="utf-8") as out:
             _write_results_json(out, created, (json.loads(line) for line in results_buffer))
     db.session.rollback()
-    counts = {PRACTICES.name: practices.rows, RESULTS.name: results.rows, CYCLE_STEPS.name: steps.rows}
+    counts = {
+        PRACTICES.name: practices.rows,
+        RESULTS.name: results.rows,
+        CYCLE_STEPS.name: steps.rows,
+        PARTNERS.name: partners.rows,
+    }
     (directory / "datapackage.json").write_text(
         json.dumps(datapackage(created, counts), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from exchange.extensions import db
 from exchange.i18n import localized
+from exchange.practices import profile
 from exchange.practices.diff import FIELD_LABELS
 from exchange.practices.models import Practice, PracticeRevision
 from exchange.practices.services import PracticeData, snapshot
@@ -24,7 +25,7 @@ from exchange.reference.models import ActionLine, CyclePhase, Theme
 from exchange.reference.naming import action_line_label
 
 STATUS_NAMES = {"draft": _l("concept"), "published": _l("gepubliceerd"), "archived": _l("gearchiveerd")}
-LIST_FIELDS = {"themes", "action_lines", "links"}
+LIST_FIELDS = {"themes", "action_lines", "links", "partners"}
 # Unchanged stretches longer than this many words are shortened to their ends.
 CONTEXT_TOKENS = 16
 FOLD_TOKENS = 2
@@ -134,6 +135,8 @@ def readable(values: dict) -> dict:
             out[name] = phases.get(value, value or "")
         elif name == "status":
             out[name] = str(STATUS_NAMES.get(value, value or ""))
+        elif name in profile.FIELDS:
+            out[name] = profile.readable(name, value)
         else:
             out[name] = "" if value is None else str(value)
     return out
@@ -153,6 +156,7 @@ def typed_snapshot(data: PracticeData) -> dict:
         "themes": [t.slug for t in sorted(data.themes, key=lambda t: (t.position, t.id))],
         "action_lines": sorted(x.number for x in data.action_lines),
         "links": [[t.strip() or u.strip(), u.strip()] for t, u in data.links],
+        **profile.typed_snapshot(data.profile),
     }
 
 
@@ -217,6 +221,13 @@ def take_theirs(form, practice: Practice, merge: Merge) -> None:
             value = [x.id for x in practice.action_lines]
         elif change.name == "links":
             value = "\n".join(f"{link.title} | {link.url}" for link in practice.links)
+        elif change.name == "partners":
+            form.set_partner_rows([(o.name, o.kind) for o in practice.partners])
+            continue
+        elif change.name == "fund_used":
+            value = {None: "", True: "ja", False: "nee"}[practice.fund_used]
+        elif change.name in ("participation_level", "evidence_level"):
+            value = getattr(practice, change.name) or ""
         else:
             value = getattr(practice, change.name)
         field_.data, field_.raw_data = value, None

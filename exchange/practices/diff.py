@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from exchange.i18n import localized
+from exchange.practices import profile
 
 FIELD_LABELS = {
     "title": _l("Titel"),
@@ -29,6 +30,18 @@ FIELD_LABELS = {
     "phase": _l("Fase"),
     "status": _l("Status"),
     "links": _l("Links"),
+    # The profile (issue 17).
+    "age_from": _l("Leeftijd van"),
+    "age_to": _l("Leeftijd tot en met"),
+    "partners": _l("Partners"),
+    "participation_level": _l("Jongerenparticipatie"),
+    "participation_note": _l("Toelichting op de participatie"),
+    "evidence_level": _l("Mate van onderbouwing"),
+    "evidence_url": _l("Link naar de databank"),
+    "evidence_year": _l("Jaar van beoordeling"),
+    "cost_indication": _l("Kostenindicatie"),
+    "fund_used": _l("Geld uit het Transformatiefonds"),
+    "fund_amount_eur": _l("Bedrag uit het Transformatiefonds"),
 }
 LONG_FIELDS = {"summary", "body"}
 # The same fields as objects in a sentence ("wijzigde de titel en de samenvatting").
@@ -43,7 +56,10 @@ FIELD_OBJECTS = {
     "period_end": _l("de einddatum"),
     "action_lines": _l("de actielijnen"),
     "links": _l("de links"),
+    "partners": _l("de partners"),
 }
+# Every other profile field is told as one object ("het profiel").
+PROFILE_OBJECT = _l("het profiel")
 STATUS_NAMES = {"draft": _l("Concept"), "published": _l("Gepubliceerd"), "archived": _l("Gearchiveerd")}
 # Told in sentences with names: the text diff leaves them out (it would show slugs).
 TOLD_FIELDS = {"themes", "phase", "status"}
@@ -93,11 +109,17 @@ def word_diff(before: str, after: str) -> list[tuple[str, str]]:
     return pieces
 
 
+def _shown(key: str, value) -> str:
+    """A snapshot value as text; profile values with their labels ("Goed onderbouwd", "Gemeente X (Gemeente)")."""
+    readable = profile.readable(key, value)
+    return _text(value) if readable is None else _text(readable)
+
+
 def field_changes(old: dict, new: dict) -> list[dict]:
     """Per changed field: label, old and new text, and for long texts a word diff."""
     changes = []
     for key, label in FIELD_LABELS.items():
-        before, after = _text(old.get(key)), _text(new.get(key))
+        before, after = _shown(key, old.get(key)), _shown(key, new.get(key))
         if before == after:
             continue
         change = {"field": key, "label": label, "old": before, "new": after, "diff": None}
@@ -214,6 +236,8 @@ def _change_sentences(revision, old: dict, step, namer: _Namer) -> list[str]:
                 )
             )
     edited = [str(obj) for key, obj in FIELD_OBJECTS.items() if _text(old.get(key)) != _text(new.get(key))]
+    if any(_shown(k, old.get(k)) != _shown(k, new.get(k)) for k in profile.FIELDS if k not in FIELD_OBJECTS):
+        edited.append(str(PROFILE_OBJECT))
     if edited:
         sentences.append(
             _("Op %(date)s wijzigde %(who)s %(fields)s.", date=day, who=who, fields=_names(edited))

@@ -13,6 +13,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from exchange.fields import TextAreaField
 from exchange.forms import Form
+from exchange.practices.profile_forms import ProfileFields
 from exchange.practices.services import LIMITS, MAX_LINKS, MIN_EXPLANATION
 from exchange.routing import whole_number
 
@@ -70,7 +71,7 @@ def not_in_future(form, field):
         raise ValidationError(_l("De datum mag niet in de toekomst liggen."))
 
 
-class PracticeForm(Form):
+class PracticeForm(ProfileFields, Form):
     title = StringField(_l("Titel"), validators=[DataRequired(REQUIRED), Length(max=LIMITS["title"])])
     summary = TextAreaField(
         _l("Korte samenvatting"),

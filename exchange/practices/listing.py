@@ -16,13 +16,14 @@ from datetime import UTC, datetime
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, func, select
+from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import selectinload
 
 from exchange.accounts.models import Role
 from exchange.errors import Bilingual, DomainError, NotFound
 from exchange.extensions import db
 from exchange.i18n import localized
+from exchange.practices import profile as profile_filters
 from exchange.practices.models import Practice, Result, Status, practice_action_line, practice_theme
 from exchange.practices.queries import visible_clause
 from exchange.reference.models import ActionLine, CyclePhase, Region, Theme
@@ -46,6 +47,8 @@ STATUS_LABELS = {
 WITH_RESULTS = "ja"
 # The order of the facets on the page and in the URL.
 PARAMS = ("regio", "provincie", "thema", "actielijn", "fase", "jaar", "resultaten", "status")
+# The profile filters (exchange/practices/profile.py) travel with the others.
+PROFILE_PARAMS = ("leeftijd_van", "leeftijd_tot", "onderbouwing", "participatie")
 
 
 class BadBrowse(DomainError):
@@ -114,6 +117,7 @@ class Browse:
     sort: str = DEFAULT_SORT
     page: int = 1
     notices: list[str] = field(default_factory=list)  # what was ignored, said to the visitor
+    profile: profile_filters.ListFilters = field(default_factory=profile_filters.ListFilters)
 
     def values(self) -> dict[str, str]:
         """The URL value of every active filter."""
@@ -127,6 +131,10 @@ class Browse:
             "resultaten": WITH_RESULTS if self.with_results else None,
             "status": next((k for k, v in STATUSES.items() if v == self.status), None),
         }
+        if self.profile.age is not None:
+            out["leeftijd_van"], out["leeftijd_tot"] = (str(age) for age in self.profile.age)
+        out["onderbouwing"] = self.profile.evidence[0] if self.profile.evidence else None
+        out["participatie"] = self.profile.participation[0] if self.profile.participation else None
         return {k: v for k, v in out.items() if v}
 
     def args(self, **changes) -> dict:
@@ -139,7 +147,7 @@ class Browse:
                 out[key] = value
             else:
                 out.pop(key, None)
-        out = {k: out[k] for k in PARAMS if k in out}  # one canonical order: one URL per list
+        out = {k: out[k] for k in (*PARAMS, *PROFILE_PARAMS) if k in out}  # one order: one URL per list
         sort = changes.get("sort", self.sort)
         if sort != DEFAULT_SORT:
             out["sort"] = sort
@@ -240,6 +248,8 @@ def read_browse(args, user, ref: Reference) -> Browse:
                 "sort", value, f"Kies een van: {', '.join(SORTS)}.", f"Choose one of: {', '.join(SORTS)}."
             )
         browse.sort = value
+    browse.profile = profile_filters.read_list_filters(args)
+    browse.notices.extend(browse.profile.errors)
     if value := _one(args, "pagina"):
         # A page that does not exist is a 404, as on the theme and region pages.
         if not (value.isascii() and value.isdigit() and len(value) <= 6 and 1 <= int(value) <= MAX_PAGE):
@@ -282,6 +292,8 @@ def _conditions(user, browse: Browse) -> dict[str, object]:
         out["resultaten"] = _has_results()
     if browse.status is not None:
         out["status"] = Practice.status == browse.status
+    if browse.profile.active:
+        out["profiel"] = and_(*profile_filters.conditions(browse.profile))
     return out
 
 

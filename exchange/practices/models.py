@@ -83,6 +83,17 @@ class Practice(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     published_at: Mapped[datetime | None] = mapped_column(index=True)
     archived_at: Mapped[datetime | None]
+    # The profile (issue 17): every field optional, so practices written before it stay valid.
+    age_from: Mapped[int | None]
+    age_to: Mapped[int | None]
+    participation_level: Mapped[str | None] = mapped_column(String(20))
+    participation_note: Mapped[str] = mapped_column(String(500), default="")
+    evidence_level: Mapped[str | None] = mapped_column(String(30))
+    evidence_url: Mapped[str] = mapped_column(String(500), default="")
+    evidence_year: Mapped[int | None]
+    cost_indication: Mapped[str] = mapped_column(String(200), default="")
+    fund_used: Mapped[bool | None]  # None: not said; False: no Transformatiefonds money went into it
+    fund_amount_eur: Mapped[int | None]
 
     region: Mapped[Region] = relationship()
     phase: Mapped[CyclePhase] = relationship()
@@ -102,11 +113,20 @@ class Practice(db.Model):
         back_populates="practice", cascade="all, delete-orphan", order_by="CycleStep.moved_on, CycleStep.id"
     )
     created_by: Mapped[User | None] = relationship()
+    partner_links: Mapped[list[PracticePartner]] = relationship(
+        back_populates="practice", cascade="all, delete-orphan", order_by="PracticePartner.position"
+    )
 
     __table_args__ = (
         CheckConstraint(
             "period_start IS NULL OR period_end IS NULL OR period_start <= period_end", name="period_order"
         ),
+        CheckConstraint(
+            "(age_from IS NULL OR age_from BETWEEN 0 AND 99) AND (age_to IS NULL OR age_to BETWEEN 0 AND 99) "
+            "AND (age_from IS NULL OR age_to IS NULL OR age_from <= age_to)",
+            name="age_range",
+        ),
+        CheckConstraint("fund_amount_eur IS NULL OR fund_amount_eur >= 0", name="fund_amount_not_negative"),
         CheckConstraint("title <> ''", name="title_not_empty"),
         Index("ix_practice_region_status", "region_id", "status"),
     )
@@ -114,6 +134,10 @@ class Practice(db.Model):
     @property
     def is_published(self) -> bool:
         return self.status == Status.PUBLISHED
+
+    @property
+    def partners(self) -> list[Organisation]:
+        return [link.organisation for link in self.partner_links]
 
     def __repr__(self) -> str:
         return f"<Practice {self.id} {self.status.value}>"
@@ -206,3 +230,34 @@ class FeedbackMessage(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     author: Mapped[User | None] = relationship()
+
+
+class Organisation(db.Model):
+    """A partner organisation, shared by every practice that names it (same name and kind = same row)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # The name folded (lower case, single spaces): "Gemeente  Rotterdam" and "gemeente rotterdam" are one row.
+    name_key: Mapped[str] = mapped_column(String(200), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+
+    __table_args__ = (
+        UniqueConstraint("name_key", "kind"),
+        CheckConstraint("name <> ''", name="name_not_empty"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.id} {self.kind}>"
+
+
+class PracticePartner(db.Model):
+    """An organisation involved in a practice, in the order the region lists them."""
+
+    practice_id: Mapped[int] = mapped_column(ForeignKey("practice.id", ondelete="CASCADE"), primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="RESTRICT"), primary_key=True, index=True
+    )
+    position: Mapped[int] = mapped_column(default=0)
+
+    practice: Mapped[Practice] = relationship(back_populates="partner_links")
+    organisation: Mapped[Organisation] = relationship()

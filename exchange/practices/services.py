@@ -18,6 +18,7 @@ from exchange.database import utcnow, utctoday
 from exchange.errors import Conflict, Invalid
 from exchange.extensions import db
 from exchange.policy import require
+from exchange.practices import profile
 from exchange.practices.models import (
     CycleStep,
     FeedbackMessage,
@@ -64,6 +65,7 @@ class PracticeData:
     period_start: date | None = None
     period_end: date | None = None
     links: list[tuple[str, str]] = field(default_factory=list)  # (title, url)
+    profile: profile.ProfileData = field(default_factory=profile.ProfileData)
 
 
 @dataclass
@@ -79,9 +81,10 @@ class ResultData:
     external_id: str | None = None
 
 
-def check_practice_data(data: PracticeData) -> None:
-    """Raise Invalid with per-field Dutch messages when the data breaks a rule."""
-    errors: dict[str, str] = {}
+def check_practice_data(data: PracticeData, region: Region) -> None:
+    """Raise Invalid with per-field Dutch messages when the data breaks a rule (the fund share is checked
+    against `region`'s allocation)."""
+    errors: dict[str, str] = profile.check_profile(data.profile, region)
     for name in ("title", "summary"):
         if not (getattr(data, name) or "").strip():
             errors[name] = str(_l("Dit veld is verplicht."))
@@ -125,6 +128,7 @@ def snapshot(practice: Practice) -> dict:
         "phase": practice.phase.slug if practice.phase else None,
         "status": practice.status.value,
         "links": [[link.title, link.url] for link in practice.links],
+        **profile.snapshot(practice),
     }
 
 
@@ -157,6 +161,7 @@ def _apply(practice: Practice, data: PracticeData) -> None:
     current = [(link.title, link.url) for link in practice.links]
     if wanted != current:
         practice.links = [PracticeLink(title=t, url=u, position=i) for i, (t, u) in enumerate(wanted)]
+    profile.apply_profile(practice, data.profile)
 
 
 def create_practice(
@@ -171,7 +176,7 @@ def create_practice(
 ) -> Practice:
     """Create a draft practice for `region`. Only staff of that region (or the system actor) may."""
     require(actor, "practice.create", region)
-    check_practice_data(data)
+    check_practice_data(data, region)
     now = utcnow()
     practice = Practice(
         region_id=region.id,
@@ -221,7 +226,7 @@ def update_practice(actor, practice: Practice, data: PracticeData, *, expected_r
             {"phase": str(_l("Gebruik 'Fase wijzigen'."))},
             _l("Een andere fase kiest u met 'Fase wijzigen', met een toelichting."),
         )
-    check_practice_data(data)
+    check_practice_data(data, practice.region)
     before = snapshot(practice)
     _apply(practice, data)
     db.session.flush()

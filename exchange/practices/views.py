@@ -52,6 +52,7 @@ def _practice_data(form) -> services.PracticeData:
         period_start=form.period_start.data,
         period_end=form.period_end.data,
         links=forms.parse_links(form.links.data),
+        profile=form.profile_data(),
     )
 
 
@@ -83,6 +84,8 @@ def create():
     require(current_user, "practice.create", region)
     form = forms.NewPracticeForm()
     _choices(form)
+    if not form.is_submitted():
+        form.set_partner_rows([])
     saved = submit(
         form, lambda: cycle.start_practice(current_user, region, _practice_data(form), form.started_on.data)
     )
@@ -122,6 +125,7 @@ def edit(practice_id: int):
         form.phase.data = practice.phase_id
         form.links.data = "\n".join(f"{link.title} | {link.url}" for link in practice.links)
         form.revision.data = str(practice.revision)
+        form.fill_profile(practice)
     typed = form.revision.data or ""
     started_from = whole_number(typed)  # None for "0"; anything else fails validation
     try:

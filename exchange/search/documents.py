@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 from exchange.extensions import db
 from exchange.markdown import markdown_to_text
 from exchange.practices.models import Practice, Result, Status, practice_action_line, practice_theme
+from exchange.practices.profile import age_years
 from exchange.reference.models import ActionLine, CyclePhase, Region, Theme
 from exchange.search import analysis
 
@@ -52,10 +53,20 @@ def _practice_facets(practice: Practice) -> dict:
         "province": slugify(practice.region.province) if practice.region else "",
         "theme": " ".join(str(t) for t in theme_ids),
         "action_line": " ".join(str(x.number) for x in practice.action_lines),
+        **profile_facets(practice),
     }
     if practice.status != Status.PUBLISHED:
         doc["coach"] = " ".join(f"{practice.region_id}:{t}" for t in theme_ids)
     return doc
+
+
+def profile_facets(practice: Practice) -> dict:
+    """The profile's facet values: every year of the age range (a chosen range overlaps when one year matches)."""
+    return {
+        "age": " ".join(str(year) for year in age_years(practice)),
+        "evidence": practice.evidence_level or "",
+        "participation": practice.participation_level or "",
+    }
 
 
 def _meta(practice: Practice) -> str:

@@ -7,6 +7,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+
+from exchange.practices.profile import parse_age_range
 from exchange.search import facets
 from exchange.search.parsing import BadSearch, SearchRequest
 
@@ -44,10 +47,16 @@ def resolve_filters(request: SearchRequest, values: facets.FacetValues, strict: 
             if facet.name == "year":
                 ok = bool(_YEAR.match(value))
                 index_value = value
+            elif facet.name == "age":
+                ages = parse_age_range(value)
+                ok, index_value = ages is not None, ages
             else:
                 ok = value in known
                 index_value = known.get(value)
-            if ok:
+            if ok and facet.name == "age":
+                kept.append(value)
+                index_values.extend(str(year) for year in range(index_value[0], index_value[1] + 1))
+            elif ok:
                 kept.append(value)
                 index_values.append(index_value)
             elif strict:
@@ -98,6 +107,8 @@ def facet_views(
         for url_value in selected - present:
             index_value = values.to_index.get(facet.name, {}).get(url_value, url_value)
             label = values.to_url.get(facet.name, {}).get(index_value, (url_value, url_value))[1]
+            if facet.name == "age":
+                label = _("%(a)s–%(b)s jaar", a=url_value.split("-")[0], b=url_value.split("-")[-1])
             items.append(
                 (-1, FacetValueView(url_value, label, 0, True, request.toggled(facet.param, url_value)))
             )

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from exchange.extensions import db
 from exchange.i18n import localized
+from exchange.practices.profile import EVIDENCE_LEVELS, PARTICIPATION_LEVELS
 from exchange.reference.models import ActionLine, CyclePhase, Region, Theme
 from exchange.reference.naming import action_line_label
 from exchange.search.documents import slugify
@@ -34,6 +35,10 @@ FACETS: tuple[Facet, ...] = (
     Facet("actielijn", "action_line", _l("Actielijn")),
     Facet("fase", "phase", _l("Fase van de ontwikkelcirkel")),
     Facet("jaar", "year", _l("Jaar")),
+    # The practice profile (issue 17); `leeftijd` takes a range such as 12-18 (overlapping age ranges match).
+    Facet("leeftijd", "age", _l("Leeftijd")),
+    Facet("onderbouwing", "evidence", _l("Mate van onderbouwing")),
+    Facet("participatie", "participation", _l("Jongerenparticipatie")),
 )
 BY_PARAM = {f.param: f for f in FACETS}
 
@@ -86,4 +91,7 @@ def facet_values() -> FacetValues:
             f"{phase.position}. {localized(phase, 'name')}",
             phase.position,
         )
+    for name, vocabulary in (("evidence", EVIDENCE_LEVELS), ("participation", PARTICIPATION_LEVELS)):
+        for i, (value, label) in enumerate(vocabulary.items()):
+            values.add(name, value, value, str(label), i)
     return values

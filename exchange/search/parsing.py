@@ -206,6 +206,15 @@ def _int(value: str | None, name: str, default: int, low: int, high: int, strict
     return number
 
 
+def _age_from_form(args) -> str | None:
+    """The search page's age boxes (leeftijd_van, leeftijd_tot) as one `leeftijd` range; an open end runs to
+    0 or 99. Anything but whole numbers is ignored (the range is then shown back as given)."""
+    low, high = (args.get("leeftijd_van") or "").strip(), (args.get("leeftijd_tot") or "").strip()
+    if not (low or high) or not all(x.isascii() and x.isdigit() and len(x) <= 2 for x in (low, high) if x):
+        return None
+    return f"{low or 0}-{high or 99}"
+
+
 def read_request(args, *, strict: bool = False) -> SearchRequest:
     """Read a SearchRequest from query arguments. Strict (API): BadSearch on a bad value; else bad values go."""
     q = args.get("q", "") or ""
@@ -223,6 +232,7 @@ def read_request(args, *, strict: bool = False) -> SearchRequest:
         args.get("per_pagina") or args.get("per_page"), "per_pagina", PER_PAGE, 1, MAX_PER_PAGE, strict
     )
     filters: dict[str, list[str]] = {}
+    ages = _age_from_form(args) if not strict else None
     for facet in facets.FACETS:
         values = [clean_query(v)[:80] for v in args.getlist(facet.param)]
         values = list(dict.fromkeys(v for v in values if v))
@@ -234,6 +244,8 @@ def read_request(args, *, strict: bool = False) -> SearchRequest:
                     facet.param,
                 )
             values = values[:MAX_VALUES_PER_FACET]
+        if facet.param == "leeftijd" and ages and ages not in values:
+            values.append(ages)
         if values:
             filters[facet.param] = values
     return SearchRequest(q=clean_query(q), filters=filters, sort=sort, page=page, per_page=per_page)

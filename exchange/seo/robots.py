@@ -29,7 +29,12 @@ FACET_PARAMS = (
     "leeftijd",
     "bewijs",
     "participatie",
+    "onderbouwing",
+    "leeftijd_van",
+    "leeftijd_tot",
     "soort",
+    "metingen",
+    "letterlijk",
 )
 
 # Paths (prefixes) that are nobody's business but the signed-in person's, or that only lead into facets.

@@ -62,13 +62,14 @@ def test_dump_writes_every_published_practice_and_result(runner, world, tmp_path
             "practices.csv",
             "results.csv",
             "cycle_steps.csv",
+            "partners.csv",
             "datapackage.json",
             "README.md",
             "SHA256SUMS",
         ]
     )
     doc = json.loads((target / "practices.json").read_text(encoding="utf-8"))
-    assert (doc["format"], doc["version"]) == ("jeugdkennis-practices", 1)
+    assert (doc["format"], doc["version"]) == ("jeugdkennis-practices", 2)
     assert {p["status"] for p in doc["practices"]} == {"published"} and len(doc["practices"]) == 4
     practices = read_csv(target / "practices.csv")
     assert sorted(int(r["id"]) for r in practices) == sorted(world.published + [world.ids["native"]])
@@ -219,3 +220,48 @@ def test_progress_is_reported_per_practice(app, world, tmp_path):
     assert labels == ["Praktijkvoorbeelden (JSON)", "CSV en resultaten"]
     assert all(total == 4 for label, total in calls if total > 0)
     assert sum(1 for label, n in calls if n < 0) == 8
+
+
+def test_the_profile_is_in_practices_csv_and_partners_csv(runner, world, tmp_path):
+    from exchange.practices.profile import ProfileData
+
+    with runner.app.app_context():
+        practice = _db.session.get(services.Practice, world.ids["native"])
+        data = services.PracticeData(
+            title=practice.title,
+            summary=practice.summary,
+            body=practice.body,
+            themes=list(practice.themes),
+            phase=practice.phase,
+            profile=ProfileData(
+                age_from=16,
+                age_to=27,
+                partners=[("Gemeente Groningen", "gemeente"), ("Jongerenpanel", "jongerenorganisatie")],
+                evidence_level="goed-beschreven",
+                fund_used=False,
+            ),
+        )
+        services.update_practice(SYSTEM, practice, data, expected_revision=None)
+        _db.session.commit()
+    target = tmp_path / "opendata"
+
+    assert run_dump(runner, target).exit_code == 0
+    native = next(r for r in read_csv(target / "practices.csv") if int(r["id"]) == world.ids["native"])
+    others = [r for r in read_csv(target / "practices.csv") if int(r["id"]) != world.ids["native"]]
+    partners = read_csv(target / "partners.csv")
+    package = json.loads((target / "datapackage.json").read_text(encoding="utf-8"))
+
+    assert (native["age_from"], native["age_to"], native["evidence_level"]) == ("16", "27", "goed-beschreven")
+    assert (native["fund_used"], native["fund_amount_eur"], native["participation_level"]) == (
+        "false",
+        "",
+        "",
+    )
+    assert all(r["age_from"] == "" and r["fund_used"] == "" for r in others)
+    assert [(r["practice_id"], r["position"], r["name"], r["kind"]) for r in partners] == [
+        (str(world.ids["native"]), "0", "Gemeente Groningen", "gemeente"),
+        (str(world.ids["native"]), "1", "Jongerenpanel", "jongerenorganisatie"),
+    ]
+    resources = {r["name"]: r for r in package["resources"]}
+    assert [f["name"] for f in resources["partners"]["schema"]["fields"]] == list(partners[0])
+    assert "evidence_level" in [f["name"] for f in resources["practices"]["schema"]["fields"]]

@@ -110,7 +110,7 @@ def test_export_writes_json_to_stdout_and_the_summary_to_stderr(runner, referenc
     result = runner.invoke(args=["practices", "export"])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
-    assert doc["format"] == "jeugdkennis-practices" and doc["version"] == 1
+    assert doc["format"] == "jeugdkennis-practices" and doc["version"] == 2
     assert [p["external_id"] for p in doc["practices"]] == ["ext-1", "ext-2"]
     assert result.stderr.strip().endswith("2 praktijkvoorbeeld(en) geëxporteerd.")
 

@@ -282,7 +282,7 @@ def test_bad_cycle_steps_are_reported(reference, db, steps, expected):
             {"format": "iets anders", "version": 1, "practices": []},
             "format: moet 'jeugdkennis-practices' zijn",
         ),
-        ({"format": "jeugdkennis-practices", "version": 2, "practices": []}, "version: alleen versie 1"),
+        ({"format": "jeugdkennis-practices", "version": 3, "practices": []}, "version: alleen versie 1 en 2"),
         ({"format": "jeugdkennis-practices", "version": 1}, "practices: ontbreekt"),
         (
             {"format": "jeugdkennis-practices", "version": 1, "practices": {}},

@@ -30,7 +30,18 @@ def test_search_api_returns_results_facets_and_paging(world, make_practice, clie
         "count": 1,
         "selected": True,
     } in data["facets"]["regio"]
-    assert set(data["facets"]) == {"soort", "regio", "provincie", "thema", "actielijn", "fase", "jaar"}
+    assert set(data["facets"]) == {
+        "soort",
+        "regio",
+        "provincie",
+        "thema",
+        "actielijn",
+        "fase",
+        "jaar",
+        "leeftijd",
+        "onderbouwing",
+        "participatie",
+    }
 
 
 def test_search_api_never_shows_drafts_even_to_signed_in_staff(world, make_practice, people, client):

@@ -120,6 +120,15 @@ SEARCH_PARAMETERS = (
     _facet("actielijn", "Actielijn (nummer). / Action line number."),
     _facet("fase", "Fase (slug). / Cycle phase slug."),
     _facet("jaar", "Jaar. / Year.", {"type": "string", "pattern": "^(19[5-9][0-9]|20[0-9]{2})$"}),
+    _facet(
+        "leeftijd",
+        "Leeftijd, van-tot in jaren (0-99), bijvoorbeeld 12-18: praktijkvoorbeelden waarvan de doelgroep die "
+        "leeftijden overlapt (de volgorde doet er niet toe). / Age range in years, e.g. 12-18 (either order): "
+        "practices whose target ages overlap it.",
+        {"type": "string", "pattern": "^[0-9]{1,2}-[0-9]{1,2}$"},
+    ),
+    _facet("onderbouwing", "Mate van onderbouwing. / Evidence level (Dutch recognition system)."),
+    _facet("participatie", "Jongerenparticipatie. / Youth participation level."),
 )
 
 PARAMETERS: dict[str, tuple[Param, ...]] = {

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from exchange.practices.profile import EVIDENCE_LEVELS, PARTICIPATION_LEVELS, PARTNER_KINDS
+from exchange.search.facets import FACETS
+
 
 def _obj(properties: dict, required: list[str] | None = None, description: str | None = None) -> dict:
     schema = {
@@ -65,6 +68,7 @@ PRACTICE_PROPERTIES = {
     "published_at": NDATETIME,
     "updated_at": DATETIME,
     "is_demo": BOOL,
+    "profile": ref("PracticeProfile"),
     "url": URL,
     "api_url": URL,
 }
@@ -195,6 +199,58 @@ SCHEMAS: dict[str, dict] = {
     "PhaseRef": _obj({"slug": STR, "position": INT, "name": STR}),
     "ThemeRef": _obj({"slug": STR, "name": STR}),
     "PracticeSummary": _obj(PRACTICE_PROPERTIES),
+    "PracticeProfile": _obj(
+        {
+            "age_from": {**NINT, "minimum": 0, "maximum": 99, "description": "Target age from (years)."},
+            "age_to": {
+                **NINT,
+                "minimum": 0,
+                "maximum": 99,
+                "description": "Target age to (years, inclusive).",
+            },
+            "partners": {
+                "type": "array",
+                "items": _obj({"name": STR, "kind": {"type": "string", "enum": list(PARTNER_KINDS)}}),
+            },
+            "participation": _obj(
+                {
+                    "level": {
+                        "oneOf": [ref("ProfileLevel"), {"type": "null"}],
+                        "description": "Youth participation, from geinformeerd to mede-eigenaar: "
+                        + ", ".join(PARTICIPATION_LEVELS),
+                    },
+                    "note": STR,
+                }
+            ),
+            "evidence": _obj(
+                {
+                    "level": {
+                        "oneOf": [ref("ProfileLevel"), {"type": "null"}],
+                        "description": "Level in the Dutch recognition system for interventions: "
+                        + ", ".join(EVIDENCE_LEVELS),
+                    },
+                    "url": {
+                        "type": ["string", "null"],
+                        "format": "uri",
+                        "description": "Databank entry (https).",
+                    },
+                    "year": {**NINT, "description": "Year of the assessment."},
+                }
+            ),
+            "costs": _obj(
+                {
+                    "indication": STR,
+                    "fund_used": {
+                        "type": ["boolean", "null"],
+                        "description": "Transformatiefonds money went in.",
+                    },
+                    "fund_amount_eur": {**NINT, "minimum": 0, "description": "How much of it (euros)."},
+                }
+            ),
+        },
+        description="Target ages, partners, youth participation, evidence level, costs and funding (issue 17).",
+    ),
+    "ProfileLevel": _obj({"value": STR, "label": {"type": "string", "description": "Dutch label."}}),
     "PracticeDetail": _obj(
         {
             **PRACTICE_PROPERTIES,
@@ -290,7 +346,7 @@ SCHEMAS: dict[str, dict] = {
             "facets": _obj(
                 {
                     name: {"type": "array", "items": ref("FacetValue")}
-                    for name in ("soort", "regio", "provincie", "thema", "actielijn", "fase", "jaar")
+                    for name in (facet.param for facet in FACETS)
                 }
             ),
             "suggestion": {"type": ["string", "null"], "description": '"Did you mean" query, or null.'},

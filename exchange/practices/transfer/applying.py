@@ -14,7 +14,9 @@ from exchange.extensions import db
 from exchange.policy import SYSTEM
 from exchange.practices import cycle, results, services
 from exchange.practices.models import Practice, Status
+from exchange.practices.profile import ProfileData
 from exchange.practices.transfer.planning import ItemPlan, check_document
+from exchange.practices.transfer.profile import profile_of
 
 IMPORT_MOVE_EXPLANATION = "Fase bijgewerkt via import."
 
@@ -85,7 +87,7 @@ def _apply_status(plan: ItemPlan, practice: Practice) -> bool:
 
 def _create(plan: ItemPlan, report: ImportReport) -> None:
     first = plan.steps[0] if plan.steps else None
-    data = plan.data
+    data = services.PracticeData(**{**plan.data.__dict__, "profile": plan.data.profile or ProfileData()})
     if first is not None:
         data = services.PracticeData(**{**data.__dict__, "phase": first.to_phase})
     practice = services.create_practice(
@@ -118,7 +120,8 @@ def _create(plan: ItemPlan, report: ImportReport) -> None:
 
 def _update(plan: ItemPlan, report: ImportReport) -> None:
     practice = plan.existing
-    data = services.PracticeData(**{**plan.data.__dict__, "phase": practice.phase})
+    kept = plan.data.profile if plan.data.profile is not None else profile_of(practice)
+    data = services.PracticeData(**{**plan.data.__dict__, "phase": practice.phase, "profile": kept})
     changed = services.update_practice(SYSTEM, practice, data, expected_revision=None)
     if practice.is_demo != plan.demo:
         practice.is_demo = plan.demo

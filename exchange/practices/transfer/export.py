@@ -12,8 +12,9 @@ from sqlalchemy.orm import selectinload
 
 from exchange.database import utcnow
 from exchange.extensions import db
-from exchange.practices.models import CycleStep, Practice, Result, Status, practice_theme
+from exchange.practices.models import CycleStep, Practice, PracticePartner, Result, Status, practice_theme
 from exchange.practices.transfer.format import FORMAT, LOCAL_ID_PREFIX, VERSION, local_id
+from exchange.practices.transfer.profile import profile_record
 from exchange.reference.models import Region, Theme
 
 BATCH_SIZE = 500
@@ -58,6 +59,7 @@ def practice_record(practice: Practice) -> dict:
         "archived": _day(practice.archived_at) if practice.status == Status.ARCHIVED else None,
         "updated": _day(practice.updated_at),
         "demo": practice.is_demo,
+        "profile": profile_record(practice),
         "cycle_steps": [
             {
                 "from": step.from_phase.slug if step.from_phase else None,
@@ -118,6 +120,7 @@ def iter_practices(stmt, batch_size: int = BATCH_SIZE) -> Iterator[Practice]:
                     selectinload(Practice.themes),
                     selectinload(Practice.action_lines),
                     selectinload(Practice.links),
+                    selectinload(Practice.partner_links).selectinload(PracticePartner.organisation),
                     selectinload(Practice.steps).selectinload(CycleStep.from_phase),
                     selectinload(Practice.steps).selectinload(CycleStep.to_phase),
                     selectinload(Practice.results).selectinload(Result.phase),

@@ -15,7 +15,9 @@ if TYPE_CHECKING:
     from exchange.practices.models import Practice
 
 FORMAT = "jeugdkennis-practices"
-VERSION = 1
+VERSION = 2
+# Version 2 added the practice profile (issue 17); version 1 files are still read.
+READ_VERSIONS = (1, 2)
 # Practices without an external id are exported as "jeugdkennis:<local id>"; the importer reads that form back
 # as the local id, so export -> import into the same database updates instead of duplicating.
 LOCAL_ID_PREFIX = "jeugdkennis:"
@@ -43,6 +45,7 @@ ITEM_KEYS = {
     "demo",
     "cycle_steps",
     "results",
+    "profile",
 }
 CONTACT_KEYS = {"name", "email"}
 PERIOD_KEYS = {"start", "end"}

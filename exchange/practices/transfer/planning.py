@@ -28,6 +28,7 @@ from exchange.practices.transfer.format import (
     ITEM_KEYS,
     LINK_KEYS,
     PERIOD_KEYS,
+    READ_VERSIONS,
     RESULT_KEYS,
     STEP_KEYS,
     TOP_KEYS,
@@ -35,6 +36,7 @@ from exchange.practices.transfer.format import (
     item_label,
     parse_local_id,
 )
+from exchange.practices.transfer.profile import check_profile_item
 from exchange.reference.models import ActionLine, CyclePhase, Region, Theme
 
 _CHUNK = 500
@@ -118,6 +120,7 @@ def _check_item(check: Checker, index: int, raw: Any, top_demo: bool) -> ItemPla
     demo = _check_demo(check, item, where, top_demo)
     steps = _check_steps(check, item, where, phase)
     results = _check_results(check, item, where, phase)
+    practice_profile = check_profile_item(check, item, where, region, getattr(check, "version", VERSION))
 
     if len(check.problems) > before or region is None or phase is None or title is None or summary is None:
         return None
@@ -134,6 +137,7 @@ def _check_item(check: Checker, index: int, raw: Any, top_demo: bool) -> ItemPla
         period_start=period_start,
         period_end=period_end,
         links=links,
+        profile=practice_profile,  # None: the file says nothing, so an update keeps the stored profile
     )
     return ItemPlan(
         index=index,
@@ -402,8 +406,11 @@ def _check_header(check: Checker, doc: dict) -> tuple[bool, list]:
     check.keys(doc, TOP_KEYS, "(bestand)")
     if doc.get("format") != FORMAT:
         check.error("format", f"moet '{FORMAT}' zijn, niet {show(doc.get('format'))}")
-    if doc.get("version") != VERSION or isinstance(doc.get("version"), bool):
-        check.error("version", f"alleen versie {VERSION} wordt ondersteund, niet {show(doc.get('version'))}")
+    if doc.get("version") not in READ_VERSIONS or isinstance(doc.get("version"), bool):
+        check.error(
+            "version", f"alleen versie 1 en {VERSION} worden ondersteund, niet {show(doc.get('version'))}"
+        )
+    check.version = doc.get("version")
     top_demo = doc.get("demo", False)
     if not isinstance(top_demo, bool):
         check.error("demo", f"moet true of false zijn, niet {kind(top_demo)}")
@@ -469,6 +476,7 @@ def _load_options():
         selectinload(Practice.themes),
         selectinload(Practice.action_lines),
         selectinload(Practice.links),
+        selectinload(Practice.partner_links),
         selectinload(Practice.phase),
         selectinload(Practice.steps),
         selectinload(Practice.results),

@@ -88,7 +88,21 @@ def build_schema() -> Schema:
 
 SCHEMA_FIELDS = frozenset(build_schema().names())
 # Document keys that become "name:value" words of the facet field (space-separated values allowed).
-FACET_KEYS = ("type", "status", "region", "province", "theme", "action_line", "phase", "year", "coach")
+FACET_KEYS = (
+    "type",
+    "status",
+    "region",
+    "province",
+    "theme",
+    "action_line",
+    "phase",
+    "year",
+    "coach",
+    # The practice profile (issue 17): every year of the target age range, the evidence and participation level.
+    "age",
+    "evidence",
+    "participation",
+)
 
 
 def signature(doc: dict) -> str:

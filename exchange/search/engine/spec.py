@@ -5,7 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-FACET_FIELDS = ("type", "region", "province", "theme", "action_line", "phase", "year")
+FACET_FIELDS = (
+    "type",
+    "region",
+    "province",
+    "theme",
+    "action_line",
+    "phase",
+    "year",
+    "evidence",
+    "participation",
+)
 
 
 class IndexBusy(Exception):

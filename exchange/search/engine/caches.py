@@ -15,19 +15,29 @@ from exchange.search.engine.bitmaps import LRU, ids_to_bits
 TERM_CACHE_SIZE = 1500
 PHRASE_CACHE_SIZE = 500
 IMPACT_CACHE_SIZE = 1500
+SORT_FIELDS = ("date", "updated")
 BM25_K1 = 1.2
 BM25_B = 0.75
 
 
 class Impacts:
-    """One term's postings in a segment with their BM25 term weights, and the order of best weight first."""
+    """One term's postings in a segment, decoded once: the documents, their BM25 term weights, the documents
+    as a bitmap (for matching) and, when ranking first walks them, the order of best weight first."""
 
-    __slots__ = ("docs", "order", "scores")
+    __slots__ = ("_order", "bits", "docs", "scores")
 
-    def __init__(self, docs, scores, order):
+    def __init__(self, docs, scores, bits: int):
         self.docs = docs
         self.scores = scores
-        self.order = order
+        self.bits = bits
+        self._order = None
+
+    @property
+    def order(self):
+        if self._order is None:
+            scores = self.scores
+            self._order = array("i", sorted(range(len(scores)), key=scores.__getitem__, reverse=True))
+        return self._order
 
     def score_of(self, doc: int) -> float:
         docs = self.docs
@@ -35,7 +45,7 @@ class Impacts:
         return self.scores[i] if i < len(docs) and docs[i] == doc else 0.0
 
 
-NO_IMPACTS = Impacts(array("i"), array("f"), array("i"))
+NO_IMPACTS = Impacts(array("i"), array("f"), 0)
 
 
 class SegmentCache:
@@ -45,38 +55,60 @@ class SegmentCache:
         self.size = reader.doc_count_all()
         self.terms = LRU(TERM_CACHE_SIZE)
         self.impacts = LRU(IMPACT_CACHE_SIZE)
+        self.facets: dict[str, int] = {}
         self.values: dict[str, list[str]] = {}
         self.columns: dict[str, list[int]] = {}
-        self.lengths: list[int] | None = None
+        self._norms: list[float] | None = None
+
+    def norms(self, reader) -> list[float]:
+        """BM25's length normalisation k1 * (1 - b + b * length / average length) of every document."""
+        if self._norms is None:
+            lengths = internals.field_lengths(reader, "text", self.size)
+            avg = (reader.field_length("text") / self.size) if self.size else 1.0
+            k1, b = BM25_K1, BM25_B
+            base, per = k1 * (1 - b), k1 * b / (avg or 1.0)
+            self._norms = [base + per * length for length in lengths]
+        return self._norms
 
     def term_impacts(self, reader, text: str) -> Impacts:
-        """BM25's saturated, length-normalised term frequency per document (the idf is applied per query)."""
+        """A text term's postings, decoded once for matching (bits) and ranking (BM25's saturated,
+        length-normalised term frequency per document; the idf is applied per query)."""
 
         def make():
             matcher = internals.raw_postings(reader, "text", text)
             if matcher is None:
                 return NO_IMPACTS
-            if self.lengths is None:
-                self.lengths = internals.field_lengths(reader, "text", self.size)
-            lengths = self.lengths
-            avg = (reader.field_length("text") / self.size) if self.size else 1.0
+            norms = self.norms(reader)
             ids, weights = internals.leaf_postings(matcher)
-            k1, b = BM25_K1, BM25_B
-            norm = [k1 * (1 - b + b * length / avg) for length in map(lengths.__getitem__, ids)]
-            scores = [w * (k1 + 1) / (w + n) for w, n in zip(weights, norm)]
-            order = sorted(range(len(ids)), key=scores.__getitem__, reverse=True)
-            return Impacts(array("i", ids), array("f", scores), array("i", order))
+            k1p = BM25_K1 + 1
+            scores = [w * k1p / (w + n) for w, n in zip(weights, map(norms.__getitem__, ids))]
+            return Impacts(array("i", ids), array("f", scores), ids_to_bits(ids, self.size))
 
         return self.impacts.get_or(text, make)
 
     def term_bits(self, reader, fieldname: str, text: str) -> int:
-        def make():
-            matcher = internals.raw_postings(reader, fieldname, text)
-            if matcher is None:
-                return 0
-            return ids_to_bits(internals.leaf_ids(matcher), self.size)
+        if fieldname == "text":
+            return self.term_impacts(reader, text).bits
+        if fieldname == "facet":
+            bits = self.facets.get(text)
+            if bits is None:
+                bits = self.facets[text] = self._decode_bits(reader, fieldname, text)
+            return bits
+        return self.terms.get_or((fieldname, text), lambda: self._decode_bits(reader, fieldname, text))
 
-        return self.terms.get_or((fieldname, text), make)
+    def _decode_bits(self, reader, fieldname: str, text: str) -> int:
+        matcher = internals.raw_postings(reader, fieldname, text)
+        if matcher is None:
+            return 0
+        return ids_to_bits(internals.leaf_ids(matcher), self.size)
+
+    def warm(self, reader) -> None:
+        """Read what every search needs from this segment: lengths, every facet value's bitmap, sort columns."""
+        self.norms(reader)
+        for word in self.field_values(reader, "facet"):
+            self.term_bits(reader, "facet", word)
+        for name in SORT_FIELDS:
+            self.column(reader, name)
 
     def phrase_bits(self, searcher, fieldname: str, words: tuple[str, ...]) -> int:
         """Documents with the phrase, found once per segment: later deletions only ever remove documents,
@@ -128,20 +160,39 @@ class View:
             live |= seg << offset
         self.live = live
         self.terms = LRU(TERM_CACHE_SIZE)
+        self.facets: dict[str, int] = {}
         self.phrases = LRU(PHRASE_CACHE_SIZE)
         self.value_cache: dict[str, list[str]] = {}
         self.sort_cache: dict[str, list[int]] = {}
+        self.order_cache: dict[str, list[int]] = {}
+
+    def warm(self) -> None:
+        """Fill what every search reads before the view serves: per segment (lengths, facet bitmaps, sort
+        columns) and combined (live documents, every facet value, sort values and their order)."""
+        for reader, _, cache, _ in self.leaves:
+            cache.warm(reader)
+        self.values("type")
+        for facet, values in self.value_cache.items():
+            for value in values:
+                self.facet(facet, value)
+        for name in SORT_FIELDS:
+            self.sort_order(name)
+
+    def _combined(self, fieldname: str, text: str) -> int:
+        bits = 0
+        for reader, offset, cache, _ in self.leaves:
+            seg = cache.term_bits(reader, fieldname, text)
+            if seg:
+                bits |= seg << offset
+        return bits & self.live
 
     def term(self, fieldname: str, text: str) -> int:
-        def make():
-            bits = 0
-            for reader, offset, cache, _ in self.leaves:
-                seg = cache.term_bits(reader, fieldname, text)
-                if seg:
-                    bits |= seg << offset
-            return bits & self.live
-
-        return self.terms.get_or((fieldname, text), make)
+        if fieldname == "facet":
+            bits = self.facets.get(text)
+            if bits is None:
+                bits = self.facets[text] = self._combined(fieldname, text)
+            return bits
+        return self.terms.get_or((fieldname, text), lambda: self._combined(fieldname, text))
 
     def phrase(self, fieldname: str, words: tuple[str, ...]) -> int:
         def make():
@@ -181,3 +232,11 @@ class View:
                 values.extend(cache.column(reader, fieldname))
             self.sort_cache[fieldname] = values
         return self.sort_cache[fieldname]
+
+    def sort_order(self, fieldname: str) -> list[int]:
+        """Every document number, highest sort value first (ties by document number)."""
+        order = self.order_cache.get(fieldname)
+        if order is None:
+            values = self.sort_values(fieldname)
+            order = self.order_cache[fieldname] = sorted(range(len(values)), key=lambda d: (-values[d], d))
+        return order

@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 # a freshly opened searcher, and a second failure is logged with its traceback and reported as
 # IndexUnavailable (search answers "temporarily unavailable": never a 500, never "0 results").
 READ_ERRORS = Exception
+# With a watcher, a swapped-in build is warmed in the background while searches use the previous one; if it
+# is not ready after this many seconds, a search opens it itself.
+STALE_SECONDS = 30.0
 
 
 class _Writes:
@@ -71,6 +74,9 @@ class SearchIndex:
         self._build: str | None = None
         self._view: View | None = None
         self._segments: dict[str, SegmentCache] = {}
+        self._watcher: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._stale_since = 0.0
 
     # -- files and opening
 
@@ -115,9 +121,20 @@ class SearchIndex:
         return searcher
 
     def _current_view(self) -> View:
-        """The up-to-date view for this process: reopened after a swap, refreshed after a commit."""
+        """The up-to-date view for this process: reopened after a swap, refreshed after a commit; a new view
+        is warmed (see View.warm) before it serves.
+
+        With a watcher running (`watch`), a swapped-in build is opened and warmed by the watcher while this
+        process keeps answering from the build it has (it stays readable: its files are open).
+        """
         build = self._read_build()
         if self._ix is None or build != self._build:
+            if self._watching() and self._view is not None and build is not None:
+                now = time.monotonic()
+                self._stale_since = self._stale_since or now
+                if now - self._stale_since < STALE_SECONDS:
+                    return self._view
+            self._stale_since = 0.0
             if not self.exists():
                 self._drop_readers()
                 self._ix = None
@@ -133,10 +150,75 @@ class SearchIndex:
             self._searcher = self._open_searcher()
             self._view = None
         if self._view is None:
-            self._view = View(self._searcher, self._segments)
+            view = View(self._searcher, self._segments)
+            view.warm()
+            self._view = view
             used = {id(leaf[2]) for leaf in self._view.leaves}
             self._segments = {k: v for k, v in self._segments.items() if id(v) in used}
         return self._view
+
+    # -- warming
+
+    def warm(self) -> float:
+        """Open this process's searcher and warm its caches now (a worker calls it before it serves).
+
+        Returns the seconds it took. Raises IndexUnavailable (IndexMissing) when there is no readable index.
+        """
+        started = time.perf_counter()
+        self._reading(lambda view: view.size)
+        return time.perf_counter() - started
+
+    def watch(self, interval: float = 0.5) -> None:
+        """Start a daemon thread that opens and warms a swapped-in build (`rebuild` in any process) before this
+        process serves from it, and warms a refreshed view after another process committed. Idempotent; call
+        it in each worker after forking (threads do not survive a fork)."""
+        if self._watching():
+            return
+        self._stop.clear()
+        self._watcher = threading.Thread(
+            target=self._watch_loop, args=(interval,), name="search-index-warmer", daemon=True
+        )
+        self._watcher.start()
+
+    def stop_watching(self) -> None:
+        self._stop.set()
+        watcher, self._watcher = self._watcher, None
+        if watcher is not None and watcher is not threading.current_thread():
+            watcher.join(timeout=5)
+
+    def _watching(self) -> bool:
+        return self._watcher is not None and self._watcher.is_alive() and not self._stop.is_set()
+
+    def _watch_loop(self, interval: float) -> None:
+        while not self._stop.wait(interval):
+            try:
+                self._follow()
+            except Exception:
+                log.warning("Warming the search index failed; searches open it themselves", exc_info=True)
+
+    def _follow(self) -> None:
+        """One look of the watcher: warm a swapped-in build off the lock, or a new generation under it."""
+        build = self._read_build()
+        if build is None or not self.exists():
+            return
+        if build != self._build:
+            ix = self._open_dir()
+            searcher, readers, generation = internals.open_searcher(ix, {})
+            segments: dict[str, SegmentCache] = {}
+            view = View(searcher, segments)
+            view.warm()
+            with self._lock:
+                if self._read_build() != build or self._stop.is_set():
+                    for reader in readers.values():
+                        reader.close()
+                    return
+                self._drop_readers()
+                self._ix, self._build, self._readers, self._generation = ix, build, readers, generation
+                self._searcher, self._segments, self._view = searcher, segments, view
+                self._stale_since = 0.0
+            return
+        if self._ix is not None and self._ix.latest_generation() != self._generation:
+            self._reading_or(None, lambda view: view.size)
 
     def _open_dir(self):
         """Open the index for reading or writing; damage raises IndexUnavailable naming it."""
@@ -200,6 +282,7 @@ class SearchIndex:
         self._searcher = self._view = None
 
     def close(self) -> None:
+        self.stop_watching()
         with self._lock:
             self._drop_readers()
             self._ix = None

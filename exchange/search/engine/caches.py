@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import heapq
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from functools import reduce
+from operator import and_
 
 from whoosh import query
 
 from exchange.search.engine import whoosh_internals as internals
-from exchange.search.engine.bitmaps import LRU, ids_to_bits
+from exchange.search.engine.bitmaps import LRU, bits_to_ids, ids_to_bits
 
 # Caches of bitmaps per segment and per searcher generation (each bitmap is doc_count/8 bytes).
 TERM_CACHE_SIZE = 1500
@@ -58,6 +61,7 @@ class SegmentCache:
         self.facets: dict[str, int] = {}
         self.values: dict[str, list[str]] = {}
         self.columns: dict[str, list[int]] = {}
+        self.orders: dict[str, list[int]] = {}
         self._norms: list[float] | None = None
 
     def norms(self, reader) -> list[float]:
@@ -108,14 +112,37 @@ class SegmentCache:
         for word in self.field_values(reader, "facet"):
             self.term_bits(reader, "facet", word)
         for name in SORT_FIELDS:
-            self.column(reader, name)
+            self.order(reader, name)
 
-    def phrase_bits(self, searcher, fieldname: str, words: tuple[str, ...]) -> int:
+    def phrase_bits(self, reader, searcher, fieldname: str, words: tuple[str, ...]) -> int:
         """Documents with the phrase, found once per segment: later deletions only ever remove documents,
-        and those are masked by the view's live bitmap."""
+        and those are masked by the view's live bitmap.
+
+        In the text field: the documents with every word (bitmaps), then each one's positions of the words,
+        consecutive as in Whoosh's Phrase (slop 1; compound parts share their word's position). Whoosh's own
+        Phrase builds span objects per posting and took seconds for two common words at 100k documents.
+        """
 
         def make():
-            return ids_to_bits(query.Phrase(fieldname, list(words)).docs(searcher), self.size)
+            if fieldname != "text":
+                return ids_to_bits(query.Phrase(fieldname, list(words)).docs(searcher), self.size)
+            impacts = [self.term_impacts(reader, word) for word in words]
+            candidates = reduce(and_, (imp.bits for imp in impacts))
+            if not candidates:
+                return 0
+            decode = reader.schema[fieldname].format.decode_positions
+            values = [internals.leaf_values(internals.raw_postings(reader, fieldname, w)) for w in words]
+            found = []
+            for d in bits_to_ids(candidates):
+                starts = None
+                for k, (imp, vals) in enumerate(zip(impacts, values)):
+                    at = {p - k for p in decode(vals[bisect_left(imp.docs, d)])}
+                    starts = at if starts is None else starts & at
+                    if not starts:
+                        break
+                if starts:
+                    found.append(d)
+            return ids_to_bits(found, self.size)
 
         return self.terms.get_or(("\x00phrase", fieldname, words), make)
 
@@ -124,6 +151,15 @@ class SegmentCache:
             fieldobj = reader.schema[fieldname]
             self.values[fieldname] = [fieldobj.from_bytes(b) for b in reader.lexicon(fieldname)]
         return self.values[fieldname]
+
+    def order(self, reader, fieldname: str) -> list[int]:
+        """This segment's documents, highest sort value first (ties by document number); kept as long as the
+        segment, so a commit elsewhere never sorts the whole index again."""
+        order = self.orders.get(fieldname)
+        if order is None:
+            values = self.column(reader, fieldname)
+            order = self.orders[fieldname] = sorted(range(self.size), key=lambda d: (-values[d], d))
+        return order
 
     def column(self, reader, fieldname: str) -> list[int]:
         if fieldname not in self.columns:
@@ -164,7 +200,6 @@ class View:
         self.phrases = LRU(PHRASE_CACHE_SIZE)
         self.value_cache: dict[str, list[str]] = {}
         self.sort_cache: dict[str, list[int]] = {}
-        self.order_cache: dict[str, list[int]] = {}
 
     def warm(self) -> None:
         """Fill what every search reads before the view serves: per segment (lengths, facet bitmaps, sort
@@ -173,10 +208,12 @@ class View:
             cache.warm(reader)
         self.values("type")
         for facet, values in self.value_cache.items():
+            if facet == "coach":
+                continue  # only functionaries' searches read these (hundreds of region:theme pairs)
             for value in values:
                 self.facet(facet, value)
         for name in SORT_FIELDS:
-            self.sort_order(name)
+            self.sort_values(name)
 
     def _combined(self, fieldname: str, text: str) -> int:
         bits = 0
@@ -197,8 +234,8 @@ class View:
     def phrase(self, fieldname: str, words: tuple[str, ...]) -> int:
         def make():
             bits = 0
-            for _, offset, cache, sub in self.leaves:
-                seg = cache.phrase_bits(sub, fieldname, words)
+            for reader, offset, cache, sub in self.leaves:
+                seg = cache.phrase_bits(reader, sub, fieldname, words)
                 if seg:
                     bits |= seg << offset
             return bits & self.live
@@ -233,10 +270,15 @@ class View:
             self.sort_cache[fieldname] = values
         return self.sort_cache[fieldname]
 
-    def sort_order(self, fieldname: str) -> list[int]:
-        """Every document number, highest sort value first (ties by document number)."""
-        order = self.order_cache.get(fieldname)
-        if order is None:
-            values = self.sort_values(fieldname)
-            order = self.order_cache[fieldname] = sorted(range(len(values)), key=lambda d: (-values[d], d))
-        return order
+    def sort_order(self, fieldname: str) -> Iterator[int]:
+        """Every document number, highest sort value first (ties by document number): the segments' own
+        orders merged lazily (the caller stops after a page)."""
+        values = self.sort_values(fieldname)
+
+        def run(order: list[int], offset: int) -> Iterator[tuple[int, int]]:
+            for d in order:
+                g = offset + d
+                yield -values[g], g
+
+        runs = [run(cache.order(reader, fieldname), offset) for reader, offset, cache, _ in self.leaves]
+        return (d for _, d in heapq.merge(*runs))

@@ -42,9 +42,7 @@ def reindex(procs: int | None) -> None:
     index = current_index()
     total = documents.count_documents()
     with progress(total, "Index opbouwen") as update:
-        built = index.rebuild(
-            documents.all_documents(render_later=True), progress=update, procs=_procs(procs), expected=total
-        )
+        built = index.rebuild(documents.all_documents(), progress=update, procs=_procs(procs), expected=total)
     report = outbox.apply_pending(timeout=60)
     click.echo(
         f"Index opnieuw opgebouwd: {built} documenten; {report.rows} wijziging(en) van tijdens het bouwen verwerkt."

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, time
-from functools import partial
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -68,25 +67,20 @@ def _meta(practice: Practice) -> str:
 
 def practice_text(practice: Practice) -> str:
     """The plain text searched and highlighted for a practice (summary, body without Markdown, target group)."""
-    return _practice_text(practice.summary, practice.body, practice.target_group)
+    return "\n".join(
+        x for x in (practice.summary, markdown_to_text(practice.body), practice.target_group) if x
+    )
 
 
-def _practice_text(summary: str | None, body: str | None, target_group: str | None) -> str:
-    return "\n".join(x for x in (summary, markdown_to_text(body), target_group) if x)
-
-
-def practice_document(practice: Practice, *, render_later: bool = False) -> dict | None:
-    """The search document of a practice; with `render_later`, the body is a callable that renders the
-    Markdown when called (a rebuild calls it in its indexing processes, not in the one reading the database)."""
+def practice_document(practice: Practice) -> dict | None:
     if practice.status == Status.ARCHIVED:
         return None
     when = practice_date(practice)
-    text = partial(_practice_text, practice.summary, practice.body, practice.target_group)
     return {
         "key": f"practice:{practice.id}",
         "type": "practice",
         "title": practice.title,
-        "body": text if render_later else text(),
+        "body": practice_text(practice),
         "spell": practice.title,
         "phase": str(practice.phase_id),
         "year": str(when.year) if when else "",
@@ -100,18 +94,16 @@ def result_text(result: Result) -> str:
     return markdown_to_text(result.narrative)
 
 
-def result_document(result: Result, *, render_later: bool = False) -> dict | None:
-    """The search document of a result (see practice_document for `render_later`)."""
+def result_document(result: Result) -> dict | None:
     practice = result.practice
     if practice is None or practice.status == Status.ARCHIVED:
         return None
-    text = partial(markdown_to_text, result.narrative)
     return {
         "key": f"result:{result.id}",
         "type": "result",
         "parent": f"practice:{practice.id}",
         "title": result.indicator,
-        "body": text if render_later else text(),
+        "body": result_text(result),
         "meta": f"{practice.title} {_meta(practice)}",
         "spell": result.indicator,
         "phase": str(result.phase_id),
@@ -219,12 +211,8 @@ def _chunks(ids: list[int], size: int = CHUNK) -> Iterator[list[int]]:
         yield ids[i : i + size]
 
 
-def all_documents(*, render_later: bool = False) -> Iterator[dict]:
-    """Every searchable document from the database, read in chunks with a fixed number of queries each.
-
-    `render_later` leaves Markdown bodies as callables (see practice_document): for `rebuild` only, whose
-    indexing processes render them in parallel while this one reads the database.
-    """
+def all_documents() -> Iterator[dict]:
+    """Every searchable document from the database, read in chunks with a fixed number of queries each."""
     for region in db.session.scalars(select(Region).order_by(Region.id)):
         yield region_document(region)
     for theme in db.session.scalars(
@@ -239,11 +227,11 @@ def all_documents(*, render_later: bool = False) -> Iterator[dict]:
     for chunk in _chunks(practice_ids):
         practices = sorted(load_practices(chunk), key=lambda p: p.id)
         for practice in practices:
-            doc = practice_document(practice, render_later=render_later)
+            doc = practice_document(practice)
             if doc is not None:
                 yield doc
         for result in results_of(chunk):
-            doc = result_document(result, render_later=render_later)
+            doc = result_document(result)
             if doc is not None:
                 yield doc
         # Keep memory flat over 100k practices: the identity map would otherwise hold every row.

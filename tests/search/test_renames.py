@@ -100,22 +100,3 @@ def test_renaming_a_phase_leaves_the_index_true_and_the_facet_shows_the_new_name
     assert outcome.exit_code == 0, outcome.output
     phase_facet = next(f for f in search("thuiszitters").facets if f.param == "fase")
     assert any("Verkennen (hernoemd)" in v.label for v in phase_facet.values)
-
-
-@pytest.mark.parametrize("procs", ["1", "2"])
-def test_reindex_renders_markdown_in_the_indexing_processes_and_writes_what_check_expects(
-    practice_with_result, runner, procs
-):
-    from exchange.search import documents
-
-    lazy = [
-        doc for doc in documents.all_documents(render_later=True) if doc["type"] in ("practice", "result")
-    ]
-    assert lazy and all(callable(doc["body"]) for doc in lazy)
-
-    built = runner.invoke(args=["search", "reindex", "--procs", procs])
-    assert built.exit_code == 0, built.output
-
-    outcome = check(runner)
-    assert outcome.exit_code == 0, outcome.output
-    assert "Ontbrekend: 0, verouderd: 0, overbodig: 0." in outcome.output

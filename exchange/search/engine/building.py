@@ -24,7 +24,7 @@ def _segment_worker(path: str, jobs, results) -> None:
                 break
             writer = internals.unlocked_writer(ix, limitmb=SEGMENT_MEMORY_MB)
             for doc in batch:
-                writer.add_document(**prepare(doc))
+                writer.add_document(**doc)
             results.put(("ok", internals.finish_segment(writer)))
     except BaseException as exc:  # noqa: BLE001 - reported to the parent, which fails the rebuild
         results.put(("error", f"{exc.__class__.__name__}: {exc}"))
@@ -37,8 +37,7 @@ def build_segments(
 
     Whoosh's own MpWriter puts each process's whole share into one segment, whose posting pool then spills
     to disk and is merged in pure Python; at 100k documents that tripled the build time. Segments of a
-    bounded size sort in memory. The parent reads the database meanwhile; the indexing processes prepare the
-    documents (render Markdown given as callables, hash, analyse) and write them.
+    bounded size sort in memory. The parent reads the database and renders Markdown meanwhile.
     """
     import multiprocessing
 
@@ -55,7 +54,7 @@ def build_segments(
     try:
         batch: list[dict] = []
         for doc in documents:
-            batch.append(doc)
+            batch.append(prepare(doc))
             count += 1
             if progress is not None:
                 progress(1)

@@ -101,10 +101,6 @@ def signature(doc: dict) -> str:
 
 
 def prepare(doc: dict) -> dict:
-    """The Whoosh document of a search document. A value may be a callable without arguments (a body whose
-    Markdown is rendered here, in the indexing process that prepares it); it is called first."""
-    if any(callable(v) for v in doc.values()):
-        doc = {k: v() if callable(v) else v for k, v in doc.items()}
     out = {k: v for k, v in doc.items() if k in SCHEMA_FIELDS and v not in (None, "")}
     title = doc.get("title") or ""
     out["text"] = "\n".join([title] * TITLE_WEIGHT + [doc.get("body") or ""])

@@ -20,6 +20,7 @@ import json
 import os
 import random
 import re
+import secrets
 import statistics
 import sys
 import tempfile
@@ -400,6 +401,55 @@ QUERIES = [
 ]
 
 
+# Words people type, taken from the corpus's own phrases (so they match), 4+ letters, no stop words.
+_COMMON_SOURCES = (TOPICS, ACTORS, GROUPS, GOALS, MEANS, FINDINGS, VERBS, ROLES)
+_STOP = {"voor", "naar", "door", "meer", "minder", "zich", "elkaar", "vaker", "sneller", "beter", "betere"}
+
+
+def common_words() -> list[str]:
+    words = set()
+    for source in _COMMON_SOURCES:
+        for phrase in source:
+            for word in re.findall(r"[\w-]+", phrase.lower()):
+                if len(word) >= 4 and word not in _STOP and not word.isdigit():
+                    words.add(word)
+    return sorted(words)
+
+
+def distinct_queries(count: int = 240, seed: int = 7) -> list[tuple[str, str, dict, str]]:
+    """`count` different searches of 1-3 common words, half with one or two facets, none in QUERIES.
+
+    Each is asked once per process: what a real index sees besides the popular searches.
+    """
+    rng = random.Random(seed)
+    ref = reference()
+    words = common_words()
+    regions = [r["slug"] for r in ref["regions"]]
+    from exchange.search.documents import slugify
+
+    provinces = sorted({slugify(r["province"]) for r in ref["regions"]})
+    themes = [t["slug"] for t in ref["themes"]]
+    facet_choices = [
+        lambda: {"regio": [rng.choice(regions)]},
+        lambda: {"provincie": [rng.choice(provinces)]},
+        lambda: {"thema": [rng.choice(themes)]},
+        lambda: {"fase": [str(rng.randint(1, 6))]},
+        lambda: {"jaar": [str(rng.randint(2018, 2024))]},
+        lambda: {"thema": [rng.choice(themes)], "provincie": [rng.choice(provinces)]},
+    ]
+    seen = {(text, json.dumps(params, sort_keys=True)) for _, text, params, _ in QUERIES}
+    out = []
+    while len(out) < count:
+        text = " ".join(rng.sample(words, rng.choice([1, 2, 2, 3])))
+        params = rng.choice(facet_choices)() if rng.random() < 0.5 else {}
+        key = (text, json.dumps(params, sort_keys=True))
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append((f"distinct {len(out)}", text, params, "relevantie"))
+    return out
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     k = (len(ordered) - 1) * p
@@ -410,11 +460,12 @@ def percentile(values: list[float], p: float) -> float:
 class WhooshBench:
     """The search page's work without the database: parse, synonyms, engine, highlight 10 snippets, suggest."""
 
-    def __init__(self, corpus, path: Path, procs: int):
+    def __init__(self, corpus, path: Path, procs: int, seed: int = 42):
         from exchange.search import documents, engine, synonyms
 
         self.engine = engine
-        self.index = engine.SearchIndex(path)
+        self.seed = seed
+        self.index = engine.get_index(path)
         self.corpus = corpus
         self.procs = procs
         self.synonyms = synonyms.build_map([t for t, _ in synonyms.DEFAULT_SYNONYMS])
@@ -424,21 +475,29 @@ class WhooshBench:
         self.theme_ids = {t["slug"]: str(i + 1) for i, t in enumerate(ref["themes"])}
         self.texts: dict[int, str] = {}
 
-    def build(self) -> tuple[int, float, float]:
-        """(documents, wall seconds, CPU seconds of this process and its indexing processes)."""
+    def build(self) -> tuple[int, float, float] | None:
+        """(documents, wall seconds, CPU seconds of this process and its indexing processes); None when the
+        index directory already holds this corpus (`--index-dir`: built once, reused)."""
         import resource
+
+        for p in self.corpus:
+            # What the page would read back from the database.
+            self.texts[p.id] = self.documents.practice_text(p)
+        marker = self.index.path.with_name(self.index.path.name + ".corpus")
+        stamp = f"{len(self.corpus)} {self.seed}"
+        if self.index.exists() and marker.exists() and marker.read_text() == stamp:
+            return None
 
         def docs():
             for p in self.corpus:
-                doc = self.documents.practice_document(p)
-                self.texts[p.id] = doc["body"]  # what the page would read back from the database
-                yield doc
+                yield self.documents.practice_document(p)
 
         cpu0 = time.process_time() + resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
         t0 = time.perf_counter()
         count = self.index.rebuild(docs(), procs=self.procs, expected=len(self.corpus))
         wall = time.perf_counter() - t0
         cpu = time.process_time() + resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime - cpu0
+        marker.write_text(stamp)
         return count, wall, cpu
 
     def filters(self, params: dict) -> dict[str, list[str]]:
@@ -488,7 +547,8 @@ class WhooshBench:
             snippets += 1
         # What the search page does when few results are found: suggest, then count the suggestion.
         suggestions.better_query(parsed, self.index, self.synonyms, spec, result.total)
-        return result.total, snippets
+        counts = {name: values for name, values in result.facets.items() if name != "type" and values}
+        return result.total, snippets, counts
 
     def similar_ms(self, count: int = 20) -> tuple[float, float]:
         """(p50, p95) of 'similar practices from other regions' for `count` practices (the practice page)."""
@@ -507,33 +567,121 @@ class WhooshBench:
             times.append((time.perf_counter() - t0) * 1000)
         return percentile(times, 0.5), percentile(times, 0.95)
 
-    def save_visible_ms(self) -> float:
-        """One changed practice: write it (one writer, as after a commit), then search until it is found."""
-        from exchange.search import parsing
+    def save_visible_ms(self, rounds: int = 3) -> list[tuple[float, float]]:
+        """A save through the application until a visitor's search finds it: `update_practice` (the service
+        behind the edit page) -> commit (outbox row in the same transaction; after the commit the outbox is
+        applied to this index) -> `queries.search` (the search page's function). Returns (save and commit ms,
+        search ms) per round.
 
-        practice = self.corpus[len(self.corpus) // 2]
-        doc = self.documents.practice_document(practice)
-        doc["title"] = doc["title"] + " Zwaluwstaartverbinding"
-        t0 = time.perf_counter()
-        self.index.apply(upserts=[doc])
-        spec = self.engine.SearchSpec(
-            clauses=parsing.build_clauses(parsing.parse_query("zwaluwstaartverbinding"), self.synonyms),
-            limit=10,
-        )
-        found = self.index.search(spec).total
-        elapsed = (time.perf_counter() - t0) * 1000
-        assert found == 1, found
-        return elapsed
+        The database is a throwaway SQLite file with the reference data and the one practice being edited (its
+        document replaces practice:1 of the corpus in the index); the index is the whole corpus.
+        """
+        from exchange import create_app
+        from exchange.extensions import db
+        from exchange.policy import SYSTEM
+        from exchange.practices import services
+        from exchange.reference.models import CyclePhase, Region, Theme
+        from exchange.reference.seeding import load_reference, read_reference_file
+        from exchange.search.models import SearchOutbox
+        from exchange.search.parsing import SearchRequest
+        from exchange.search.queries import search
+
+        out = []
+        with tempfile.TemporaryDirectory(prefix="bench-save-") as tmp:
+            app = create_app(
+                "config.Config",
+                SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp}/save.db",
+                SECRET_KEY=secrets.token_urlsafe(32),
+                SEARCH_INDEX_DIR=str(self.index.path),
+                SEARCH_WRITER_TIMEOUT=30.0,
+            )
+            with app.test_request_context("/"):
+                db.create_all()
+                # Setting up the database is not part of the measurement, and its regions and themes must
+                # not enter the corpus's index: nothing is applied until the timed saves.
+                app.config["SEARCH_APPLY_ON_COMMIT"] = False
+                load_reference(read_reference_file())
+                db.session.commit()
+                region = db.session.scalars(db.select(Region).order_by(Region.id)).first()
+                theme = db.session.scalars(db.select(Theme).order_by(Theme.id)).first()
+                phase = db.session.scalars(db.select(CyclePhase).order_by(CyclePhase.position)).first()
+
+                def data(title):
+                    return services.PracticeData(
+                        title=title, summary="Een samenvatting.", themes=[theme], phase=phase, body="Tekst."
+                    )
+
+                practice = services.create_practice(SYSTEM, region, data("Meetpraktijk"))
+                db.session.commit()
+                services.publish_practice(SYSTEM, practice)
+                db.session.commit()
+                db.session.execute(db.delete(SearchOutbox))
+                db.session.commit()
+                app.config["SEARCH_APPLY_ON_COMMIT"] = True
+                try:
+                    for word in ("zwaluwstaartverbinding", "kraanvogeltrekroute", "mergelgroevewandeling")[
+                        :rounds
+                    ]:
+                        t0 = time.perf_counter()
+                        services.update_practice(
+                            SYSTEM, practice, data(f"Meetpraktijk {word}"), expected_revision=None
+                        )
+                        db.session.commit()
+                        t1 = time.perf_counter()
+                        found = search(None, SearchRequest(q=word)).total
+                        t2 = time.perf_counter()
+                        assert found == 1, (word, found)
+                        out.append(((t1 - t0) * 1000, (t2 - t1) * 1000))
+                finally:
+                    # Give the index back the corpus's own document (the next run reuses it).
+                    original = self.corpus[practice.id - 1]
+                    self.index.apply(upserts=[self.documents.practice_document(original)], timeout=30)
+                db.session.remove()
+        return out
+
+
+def tsvector_literal(text: str) -> str:
+    """Our analyzer's terms and positions of `text` as a PostgreSQL tsvector literal (the index's own terms:
+    folded, lemmatised, stemmed, compound parts at their word's position, stop words skipped)."""
+    from exchange.search import engine
+
+    positions: dict[str, list[int]] = {}
+    for token in engine.dutch_analyzer()(text, positions=True, mode="index"):
+        found = positions.setdefault(token.text, [])
+        pos = min(token.pos + 1, 16383)  # PostgreSQL counts from 1 and caps positions
+        if not found or found[-1] != pos:
+            found.append(pos)
+    return " ".join(
+        "'" + term.replace("\\", "\\\\").replace("'", "''") + "':" + ",".join(map(str, found[:256]))
+        for term, found in positions.items()
+    )
+
+
+def tsquery_literal(clauses: list[list[tuple[str, ...]]]) -> str:
+    """The engine's clauses as a tsquery: every clause must match, any alternative of it; a phrase is `<->`."""
+
+    def lexeme(term: str) -> str:
+        return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
+
+    return " & ".join(
+        "(" + " | ".join("(" + " <-> ".join(lexeme(t) for t in alt) + ")" for alt in clause) + ")"
+        for clause in clauses
+    )
 
 
 class PostgresBench:
-    """The same corpus and searches in PostgreSQL: tsvector ('dutch'), GIN, ts_rank_cd, ts_headline."""
+    """The same corpus and searches in PostgreSQL, with the same matching: the tsvector holds our analyzer's
+    terms and positions and the tsquery is built from the same clauses (synonyms, phrases), so totals and facet
+    counts must equal the engine's (the run prints any that differ). Facets are counted over (id, facet
+    columns) only, never reading titles or bodies; the top 10 by ts_rank, with ts_headline snippets
+    ('dutch' configuration on the title and the body) as the page's highlights."""
 
-    def __init__(self, corpus, url: str):
+    def __init__(self, corpus, url: str, synonym_map):
         import psycopg
 
         self.psycopg = psycopg
         self.corpus = corpus
+        self.synonyms = synonym_map
         self.admin_url = url
         self.name = f"bench_search_{int(time.time())}"
         with psycopg.connect(url, autocommit=True) as conn:
@@ -550,7 +698,9 @@ class PostgresBench:
             conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
     def build(self, texts: dict[int, str]) -> float:
+        from exchange.search import documents
         from exchange.search.documents import slugify, stamp
+        from exchange.search.engine.schema import prepare
 
         t0 = time.perf_counter()
         self.conn.execute("""
@@ -558,20 +708,18 @@ class PostgresBench:
                 id integer PRIMARY KEY, title text NOT NULL, body text NOT NULL, status text NOT NULL,
                 region_id integer NOT NULL, province text NOT NULL, themes integer[] NOT NULL,
                 action_lines integer[] NOT NULL, phase_id integer NOT NULL, year integer NOT NULL,
-                date bigint NOT NULL, updated bigint NOT NULL,
-                tsv tsvector GENERATED ALWAYS AS (
-                    setweight(to_tsvector('dutch', title), 'A') || setweight(to_tsvector('dutch', body), 'D')
-                ) STORED
+                date bigint NOT NULL, updated bigint NOT NULL, tsv tsvector NOT NULL
             )""")
         with (
             self.conn.cursor() as cur,
             cur.copy(
                 "COPY practice (id, title, body, status, region_id, province, themes, action_lines, "
-                "phase_id, year, date, updated) FROM STDIN"
+                "phase_id, year, date, updated, tsv) FROM STDIN"
             ) as copy,
         ):
             for p in self.corpus:
                 when = p.published_at or p.created_at
+                tsv = tsvector_literal(prepare(documents.practice_document(p))["text"])
                 copy.write_row(
                     (
                         p.id,
@@ -586,6 +734,7 @@ class PostgresBench:
                         when.year,
                         stamp(when),
                         stamp(p.updated_at),
+                        tsv,
                     )
                 )
         self.conn.execute("CREATE INDEX practice_tsv ON practice USING gin (tsv)")
@@ -616,13 +765,14 @@ class PostgresBench:
         return f"{column} = ANY(%s::{cast})"
 
     def run(self, text: str, params: dict, sort: str) -> tuple[int, int]:
+        from exchange.search import parsing
+
+        clauses = parsing.build_clauses(parsing.parse_query(text), self.synonyms)
         args: list = []
         match = "status = 'published'"
-        query_sql = "NULL::tsquery"
-        if text.strip():
-            match += " AND tsv @@ websearch_to_tsquery('dutch', %s)"
-            args.append(text)
-            query_sql = "websearch_to_tsquery('dutch', %s)"
+        if clauses:
+            match += " AND tsv @@ %s::tsquery"
+            args.append(tsquery_literal(clauses))
         parts = []
         facet_args: list = []
         for param, (value_sql, column, multi) in self.FACETS.items():
@@ -637,42 +787,163 @@ class PostgresBench:
             )
         count_args: list = []
         all_conditions = " AND ".join(self._condition(p, v, count_args) for p, v in params.items()) or "TRUE"
+        columns = "id, region_id, province, themes, action_lines, phase_id, year"
         sql = (
-            f"WITH base AS MATERIALIZED (SELECT * FROM practice WHERE {match}) "
+            f"WITH base AS MATERIALIZED (SELECT {columns} FROM practice WHERE {match}) "
             f"SELECT 'total', '', count(*) FROM base WHERE {all_conditions} UNION ALL "
             + " UNION ALL ".join(parts)
         )
         rows = self.conn.execute(sql, args + count_args + facet_args).fetchall()
         total = rows[0][2]
+        names = {"regio": "region", "provincie": "province", "thema": "theme", "actielijn": "action_line"}
+        names.update({"fase": "phase", "jaar": "year"})
+        counts: dict[str, dict[str, int]] = {}
+        for facet, value, n in rows[1:]:
+            counts.setdefault(names[facet], {})[value] = n
         order = {
-            "relevantie": "ts_rank_cd(tsv, q) DESC, id",
+            "relevantie": "ts_rank(tsv, %s::tsquery) DESC, id" if clauses else "date DESC, id",
             "nieuwste": "date DESC, id",
             "bijgewerkt": "updated DESC, id",
         }[sort]
-        if not text.strip():
-            order = order.replace("ts_rank_cd(tsv, q) DESC, ", "")
-        top_args = ([text] if text.strip() else []) + args + count_args
+        order_args = args[:1] if "%s" in order else []
         top = self.conn.execute(
-            f"WITH q AS (SELECT {query_sql} AS q) "
             f"SELECT id, ts_headline('dutch', body, q, 'MaxFragments=2, MaxWords=35, MinWords=15'), "
             f"ts_headline('dutch', title, q, 'HighlightAll=true') "
-            f"FROM (SELECT p.*, q.q FROM practice p, q WHERE {match} AND {all_conditions} ORDER BY {order} LIMIT 10) t",
-            top_args,
+            f"FROM (SELECT id, title, body FROM practice WHERE {match} AND {all_conditions} "
+            f"ORDER BY {order} LIMIT 10) t, websearch_to_tsquery('dutch', %s) q",
+            args + count_args + order_args + [text],
         ).fetchall()
-        return total, len(top)
+        return total, len(top), counts
 
 
 def measure(bench, repeat: int) -> dict:
     """Run every search `repeat` times: the first round is cold (caches empty), the others warm."""
-    cold, warm, totals = [], [], {}
+    cold, warm, totals, facets = [], [], {}, {}
     for round_ in range(repeat):
         for label, text, params, sort in QUERIES:
             t0 = time.perf_counter()
-            total, _ = bench.run(text, params, sort)
+            total, _, counts = bench.run(text, params, sort)
             ms = (time.perf_counter() - t0) * 1000
             (cold if round_ == 0 else warm).append(ms)
             totals[label] = total
-    return {"cold": cold, "warm": warm or cold, "totals": totals}
+            facets[label] = counts
+    return {"cold": cold, "warm": warm or cold, "totals": totals, "facets": facets}
+
+
+def measure_distinct(bench, queries) -> dict:
+    """Every query once (none asked before in this process)."""
+    times, totals, facets = [], {}, {}
+    for label, text, params, sort in queries:
+        t0 = time.perf_counter()
+        total, _, counts = bench.run(text, params, sort)
+        times.append((time.perf_counter() - t0) * 1000)
+        totals[label] = total
+        facets[label] = counts
+    return {"times": times, "totals": totals, "facets": facets}
+
+
+def warm_like_a_worker(bench) -> float | None:
+    """What a gunicorn worker does before it serves (exchange.search.warmup.warm_app): warm the index, start its
+    watcher, one search of a common word. None when the engine has no warm-up (before issue 15)."""
+    if not hasattr(bench.index, "warm"):
+        return None
+    from exchange.search.warmup import WARM_QUERY
+
+    t0 = time.perf_counter()
+    bench.index.watch(0.2)
+    bench.index.warm()
+    bench.run(WARM_QUERY, {}, "relevantie")
+    return time.perf_counter() - t0
+
+
+def _swap_copy(path: Path) -> str:
+    """Swap in a copy of the index with a new build id, the way `rebuild` does; returns the new build id."""
+    import shutil
+    import uuid
+
+    staging = path.with_name(f".{path.name}-build-{uuid.uuid4().hex[:8]}")
+    shutil.copytree(path, staging)
+    build = uuid.uuid4().hex
+    (staging / "BUILD").write_text(build)
+    old = path.with_name(f".{path.name}-old-{uuid.uuid4().hex[:8]}")
+    path.rename(old)
+    staging.rename(path)
+    shutil.rmtree(old, ignore_errors=True)
+    return build
+
+
+def cold_child(args) -> int:
+    """A fresh process, as a new worker: warm up (if the engine can), time the first searches, then swap in a
+    new build and time the first search after it. Prints one JSON line."""
+    import marshal
+
+    from exchange.search import documents, engine, parsing, suggestions, synonyms  # noqa: F401 - worker imports
+
+    with open(args.texts, "rb") as f:
+        texts, titles = marshal.load(f)
+    corpus = [SimpleNamespace(title=titles[i]) for i in range(1, len(titles) + 1)]
+    bench = WhooshBench(corpus, Path(args.cold_child), procs=1)
+    bench.texts = texts
+    queries = json.loads(args.queries)
+    out: dict = {"warm_s": warm_like_a_worker(bench)}
+    firsts = []
+    for text, params in queries[:-1]:
+        t0 = time.perf_counter()
+        bench.run(text, params, "relevantie")
+        firsts.append((time.perf_counter() - t0) * 1000)
+    out["first_ms"] = firsts
+    build = _swap_copy(bench.index.path)
+    t0 = time.perf_counter()
+    while getattr(bench.index, "_watching", lambda: False)() and bench.index._build != build:
+        if time.perf_counter() - t0 > 120:
+            break
+        time.sleep(0.05)
+    out["swap_wait_s"] = time.perf_counter() - t0
+    time.sleep(0.5)
+    text, params = queries[-1]
+    t0 = time.perf_counter()
+    bench.run(text, params, "relevantie")
+    out["after_swap_ms"] = (time.perf_counter() - t0) * 1000
+    print(json.dumps(out), flush=True)
+    if hasattr(bench.index, "stop_watching"):
+        bench.index.stop_watching()
+    return 0
+
+
+def cold_starts(whoosh, queries, count: int, tmp: str) -> list[dict]:
+    """`count` fresh processes (see cold_child), each with its own never-asked queries."""
+    import marshal
+    import subprocess
+
+    texts_file = Path(tmp) / "texts.marshal"
+    with open(texts_file, "wb") as f:
+        marshal.dump((whoosh.texts, {p.id: p.title for p in whoosh.corpus}), f)
+    out = []
+    for i in range(count):
+        mine = [(text, params) for _, text, params, _ in queries[i * 4 : i * 4 + 4]]
+        proc = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--cold-child",
+                str(whoosh.index.path),
+                "--texts",
+                str(texts_file),
+                "--queries",
+                json.dumps(mine),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if proc.returncode != 0:
+            raise SystemExit(f"cold-start process failed:\n{proc.stderr}")
+        out.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    return out
+
+
+def _pcts(values: list[float]) -> str:
+    return " / ".join(f"{percentile(values, p):.1f}" for p in (0.5, 0.95, 0.99))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -682,18 +953,34 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="10000,100000", help="corpus sizes, comma-separated")
     parser.add_argument("--procs", type=int, default=2, help="indexing processes")
     parser.add_argument("--repeat", type=int, default=5, help="rounds of the query set (the first is cold)")
+    parser.add_argument("--distinct", type=int, default=240, help="distinct queries, each asked once")
+    parser.add_argument(
+        "--cold-starts", type=int, default=3, help="fresh processes timing their first search"
+    )
+    parser.add_argument(
+        "--index-dir",
+        default="",
+        help="keep each size's index in this folder and reuse it on the next run (default: build in a temp folder)",
+    )
     parser.add_argument(
         "--pg",
         default="postgresql://postgres@127.0.0.1:5432/postgres",
         help="PostgreSQL to create the throwaway database in ('' skips PostgreSQL)",
     )
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--cold-child", help=argparse.SUPPRESS)
+    parser.add_argument("--texts", help=argparse.SUPPRESS)
+    parser.add_argument("--queries", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.cold_child:
+        return cold_child(args)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     print(
         f"load average at start: {', '.join(f'{x:.2f}' for x in os.getloadavg())}; CPUs: {os.cpu_count()}",
         flush=True,
     )
+    distinct = distinct_queries(args.distinct + 4 * args.cold_starts)
+    mine, for_children = distinct[: args.distinct], distinct[args.distinct :]
     rows = []
     for n in sizes:
         print(f"\n== {n} practices", flush=True)
@@ -701,11 +988,45 @@ def main(argv: list[str] | None = None) -> int:
         corpus = generate(n, seed=args.seed)
         print(f"corpus generated in {time.perf_counter() - t0:.1f} s", flush=True)
         with tempfile.TemporaryDirectory(prefix="bench-search-") as tmp:
-            whoosh = WhooshBench(corpus, Path(tmp) / "index", args.procs)
-            count, wall, cpu = whoosh.build()
+            folder = Path(args.index_dir) if args.index_dir else Path(tmp)
+            folder.mkdir(parents=True, exist_ok=True)
+            whoosh = WhooshBench(corpus, folder / f"index-{n}", args.procs, seed=args.seed)
+            built = whoosh.build()
+            if built:
+                count, wall, cpu = built
+                print(
+                    f"whoosh build: {count} docs in {wall:.1f} s = {count / wall:.0f} docs/s wall "
+                    f"({count / cpu:.0f} docs per CPU-second, {args.procs} processes)",
+                    flush=True,
+                )
+            else:
+                print(f"whoosh index reused from {whoosh.index.path}", flush=True)
+            starts = cold_starts(whoosh, for_children, args.cold_starts, tmp) if args.cold_starts else []
+            for i, start in enumerate(starts):
+                warm_s = start["warm_s"]
+                print(
+                    f"fresh process {i + 1}: warm-up {'none' if warm_s is None else f'{warm_s:.2f} s'}; "
+                    f"first searches {', '.join(f'{ms:.0f}' for ms in start['first_ms'])} ms; "
+                    f"first search after an index swap {start['after_swap_ms']:.0f} ms "
+                    f"(swap warmed in the background within {start['swap_wait_s']:.1f} s)",
+                    flush=True,
+                )
+            warm_s = warm_like_a_worker(whoosh)
+            if warm_s is not None:
+                print(f"this process warmed like a worker in {warm_s:.2f} s", flush=True)
+            d = measure_distinct(whoosh, mine)
+            print(f"distinct ({len(mine)}, each once): p50/p95/p99 {_pcts(d['times'])} ms", flush=True)
+            w = measure(whoosh, args.repeat)
             print(
-                f"whoosh build: {count} docs in {wall:.1f} s = {count / wall:.0f} docs/s wall "
-                f"({count / cpu:.0f} docs per CPU-second, {args.procs} processes)",
+                f"repeated ({len(QUERIES)} x {args.repeat}): warm rounds p50/p95/p99 {_pcts(w['warm'])} ms; "
+                f"first round {_pcts(w['cold'])} ms",
+                flush=True,
+            )
+            saves = whoosh.save_visible_ms()
+            save_ms = statistics.median(a + b for a, b in saves)
+            print(
+                "a save visible in search (service, commit, outbox, index, search): "
+                + ", ".join(f"{a:.0f} + {b:.0f} ms" for a, b in saves),
                 flush=True,
             )
             from exchange.search import learned
@@ -717,19 +1038,20 @@ def main(argv: list[str] | None = None) -> int:
                 f"({len(compounds.splits)} compounds, {len(compounds.present)} terms)",
                 flush=True,
             )
-            w = measure(whoosh, args.repeat)
-            save_ms = statistics.median(whoosh.save_visible_ms() for _ in range(3))
-            print(f"a save visible in search after {save_ms:.0f} ms (median of 3)", flush=True)
             whoosh.similar_ms(5)  # first use of the key terms' weights
             sim50, sim95 = whoosh.similar_ms()
             print(f"similar practices: p50 {sim50:.1f} ms, p95 {sim95:.1f} ms (20 practices)", flush=True)
+            if hasattr(whoosh.index, "stop_watching"):
+                whoosh.index.stop_watching()
             whoosh.index.close()
-            p = None
+            p = pd = None
             if args.pg:
-                pg = PostgresBench(corpus, args.pg)
+                pg = PostgresBench(corpus, args.pg, whoosh.synonyms)
                 try:
                     pg_build = pg.build(whoosh.texts)
                     print(f"postgres load + GIN: {pg_build:.1f} s", flush=True)
+                    pd = measure_distinct(pg, mine)
+                    print(f"postgres distinct: p50/p95/p99 {_pcts(pd['times'])} ms", flush=True)
                     p = measure(pg, args.repeat)
                 finally:
                     pg.close()
@@ -738,24 +1060,29 @@ def main(argv: list[str] | None = None) -> int:
                 if p:
                     line += f"   postgres total {p['totals'][label]:>7}"
                 print(line)
-            rows.append((n, count / wall, save_ms, w, p))
+            if p and pd:
+                for name, ours, theirs in (("repeated", w, p), ("distinct", d, pd)):
+                    totals = [k for k in ours["totals"] if ours["totals"][k] != theirs["totals"][k]]
+                    facets = [k for k in ours["facets"] if ours["facets"][k] != theirs["facets"][k]]
+                    print(
+                        f"{name} queries whose totals differ between the engines: {len(totals)} of "
+                        f"{len(ours['totals'])} {totals[:5]}; whose facet counts differ: {len(facets)} {facets[:5]}"
+                    )
+                    for k in totals[:3]:
+                        print(f"    {k}: whoosh {ours['totals'][k]}, postgres {theirs['totals'][k]}")
+            rows.append((n, built, save_ms, w, d, p, pd, starts))
     print(
-        "\n| practices | build docs/s | save visible | whoosh p50 | whoosh p95 | whoosh p95 cold | postgres p50 | postgres p95 | p95 ratio |"
+        "\n| practices | build docs/s | save visible | repeated p50/p95/p99 | distinct p50/p95/p99 "
+        "| first search in a fresh process (max) | first after a swap (max) | postgres repeated | postgres distinct |"
     )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for n, rate, save_ms, w, p in rows:
-        wp50, wp95, wcold = (
-            percentile(w["warm"], 0.5),
-            percentile(w["warm"], 0.95),
-            percentile(w["cold"], 0.95),
-        )
-        if p:
-            pp50, pp95 = percentile(p["warm"], 0.5), percentile(p["warm"], 0.95)
-            pg_cols = f"{pp50:.1f} ms | {pp95:.1f} ms | {wp95 / pp95:.2f}"
-        else:
-            pg_cols = "– | – | –"
+    for n, built, save_ms, w, d, p, pd, starts in rows:
+        rate = f"{built[0] / built[1]:.0f}" if built else "reused"
+        first = max((s["first_ms"][0] for s in starts), default=float("nan"))
+        swap = max((s["after_swap_ms"] for s in starts), default=float("nan"))
         print(
-            f"| {n} | {rate:.0f} | {save_ms:.0f} ms | {wp50:.1f} ms | {wp95:.1f} ms | {wcold:.1f} ms | {pg_cols} |"
+            f"| {n} | {rate} | {save_ms:.0f} ms | {_pcts(w['warm'])} ms | {_pcts(d['times'])} ms | {first:.0f} ms "
+            f"| {swap:.0f} ms | {_pcts(p['warm']) + ' ms' if p else '–'} | {_pcts(pd['times']) + ' ms' if pd else '–'} |"
         )
     return 0
 

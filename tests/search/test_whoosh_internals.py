@@ -86,6 +86,21 @@ def test_leaf_postings_agrees_with_the_public_matcher(first_segment):
     assert list(zip(ids, weights)) == public_postings(first_segment, "text", "thuiszitter")
 
 
+def test_leaf_values_agree_with_the_public_matcher(first_segment):
+    blocks = internals.raw_postings(first_segment, "text", "wachtlijst")
+    public = internals.raw_postings(first_segment, "text", "wachtlijst")
+
+    assert hasattr(blocks, "_read_values") and hasattr(blocks, "_values")
+    expected = []
+    while public.is_active():
+        expected.append(public.value())
+        public.next()
+    values = internals.leaf_values(blocks)
+    assert values == expected and len(values) == 2
+    decode = first_segment.schema["text"].format.decode_positions
+    assert [len(decode(v)) for v in values] == [1, 5]  # practice:1 once; practice:2 three titles + twice
+
+
 def test_read_numbers_reads_a_fixed_width_column_at_once(first_segment):
     column = first_segment.column_reader("date", translate=False)
     size = first_segment.doc_count_all()

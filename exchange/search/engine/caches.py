@@ -2,32 +2,45 @@
 
 from __future__ import annotations
 
+import heapq
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from functools import reduce
+from operator import and_
 
 from whoosh import query
 
 from exchange.search.engine import whoosh_internals as internals
-from exchange.search.engine.bitmaps import LRU, ids_to_bits
+from exchange.search.engine.bitmaps import LRU, bits_to_ids, ids_to_bits
 
 # Caches of bitmaps per segment and per searcher generation (each bitmap is doc_count/8 bytes).
 TERM_CACHE_SIZE = 1500
 PHRASE_CACHE_SIZE = 500
 IMPACT_CACHE_SIZE = 1500
+SORT_FIELDS = ("date", "updated")
 BM25_K1 = 1.2
 BM25_B = 0.75
 
 
 class Impacts:
-    """One term's postings in a segment with their BM25 term weights, and the order of best weight first."""
+    """One term's postings in a segment, decoded once: the documents, their BM25 term weights, the documents
+    as a bitmap (for matching) and, when ranking first walks them, the order of best weight first."""
 
-    __slots__ = ("docs", "order", "scores")
+    __slots__ = ("_order", "bits", "docs", "scores")
 
-    def __init__(self, docs, scores, order):
+    def __init__(self, docs, scores, bits: int):
         self.docs = docs
         self.scores = scores
-        self.order = order
+        self.bits = bits
+        self._order = None
+
+    @property
+    def order(self):
+        if self._order is None:
+            scores = self.scores
+            self._order = array("i", sorted(range(len(scores)), key=scores.__getitem__, reverse=True))
+        return self._order
 
     def score_of(self, doc: int) -> float:
         docs = self.docs
@@ -35,7 +48,7 @@ class Impacts:
         return self.scores[i] if i < len(docs) and docs[i] == doc else 0.0
 
 
-NO_IMPACTS = Impacts(array("i"), array("f"), array("i"))
+NO_IMPACTS = Impacts(array("i"), array("f"), 0)
 
 
 class SegmentCache:
@@ -45,45 +58,91 @@ class SegmentCache:
         self.size = reader.doc_count_all()
         self.terms = LRU(TERM_CACHE_SIZE)
         self.impacts = LRU(IMPACT_CACHE_SIZE)
+        self.facets: dict[str, int] = {}
         self.values: dict[str, list[str]] = {}
         self.columns: dict[str, list[int]] = {}
-        self.lengths: list[int] | None = None
+        self.orders: dict[str, list[int]] = {}
+        self._norms: list[float] | None = None
+
+    def norms(self, reader) -> list[float]:
+        """BM25's length normalisation k1 * (1 - b + b * length / average length) of every document."""
+        if self._norms is None:
+            lengths = internals.field_lengths(reader, "text", self.size)
+            avg = (reader.field_length("text") / self.size) if self.size else 1.0
+            k1, b = BM25_K1, BM25_B
+            base, per = k1 * (1 - b), k1 * b / (avg or 1.0)
+            self._norms = [base + per * length for length in lengths]
+        return self._norms
 
     def term_impacts(self, reader, text: str) -> Impacts:
-        """BM25's saturated, length-normalised term frequency per document (the idf is applied per query)."""
+        """A text term's postings, decoded once for matching (bits) and ranking (BM25's saturated,
+        length-normalised term frequency per document; the idf is applied per query)."""
 
         def make():
             matcher = internals.raw_postings(reader, "text", text)
             if matcher is None:
                 return NO_IMPACTS
-            if self.lengths is None:
-                self.lengths = internals.field_lengths(reader, "text", self.size)
-            lengths = self.lengths
-            avg = (reader.field_length("text") / self.size) if self.size else 1.0
+            norms = self.norms(reader)
             ids, weights = internals.leaf_postings(matcher)
-            k1, b = BM25_K1, BM25_B
-            norm = [k1 * (1 - b + b * length / avg) for length in map(lengths.__getitem__, ids)]
-            scores = [w * (k1 + 1) / (w + n) for w, n in zip(weights, norm)]
-            order = sorted(range(len(ids)), key=scores.__getitem__, reverse=True)
-            return Impacts(array("i", ids), array("f", scores), array("i", order))
+            k1p = BM25_K1 + 1
+            scores = [w * k1p / (w + n) for w, n in zip(weights, map(norms.__getitem__, ids))]
+            return Impacts(array("i", ids), array("f", scores), ids_to_bits(ids, self.size))
 
         return self.impacts.get_or(text, make)
 
     def term_bits(self, reader, fieldname: str, text: str) -> int:
-        def make():
-            matcher = internals.raw_postings(reader, fieldname, text)
-            if matcher is None:
-                return 0
-            return ids_to_bits(internals.leaf_ids(matcher), self.size)
+        if fieldname == "text":
+            return self.term_impacts(reader, text).bits
+        if fieldname == "facet":
+            bits = self.facets.get(text)
+            if bits is None:
+                bits = self.facets[text] = self._decode_bits(reader, fieldname, text)
+            return bits
+        return self.terms.get_or((fieldname, text), lambda: self._decode_bits(reader, fieldname, text))
 
-        return self.terms.get_or((fieldname, text), make)
+    def _decode_bits(self, reader, fieldname: str, text: str) -> int:
+        matcher = internals.raw_postings(reader, fieldname, text)
+        if matcher is None:
+            return 0
+        return ids_to_bits(internals.leaf_ids(matcher), self.size)
 
-    def phrase_bits(self, searcher, fieldname: str, words: tuple[str, ...]) -> int:
+    def warm(self, reader) -> None:
+        """Read what every search needs from this segment: lengths, every facet value's bitmap, sort columns."""
+        self.norms(reader)
+        for word in self.field_values(reader, "facet"):
+            self.term_bits(reader, "facet", word)
+        for name in SORT_FIELDS:
+            self.order(reader, name)
+
+    def phrase_bits(self, reader, searcher, fieldname: str, words: tuple[str, ...]) -> int:
         """Documents with the phrase, found once per segment: later deletions only ever remove documents,
-        and those are masked by the view's live bitmap."""
+        and those are masked by the view's live bitmap.
+
+        In the text field: the documents with every word (bitmaps), then each one's positions of the words,
+        consecutive as in Whoosh's Phrase (slop 1; compound parts share their word's position). Whoosh's own
+        Phrase builds span objects per posting and took seconds for two common words at 100k documents.
+        """
 
         def make():
-            return ids_to_bits(query.Phrase(fieldname, list(words)).docs(searcher), self.size)
+            if fieldname != "text":
+                return ids_to_bits(query.Phrase(fieldname, list(words)).docs(searcher), self.size)
+            impacts = [self.term_impacts(reader, word) for word in words]
+            candidates = reduce(and_, (imp.bits for imp in impacts))
+            if not candidates:
+                return 0
+            decode = reader.schema[fieldname].format.decode_positions
+            values = [internals.leaf_values(internals.raw_postings(reader, fieldname, w)) for w in words]
+            found = []
+            for d in bits_to_ids(candidates):
+                starts = None
+                for k, (imp, vals) in enumerate(zip(impacts, values)):
+                    at = {p - k for p in decode(vals[bisect_left(imp.docs, d)])}
+                    starts = at if starts is None else starts & at
+                    if not starts:
+                        break
+                if starts:
+                    found.append(d)
+            return ids_to_bits(found, self.size)
 
         return self.terms.get_or(("\x00phrase", fieldname, words), make)
 
@@ -92,6 +151,15 @@ class SegmentCache:
             fieldobj = reader.schema[fieldname]
             self.values[fieldname] = [fieldobj.from_bytes(b) for b in reader.lexicon(fieldname)]
         return self.values[fieldname]
+
+    def order(self, reader, fieldname: str) -> list[int]:
+        """This segment's documents, highest sort value first (ties by document number); kept as long as the
+        segment, so a commit elsewhere never sorts the whole index again."""
+        order = self.orders.get(fieldname)
+        if order is None:
+            values = self.column(reader, fieldname)
+            order = self.orders[fieldname] = sorted(range(self.size), key=lambda d: (-values[d], d))
+        return order
 
     def column(self, reader, fieldname: str) -> list[int]:
         if fieldname not in self.columns:
@@ -128,26 +196,46 @@ class View:
             live |= seg << offset
         self.live = live
         self.terms = LRU(TERM_CACHE_SIZE)
+        self.facets: dict[str, int] = {}
         self.phrases = LRU(PHRASE_CACHE_SIZE)
         self.value_cache: dict[str, list[str]] = {}
         self.sort_cache: dict[str, list[int]] = {}
 
-    def term(self, fieldname: str, text: str) -> int:
-        def make():
-            bits = 0
-            for reader, offset, cache, _ in self.leaves:
-                seg = cache.term_bits(reader, fieldname, text)
-                if seg:
-                    bits |= seg << offset
-            return bits & self.live
+    def warm(self) -> None:
+        """Fill what every search reads before the view serves: per segment (lengths, facet bitmaps, sort
+        columns) and combined (live documents, every facet value, sort values and their order)."""
+        for reader, _, cache, _ in self.leaves:
+            cache.warm(reader)
+        self.values("type")
+        for facet, values in self.value_cache.items():
+            if facet == "coach":
+                continue  # only functionaries' searches read these (hundreds of region:theme pairs)
+            for value in values:
+                self.facet(facet, value)
+        for name in SORT_FIELDS:
+            self.sort_values(name)
 
-        return self.terms.get_or((fieldname, text), make)
+    def _combined(self, fieldname: str, text: str) -> int:
+        bits = 0
+        for reader, offset, cache, _ in self.leaves:
+            seg = cache.term_bits(reader, fieldname, text)
+            if seg:
+                bits |= seg << offset
+        return bits & self.live
+
+    def term(self, fieldname: str, text: str) -> int:
+        if fieldname == "facet":
+            bits = self.facets.get(text)
+            if bits is None:
+                bits = self.facets[text] = self._combined(fieldname, text)
+            return bits
+        return self.terms.get_or((fieldname, text), lambda: self._combined(fieldname, text))
 
     def phrase(self, fieldname: str, words: tuple[str, ...]) -> int:
         def make():
             bits = 0
-            for _, offset, cache, sub in self.leaves:
-                seg = cache.phrase_bits(sub, fieldname, words)
+            for reader, offset, cache, sub in self.leaves:
+                seg = cache.phrase_bits(reader, sub, fieldname, words)
                 if seg:
                     bits |= seg << offset
             return bits & self.live
@@ -181,3 +269,16 @@ class View:
                 values.extend(cache.column(reader, fieldname))
             self.sort_cache[fieldname] = values
         return self.sort_cache[fieldname]
+
+    def sort_order(self, fieldname: str) -> Iterator[int]:
+        """Every document number, highest sort value first (ties by document number): the segments' own
+        orders merged lazily (the caller stops after a page)."""
+        values = self.sort_values(fieldname)
+
+        def run(order: list[int], offset: int) -> Iterator[tuple[int, int]]:
+            for d in order:
+                g = offset + d
+                yield -values[g], g
+
+        runs = [run(cache.order(reader, fieldname), offset) for reader, offset, cache, _ in self.leaves]
+        return (d for _, d in heapq.merge(*runs))

@@ -103,17 +103,15 @@ def threshold_top(
     return [(score, -neg) for score, neg in heap]
 
 
-def top_by_value(view: View, bits: int, total: int, values: list[int], want: int) -> list[tuple[int, float]]:
+def top_by_value(view: View, bits: int, total: int, fieldname: str, want: int) -> list[tuple[int, float]]:
     """The `want` documents of `bits` with the highest sort value (newest first), ties by document number."""
+    values = view.sort_values(fieldname)
     key = values.__getitem__
     if total <= max(want * 50, view.size // 20):
         docs = bits_to_ids(bits)
         top = heapq.nlargest(want, docs, key=lambda d: (key(d), -d))
         return [(d, float(key(d))) for d in top]
-    order = view.sort_cache.get("order:" + str(id(values)))
-    if order is None:
-        order = sorted(range(len(values)), key=lambda d: (-values[d], d))
-        view.sort_cache["order:" + str(id(values))] = order
+    order = view.sort_order(fieldname)
     raw = bits.to_bytes((view.size >> 3) + 1, "little")
     out = []
     for d in order:

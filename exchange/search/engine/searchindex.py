@@ -21,6 +21,7 @@ from exchange.search.engine import whoosh_internals as internals
 from exchange.search.engine.caches import SegmentCache, View
 from exchange.search.engine.schema import BUILD_FILE, INDEX_NAME, build_schema, prepare
 from exchange.search.engine.spec import EngineResult, IndexBusy, IndexMissing, IndexUnavailable, SearchSpec
+from exchange.search.engine.watching import Watching
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,9 @@ READ_ERRORS = Exception
 # What is derived from the vocabulary (from_vocabulary) is derived again when the index grew.
 REVOCABULARY_DOCS = 5000
 GROWTH = 1.05
+# With a watcher, a swapped-in build is warmed in the background while searches use the previous one; if it
+# is not ready after this many seconds, a search opens it itself.
+STALE_SECONDS = 30.0
 
 
 class _Writes:
@@ -55,7 +59,7 @@ class _Writes:
         self.count += 1
 
 
-class SearchIndex:
+class SearchIndex(Watching):
     """The index in one directory, with this process's long-lived searcher and caches.
 
     Get it with `get_index(path)`; one instance per process and directory. Searching and refreshing hold a
@@ -75,6 +79,9 @@ class SearchIndex:
         self._view: View | None = None
         self._segments: dict[str, SegmentCache] = {}
         self._per_build: dict[str, tuple[tuple[str | None, int], object]] = {}
+        self._watcher: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._stale_since = 0.0
 
     # -- files and opening
 
@@ -119,9 +126,20 @@ class SearchIndex:
         return searcher
 
     def _current_view(self) -> View:
-        """The up-to-date view for this process: reopened after a swap, refreshed after a commit."""
+        """The up-to-date view for this process: reopened after a swap, refreshed after a commit; a new view
+        is warmed (see View.warm) before it serves.
+
+        With a watcher running (`watch`), a swapped-in build is opened and warmed by the watcher while this
+        process keeps answering from the build it has (it stays readable: its files are open).
+        """
         build = self._read_build()
         if self._ix is None or build != self._build:
+            if self._watching() and self._view is not None and build is not None:
+                now = time.monotonic()
+                self._stale_since = self._stale_since or now
+                if now - self._stale_since < STALE_SECONDS:
+                    return self._view
+            self._stale_since = 0.0
             if not self.exists():
                 self._drop_readers()
                 self._ix = None
@@ -137,10 +155,23 @@ class SearchIndex:
             self._searcher = self._open_searcher()
             self._view = None
         if self._view is None:
-            self._view = View(self._searcher, self._segments)
+            view = View(self._searcher, self._segments)
+            view.warm()
+            self._view = view
             used = {id(leaf[2]) for leaf in self._view.leaves}
             self._segments = {k: v for k, v in self._segments.items() if id(v) in used}
         return self._view
+
+    # -- warming
+
+    def warm(self) -> float:
+        """Open this process's searcher and warm its caches now (a worker calls it before it serves).
+
+        Returns the seconds it took. Raises IndexUnavailable (IndexMissing) when there is no readable index.
+        """
+        started = time.perf_counter()
+        self._reading(lambda view: view.size)
+        return time.perf_counter() - started
 
     def _open_dir(self):
         """Open the index for reading or writing; damage raises IndexUnavailable naming it."""
@@ -204,6 +235,7 @@ class SearchIndex:
         self._searcher = self._view = None
 
     def close(self) -> None:
+        self.stop_watching()
         with self._lock:
             self._drop_readers()
             self._ix = None

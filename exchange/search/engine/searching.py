@@ -79,8 +79,7 @@ def _page(view: View, spec: SearchSpec, bits: int, total: int) -> list[tuple[str
     if spec.sort == "relevance" and spec.clauses:
         ranked = rank(view, spec.clauses, bits, want, spec.weights)
     else:
-        values = view.sort_values("updated" if spec.sort == "updated" else "date")
-        ranked = top_by_value(view, bits, total, values, want)
+        ranked = top_by_value(view, bits, total, "updated" if spec.sort == "updated" else "date", want)
     stored = view.searcher.stored_fields
     return [(stored(d)["key"], score) for d, score in ranked[spec.offset : want]]
 

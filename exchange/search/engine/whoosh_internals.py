@@ -78,6 +78,23 @@ def leaf_postings(matcher) -> tuple[list[int], list[float]]:
     return ids, weights
 
 
+def leaf_values(matcher) -> list[bytes]:
+    """All encoded values (for the text field: positions) of a leaf postings matcher, in posting order.
+
+    Why: phrases are checked against the positions of candidate documents only, and Whoosh's public
+    `value()` per posting walks the matcher one posting at a time; the block's decoded values (`_read_values`,
+    `_values`, with `_i`, `_lastblock`, `_next_block`) come a block at a time.
+    """
+    values: list[bytes] = []
+    while matcher.is_active():
+        matcher._read_values()
+        values.extend(matcher._values[matcher._i :])
+        if matcher._lastblock:
+            break
+        matcher._next_block()
+    return values
+
+
 def read_numbers(column, size: int) -> list[int]:
     """All values of a fixed-width numeric column in one read.
 

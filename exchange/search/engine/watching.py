@@ -1,0 +1,68 @@
+"""The index watcher of one process: a daemon thread that warms a swapped-in build, or a new generation, before
+the process serves from it (a mixin of SearchIndex; its state lives on the index)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from exchange.search.engine import whoosh_internals as internals
+from exchange.search.engine.caches import SegmentCache, View
+
+log = logging.getLogger("exchange.search.engine.searchindex")
+
+
+class Watching:
+    """watch(), stop_watching() and the loop; SearchIndex provides _read_build, _open_dir, _lock and the rest."""
+
+    def watch(self, interval: float = 0.5) -> None:
+        """Start a daemon thread that opens and warms a swapped-in build (`rebuild` in any process) before this
+        process serves from it, and warms a refreshed view after another process committed. Idempotent; call
+        it in each worker after forking (threads do not survive a fork)."""
+        if self._watching():
+            return
+        self._stop.clear()
+        self._watcher = threading.Thread(
+            target=self._watch_loop, args=(interval,), name="search-index-warmer", daemon=True
+        )
+        self._watcher.start()
+
+    def stop_watching(self) -> None:
+        self._stop.set()
+        watcher, self._watcher = self._watcher, None
+        if watcher is not None and watcher is not threading.current_thread():
+            watcher.join(timeout=5)
+
+    def _watching(self) -> bool:
+        return self._watcher is not None and self._watcher.is_alive() and not self._stop.is_set()
+
+    def _watch_loop(self, interval: float) -> None:
+        while not self._stop.wait(interval):
+            try:
+                self._follow()
+            except Exception:
+                log.warning("Warming the search index failed; searches open it themselves", exc_info=True)
+
+    def _follow(self) -> None:
+        """One look of the watcher: warm a swapped-in build off the lock, or a new generation under it."""
+        build = self._read_build()
+        if build is None or not self.exists():
+            return
+        if build != self._build:
+            ix = self._open_dir()
+            searcher, readers, generation = internals.open_searcher(ix, {})
+            segments: dict[str, SegmentCache] = {}
+            view = View(searcher, segments)
+            view.warm()
+            with self._lock:
+                if self._read_build() != build or self._stop.is_set():
+                    for reader in readers.values():
+                        reader.close()
+                    return
+                self._drop_readers()
+                self._ix, self._build, self._readers, self._generation = ix, build, readers, generation
+                self._searcher, self._segments, self._view = searcher, segments, view
+                self._stale_since = 0.0
+            return
+        if self._ix is not None and self._ix.latest_generation() != self._generation:
+            self._reading_or(None, lambda view: view.size)

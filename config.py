@@ -136,6 +136,12 @@ class Config:
         "SEARCH_INDEX_PROCS", 0
     )  # processes for `flask search reindex`; 0: cores, max 4
 
+    # Documents attached to practices (exchange/documents): stored outside the web root, by SHA-256. None means
+    # "<instance folder>/documents". An upload request may be this much larger than MAX_CONTENT_LENGTH.
+    DOCUMENTS_DIR = os.environ.get("DOCUMENTS_DIR") or None
+    DOCUMENTS_MAX_BYTES = _int("DOCUMENTS_MAX_MB", 20) * 1024 * 1024
+    DOCUMENTS_PER_PRACTICE = _int("DOCUMENTS_PER_PRACTICE", 20)
+
     HOST = os.environ.get("HOST", "127.0.0.1")
     PORT = _int("PORT", 5000)
 

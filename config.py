@@ -63,7 +63,8 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     WTF_CSRF_TIME_LIMIT = 8 * 3600
-    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    # Room for a document upload (DOCUMENTS_MAX_BYTES, below) and the rest of its form.
+    MAX_CONTENT_LENGTH = (_int("DOCUMENTS_MAX_MB", 20) + 1) * 1024 * 1024
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
@@ -137,7 +138,7 @@ class Config:
     )  # processes for `flask search reindex`; 0: cores, max 4
 
     # Documents attached to practices (exchange/documents): stored outside the web root, by SHA-256. None means
-    # "<instance folder>/documents". An upload request may be this much larger than MAX_CONTENT_LENGTH.
+    # "<instance folder>/documents".
     DOCUMENTS_DIR = os.environ.get("DOCUMENTS_DIR") or None
     DOCUMENTS_MAX_BYTES = _int("DOCUMENTS_MAX_MB", 20) * 1024 * 1024
     DOCUMENTS_PER_PRACTICE = _int("DOCUMENTS_PER_PRACTICE", 20)

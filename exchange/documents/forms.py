@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DateField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from exchange.documents.models import LANGUAGES, Kind
@@ -41,12 +42,12 @@ class DocumentForm(FlaskForm):
     )
     kind = SelectField(
         _l("Soort"),
-        choices=[(kind.value, label) for kind, label in KIND_LABELS.items()],
+        choices=[SelectChoice(kind.value, label) for kind, label in KIND_LABELS.items()],
         validators=[DataRequired(REQUIRED)],
     )
     document_date = DateField(_l("Datum van het document"), validators=[DataRequired(REQUIRED)])
     language = SelectField(
-        _l("Taal"), choices=[(code, LANGUAGE_LABELS[code]) for code in LANGUAGES], default="nl"
+        _l("Taal"), choices=[SelectChoice(code, LANGUAGE_LABELS[code]) for code in LANGUAGES], default="nl"
     )
 
 

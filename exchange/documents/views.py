@@ -24,8 +24,6 @@ log = logging.getLogger(__name__)
 DOWNLOAD_CSP = (
     "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox; frame-ancestors 'none'"
 )
-# Room for the other form fields and the multipart framing around a file of the maximum size.
-FORM_OVERHEAD = 1024 * 1024
 
 
 @bp.app_template_global()
@@ -59,6 +57,18 @@ def _labels() -> dict:
     return {"kind_labels": document_kind_labels(), "language_labels": LANGUAGE_LABELS}
 
 
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(error):
+    """A body over MAX_CONTENT_LENGTH (refused while the CSRF check reads the form): say so on the form."""
+    practice_id = (request.view_args or {}).get("practice_id")
+    if request.endpoint != "documents.add" or practice_id is None:
+        return error
+    practice = queries.get_practice(current_user, practice_id)
+    form = UploadForm(formdata=None)
+    form.file.errors = [_("Het bestand is groter dan %(limit)s.", limit=services.size_label())]
+    return render_template("documents/form.html", form=form, practice=practice, document=None), 413
+
+
 @bp.get("/praktijken/<int:practice_id>/documenten/")
 def index(practice_id: int):
     practice = queries.get_practice(current_user, practice_id)
@@ -81,13 +91,6 @@ def _document_data(form: DocumentForm) -> services.DocumentData:
 def add(practice_id: int):
     practice = queries.get_practice(current_user, practice_id)
     require(current_user, "document.manage", practice)
-    request.max_content_length = services.max_bytes() + FORM_OVERHEAD
-    try:
-        request.files  # noqa: B018  (parse the body here, where a too large one can be answered on the form)
-    except RequestEntityTooLarge:
-        form = UploadForm(formdata=None)
-        form.file.errors = [_("Het bestand is groter dan %(limit)s.", limit=services.size_label())]
-        return render_template("documents/form.html", form=form, practice=practice, document=None), 413
     form = UploadForm()
 
     def upload():

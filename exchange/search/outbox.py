@@ -52,7 +52,7 @@ def _record_changes(session: Session, flush_context) -> None:
     for obj in chain(session.new, session.dirty, session.deleted):
         if isinstance(obj, Document):
             # An attached document is a child of its practice's document: rewriting the practice rewrites it.
-            if obj.practice_id is not None:
+            if obj.practice_id is not None and (obj not in session.dirty or session.is_modified(obj)):
                 changed.add(("practice", obj.practice_id))
             continue
         kind = KINDS.get(type(obj))

@@ -248,7 +248,18 @@ def build(db, cast) -> World:
     )
     db.session.commit()
     return World(
-        cast, practice, functionary, region, plan, allocation, theme, phase, synonym, subscriber, result, document
+        cast,
+        practice,
+        functionary,
+        region,
+        plan,
+        allocation,
+        theme,
+        phase,
+        synonym,
+        subscriber,
+        result,
+        document,
     )
 
 

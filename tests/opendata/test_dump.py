@@ -62,6 +62,7 @@ def test_dump_writes_every_published_practice_and_result(runner, world, tmp_path
             "practices.csv",
             "results.csv",
             "cycle_steps.csv",
+            "documents.csv",
             "datapackage.json",
             "README.md",
             "SHA256SUMS",

@@ -29,10 +29,10 @@ from datetime import UTC
 from pathlib import Path
 
 from exchange.database import utcnow
+from exchange.documents import carry
 from exchange.errors import Invalid
 from exchange.extensions import db
 from exchange.mail import external_url
-from exchange.documents import carry
 from exchange.opendata.columns import (
     CYCLE_STEPS,
     DOCUMENTS,

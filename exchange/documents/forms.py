@@ -20,15 +20,16 @@ KIND_LABELS = {
     Kind.PRESENTATION: _l("Presentatie"),
     Kind.OTHER: _l("Anders"),
 }
+# Each language by its own name (as language pickers do), so these are not translated.
 LANGUAGE_LABELS = {
-    "nl": _l("Nederlands"),
-    "en": _l("Engels"),
-    "fy": _l("Fries"),
-    "de": _l("Duits"),
-    "fr": _l("Frans"),
-    "tr": _l("Turks"),
-    "ar": _l("Arabisch"),
-    "pl": _l("Pools"),
+    "nl": "Nederlands",
+    "en": "English",
+    "fy": "Frysk",
+    "de": "Deutsch",
+    "fr": "Français",
+    "tr": "Türkçe",
+    "ar": "العربية",
+    "pl": "Polski",
 }
 
 

@@ -33,7 +33,46 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-WORDS = ["jeugdhulp", "wachtlijst", "gemeente", "regio", "jongeren", "gezin", "ouders", "school", "wijkteam", "zorgaanbieder", "evaluatie", "resultaat", "thuiszitter", "pleegzorg", "gezinshuis", "doorbraak", "samenwerking", "financiering", "transformatie", "casus", "professional", "onderwijs", "toegang", "verwijzing", "huisarts", "praktijkondersteuner", "jeugdbescherming", "veiligheid", "participatie", "cliëntervaring", "monitor", "indicator", "nulmeting", "streefwaarde", "aanpak", "methodiek", "training", "coaching"]
+WORDS = [
+    "jeugdhulp",
+    "wachtlijst",
+    "gemeente",
+    "regio",
+    "jongeren",
+    "gezin",
+    "ouders",
+    "school",
+    "wijkteam",
+    "zorgaanbieder",
+    "evaluatie",
+    "resultaat",
+    "thuiszitter",
+    "pleegzorg",
+    "gezinshuis",
+    "doorbraak",
+    "samenwerking",
+    "financiering",
+    "transformatie",
+    "casus",
+    "professional",
+    "onderwijs",
+    "toegang",
+    "verwijzing",
+    "huisarts",
+    "praktijkondersteuner",
+    "jeugdbescherming",
+    "veiligheid",
+    "participatie",
+    "cliëntervaring",
+    "monitor",
+    "indicator",
+    "nulmeting",
+    "streefwaarde",
+    "aanpak",
+    "methodiek",
+    "training",
+    "coaching",
+]
 
 
 def prose(rng: random.Random, words: int) -> str:

@@ -115,3 +115,42 @@ def _date(value):
     from datetime import date
 
     return date.fromisoformat(str(value))
+
+
+# --- the import/export format (exchange/practices/transfer calls these) --------------------------------------
+
+
+def check_entries(value, where: str, error) -> list[dict]:
+    """The `documents` list of a practice in an import file: objects with the record's keys; `error(place,
+    message)` collects problems (Dutch, like the rest of the file check). The files are checked when applied."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        error(where, "moet een lijst zijn")
+        return []
+    entries = []
+    for i, entry in enumerate(value):
+        place = f"{where}[{i}]"
+        if not isinstance(entry, dict):
+            error(place, "moet een object zijn")
+            continue
+        for key in entry:
+            if key not in RECORD_KEYS:
+                error(f"{place}.{key}", "onbekend veld")
+        for key in ("title", "kind", "date", "sha256"):
+            if not entry.get(key):
+                error(f"{place}.{key}", "ontbreekt")
+        if entry.get("kind") and entry["kind"] not in {k.value for k in Kind}:
+            error(f"{place}.kind", f"onbekende soort '{entry['kind']}'")
+        entries.append(entry)
+    return entries
+
+
+def export_entries(practice: Practice, folder: Path | None) -> list[dict]:
+    """A practice's documents for the export file; their files are placed in `folder` (by checksum)."""
+    if folder is None:
+        return []
+    attached = documents_by_practice([practice.id]).get(practice.id, [])
+    for document in attached:
+        place_file(document, folder)
+    return [record(document) for document in attached]

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 
 import pytest
+from sqlalchemy import select
 
-from exchange.documents import carry
+from exchange.documents import carry, storage
+from exchange.documents.models import Document
 from exchange.errors import Invalid
 from exchange.policy import SYSTEM
 from tests.documents import files
@@ -68,3 +71,44 @@ def test_import_refuses_a_missing_or_altered_file_naming_its_place(db, cast, mak
     with pytest.raises(Invalid) as altered:
         carry.import_documents(SYSTEM, target, [entry], side, "practices[0].documents")
     assert "klopt niet" in altered.value.fields["practices[0].documents[0].sha256"]
+
+
+def test_export_and_import_carry_documents_by_checksum(
+    app, runner, db, cast, make_practice, attach, tmp_path
+):
+    practice = make_practice("Meeverhuizen", publish=True)
+    document = attach(practice, files.pdf("gaat mee"), title="Factsheet", kind="factsheet")
+    sha256 = document.sha256
+    side = tmp_path / "bijlagen"
+    exported = runner.invoke(args=["practices", "export", "--documents", str(side)])
+    assert exported.exit_code == 0, exported.output
+    doc = json.loads(exported.stdout)
+    assert doc["practices"][0]["documents"][0]["sha256"] == sha256
+    assert (side / f"{sha256}.pdf").exists()
+
+    # The document is gone; importing the export again (the practice matched by its id) brings it back.
+    db.session.delete(db.session.get(Document, document.id))
+    db.session.commit()
+    assert not storage.path_of(sha256).exists()
+    source = tmp_path / "export.json"
+    source.write_text(exported.stdout, encoding="utf-8")
+    without = runner.invoke(args=["practices", "import", str(source)])
+    assert without.exit_code == 1
+    assert "--documents" in without.output
+    imported = runner.invoke(args=["practices", "import", str(source), "--documents", str(side)])
+    assert imported.exit_code == 0, imported.output
+    again = db.session.scalars(select(Document)).all()
+    assert [(d.title, d.sha256) for d in again] == [("Factsheet", sha256)]
+    assert storage.path_of(sha256).read_bytes() == (side / f"{sha256}.pdf").read_bytes()
+
+
+def test_an_import_with_a_bad_document_entry_writes_nothing(app, runner, db, cast, make_practice, tmp_path):
+    make_practice("Bestaand", publish=True)
+    exported = runner.invoke(args=["practices", "export"])
+    doc = json.loads(exported.stdout)
+    doc["practices"][0]["documents"] = [{"title": "X", "kind": "roman", "date": "2021-01-01", "sha256": "ab"}]
+    source = tmp_path / "export.json"
+    source.write_text(json.dumps(doc), encoding="utf-8")
+    result = runner.invoke(args=["practices", "import", str(source), "--documents", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "documents[0].kind: onbekende soort 'roman'" in result.output

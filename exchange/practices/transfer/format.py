@@ -43,6 +43,7 @@ ITEM_KEYS = {
     "demo",
     "cycle_steps",
     "results",
+    "documents",  # attached documents, with their files in a side folder (exchange/documents/carry.py)
 }
 CONTACT_KEYS = {"name", "email"}
 PERIOD_KEYS = {"start", "end"}

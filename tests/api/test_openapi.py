@@ -86,7 +86,13 @@ def test_allowed_values_come_from_the_reference_data(document):
     assert params["action_line"]["schema"]["enum"] == [1, 2, 3, 4, 5, 6]
     search = {p["name"]: p for p in document["paths"]["/search"]["get"]["parameters"]}
     assert search["regio"]["schema"]["items"]["enum"][:1] and search["regio"]["explode"] is True
-    assert set(search["soort"]["schema"]["items"]["enum"]) == {"praktijk", "resultaat", "thema", "regio"}
+    assert set(search["soort"]["schema"]["items"]["enum"]) == {
+        "praktijk",
+        "resultaat",
+        "document",
+        "thema",
+        "regio",
+    }
 
 
 def _validator(document, name):

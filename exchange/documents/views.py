@@ -14,9 +14,11 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from exchange.documents import bp, queries, services, storage
 from exchange.documents.forms import KIND_LABELS, LANGUAGE_LABELS, DocumentForm, UploadForm
-from exchange.errors import Invalid, NotFound
+from exchange.errors import STATUS_MESSAGES, Invalid, NotFound, error_response
+from exchange.extensions import db
 from exchange.forms import ConfirmForm, submit
-from exchange.policy import require
+from exchange.policy import can, require
+from exchange.practices.models import Practice
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +63,13 @@ def _labels() -> dict:
 def too_large(error):
     """A body over MAX_CONTENT_LENGTH (refused while the CSRF check reads the form): say so on the form."""
     practice_id = (request.view_args or {}).get("practice_id")
-    if request.endpoint != "documents.add" or practice_id is None:
-        return error
-    practice = queries.get_practice(current_user, practice_id)
+    practice = db.session.get(Practice, practice_id) if practice_id is not None else None
+    if (
+        request.endpoint != "documents.add"
+        or practice is None
+        or not can(current_user, "document.manage", practice)
+    ):
+        return error_response(413, "too_large", STATUS_MESSAGES[413])
     form = UploadForm(formdata=None)
     form.file.errors = [_("Het bestand is groter dan %(limit)s.", limit=services.size_label())]
     return render_template("documents/form.html", form=form, practice=practice, document=None), 413

@@ -204,3 +204,19 @@ def test_a_missing_file_answers_404_not_500(client, cast, make_practice, attach)
     answer = client.get(f"/praktijken/{practice.id}/documenten/{document.id}/bestand")
     assert answer.status_code == 404
     assert "Het bestand van dit document ontbreekt" in text(answer)
+
+
+def test_a_too_large_body_from_someone_who_may_not_upload_gets_the_plain_413(
+    client, cast, make_practice, app
+):
+    app.config["MAX_CONTENT_LENGTH"] = 100_000
+    practice = make_practice(publish=True)
+    login(client, cast.other_staff)
+    answer = client.post(
+        f"/praktijken/{practice.id}/documenten/nieuw",
+        data={"file": (io.BytesIO(files.pdf("x", padding=200_000)), "x.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert answer.status_code == 413
+    assert "Het verzoek is te groot." in text(answer)
+    assert 'type="file"' not in text(answer)

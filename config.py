@@ -63,7 +63,8 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     WTF_CSRF_TIME_LIMIT = 8 * 3600
-    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    # Room for a document upload (DOCUMENTS_MAX_BYTES, below) and the rest of its form.
+    MAX_CONTENT_LENGTH = (_int("DOCUMENTS_MAX_MB", 20) + 1) * 1024 * 1024
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
@@ -140,6 +141,11 @@ class Config:
     VISITOR_CACHE_ENTRIES = _int("VISITOR_CACHE_ENTRIES", 2000)
     VISITOR_CACHE_BYTES = _int("VISITOR_CACHE_MB", 64) * 1024 * 1024
     VISITOR_CACHE_SECONDS = _int("VISITOR_CACHE_SECONDS", 300)
+    # Documents attached to practices (exchange/documents): stored outside the web root, by SHA-256. None means
+    # "<instance folder>/documents".
+    DOCUMENTS_DIR = os.environ.get("DOCUMENTS_DIR") or None
+    DOCUMENTS_MAX_BYTES = _int("DOCUMENTS_MAX_MB", 20) * 1024 * 1024
+    DOCUMENTS_PER_PRACTICE = _int("DOCUMENTS_PER_PRACTICE", 20)
 
     HOST = os.environ.get("HOST", "127.0.0.1")
     PORT = _int("PORT", 5000)

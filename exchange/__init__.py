@@ -168,6 +168,7 @@ def register_blueprints(app: Flask) -> None:
     import exchange.api.search
     import exchange.api.views
     import exchange.digests.views
+    import exchange.documents.views
     import exchange.feeds.views
     import exchange.maps.views
     import exchange.overview.views
@@ -188,6 +189,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(exchange.pages.bp)
     app.register_blueprint(exchange.reference.bp)
     app.register_blueprint(exchange.practices.bp)
+    app.register_blueprint(exchange.documents.bp)
     app.register_blueprint(exchange.api.bp, url_prefix="/api/v1")
     app.register_blueprint(exchange.api.docs_bp)
     app.register_blueprint(exchange.feeds.bp)
@@ -229,6 +231,7 @@ def register_template_helpers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from exchange.accounts.cli import users_cli
     from exchange.digests.cli import digests_cli
+    from exchange.documents.cli import documents_cli
     from exchange.mail.cli import mail_cli
     from exchange.opendata.cli import opendata_cli
     from exchange.practices.cli import practices_cli
@@ -242,3 +245,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(digests_cli)
     app.cli.add_command(opendata_cli)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(documents_cli)

@@ -48,6 +48,8 @@ AUDIT_ACTIONS = {
     "twofactor_failed": _l("Onjuiste code voor de tweede factor"),
     "recovery_code_used": _l("Herstelcode gebruikt"),
     "recovery_codes_regenerated": _l("Nieuwe herstelcodes gemaakt"),
+    "document_added": _l("Document toegevoegd"),
+    "document_deleted": _l("Document verwijderd"),
 }
 
 

@@ -18,6 +18,7 @@ from exchange.digests.models import (  # noqa: F401
     Subscriber,
     Subscription,
 )
+from exchange.documents.models import Document, DocumentPage  # noqa: F401
 from exchange.mail.models import OutgoingMail  # noqa: F401
 from exchange.practices.models import (  # noqa: F401
     CycleStep,

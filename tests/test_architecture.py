@@ -29,6 +29,7 @@ LAYERS: list[set[str]] = [
     {"reference.models"},
     {"accounts.models"},
     {"practices.models", "digests.models", "search.models", "mail.models", "caching.models"},
+    {"documents.models"},  # files attached to practices
     # asked by every domain: who may do what, the audit log every domain writes to, mail that follows the commit
     {"policy", "audit", "mail", "caching"},
     # the /beheer blueprint and its index page; the screens mount on it from their own domain
@@ -36,6 +37,9 @@ LAYERS: list[set[str]] = [
     # the domains
     {"reference"},  # regions, plans, themes, phases, the fund, and the one lookup of a region or theme
     {"accounts"},  # people (who work for a region), roles, sign-in, coaching assignments (regions x themes)
+    {
+        "documents"
+    },  # files attached to practices: storage, checks, text; below practices so transfer carries them
     {"practices"},  # practices and results; also the region and theme pages that list them
     {"search"},  # indexes practices
     {"digests", "opendata", "maps", "api"},  # built from practices (and search)

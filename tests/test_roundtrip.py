@@ -25,6 +25,8 @@ from exchange.accounts.models import CoachingAssignment, Role, User
 from exchange.database import Base
 from exchange.digests import tokens
 from exchange.digests.models import Consent, Frequency, Subscriber, Subscription
+from exchange.documents import services as document_services
+from exchange.documents.models import Document
 from exchange.practices import services as practice_services
 from exchange.practices.models import Practice, Result
 from exchange.practices.profile import ProfileData
@@ -39,6 +41,7 @@ from exchange.reference.models import (
 )
 from exchange.search.models import SearchSynonym
 from tests import world
+from tests.documents import files as document_files
 from tests.web import login, text
 
 NON_ASCII = "Zoë’s ‘jeugd’ — café"
@@ -165,6 +168,7 @@ class World:
     synonym: SearchSynonym
     subscriber: Subscriber
     result: Result
+    document: Document | None = None
 
 
 def build(db, cast) -> World:
@@ -249,9 +253,27 @@ def build(db, cast) -> World:
     subscriber.subscriptions = [Subscription(theme=cast.theme, regions=[cast.region, cast.other_region])]
     subscriber.consents = [Consent(text="Toestemming", request={}, given_at=practice.created_at)]
     db.session.add_all([synonym, subscriber])
+    document = document_services.add_document(
+        cast.staff,
+        practice,
+        document_services.DocumentData(NON_ASCII, "evaluatie", date(2021, 11, 30), "fy"),
+        "Evaluatie ‘café’.pdf",
+        document_files.pdf("Evaluatie"),
+    )
     db.session.commit()
     return World(
-        cast, practice, functionary, region, plan, allocation, theme, phase, synonym, subscriber, result
+        cast,
+        practice,
+        functionary,
+        region,
+        plan,
+        allocation,
+        theme,
+        phase,
+        synonym,
+        subscriber,
+        result,
+        document,
     )
 
 
@@ -282,6 +304,13 @@ EDIT_FORMS = {
         lambda w: f"/praktijken/{w.practice.id}/resultaten/{w.result.id}/bewerken",
         None,
         lambda w: [(Result, w.result.id), (Practice, w.practice.id)],
+    ),
+    "document": EditForm(
+        "documents.edit",
+        "staff",
+        lambda w: f"/praktijken/{w.practice.id}/documenten/{w.document.id}/bewerken",
+        None,
+        lambda w: [(Document, w.document.id)],
     ),
     "account profile": EditForm(
         "accounts.update_profile",

@@ -85,6 +85,16 @@ def world(app, db, cast, make_practice):
     subscriber = Subscriber(email="lezer@example.org", frequency=Frequency.WEEKLY)
     subscriber.subscriptions.append(Subscription(theme=cast.theme))
     db.session.add(subscriber)
+    from exchange.documents import services as document_services
+    from tests.documents import files as document_files
+
+    document = document_services.add_document(
+        cast.staff,
+        practice,
+        document_services.DocumentData("Evaluatie", "evaluatie", date(2024, 1, 1)),
+        "evaluatie.pdf",
+        document_files.pdf("Evaluatie"),
+    )
     db.session.commit()
     # As a deployment does (`flask search reindex` once): search pages answer 503 without an index.
     from exchange.search import outbox
@@ -98,6 +108,7 @@ def world(app, db, cast, make_practice):
     real = {
         "practice_id": practice.id,
         "result_id": result.id,
+        "document_id": document.id,
         "user_id": cast.coach.id,
         "assignment_id": assignment.id,
         "region_id": cast.region.id,

@@ -267,4 +267,28 @@ PARTNERS = Table(
     primary_key=("practice_id", "organisation_id"),
 )
 
-TABLES = (PRACTICES, RESULTS, CYCLE_STEPS, PARTNERS)
+DOCUMENTS = Table(
+    "documents",
+    "Documenten / Documents",
+    "Eén rij per document bij een gepubliceerd praktijkvoorbeeld; het bestand staat in de map documents/.",
+    "One row per document of a published practice; the file is in the folder documents/.",
+    (
+        Column("practice_id", "integer", "Id van het praktijkvoorbeeld.", "Practice id."),
+        Column("title", "string", "Titel van het document.", "Document title."),
+        Column(
+            "kind",
+            "string",
+            "Soort: plan, evaluatie, factsheet, presentatie of anders.",
+            "Kind: plan, evaluation, factsheet, presentation or other.",
+        ),
+        Column("date", "date", "Datum van het document.", "Date of the document."),
+        Column("language", "string", "Taal (ISO 639-1).", "Language (ISO 639-1)."),
+        Column("filename", "string", "Oorspronkelijke bestandsnaam.", "Original file name."),
+        Column("media_type", "string", "Bestandstype (MIME).", "Media type."),
+        Column("size", "integer", "Grootte in bytes.", "Size in bytes."),
+        Column("sha256", "string", "SHA-256-controlegetal van het bestand.", "SHA-256 checksum of the file."),
+        Column("file", "string", "Het bestand in deze dump.", "The file in this dump."),
+    ),
+)
+
+TABLES = (PRACTICES, RESULTS, CYCLE_STEPS, PARTNERS, DOCUMENTS)

@@ -6,7 +6,8 @@ Files in the dump directory:
   practices.csv, results.csv, cycle_steps.csv   one row per item (UTF-8, comma, RFC 4180 quoting)
   datapackage.json  the data dictionary as a Frictionless Data Package (every column: type and meaning)
   README.md         the same dictionary for people, in Dutch and English
-  SHA256SUMS        checksums of the files above
+  documents.csv, documents/   the documents of published practices, each file named by its SHA-256
+  SHA256SUMS        checksums of the files above (and of every file in documents/)
 
 Everything is written into a temporary directory next to the target and renamed into place at the end, so
 readers see the old dump or the new one, never half of one. Only published practices (and their results and
@@ -28,11 +29,13 @@ from datetime import UTC
 from pathlib import Path
 
 from exchange.database import utcnow
+from exchange.documents import carry
 from exchange.errors import Invalid
 from exchange.extensions import db
 from exchange.mail import external_url
 from exchange.opendata.columns import (
     CYCLE_STEPS,
+    DOCUMENTS,
     LIST_SEPARATOR,
     PARTNERS,
     PRACTICES,
@@ -40,10 +43,11 @@ from exchange.opendata.columns import (
     TABLES,
     Table,
 )
-from exchange.practices.models import Status
+from exchange.practices.models import Practice, Status
 from exchange.practices.transfer import export
 
 PACKAGE_NAME = "jeugdkennis-opendata"
+PRACTICES_ID = Practice.id
 RESULTS_FORMAT = "jeugdkennis-results"
 VERSION = 1
 # progress(total, label) -> a context manager yielding update(n), like exchange.cli.progress.
@@ -328,6 +332,10 @@ def readme(created: str, counts: dict[str, int]) -> str:
             "Tijdstippen in UTC (ISO 8601). / UTF-8, comma-separated, RFC 4180 quoting; empty cell = no value."
         ),
         "- `datapackage.json`: dit woordenboek als Frictionless Data Package. / This dictionary, machine-readable.",
+        (
+            "- `documents.csv` en `documents/`: de documenten van gepubliceerde praktijkvoorbeelden; elk bestand "
+            "heet naar zijn SHA-256. / The documents of published practices, each file named by its SHA-256."
+        ),
         "- `SHA256SUMS`: controlegetallen (`sha256sum -c SHA256SUMS`).",
         "",
         (
@@ -371,17 +379,20 @@ def _write_results_json(stream, created: str, rows: Iterator[dict]) -> None:
 
 def _checksums(directory: Path) -> str:
     lines = []
-    for path in sorted(directory.iterdir()):
+    for path in sorted(p for p in directory.rglob("*") if p.is_file()):
         digest = hashlib.sha256()
         with open(path, "rb") as handle:
             for block in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(block)
-        lines.append(f"{digest.hexdigest()}  {path.name}")
+        lines.append(f"{digest.hexdigest()}  {path.relative_to(directory).as_posix()}")
     return "\n".join(lines) + "\n"
 
 
 def _fsync_tree(directory: Path) -> None:
     for path in directory.iterdir():
+        if path.is_dir():
+            _fsync_tree(path)
+            continue
         with open(path, "rb") as handle:
             os.fsync(handle.fileno())
     fd = os.open(directory, os.O_RDONLY)
@@ -433,12 +444,14 @@ def write_files(directory: Path, progress: Progress) -> dict[str, int]:
         results_buffer.seek(0)
         with open(directory / "results.json", "w", encoding="utf-8") as out:
             _write_results_json(out, created, (json.loads(line) for line in results_buffer))
+    documents = _write_documents(directory, stmt)
     db.session.rollback()
     counts = {
         PRACTICES.name: practices.rows,
         RESULTS.name: results.rows,
         CYCLE_STEPS.name: steps.rows,
         PARTNERS.name: partners.rows,
+        DOCUMENTS.name: documents,
     }
     (directory / "datapackage.json").write_text(
         json.dumps(datapackage(created, counts), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
@@ -446,6 +459,21 @@ def write_files(directory: Path, progress: Progress) -> dict[str, int]:
     (directory / "README.md").write_text(readme(created, counts), encoding="utf-8")
     (directory / "SHA256SUMS").write_text(_checksums(directory), encoding="utf-8")
     return counts
+
+
+def _write_documents(directory: Path, stmt) -> int:
+    """documents.csv and the files of published practices' documents in documents/ (named by checksum)."""
+    practice_ids = list(db.session.scalars(stmt.with_only_columns(PRACTICES_ID).order_by(None)))
+    folder = directory / "documents"
+    with open(directory / "documents.csv", "w", encoding="utf-8", newline="") as out:
+        table = CsvTable(DOCUMENTS, out)
+        for practice_id, attached in sorted(carry.documents_by_practice(practice_ids).items()):
+            for document in attached:
+                path = carry.place_file(document, folder)
+                table.write(
+                    {"practice_id": practice_id, **carry.record(document), "file": f"documents/{path.name}"}
+                )
+    return table.rows
 
 
 def dump(target: Path | str, progress: Progress) -> DumpReport:

@@ -1,3 +1,3 @@
 """Import every rule module so its rules are registered."""
 
-from exchange.policy import accounts, digests, export, practices, search  # noqa: F401
+from exchange.policy import accounts, digests, documents, export, practices, search  # noqa: F401

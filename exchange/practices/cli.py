@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
@@ -22,8 +23,14 @@ def practices_cli() -> None:
 @click.option(
     "--dry-run", is_flag=True, help="Check and apply everything, report what would change, then roll back."
 )
+@click.option(
+    "--documents",
+    "documents_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder with the files of the documents the file lists (named by SHA-256, as export writes them).",
+)
 @with_appcontext
-def import_command(path: str, dry_run: bool) -> None:
+def import_command(path: str, dry_run: bool, documents_dir: Path | None) -> None:
     """Import practices from FILE.json ('-' reads standard input).
 
     The whole file is checked first: on any error nothing is written and every error is listed with its item
@@ -37,7 +44,7 @@ def import_command(path: str, dry_run: bool) -> None:
         doc = parse_document(sys.stdin.read(), "standaardinvoer") if path == "-" else read_document(path)
         plans = check_document(doc)
         with progress(len(plans), "Importeren") as update:
-            report = apply_plans(plans, progress=update)
+            report = apply_plans(plans, progress=update, documents_dir=documents_dir)
     except Invalid as error:
         db.session.rollback()
         fail(error)
@@ -64,8 +71,16 @@ def import_command(path: str, dry_run: bool) -> None:
 @click.option(
     "--status", type=click.Choice(["draft", "published", "archived"]), help="Only practices in this state."
 )
+@click.option(
+    "--documents",
+    "documents_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also export attached documents: list them per practice and put their files in this folder.",
+)
 @with_appcontext
-def export_command(region_key: str | None, theme_slug: str | None, status: str | None) -> None:
+def export_command(
+    region_key: str | None, theme_slug: str | None, status: str | None, documents_dir: Path | None
+) -> None:
     """Write practices (all states unless --status) as JSON to standard output; progress goes to stderr.
 
     The output is the import format: `flask practices import` reads it back, updating instead of duplicating.
@@ -95,7 +110,12 @@ def export_command(region_key: str | None, theme_slug: str | None, status: str |
     out = sys.stdout
     with progress(export.count(stmt), "Exporteren") as update:
         written = export.write_export(
-            out, stmt, filters=filters, progress=update, warn=lambda text: click.echo(text, file=err)
+            out,
+            stmt,
+            filters=filters,
+            progress=update,
+            warn=lambda text: click.echo(text, file=err),
+            documents_dir=documents_dir,
         )
     out.flush()
     db.session.rollback()

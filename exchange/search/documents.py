@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from exchange.documents.models import Document
 from exchange.extensions import db
 from exchange.markdown import markdown_to_text
 from exchange.practices.models import Practice, Result, Status, practice_action_line, practice_theme
@@ -20,7 +21,9 @@ from exchange.practices.profile import age_years
 from exchange.reference.models import ActionLine, CyclePhase, Region, Theme
 from exchange.search import analysis
 
-KINDS = ("practice", "result", "theme", "region")
+KINDS = ("practice", "result", "theme", "region", "document")
+# An attached document's text is indexed up to this many characters (a long report's first ~100 pages).
+ATTACHMENT_INDEX_CHARS = 300_000
 CHUNK = 500
 
 
@@ -125,6 +128,44 @@ def result_document(result: Result) -> dict | None:
     }
 
 
+def attachment_text(document: Document) -> str:
+    """The extracted text of an attached document, pages in order (what its search document holds)."""
+    return "\n".join(page.text for page in document.pages if page.text)[:ATTACHMENT_INDEX_CHARS]
+
+
+def attachment_document(document: Document) -> dict | None:
+    """A document attached to a practice: a child of the practice, with its visibility and facets."""
+    practice = document.practice
+    if practice is None or practice.status == Status.ARCHIVED:
+        return None
+    return {
+        "key": f"document:{document.id}",
+        "type": "document",
+        "parent": f"practice:{practice.id}",
+        "title": document.title,
+        "body": attachment_text(document),
+        "spell": document.title,
+        "phase": str(practice.phase_id),
+        "year": str(document.document_date.year),
+        "date": stamp(document.document_date),
+        "updated": stamp(document.updated_at),
+        **_practice_facets(practice),
+    }
+
+
+def attachments_of(practice_ids: Iterable[int], session=None) -> list[Document]:
+    ids = list(practice_ids)
+    if not ids:
+        return []
+    stmt = (
+        select(Document)
+        .where(Document.practice_id.in_(ids))
+        .options(selectinload(Document.pages), selectinload(Document.practice).options(*_practice_options()))
+        .order_by(Document.id)
+    )
+    return list((session or db.session).scalars(stmt))
+
+
 def theme_document(theme: Theme) -> dict:
     line = theme.action_line
     return {
@@ -213,6 +254,11 @@ def count_documents() -> int:
         ),
         db.session.scalar(select(func.count(Region.id))),
         db.session.scalar(select(func.count(Theme.id))),
+        db.session.scalar(
+            select(func.count(Document.id))
+            .join(Practice, Practice.id == Document.practice_id)
+            .where(Practice.status != Status.ARCHIVED)
+        ),
     ]
     return sum(c or 0 for c in counts)
 
@@ -243,6 +289,10 @@ def all_documents() -> Iterator[dict]:
                 yield doc
         for result in results_of(chunk):
             doc = result_document(result)
+            if doc is not None:
+                yield doc
+        for attachment in attachments_of(chunk):
+            doc = attachment_document(attachment)
             if doc is not None:
                 yield doc
         # Keep memory flat over 100k practices: the identity map would otherwise hold every row.

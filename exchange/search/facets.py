@@ -42,10 +42,17 @@ FACETS: tuple[Facet, ...] = (
 )
 BY_PARAM = {f.param: f for f in FACETS}
 
-TYPES = {"praktijk": "practice", "resultaat": "result", "thema": "theme", "regio": "region"}
+TYPES = {
+    "praktijk": "practice",
+    "resultaat": "result",
+    "document": "document",
+    "thema": "theme",
+    "regio": "region",
+}
 TYPE_LABELS = {
     "practice": _l("Praktijkvoorbeeld"),
     "result": _l("Resultaat"),
+    "document": _l("Document"),
     "theme": _l("Thema"),
     "region": _l("Regio"),
 }

@@ -29,6 +29,7 @@ from sqlalchemy import delete, event, insert, inspect, literal, select
 from sqlalchemy.orm import Session
 
 from exchange.database import utcnow
+from exchange.documents.models import Document
 from exchange.practices.models import Practice, Result
 from exchange.reference.models import Region, Theme
 from exchange.search import documents
@@ -49,6 +50,11 @@ def _record_changes(session: Session, flush_context) -> None:
         return
     changed: set[tuple[str, int]] = set()
     for obj in chain(session.new, session.dirty, session.deleted):
+        if isinstance(obj, Document):
+            # An attached document is a child of its practice's document: rewriting the practice rewrites it.
+            if obj.practice_id is not None and (obj not in session.dirty or session.is_modified(obj)):
+                changed.add(("practice", obj.practice_id))
+            continue
         kind = KINDS.get(type(obj))
         if kind is None or getattr(obj, "id", None) is None:
             continue
@@ -157,6 +163,11 @@ def _plan(session: Session, pending: dict[str, set[int]]) -> tuple[dict[str, dic
             deletes.add(key)
         else:
             upserts[key] = doc
+    # Attached documents are children of their practice (deleted with its children above, written again here).
+    for attachment in documents.attachments_of(practice_ids, session):
+        doc = documents.attachment_document(attachment)
+        if doc is not None:
+            upserts[doc["key"]] = doc
     return upserts, deletes, parents
 
 

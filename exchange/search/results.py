@@ -8,10 +8,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask import url_for
+from flask_babel import gettext
 from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from exchange.documents.models import Document
 from exchange.extensions import db
 from exchange.i18n import localized
 from exchange.practices.models import Practice, Result, Status
@@ -39,6 +41,8 @@ class Hit:
     parent_title: str | None = None
     parent_url: str | None = None
     score: float = 0.0
+    # Where in an attached document the words were found: "in <a>Evaluatie 2021</a>, p. 3".
+    source: Markup | None = None
 
     @property
     def kind_label(self) -> str:
@@ -98,6 +102,18 @@ def load_hits(user, ranked: list[tuple[str, float]], terms: set[str]) -> list[Hi
             )
         )
         rows.update((f"result:{r.id}", r) for r in db.session.scalars(stmt))
+    if ids.get("document"):
+        stmt = (
+            select(Document)
+            .join(Practice, Practice.id == Document.practice_id)
+            .where(Document.id.in_(ids["document"]), Practice.status != Status.ARCHIVED, visible_clause(user))
+            .options(
+                selectinload(Document.practice).selectinload(Practice.region),
+                selectinload(Document.practice).selectinload(Practice.themes),
+                selectinload(Document.pages),
+            )
+        )
+        rows.update((f"document:{d.id}", d) for d in db.session.scalars(stmt))
     if ids.get("theme"):
         rows.update(
             (f"theme:{t.id}", t) for t in db.session.scalars(select(Theme).where(Theme.id.in_(ids["theme"])))
@@ -150,6 +166,8 @@ def _hit(kind: str, row, terms: set[str]) -> Hit:
             parent_title=practice.title,
             parent_url=url_for("practices.detail", practice_id=practice.id),
         )
+    if kind == "document":
+        return _document_hit(row, terms)
     if kind == "theme":
         return Hit(
             kind=kind,
@@ -168,4 +186,41 @@ def _hit(kind: str, row, terms: set[str]) -> Hit:
         url=url_for("reference.region", slug=row.slug),
         snippet=_snippet(text, terms),
         region=row,
+    )
+
+
+def _found_on(document: Document, terms: set[str]) -> tuple[int | None, Markup]:
+    """The first page of an attached document where the words occur, and its snippet."""
+    for page in document.pages:
+        html = engine.highlight_text(page.text, terms, max_chars=SNIPPET_CHARS) if terms else ""
+        if html:
+            return page.number, Markup(html)
+    first = next((page for page in document.pages if page.text), None)
+    return None, _snippet(first.text if first else "", set())
+
+
+def _document_hit(document: Document, terms: set[str]) -> Hit:
+    """A practice found through an attached document: the practice's title, and where in the document."""
+    practice = document.practice
+    number, snippet = _found_on(document, terms)
+    url = url_for("documents.download", practice_id=practice.id, document_id=document.id)
+    if number is not None and document.paged and document.media_type == "application/pdf":
+        url += f"#page={number}"
+    link = Markup('<a class="utrecht-link" href="{}"><em>{}</em></a>').format(url, document.title)
+    if number is not None and document.paged:
+        source = Markup(gettext("in %(title)s, p. %(page)s", title=link, page=number))
+    else:
+        source = Markup(gettext("in %(title)s", title=link))
+    return Hit(
+        kind="document",
+        id=document.id,
+        title=practice.title,
+        title_html=_title(practice.title, terms),
+        url=url_for("practices.detail", practice_id=practice.id),
+        snippet=snippet,
+        date=document.document_date,
+        region=practice.region,
+        themes=list(practice.themes),
+        is_draft=practice.status == Status.DRAFT,
+        source=source,
     )

@@ -86,7 +86,13 @@ def test_allowed_values_come_from_the_reference_data(document):
     assert params["action_line"]["schema"]["enum"] == [1, 2, 3, 4, 5, 6]
     search = {p["name"]: p for p in document["paths"]["/search"]["get"]["parameters"]}
     assert search["regio"]["schema"]["items"]["enum"][:1] and search["regio"]["explode"] is True
-    assert set(search["soort"]["schema"]["items"]["enum"]) == {"praktijk", "resultaat", "thema", "regio"}
+    assert set(search["soort"]["schema"]["items"]["enum"]) == {
+        "praktijk",
+        "resultaat",
+        "document",
+        "thema",
+        "regio",
+    }
 
 
 def _validator(document, name):
@@ -138,7 +144,9 @@ def test_api_page_is_generated_from_the_document(client, document):
     assert "updated_since" in html and "Retry-After" in html
     # Strict CSP: no inline scripts or styles, nothing from elsewhere.
     assert "<script" not in html and "style=" not in html and "<style" not in html
-    assert not re.search(r'(src|href)="https?://(?!localhost)', html)
+    # Nothing is loaded from elsewhere (the canonical and language links name the page itself under EXTERNAL_URL).
+    loaded = re.sub(r'<link rel="(?:canonical|alternate)"[^>]*>', "", html)
+    assert not re.search(r'(src|href)="https?://(?!localhost)', loaded)
 
 
 def test_footer_links_to_the_api_page(client, reference):

@@ -63,6 +63,7 @@ def test_dump_writes_every_published_practice_and_result(runner, world, tmp_path
             "results.csv",
             "cycle_steps.csv",
             "partners.csv",
+            "documents.csv",
             "datapackage.json",
             "README.md",
             "SHA256SUMS",

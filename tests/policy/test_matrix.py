@@ -178,6 +178,8 @@ def _practice_cases() -> dict[str, list[Case]]:
         "result.edit": [Case(result, writers, "a result of a published practice of region A")],
         "result.delete": [Case(result, writers)],
         "feedback.view": [Case(draft, region_team), Case(published, region_team)],
+        "document.view": [Case(draft, region_team, "a draft's documents"), Case(published, everyone)],
+        "document.manage": [Case(draft, writers | {"admin"}), Case(published, writers | {"admin"})],
         "feedback.post": [
             Case(published, frozenset({"staff_own", "functionary_assigned", "functionary_all_themes"}))
         ],

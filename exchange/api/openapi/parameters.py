@@ -113,7 +113,7 @@ SEARCH_PARAMETERS = (
         "Andere naam voor per_pagina (per_pagina gaat voor). / Alias of per_pagina (per_pagina wins).",
         deprecated=True,
     ),
-    _facet("soort", "Soort: praktijk, resultaat, thema, regio. / Kind of item.", None),
+    _facet("soort", "Soort: praktijk, resultaat, document, thema, regio. / Kind of item.", None),
     _facet("regio", "Regio (slug). / Region slug."),
     _facet("provincie", "Provincie (slug). / Province slug."),
     _facet("thema", "Thema (slug). / Theme slug."),

@@ -316,7 +316,7 @@ SCHEMAS: dict[str, dict] = {
     "SearchHit": _obj(
         {
             "id": INT,
-            "type": {"type": "string", "enum": ["practice", "result", "theme", "region"]},
+            "type": {"type": "string", "enum": ["practice", "result", "document", "theme", "region"]},
             "title": STR,
             "region": {"oneOf": [{"type": "null"}, _obj({"slug": STR, "name": STR})]},
             "themes": {"type": "array", "items": ref("ThemeRef")},

@@ -6,9 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from pathlib import Path
 from typing import Any
 
 from exchange.database import utctoday
+from exchange.documents import carry
 from exchange.errors import DomainError, Invalid
 from exchange.extensions import db
 from exchange.policy import SYSTEM
@@ -85,7 +87,7 @@ def _apply_status(plan: ItemPlan, practice: Practice) -> bool:
     return True
 
 
-def _create(plan: ItemPlan, report: ImportReport) -> None:
+def _create(plan: ItemPlan, report: ImportReport) -> Practice:
     first = plan.steps[0] if plan.steps else None
     data = services.PracticeData(**{**plan.data.__dict__, "profile": plan.data.profile or ProfileData()})
     if first is not None:
@@ -116,6 +118,7 @@ def _create(plan: ItemPlan, report: ImportReport) -> None:
     if plan.updated:
         practice.updated_at = utc_midnight(plan.updated)
     report.created += 1
+    return practice
 
 
 def _update(plan: ItemPlan, report: ImportReport) -> None:
@@ -147,8 +150,25 @@ def _update(plan: ItemPlan, report: ImportReport) -> None:
         report.unchanged += 1
 
 
-def apply_plans(plans: list[ItemPlan], *, progress: Callable[[int], None] | None = None) -> ImportReport:
-    """Write checked plans through the services (as the system actor). Flushes only; the caller commits."""
+def _apply_documents(plan: ItemPlan, practice: Practice, folder: Path | None) -> None:
+    if not plan.documents:
+        return
+    if folder is None:
+        raise Invalid.on_field(
+            "documents", "het bestand noemt documenten: geef de map met de bestanden (--documents)"
+        )
+    carry.import_documents(SYSTEM, practice, plan.documents, folder, "documents")
+
+
+def apply_plans(
+    plans: list[ItemPlan],
+    *,
+    progress: Callable[[int], None] | None = None,
+    documents_dir: Path | None = None,
+) -> ImportReport:
+    """Write checked plans through the services (as the system actor). Flushes only; the caller commits.
+
+    Attached documents are read by checksum from `documents_dir` (documents.carry)."""
     report = ImportReport()
     without_id = sum(1 for p in plans if not p.external_id)
     if without_id:
@@ -158,9 +178,11 @@ def apply_plans(plans: list[ItemPlan], *, progress: Callable[[int], None] | None
     for plan in plans:
         try:
             if plan.existing is None:
-                _create(plan, report)
+                practice = _create(plan, report)
             else:
+                practice = plan.existing
                 _update(plan, report)
+            _apply_documents(plan, practice, documents_dir)
         except DomainError as error:
             fields = error.details.get("fields") or {}
             places = {f"{plan.label}.{name}": message for name, message in fields.items()}

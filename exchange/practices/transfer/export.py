@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from decimal import Decimal
+from pathlib import Path
 from typing import TextIO
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from exchange.database import utcnow
+from exchange.documents import carry
 from exchange.extensions import db
 from exchange.practices.models import CycleStep, Practice, PracticePartner, Result, Status, practice_theme
 from exchange.practices.transfer.format import FORMAT, LOCAL_ID_PREFIX, VERSION, local_id
@@ -153,8 +155,10 @@ def write_export(
     filters: dict | None = None,
     progress: Callable[[int], None] | None = None,
     warn: Callable[[str], None] | None = None,
+    documents_dir: Path | None = None,
 ) -> int:
-    """Write the export document to `out` one practice at a time; return the number written."""
+    """Write the export document to `out` one practice at a time; return the number written. With
+    `documents_dir`, each practice lists its documents and their files are placed there (documents.carry)."""
     header = {
         "format": FORMAT,
         "version": VERSION,
@@ -170,7 +174,10 @@ def write_export(
             warn(
                 f"waarschuwing: {local_id(practice)} is ook de external_id van een geïmporteerd praktijkvoorbeeld"
             )
-        text = json.dumps(practice_record(practice), ensure_ascii=False, indent=2)
+        record = practice_record(practice)
+        if documents_dir is not None:
+            record["documents"] = carry.export_entries(practice, documents_dir)
+        text = json.dumps(record, ensure_ascii=False, indent=2)
         out.write(("\n" if written == 0 else ",\n") + "\n".join("    " + line for line in text.splitlines()))
         written += 1
         if progress is not None:

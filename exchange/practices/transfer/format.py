@@ -46,6 +46,7 @@ ITEM_KEYS = {
     "cycle_steps",
     "results",
     "profile",
+    "documents",  # attached documents, with their files in a side folder (exchange/documents/carry.py)
 }
 CONTACT_KEYS = {"name", "email"}
 PERIOD_KEYS = {"start", "end"}

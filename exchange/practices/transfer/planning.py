@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from exchange.database import utctoday
+from exchange.documents import carry
 from exchange.errors import Invalid, join_by_field
 from exchange.extensions import db
 from exchange.practices import services
@@ -89,6 +90,7 @@ class ItemPlan:
     existing: Practice | None = None
     new_steps: list[StepIn] = field(default_factory=list)
     final_move: bool = False
+    documents: list[dict] = field(default_factory=list)  # records of documents.carry; files in a side folder
 
 
 _label = item_label
@@ -153,6 +155,7 @@ def _check_item(check: Checker, index: int, raw: Any, top_demo: bool) -> ItemPla
         updated=updated,
         steps=steps,
         results=results,
+        documents=carry.check_entries(item.get("documents"), f"{where}.documents", check.error),
     )
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, ValidationError
 
 from exchange.accounts.services.rules import NAME_MAX
 from exchange.mail.addresses import EMAIL_MAX, EmailAddress
@@ -80,8 +81,21 @@ class AcceptInvitationForm(FlaskForm):
     password, confirm = new_password_pair()
 
 
+class LanguageField(RadioField):
+    """Nederlands or English; anything else is refused with a Dutch message (not WTForms' English one)."""
+
+    def pre_validate(self, form) -> None:
+        if self.data not in {choice.value for choice in self.choices}:
+            raise ValidationError(_l("Kies Nederlands of Engels."))
+
+
 class ProfileForm(FlaskForm):
     name = name_field()
+    language = LanguageField(
+        _l("Taal van e-mails van Jeugdkennis"),
+        choices=[SelectChoice("nl", _l("Nederlands")), SelectChoice("en", _l("Engels"))],
+        validators=[InputRequired(message=_l("Kies Nederlands of Engels."))],
+    )
 
 
 class ChangePasswordForm(FlaskForm):

@@ -8,7 +8,7 @@ from flask import jsonify, render_template
 from sqlalchemy import text
 
 from exchange.extensions import db
-from exchange.pages import bp
+from exchange.pages import bp, statements
 from exchange.practices import queries as practice_queries
 from exchange.practices.models import Status
 from exchange.reference import queries
@@ -34,7 +34,26 @@ def about():
 
 @bp.get("/toegankelijkheid")
 def accessibility():
-    return render_template("pages/accessibility.html")
+    return render_template(
+        "pages/accessibility.html", check=statements.accessibility_check(), operator=statements.operator()
+    )
+
+
+@bp.get("/privacy")
+def privacy():
+    return render_template(
+        "pages/privacy.html", retention=statements.retention(), operator=statements.operator()
+    )
+
+
+@bp.get("/colofon")
+def colophon():
+    return render_template("pages/colophon.html", operator=statements.operator())
+
+
+@bp.get("/bronnen")
+def sources():
+    return render_template("pages/sources.html", sources=queries.list_sources())
 
 
 @bp.get("/healthz")

@@ -67,3 +67,13 @@ MAIL_LANGUAGES = ("nl", "en")
 def mail_language(value: str | None) -> str:
     """A stored or submitted language, "nl" when it is not one we write mail in."""
     return value if value in MAIL_LANGUAGES else "nl"
+
+
+def one_language(text: str | None) -> str:
+    """The current language's half of a bilingual "Nederlands / English" text (the OpenAPI document's
+    descriptions are written so, as the API serves both languages); other texts unchanged."""
+    text = text or ""
+    parts = text.split(" / ")
+    if len(parts) != 2:
+        return text
+    return parts[1] if current_language() == "en" else parts[0]

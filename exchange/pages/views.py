@@ -8,10 +8,28 @@ from flask import jsonify, render_template
 from sqlalchemy import text
 
 from exchange.extensions import db
+from exchange.i18n import localized, one_language
 from exchange.pages import bp, statements
 from exchange.practices import queries as practice_queries
 from exchange.practices.models import Status
 from exchange.reference import queries
+from exchange.reference.notes import note_text
+
+
+@bp.app_template_filter("one_language")
+def one_language_filter(text: str | None) -> str:
+    return one_language(text)
+
+
+@bp.app_template_global("allocation_note")
+def allocation_note(note: str | None) -> str:
+    return note_text(note)
+
+
+@bp.app_template_filter("localized_name")
+def localized_name_filter(obj) -> str:
+    """`obj.name_en` on English pages when there is one, else the Dutch name (for `map` in templates)."""
+    return localized(obj, "name")
 
 
 @bp.get("/")

@@ -82,10 +82,11 @@ class AcceptInvitationForm(FlaskForm):
 
 
 class LanguageField(RadioField):
-    """Nederlands or English; anything else is refused with a Dutch message (not WTForms' English one)."""
+    """Nederlands or English; anything else is refused with a Dutch message (not WTForms' English one).
+    Left out (an older form, a script that only changes the name), the stored language stays."""
 
     def pre_validate(self, form) -> None:
-        if self.data not in {choice.value for choice in self.choices}:
+        if self.data not in (None, "") and self.data not in {choice.value for choice in self.choices}:
             raise ValidationError(_l("Kies Nederlands of Engels."))
 
 
@@ -94,7 +95,7 @@ class ProfileForm(FlaskForm):
     language = LanguageField(
         _l("Taal van e-mails van Jeugdkennis"),
         choices=[SelectChoice("nl", _l("Nederlands")), SelectChoice("en", _l("Engels"))],
-        validators=[InputRequired(message=_l("Kies Nederlands of Engels."))],
+        validate_choice=False,
     )
 
 

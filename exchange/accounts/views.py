@@ -267,7 +267,9 @@ def update_profile():
     form = ProfileForm()
     saved = submit(
         form,
-        lambda: own_account.update_profile(current_user, current_user, form.name.data, form.language.data),
+        lambda: own_account.update_profile(
+            current_user, current_user, form.name.data, form.language.data or None
+        ),
     )
     if saved.done:
         flash(_("Uw gegevens zijn opgeslagen."), "info")

@@ -37,6 +37,12 @@ class Config:
     SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR") or None
     EXTERNAL_URL = os.environ.get("EXTERNAL_URL", "http://127.0.0.1:5000")
 
+    # Who runs this platform and how to reach them: shown on the privacy statement, the accessibility statement
+    # and the colophon (exchange/pages/statements.py). PROCESSORS: comma-separated processors (hosting, mail).
+    OPERATOR_NAME = os.environ.get("OPERATOR_NAME") or None
+    CONTACT_EMAIL = os.environ.get("CONTACT_EMAIL") or None
+    PROCESSORS = [p.strip() for p in os.environ.get("PROCESSORS", "").split(",") if p.strip()]
+
     MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
     MAIL_PORT = _int("MAIL_PORT", 25)
     MAIL_USE_TLS = _bool("MAIL_USE_TLS")

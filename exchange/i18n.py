@@ -51,3 +51,29 @@ def lang_url(lang: str) -> str:
     args["lang"] = [lang]
     query = "&".join(f"{quote(k)}={quote(v)}" for k, values in args.items() for v in values)
     return f"{request.path}?{query}"
+
+
+def current_language() -> str:
+    """The language of the page being served ("nl" or "en"); "nl" outside a request (CLI, cron).
+
+    New subscribers and accounts get it as the language of their mail until they choose another."""
+    locale = get_locale() if has_request_context() else None
+    return "en" if locale is not None and locale.language == "en" else "nl"
+
+
+MAIL_LANGUAGES = ("nl", "en")
+
+
+def mail_language(value: str | None) -> str:
+    """A stored or submitted language, "nl" when it is not one we write mail in."""
+    return value if value in MAIL_LANGUAGES else "nl"
+
+
+def one_language(text: str | None) -> str:
+    """The current language's half of a bilingual "Nederlands / English" text (the OpenAPI document's
+    descriptions are written so, as the API serves both languages); other texts unchanged."""
+    text = text or ""
+    parts = text.split(" / ")
+    if len(parts) != 2:
+        return text
+    return parts[1] if current_language() == "en" else parts[0]

@@ -217,6 +217,7 @@ def build(db, cast) -> World:
         ),
     )
     cast.staff.name = "Sanne ‘Staf’ — Zoë"
+    cast.staff.language = "en"  # not the default: the form must show and keep it
     functionary = world.person(
         "zoe@ozj.example",
         Role.FUNCTIONARY,
@@ -248,7 +249,10 @@ def build(db, cast) -> World:
     phase.description = f"{NON_ASCII}\nRegel twee."
     synonym = SearchSynonym(terms="café, koffiehuis", note=NON_ASCII)
     subscriber = Subscriber(
-        email="zoe@abonnee.example", frequency=Frequency.MONTHLY, confirmed_at=practice.created_at
+        email="zoe@abonnee.example",
+        frequency=Frequency.MONTHLY,
+        confirmed_at=practice.created_at,
+        language="en",
     )
     subscriber.subscriptions = [Subscription(theme=cast.theme, regions=[cast.region, cast.other_region])]
     subscriber.consents = [Consent(text="Toestemming", request={}, given_at=practice.created_at)]
@@ -399,6 +403,22 @@ EDIT_FORMS = {
         lambda w: f"/abonnementen/beheer/{tokens.manage_token(w.subscriber.key)}",
         lambda w: f"/abonnementen/beheer/{tokens.manage_token(w.subscriber.key)}/frequentie",
         lambda w: [(Subscriber, w.subscriber.id)],
+    ),
+    "digest choices": EditForm(
+        "digests.update_subscriptions",
+        None,
+        lambda w: f"/abonnementen/beheer/{tokens.manage_token(w.subscriber.key)}",
+        lambda w: f"/abonnementen/beheer/{tokens.manage_token(w.subscriber.key)}/wijzigen",
+        lambda w: (
+            [(Subscriber, w.subscriber.id)] + [(Subscription, s.id) for s in w.subscriber.subscriptions]
+        ),
+    ),
+    "own name and language": EditForm(
+        "accounts.update_profile",
+        "staff",
+        lambda w: "/account",
+        lambda w: "/account/gegevens",
+        lambda w: [(User, w.cast.staff.id)],
     ),
 }
 

@@ -188,21 +188,28 @@ class _Texts(HTMLParser):
         super().__init__()
         self.open: list[str] = []
         self.texts: list[str] = []
+        self.quoted = 0  # inside an element marked with its own lang (the page's other language, on purpose)
 
     def handle_starttag(self, tag, attrs):
         if tag not in {"br", "img", "input", "meta", "link", "hr", "source", "col", "area", "wbr"}:
-            self.open.append(tag)
+            marked = tag != "html" and any(name == "lang" for name, _value in attrs)
+            self.open.append(tag + ("@lang" if marked else ""))
+            self.quoted += marked
         for name, value in attrs:
-            if name in {"aria-label", "placeholder", "title", "alt"} and value:
+            if name in {"aria-label", "placeholder", "title", "alt"} and value and not self.quoted:
                 self.texts.append(value.strip())
 
     def handle_endtag(self, tag):
-        if tag in self.open:
-            while self.open and self.open.pop() != tag:
-                pass
+        if any(t.split("@")[0] == tag for t in self.open):
+            while self.open:
+                popped = self.open.pop()
+                self.quoted -= popped.endswith("@lang")
+                if popped.split("@")[0] == tag:
+                    break
 
     def handle_data(self, data):
-        if data.strip() and self.WATCHED.intersection(self.open):
+        tags = {t.split("@")[0] for t in self.open}
+        if data.strip() and not self.quoted and self.WATCHED.intersection(tags):
             self.texts.append(data.strip())
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, ValidationError
 
 from exchange.accounts.services.rules import NAME_MAX
 from exchange.forms import Form
@@ -80,8 +81,22 @@ class AcceptInvitationForm(Form):
     password, confirm = new_password_pair()
 
 
+class LanguageField(RadioField):
+    """Nederlands or English; anything else is refused with a Dutch message (not WTForms' English one).
+    Left out (an older form, a script that only changes the name), the stored language stays."""
+
+    def pre_validate(self, form) -> None:
+        if self.data not in (None, "") and self.data not in {choice.value for choice in self.choices}:
+            raise ValidationError(_l("Kies Nederlands of Engels."))
+
+
 class ProfileForm(Form):
     name = name_field()
+    language = LanguageField(
+        _l("Taal van e-mails van Jeugdkennis"),
+        choices=[SelectChoice("nl", _l("Nederlands")), SelectChoice("en", _l("Engels"))],
+        validate_choice=False,
+    )
 
 
 class ChangePasswordForm(Form):

@@ -58,6 +58,8 @@ class User(UserMixin, db.Model):
     # sign-ins themselves are UserSession rows.
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     active: Mapped[bool] = mapped_column(default=True)
+    # The language of every mail to this person ("nl" or "en"); chosen in the account, set from the page language.
+    language: Mapped[str] = mapped_column(String(5), default="nl", server_default="nl")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
     # The workspace's "new since your last visit" (exchange/workspace/services.record_visit): the last time the

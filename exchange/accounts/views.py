@@ -256,7 +256,7 @@ def accept_invitation(token: str):
 def account():
     return render_template(
         "accounts/account.html",
-        profile_form=ProfileForm(name=current_user.name),
+        profile_form=ProfileForm(name=current_user.name, language=current_user.language),
         confirm_form=ConfirmForm(),
     )
 
@@ -265,7 +265,12 @@ def account():
 @login_required
 def update_profile():
     form = ProfileForm()
-    saved = submit(form, lambda: own_account.update_profile(current_user, current_user, form.name.data))
+    saved = submit(
+        form,
+        lambda: own_account.update_profile(
+            current_user, current_user, form.name.data, form.language.data or None
+        ),
+    )
     if saved.done:
         flash(_("Uw gegevens zijn opgeslagen."), "info")
         return redirect(url_for("accounts.account"))

@@ -23,6 +23,8 @@ from datetime import datetime
 from decimal import Decimal
 
 from babel.numbers import format_decimal
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -35,41 +37,82 @@ from exchange.reference.models import Region, Theme
 SUBSTANTIAL_FIELDS = ("title", "summary", "body", "phase")
 LINE_MAX = 160
 
+# Lazy: rendered in the recipient's language (the mail is built under force_locale).
 KIND_LABELS = {
-    "new": "Nieuw",
-    "updated": "Bijgewerkt",
-    "result": "Nieuw resultaat",
-    "result_corrected": "Resultaat gecorrigeerd",
+    "new": _l("Nieuw"),
+    "updated": _l("Bijgewerkt"),
+    "result": _l("Nieuw resultaat"),
+    "result_corrected": _l("Resultaat gecorrigeerd"),
 }
+
+
+def _english() -> bool:
+    locale = get_locale()
+    return locale is not None and locale.language == "en"
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """A new or corrected result, listed under its practice."""
+
+    corrected: bool
+    at: datetime
+    line_nl: str
+    line_en: str
+    phase_nl: str
+    phase_en: str
+
+    @property
+    def label(self) -> str:
+        return str(KIND_LABELS["result_corrected" if self.corrected else "result"])
+
+    @property
+    def line(self) -> str:
+        return self.line_en if _english() else self.line_nl
+
+    @property
+    def phase(self) -> str:
+        return self.phase_en if _english() else self.phase_nl
 
 
 @dataclass(frozen=True)
 class Item:
-    """One line of a digest: a practice (new or updated) or a new or corrected result on a practice."""
+    """One practice in a digest, listed once: new, updated, or only with new measurements (`results`)."""
 
-    kind: str  # "new", "updated", "result" or "result_corrected"
-    at: datetime
+    kind: str  # "new", "updated", "result" or "result_corrected" (the last two: only measurements are new)
+    at: datetime  # the latest event
     practice_id: int
     title: str
     url: str
     region_id: int
     region: str
-    phase: str
+    phase_nl: str
+    phase_en: str
     line: str
     theme_ids: frozenset[int]
+    results: tuple[Measurement, ...] = ()
 
     @property
     def label(self) -> str:
-        return KIND_LABELS[self.kind]
+        return str(KIND_LABELS[self.kind])
+
+    @property
+    def phase(self) -> str:
+        return self.phase_en if _english() else self.phase_nl
 
 
 @dataclass(frozen=True)
 class ThemeInfo:
     id: int
     slug: str
-    name: str
+    name_nl: str
     position: int
     url: str
+    name_en: str = ""
+
+    @property
+    def name(self) -> str:
+        return (self.name_en or self.name_nl) if _english() else self.name_nl
 
 
 @dataclass
@@ -83,7 +126,8 @@ class PeriodContent:
 
     @property
     def item_count(self) -> int:
-        return len({(i.kind, i.practice_id, i.at) for items in self.by_theme.values() for i in items})
+        """Practices with something new (each counted once, however many measurements it has)."""
+        return len({i.practice_id for items in self.by_theme.values() for i in items})
 
 
 @dataclass(frozen=True)
@@ -104,6 +148,7 @@ class Recipient:
     frequency: str
     confirmed_at: datetime | None
     follows: tuple[Follow, ...]
+    language: str = "nl"
 
 
 @dataclass
@@ -138,10 +183,10 @@ def one_line(text: str, limit: int = LINE_MAX) -> str:
     return cut.rstrip(" ,.;:-") + "…"
 
 
-def _number(value: Decimal | None) -> str:
+def _number(value: Decimal | None, locale: str = "nl") -> str:
     if value is None:
         return ""
-    return format_decimal(value.normalize() if value == value.to_integral() else value, locale="nl")
+    return format_decimal(value.normalize() if value == value.to_integral() else value, locale=locale)
 
 
 def _substantial(snapshot: dict | None) -> tuple:
@@ -204,7 +249,9 @@ def collect_content(period: Period) -> PeriodContent:
     """Load what is new in `period` (published content only) in a fixed number of queries."""
     start, end = period.start, period.end
     themes = {
-        t.id: ThemeInfo(t.id, t.slug, t.name, t.position, external_url("reference.theme", slug=t.slug))
+        t.id: ThemeInfo(
+            t.id, t.slug, t.name, t.position, external_url("reference.theme", slug=t.slug), t.name_en or ""
+        )
         for t in db.session.scalars(select(Theme))
     }
     regions = {r.id: (r.slug, r.display_name) for r in db.session.scalars(select(Region))}
@@ -249,9 +296,33 @@ def collect_content(period: Period) -> PeriodContent:
     }
     urls = {pid: external_url("practices.detail", practice_id=pid) for pid in practices}
 
+    measurements: dict[int, list[Measurement]] = defaultdict(list)
+    for r in results:
+        corrected = r.created_at < start
+        lines = []
+        for locale in ("nl", "en"):
+            measured = f"{r.indicator}: {_number(r.value, locale)}{(' ' + r.unit) if r.unit else ''}"
+            lines.append(one_line(f"{measured}. {r.narrative}" if r.narrative.strip() else measured))
+        measurements[r.practice_id].append(
+            Measurement(
+                corrected,
+                r.updated_at if corrected else r.created_at,
+                lines[0],
+                lines[1],
+                r.phase.name,
+                r.phase.name_en or r.phase.name,
+            )
+        )
     items: list[Item] = []
-    for practice_id, (kind, at) in events.items():
+    for practice_id in practice_ids:
         p = practices[practice_id]
+        found = sorted(measurements.get(practice_id, []), key=lambda m: m.at, reverse=True)
+        if practice_id in events:
+            kind, at = events[practice_id]
+            at = max([at] + [m.at for m in found])
+        else:
+            kind = "result" if any(not m.corrected for m in found) else "result_corrected"
+            at = found[0].at
         items.append(
             Item(
                 kind,
@@ -262,27 +333,10 @@ def collect_content(period: Period) -> PeriodContent:
                 p.region_id,
                 regions[p.region_id][1],
                 p.phase.name,
+                p.phase.name_en or p.phase.name,
                 one_line(p.summary),
                 frozenset(t.id for t in p.themes),
-            )
-        )
-    for r in results:
-        p = practices[r.practice_id]
-        measured = f"{r.indicator}: {_number(r.value)}{(' ' + r.unit) if r.unit else ''}"
-        line = one_line(f"{measured}. {r.narrative}" if r.narrative.strip() else measured)
-        corrected = r.created_at < start
-        items.append(
-            Item(
-                "result_corrected" if corrected else "result",
-                r.updated_at if corrected else r.created_at,
-                p.id,
-                p.title,
-                urls[p.id],
-                p.region_id,
-                regions[p.region_id][1],
-                r.phase.name,
-                line,
-                frozenset(t.id for t in p.themes),
+                tuple(found),
             )
         )
     items.sort(key=lambda i: (i.at, i.practice_id, i.kind), reverse=True)
@@ -322,13 +376,13 @@ def compose(content: PeriodContent, recipient: Recipient, *, limit: int) -> Dige
         )
     if not sections:
         return None
-    sections.sort(key=lambda s: (s.theme.position, s.theme.name))
+    sections.sort(key=lambda s: (s.theme.position, s.theme.name_nl))
     return Digest(recipient, content.period, sections)
 
 
 def themes_text(names: Iterable[str]) -> str:
-    """'A', 'A en B', 'A, B en C'."""
+    """'A', 'A en B', 'A, B en C' ('A, B and C' in English)."""
     names = list(names)
     if len(names) <= 1:
         return "".join(names)
-    return ", ".join(names[:-1]) + " en " + names[-1]
+    return ", ".join(names[:-1]) + (" and " if _english() else " en ") + names[-1]

@@ -10,6 +10,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from exchange.digests.models import Frequency
 from exchange.forms import Form
+from exchange.i18n import localized
 from exchange.mail.addresses import EMAIL_MAX, EmailAddress
 
 FREQUENCY_CHOICES = [
@@ -77,12 +78,45 @@ class ChoiceForm(Form):
     consent_version = HiddenField()
 
     def set_choices(self, themes, regions) -> None:
-        self.themes.choices = [SelectChoice(t.slug, t.name) for t in themes]
+        self.themes.choices = [SelectChoice(t.slug, localized(t, "name")) for t in themes]
         self.regions.choices = [SelectChoice(r.slug, r.display_name) for r in regions]
+
+
+class LanguageRadioField(RadioField):
+    """Nederlands or English; left out (an older form), the page's language is used by the view."""
+
+    def pre_validate(self, form) -> None:
+        if self.data not in (None, "") and self.data not in {c.value for c in self.choices or []}:
+            raise ValidationError(_l("Kies Nederlands of Engels."))
+
+
+def language_field():
+    return LanguageRadioField(
+        _l("Taal van de e-mails"),
+        choices=[SelectChoice("nl", _l("Nederlands")), SelectChoice("en", _l("Engels"))],
+        validate_choice=False,
+    )
 
 
 class SubscribeForm(ChoiceForm):
     email = email_field()
+    language = language_field()
+
+
+class ManageForm(Form):
+    """The manage page: the themes followed (add or remove), their regions and the language of the mails."""
+
+    themes = MultiCheckboxField(
+        _l("Thema's die u volgt"), validators=[DataRequired(message=_l("Kies ten minste één thema."))]
+    )
+    regions = MultiCheckboxField(
+        _l("Alleen deze regio's (optioneel)"),
+        description=_l("Kiest u geen regio, dan krijgt u nieuws uit alle regio's."),
+    )
+    language = language_field()
+    consent_version = HiddenField()
+
+    set_choices = ChoiceForm.set_choices
 
 
 class LinkRequestForm(Form):

@@ -81,6 +81,8 @@ class Subscriber(db.Model):
     # Stored lower-cased (accounts.services.rules.normalise_email), so the unique constraint is case-insensitive.
     email: Mapped[str] = mapped_column(String(254), unique=True)
     frequency: Mapped[Frequency] = mapped_column(_enum(Frequency), default=Frequency.WEEKLY, index=True)
+    # The language of every mail to this address ("nl" or "en"): chosen when subscribing, default the page's.
+    language: Mapped[str] = mapped_column(String(5), default="nl", server_default="nl")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # The first double opt-in confirmation.
     confirmed_at: Mapped[datetime | None]
@@ -143,7 +145,7 @@ class Consent(db.Model):
 
     subscriber: Mapped[Subscriber] = relationship(back_populates="consents")
 
-    __table_args__ = (CheckConstraint("source IN ('form', 'account')", name="source_known"),)
+    __table_args__ = (CheckConstraint("source IN ('form', 'account', 'manage')", name="source_known"),)
 
     def __repr__(self) -> str:
         return f"<Consent {self.id} subscriber={self.subscriber_id}>"

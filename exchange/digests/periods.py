@@ -12,14 +12,25 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+
 from exchange.digests.models import Frequency
 
 TZ = ZoneInfo("Europe/Amsterdam")
 
+# Lazy: each renders in the language of the page or mail it is used in.
 FREQUENCY_LABELS = {
-    Frequency.DAILY: "dagelijks",
-    Frequency.WEEKLY: "wekelijks",
-    Frequency.MONTHLY: "maandelijks",
+    Frequency.DAILY: _l("dagelijks"),
+    Frequency.WEEKLY: _l("wekelijks"),
+    Frequency.MONTHLY: _l("maandelijks"),
+}
+# "U ontvangt dit wekelijkse overzicht": the adjective before a noun.
+FREQUENCY_ADJECTIVES = {
+    Frequency.DAILY: _l("dagelijkse"),
+    Frequency.WEEKLY: _l("wekelijkse"),
+    Frequency.MONTHLY: _l("maandelijkse"),
 }
 MONTHS = (
     "januari",
@@ -100,6 +111,24 @@ class Period:
 
     @property
     def label(self) -> str:
+        """The period in the current language (Dutch outside a request or mail in another language)."""
+        locale = get_locale()
+        if locale is not None and locale.language == "en":
+            return self.label_en
+        return self.label_nl
+
+    @property
+    def label_en(self) -> str:
+        """English description: 'Monday 3 March 2025', 'week of 3 to 9 March 2025', 'March 2025'."""
+        first, last = self.first_day, self.last_day
+        if self.frequency == Frequency.DAILY:
+            return format_date(first, "EEEE d MMMM y", locale="en")
+        if self.frequency == Frequency.WEEKLY:
+            return f"week of {format_date(first, 'd MMMM y', locale='en')} to {format_date(last, 'd MMMM y', locale='en')}"
+        return format_date(first, "MMMM y", locale="en")
+
+    @property
+    def label_nl(self) -> str:
         """Dutch description: 'maandag 3 maart 2025', 'week van 3 t/m 9 maart 2025', 'maart 2025'."""
         first, last = self.first_day, self.last_day
         if self.frequency == Frequency.DAILY:

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from urllib.parse import quote, urlsplit
 
 from flask import current_app
+from flask_babel import force_locale, ngettext
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -39,7 +40,14 @@ from exchange.digests.models import (
     Subscription,
     subscription_region,
 )
-from exchange.digests.periods import FREQUENCY_LABELS, Period, last_completed, period_starting, plan_periods
+from exchange.digests.periods import (
+    FREQUENCY_ADJECTIVES,
+    FREQUENCY_LABELS,
+    Period,
+    last_completed,
+    period_starting,
+    plan_periods,
+)
 from exchange.extensions import db
 from exchange.mail import external_url
 from exchange.mail.addresses import UnsendableAddress
@@ -141,7 +149,12 @@ class DigestMailer:
         return self.manage_prefix + tokens.manage_token(subscriber_key, subscription_id) + self.manage_suffix
 
     def build(self, digest: Digest) -> MailMessage:
-        """The digest as a two-part message with List-Unsubscribe (RFC 8058), List-Id and a stable Message-ID."""
+        """The digest as a two-part message with List-Unsubscribe (RFC 8058), List-Id and a stable Message-ID,
+        written in the subscriber's language (texts, theme and phase names, the period's dates)."""
+        with force_locale(digest.recipient.language or "nl"):
+            return self._build(digest)
+
+    def _build(self, digest: Digest) -> MailMessage:
         recipient = digest.recipient
         frequency = Frequency(recipient.frequency)
         token = tokens.manage_token(recipient.key)
@@ -162,8 +175,12 @@ class DigestMailer:
         }
         followed = [self.themes[f.theme_id].name for f in recipient.follows if f.theme_id in self.themes]
         count = digest.item_count
-        noun = "nieuwe bijdrage" if count == 1 else "nieuwe bijdragen"
-        subject = f"Jeugdkennis: {count} {noun} – {digest.period.label}"
+        subject = ngettext(
+            "Jeugdkennis: %(num)d nieuwe bijdrage – %(period)s",
+            "Jeugdkennis: %(num)d nieuwe bijdragen – %(period)s",
+            count,
+            period=digest.period.label,
+        )
         context = {
             "subject": subject,
             "digest": digest,
@@ -171,6 +188,7 @@ class DigestMailer:
             "leave_urls": leave_urls,
             "followed_text": themes_text(followed),
             "frequency_label": FREQUENCY_LABELS[frequency],
+            "frequency_adjective": FREQUENCY_ADJECTIVES[frequency],
             "external_url": external_url,
             "site_url": self.site_url,
         }
@@ -240,13 +258,25 @@ def _recipients(rows, frequency: Frequency) -> list[Recipient]:
         )
     return [
         Recipient(
-            row.id, row.key, row.email, frequency.value, row.confirmed_at, tuple(follows.get(row.id, ()))
+            row.id,
+            row.key,
+            row.email,
+            frequency.value,
+            row.confirmed_at,
+            tuple(follows.get(row.id, ())),
+            row.language or "nl",
         )
         for row in rows
     ]
 
 
-_RECIPIENT_COLUMNS = (Subscriber.id, Subscriber.key, Subscriber.email, Subscriber.confirmed_at)
+_RECIPIENT_COLUMNS = (
+    Subscriber.id,
+    Subscriber.key,
+    Subscriber.email,
+    Subscriber.confirmed_at,
+    Subscriber.language,
+)
 
 
 def recipient_batches(
@@ -405,7 +435,7 @@ def send_period(
     total = count_recipients(frequency, period, retry_only=retry_only, now=now)
     if not dry_run:
         summary.run_id = _record_run_start(frequency, period, run_for)
-    label = f"{FREQUENCY_LABELS[frequency]} {period.label}"
+    label = f"{FREQUENCY_LABELS[frequency]!s} {period.label}"
     with ExitStack() as stack:
         bar = stack.enter_context(progress(total, label) if progress else nullcontext())
         dispatcher = None

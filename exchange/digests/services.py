@@ -26,9 +26,10 @@ from exchange.digests.models import (
     Subscription,
     subscription_region,
 )
-from exchange.digests.periods import FREQUENCY_LABELS
+from exchange.digests.periods import FREQUENCY_ADJECTIVES
 from exchange.errors import Invalid, LinkExpired, LinkInvalid
 from exchange.extensions import db
+from exchange.i18n import MAIL_LANGUAGES, mail_language
 from exchange.mail import external_url, queue_mail
 from exchange.mail.addresses import EMAIL_MAX, normalise_email  # noqa: F401 - the one address policy
 from exchange.mail.outbox import forget_recipient
@@ -58,12 +59,14 @@ class Choice:
     themes: list[Theme]
     regions: list[Region]
     frequency: Frequency
+    language: str = "nl"  # of the confirmation mail and every digest
 
     def as_request(self) -> dict:
         return {
             "themes": [t.slug for t in self.themes],
             "regions": [r.slug for r in self.regions],
             "frequency": self.frequency.value,
+            "language": mail_language(self.language),
         }
 
 
@@ -100,7 +103,9 @@ def request_subscription(email: str, choice: Choice, *, text: str, locale: str =
     now = utcnow()
     subscriber = find_subscriber(email)
     if subscriber is None:
-        subscriber = Subscriber(email=email, frequency=choice.frequency, created_at=now)
+        subscriber = Subscriber(
+            email=email, frequency=choice.frequency, language=mail_language(choice.language), created_at=now
+        )
         db.session.add(subscriber)
     consent = Consent(
         subscriber=subscriber,
@@ -113,16 +118,20 @@ def request_subscription(email: str, choice: Choice, *, text: str, locale: str =
     db.session.add(consent)
     db.session.flush()
     valid_for: timedelta = current_app.config["DIGEST_CONFIRM_VALID_FOR"]
+    language = mail_language(choice.language)
     queue_mail(
         email,
-        _("Bevestig uw aanmelding voor Jeugdkennis"),
+        _l("Bevestig uw aanmelding voor Jeugdkennis"),
         "subscription_confirm",
+        language=language,
         confirm_url=external_url("digests.confirm", token=tokens.confirm_token(consent.key)),
-        theme_names=[t.name for t in choice.themes],
+        theme_names=[(t.name_en or t.name) if language == "en" else t.name for t in choice.themes],
         region_names=[r.display_name for r in choice.regions],
-        frequency_label=FREQUENCY_LABELS[choice.frequency],
+        frequency_adjective=FREQUENCY_ADJECTIVES[choice.frequency],
         valid_days=valid_for.days,
-        manage_url=manage_url(subscriber) if subscriber.subscriptions else None,
+        # Always: the mail goes to the address itself, and after confirming this is where to add or leave themes.
+        manage_url=manage_url(subscriber),
+        known=bool(subscriber.subscriptions),
     )
     return consent
 
@@ -160,6 +169,8 @@ def _apply(subscriber: Subscriber, request: dict, now: datetime) -> None:
         subscriber.frequency = Frequency(request.get("frequency"))
     except ValueError:
         pass
+    if request.get("language") in MAIL_LANGUAGES:
+        subscriber.language = request["language"]
     subscriber.confirmed_at = subscriber.confirmed_at or now
     existing = {s.theme_id: s for s in subscriber.subscriptions}
     for theme in themes:
@@ -180,7 +191,9 @@ def subscribe_account(user, choice: Choice, *, text: str, locale: str = "nl") ->
     now = utcnow()
     subscriber = find_subscriber(email)
     if subscriber is None:
-        subscriber = Subscriber(email=email, frequency=choice.frequency, created_at=now)
+        subscriber = Subscriber(
+            email=email, frequency=choice.frequency, language=mail_language(choice.language), created_at=now
+        )
         db.session.add(subscriber)
     db.session.add(
         Consent(
@@ -231,6 +244,72 @@ def leave_all(subscriber: Subscriber) -> int:
     return count
 
 
+def update_subscriptions(
+    subscriber: Subscriber,
+    themes: list[Theme],
+    regions: list[Region],
+    language: str,
+    *,
+    text: str,
+    locale: str = "nl",
+) -> bool:
+    """Set what a subscriber follows from their manage page (the never-expiring link mailed to the address is
+    the proof of ownership, as for leaving): exactly `themes`, each narrowed to `regions` (none = all), and the
+    language of their mail. Themes or regions added are recorded as a consent given and confirmed now, with the
+    consent text shown; saving unchanged records nothing. Returns whether anything changed. Raises Invalid when
+    no theme is chosen (leaving everything has its own button) or for an unknown language."""
+    if not themes:
+        raise Invalid.on_field(
+            "themes", _("Kies ten minste één thema. Wilt u niets meer ontvangen, zeg dan alles op.")
+        )
+    if language not in MAIL_LANGUAGES:
+        raise Invalid.on_field("language", _("Kies Nederlands of Engels."))
+    now = utcnow()
+    wanted_regions = {r.id for r in regions}
+    existing = {s.theme_id: s for s in subscriber.subscriptions}
+    added = any(
+        t.id not in existing
+        or not wanted_regions <= {r.id for r in existing[t.id].regions}
+        or (existing[t.id].regions and not wanted_regions)
+        for t in themes
+    )
+    changed = added or language != subscriber.language
+    for theme_id, subscription in existing.items():
+        if theme_id not in {t.id for t in themes}:
+            subscriber.subscriptions.remove(subscription)
+            changed = True
+    for theme in themes:
+        subscription = existing.get(theme.id)
+        if subscription is None:
+            subscription = Subscription(theme=theme, created_at=now, confirmed_at=now)
+            subscriber.subscriptions.append(subscription)
+        if {r.id for r in subscription.regions} != wanted_regions:
+            subscription.regions = list(regions)
+            changed = True
+    subscriber.language = language
+    if added:
+        db.session.add(
+            Consent(
+                subscriber=subscriber,
+                text=text,
+                request={
+                    "themes": [t.slug for t in themes],
+                    "regions": [r.slug for r in regions],
+                    "frequency": subscriber.frequency.value,
+                    "language": language,
+                },
+                source="manage",
+                locale=locale,
+                given_at=now,
+                confirmed_at=now,
+            )
+        )
+        subscriber.left_at = None
+        subscriber.confirmed_at = subscriber.confirmed_at or now
+    db.session.flush()
+    return changed
+
+
 def change_frequency(subscriber: Subscriber, frequency: Frequency) -> None:
     """Switch to another rhythm; the new one applies from the next period of that frequency."""
     subscriber.frequency = frequency
@@ -247,8 +326,9 @@ def request_links(email: str) -> None:
     valid_for: timedelta = current_app.config["DIGEST_DATA_LINK_VALID_FOR"]
     queue_mail(
         email,
-        _("Uw abonnementen op Jeugdkennis"),
+        _l("Uw abonnementen op Jeugdkennis"),
         "subscription_links",
+        language=subscriber.language,
         manage_url=manage_url(subscriber) if subscriber.confirmed_at else None,
         data_url=external_url("digests.data", token=tokens.data_token(subscriber.key)),
         valid_hours=int(valid_for.total_seconds() // 3600),
@@ -272,6 +352,7 @@ def export_data(subscriber: Subscriber) -> dict:
     return {
         "email": subscriber.email,
         "frequency": subscriber.frequency.value,
+        "language": subscriber.language,
         "created_at": _iso(subscriber.created_at),
         "confirmed_at": _iso(subscriber.confirmed_at),
         "left_at": _iso(subscriber.left_at),

@@ -21,6 +21,7 @@ from exchange.digests.sending import build_digest_message, recipient_for
 from exchange.errors import Invalid, NotFound
 from exchange.extensions import csrf, db, limiter
 from exchange.forms import ConfirmForm, submit
+from exchange.i18n import current_language, mail_language
 from exchange.policy import require
 from exchange.reference.lookups import ThemeNotFound, find_theme
 from exchange.reference.models import Region, Theme
@@ -41,6 +42,8 @@ def _new_choice_form(cls, theme=None):
     form.consent_text = services.consent_text()
     if theme is not None:
         form.themes.data = [theme.slug]
+    if hasattr(form, "language"):
+        form.language.data = current_language()  # the page's language, until the person picks another
     return form
 
 
@@ -67,10 +70,17 @@ def _client_address() -> str:
 def _choice(form) -> services.Choice:
     themes = {t.slug: t for t in _themes()}
     regions = {r.slug: r for r in _regions()}
+    if getattr(form, "language", None) is not None and form.language.data:
+        language = form.language.data
+    elif current_user.is_authenticated:
+        language = current_user.language
+    else:
+        language = current_language()
     return services.Choice(
         themes=[themes[s] for s in form.themes.data or [] if s in themes],
         regions=[regions[s] for s in form.regions.data or [] if s in regions],
         frequency=Frequency(form.frequency.data),
+        language=mail_language(language),
     )
 
 
@@ -245,11 +255,26 @@ def _manage_context(token: str):
     return subscriber, subscription, subscription_id
 
 
-@bp.get("/abonnementen/beheer/<token>")
-def manage(token: str):
+def _new_manage_form(subscriber) -> forms.ManageForm:
+    form = forms.ManageForm(formdata=None)
+    form.set_choices(_themes(), _regions())
+    form.themes.data = [s.theme.slug for s in subscriber.subscriptions]
+    form.regions.data = sorted({r.slug for s in subscriber.subscriptions for r in s.regions})
+    form.language.data = subscriber.language
+    form.consent_version.data = services.consent_version(services.consent_text())
+    return form
+
+
+def _manage_page(token: str, manage_form=None, status: int = 200):
     subscriber, subscription, subscription_id = _manage_context(token)
     frequency_form = (
         forms.FrequencyForm(formdata=None, frequency=subscriber.frequency.value) if subscriber else None
+    )
+    if subscriber is not None and manage_form is None:
+        manage_form = _new_manage_form(subscriber)
+    regions_differ = (
+        subscriber is not None
+        and len({frozenset(r.id for r in s.regions) for s in subscriber.subscriptions}) > 1
     )
     return render_template(
         "digests/manage.html",
@@ -258,9 +283,45 @@ def manage(token: str):
         subscription=subscription,
         scoped=subscription_id is not None,
         frequency_form=frequency_form,
+        manage_form=manage_form,
+        regions_differ=regions_differ,
+        consent_text=services.consent_text(),
         confirm_form=ConfirmForm(formdata=None),
         frequency_labels=FREQUENCY_LABELS,
-    )
+    ), status
+
+
+@bp.get("/abonnementen/beheer/<token>")
+def manage(token: str):
+    return _manage_page(token)
+
+
+@bp.post("/abonnementen/beheer/<token>/wijzigen")
+def update_subscriptions(token: str):
+    """Add or remove themes, choose regions and the language of the mails (CSRF; the token is the proof)."""
+    subscriber = _require_subscriber(token)
+    form = forms.ManageForm()
+    form.set_choices(_themes(), _regions())
+    themes = {t.slug: t for t in _themes()}
+    regions = {r.slug: r for r in _regions()}
+
+    def update():
+        _require_current_consent(form)
+        return services.update_subscriptions(
+            subscriber,
+            [themes[s] for s in form.themes.data or [] if s in themes],
+            [regions[s] for s in form.regions.data or [] if s in regions],
+            form.language.data or subscriber.language,
+            text=services.consent_text(),
+            locale=current_language(),
+        )
+
+    saved = submit(form, update)
+    if saved.done:
+        if saved.value:
+            flash(_("Uw keuzes zijn opgeslagen."), "success")
+        return redirect(url_for("digests.manage", token=token))
+    return _manage_page(token, manage_form=form, status=saved.status)
 
 
 @bp.post("/abonnementen/beheer/<token>")

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DateField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from exchange.documents.models import LANGUAGES, Kind
+from exchange.forms import Form
 
 REQUIRED = _l("Dit veld is verplicht.")
 
@@ -33,7 +33,7 @@ LANGUAGE_LABELS = {
 }
 
 
-class DocumentForm(FlaskForm):
+class DocumentForm(Form):
     title = StringField(
         _l("Titel"),
         validators=[DataRequired(REQUIRED), Length(max=200)],

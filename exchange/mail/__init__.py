@@ -20,7 +20,7 @@ import smtplib
 import time
 import uuid
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import make_msgid
@@ -28,6 +28,7 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 from flask import current_app, render_template
+from flask_babel import force_locale
 from flask_mail import BadHeaderError, Connection, Message, email_dispatched
 from sqlalchemy import delete, event, update
 from sqlalchemy.orm import Session
@@ -82,6 +83,7 @@ def build_message(
     headers: dict[str, str] | None = None,
     sender: str | tuple[str, str] | None = None,
     message_id: str | None = None,
+    language: str | None = None,
     **context,
 ) -> MailMessage:
     """Render templates/email/<template>.txt and .html into one message (both parts), through the one builder
@@ -89,17 +91,23 @@ def build_message(
 
     `to` is an address, a (display name, address) pair or a list of them. `message_id` sets a deterministic
     Message-ID (e.g. per digest period and subscriber); by default a random one on the EXTERNAL_URL host is used.
+    `language` ("nl"/"en", the recipient's) writes the subject (pass a lazy string), texts, names and dates in
+    that language, whatever the language of the page that caused the mail; without it the current locale is used.
     Raises UnsendableAddress for an address that cannot be sent at all.
     """
     recipients = [to] if isinstance(to, str | tuple) else list(to)
     context.setdefault("external_url", external_url)
     context.setdefault("site_url", current_app.config["EXTERNAL_URL"].rstrip("/"))
     domain = urlsplit(current_app.config["EXTERNAL_URL"]).hostname or "jeugdkennis.localhost"
+    with force_locale(language) if language else nullcontext():
+        subject = str(subject)
+        body = render_template(f"email/{template}.txt", subject=subject, **context)
+        html = render_template(f"email/{template}.html", subject=subject, **context)
     message = MailMessage(
-        str(subject),
+        subject,
         recipients,
-        body=render_template(f"email/{template}.txt", subject=subject, **context),
-        html=render_template(f"email/{template}.html", subject=subject, **context),
+        body=body,
+        html=html,
         sender=sender or current_app.config["MAIL_DEFAULT_SENDER"],
         extra_headers=dict(headers or {}),
         message_id=message_id or make_msgid(domain=domain),

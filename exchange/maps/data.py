@@ -30,6 +30,7 @@ from exchange.reference.models import (
     TransformationPlan,
     plan_action_line,
 )
+from exchange.reference.notes import note_text
 
 ACTIVE_DAYS = 90
 
@@ -312,7 +313,7 @@ def fund_map() -> MapData:
             region_id, {"code": code, "slug": slug, "name": name, "annual": None, "total": None}
         )
         if basis and amount is not None:
-            entry[basis] = (amount, label or format_eur(amount), note or "")
+            entry[basis] = (amount, label or format_eur(amount), note_text(note))
     regions = []
     for entry in rows.values():
         code, slug, name = entry["code"], entry["slug"], entry["name"]

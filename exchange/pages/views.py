@@ -9,10 +9,28 @@ from sqlalchemy import text
 
 from exchange.caching.visitor import visitor_cached
 from exchange.extensions import db
-from exchange.pages import bp
+from exchange.i18n import localized, one_language
+from exchange.pages import bp, statements
 from exchange.practices import queries as practice_queries
 from exchange.practices.models import Status
 from exchange.reference import queries
+from exchange.reference.notes import note_text
+
+
+@bp.app_template_filter("one_language")
+def one_language_filter(text: str | None) -> str:
+    return one_language(text)
+
+
+@bp.app_template_global("allocation_note")
+def allocation_note(note: str | None) -> str:
+    return note_text(note)
+
+
+@bp.app_template_filter("localized_name")
+def localized_name_filter(obj) -> str:
+    """`obj.name_en` on English pages when there is one, else the Dutch name (for `map` in templates)."""
+    return localized(obj, "name")
 
 
 @bp.get("/")
@@ -36,7 +54,26 @@ def about():
 
 @bp.get("/toegankelijkheid")
 def accessibility():
-    return render_template("pages/accessibility.html")
+    return render_template(
+        "pages/accessibility.html", check=statements.accessibility_check(), operator=statements.operator()
+    )
+
+
+@bp.get("/privacy")
+def privacy():
+    return render_template(
+        "pages/privacy.html", retention=statements.retention(), operator=statements.operator()
+    )
+
+
+@bp.get("/colofon")
+def colophon():
+    return render_template("pages/colophon.html", operator=statements.operator())
+
+
+@bp.get("/bronnen")
+def sources():
+    return render_template("pages/sources.html", sources=queries.list_sources())
 
 
 @bp.get("/livez")

@@ -52,8 +52,9 @@ def feedback_posted(actor: User, practice, message) -> None:
             continue
         queue_mail(
             recipient.email,
-            str(_l("Nieuwe feedback op: %(title)s", title=practice.title)),
+            _l("Nieuwe feedback op: %(title)s", title=practice.title),
             "practice_feedback",
+            language=recipient.language,
             recipient=recipient,
             author=actor,
             practice=practice,

@@ -54,6 +54,7 @@ def _account(user: User) -> dict:
         "name": user.name,
         "role": user.role.value,
         "role_label": user.role_label,
+        "language": user.language,
         "region": _region(user.region),
         "active": user.active,
         "created_at": _iso(user.created_at),

@@ -91,6 +91,11 @@ def sources_by_key(keys) -> dict[str, Source]:
     return {s.key: s for s in db.session.scalars(select(Source).where(Source.key.in_(keys)))}
 
 
+def list_sources() -> list[Source]:
+    """Every source the reference data cites, for the sources page."""
+    return list(db.session.scalars(select(Source).order_by(Source.key)))
+
+
 def counts() -> dict[str, int]:
     return {
         "regions": db.session.scalar(select(func.count(Region.id))) or 0,

@@ -69,6 +69,8 @@ def robots_txt(sitemap_url: str) -> str:
         "# Jeugdkennis: lists, regions, themes, phases and practices are public; facets and accounts are not."
     ]
     lines += ["User-agent: *", "Allow: /"]
+    # Maps are the link-preview images of theme pages (their ?thema= is not a facet of a list).
+    lines += ["Allow: /kaarten/*.svg"]
     lines += [f"Disallow: {pattern}" for pattern in disallowed_patterns()]
     lines += ["", f"Sitemap: {sitemap_url}", ""]
     return "\n".join(lines)

@@ -46,8 +46,10 @@ STATIC_ENDPOINTS = (
     "pages.accessibility",
     "api_docs.docs_page",
     "digests.index",
+    "pages.privacy",
+    "pages.colophon",
+    "pages.sources",
 )
-PHASE_ENDPOINT = "reference.phase"
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -153,14 +155,13 @@ def entries() -> list[tuple[str, datetime | None]]:
     )
     out += [(_url_xml(*line_url(number), lastmod), lastmod) for number, lastmod in line_rows]
 
-    if PHASE_ENDPOINT in current_app.view_functions:
-        by_phase = _max_per(Practice.updated_at, published, Practice.phase_id)
-        phase_url = _templated(PHASE_ENDPOINT, "slug")
-        for phase_id, slug in db.session.execute(
-            select(CyclePhase.id, CyclePhase.slug).order_by(CyclePhase.position)
-        ):
-            lastmod = by_phase.get(phase_id)
-            out.append((_url_xml(*phase_url(slug), lastmod), lastmod))
+    by_phase = _max_per(Practice.updated_at, published, Practice.phase_id)
+    phase_url = _templated("practices.phase", "slug")
+    for phase_id, slug in db.session.execute(
+        select(CyclePhase.id, CyclePhase.slug).order_by(CyclePhase.position)
+    ):
+        lastmod = by_phase.get(phase_id)
+        out.append((_url_xml(*phase_url(slug), lastmod), lastmod))
     return out
 
 

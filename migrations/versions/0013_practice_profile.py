@@ -1,7 +1,7 @@
 """practice profile: target ages, partners, youth participation, evidence level, costs and funding
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-04 20:30:00
 
 Issue 17 (the profile). Every new column is optional (NULL or an empty text), so every existing practice stays
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0013"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

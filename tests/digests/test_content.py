@@ -110,7 +110,44 @@ def test_new_results_on_published_practices(db, cast, publish, make_practice):
     content = collect_content(WEEK)
     items = content.by_theme[cast.theme.id]
     assert [(i.kind, i.title) for i in items] == [("result", "Met resultaat")]
-    assert items[0].line == "Thuiszitters: 12,5 kinderen. Minder dan vorig jaar."
+    assert [m.line for m in items[0].results] == ["Thuiszitters: 12,5 kinderen. Minder dan vorig jaar."]
+    assert items[0].results[0].line_en == "Thuiszitters: 12.5 kinderen. Minder dan vorig jaar."
+
+
+def _add_result(db, cast, practice, indicator: str, at) -> None:
+    result = practice_services.add_result(
+        cast.staff,
+        practice,
+        practice_services.ResultData(
+            indicator=indicator,
+            value=Decimal(3),
+            measured_on=date(2025, 3, 1),
+            phase=cast.phases[0],
+            unit="",
+            narrative="",
+        ),
+    )
+    db.session.commit()
+    db.session.execute(update(Result).where(Result.id == result.id).values(created_at=at))
+    db.session.commit()
+
+
+def test_a_practice_is_listed_once_with_its_new_measurements_under_it(db, cast, publish):
+    practice = publish("Nieuw met metingen", IN_WEEK)
+    other = publish("Alleen metingen", LONG_AGO)
+    for n, target in enumerate([practice, practice, other, other, other]):
+        _add_result(db, cast, target, f"Meting {n}", IN_WEEK + timedelta(minutes=n + 1))
+    content = collect_content(WEEK)
+    items = content.by_theme[cast.theme.id]
+    assert [(i.kind, i.title) for i in items] == [
+        ("result", "Alleen metingen"),
+        ("new", "Nieuw met metingen"),
+    ]
+    assert [m.line for m in items[0].results] == ["Meting 4: 3", "Meting 3: 3", "Meting 2: 3"]
+    assert [m.line for m in items[1].results] == ["Meting 1: 3", "Meting 0: 3"]
+    assert content.item_count == 2
+    digest = compose(content, recipient(follow(cast.theme)), limit=5)
+    assert digest.item_count == 2
 
 
 def test_a_digest_has_a_section_per_followed_theme_with_region_and_phase(cast, publish):

@@ -50,9 +50,12 @@ def served(visitor):
         "/themas/onderwijs-zorg",
         "/actielijnen/2",
         "/ontwikkelcirkel",
+        "/ontwikkelcirkel/uitvoeren",
+        "/colofon",
         "/zoeken",
         "/abonnementen",
         "/sitemap.xml",
+        "/kaarten/thema.svg?thema=onderwijs-zorg",
     ],
 )
 def test_public_pages_are_allowed(served, url):

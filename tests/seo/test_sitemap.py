@@ -64,6 +64,10 @@ def test_lists_regions_themes_action_lines_and_the_main_pages(listed):
     assert len([p for p in listed if p.startswith("/regios/")]) == 42
     assert len([p for p in listed if p.startswith("/themas/")]) >= 10
     assert {f"/actielijnen/{n}" for n in range(1, 7)} <= set(listed)
+    assert (
+        len([p for p in listed if p.startswith("/ontwikkelcirkel/") and p != "/ontwikkelcirkel/kaart"]) == 6
+    )
+    assert {"/privacy", "/toegankelijkheid", "/colofon", "/bronnen"} <= set(listed)
     assert {"/", "/praktijken", "/regios", "/themas", "/actielijnen", "/ontwikkelcirkel"} <= set(listed)
     assert not any("?" in p for p in listed)  # no facets, no search pages
 

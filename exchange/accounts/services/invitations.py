@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from exchange import audit
 from exchange.accounts.models import FunctionaryTheme, Role, TokenPurpose, User
@@ -22,6 +23,7 @@ from exchange.accounts.services.tokens import find_token, issue_token
 from exchange.database import utcnow
 from exchange.errors import Conflict
 from exchange.extensions import db
+from exchange.i18n import current_language
 from exchange.mail import external_url, queue_mail
 from exchange.policy import require
 from exchange.reference.models import Region, Theme
@@ -61,8 +63,9 @@ def _send_invitation(actor, user: User) -> None:
     raw, token = issue_token(user, TokenPurpose.INVITE, valid_for, created_by=actor)
     queue_mail(
         user.email,
-        _("Uitnodiging voor Jeugdkennis"),
+        _l("Uitnodiging voor Jeugdkennis"),
         "invitation",
+        language=user.language,
         user=user,
         inviter=getattr(actor, "display_name", ""),
         link=external_url("accounts.accept_invitation", token=raw),
@@ -78,6 +81,7 @@ def accept_invitation(raw_token: str, name: str, password: str) -> User:
     check_password(password, email=user.email, name=name)
     user.name = name
     user.password_hash = hash_password(password)
+    user.language = current_language()  # the language of the page the person accepted on
     token.used_at = utcnow()
     end_sessions(user)
     audit.record("invitation_accepted", actor=user, subject=user)
@@ -124,6 +128,7 @@ def _new_account(
         role=role,
         region_id=region.id if region else None,
         password_hash=hash_password(password) if password is not None else None,
+        language=current_language(),  # the page the account was made on; the person can change it
     )
     db.session.add(user)
     db.session.flush()

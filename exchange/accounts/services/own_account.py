@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete
 
 from exchange import audit
@@ -23,15 +24,20 @@ from exchange.accounts.twofactor.models import RecoveryCode, TwoFactor
 from exchange.database import utcnow
 from exchange.errors import Conflict, Invalid
 from exchange.extensions import db
+from exchange.i18n import MAIL_LANGUAGES
 from exchange.mail import external_url, queue_mail
 from exchange.mail.outbox import forget_recipient
 from exchange.policy import require
 
 
-def update_profile(actor, user: User, name: str) -> None:
-    """Change one's own display name."""
+def update_profile(actor, user: User, name: str, language: str | None = None) -> None:
+    """Change one's own display name and (when given) the language of one's mail ("nl" or "en")."""
     require(actor, "account.edit_self", user)
     user.name = clean_name(name, required=True)
+    if language is not None:
+        if language not in MAIL_LANGUAGES:
+            raise Invalid.on_field("language", _("Kies Nederlands of Engels."))
+        user.language = language
     db.session.flush()
 
 
@@ -61,21 +67,32 @@ def request_email_change(actor, user: User, new_email: str, password: str) -> No
     if address == user.email:
         raise Invalid.on_field("email", _("Dit is al uw e-mailadres."))
     audit.record("email_change_requested", actor=actor, subject=user)
-    if find_user_by_email(address) is not None:
-        queue_mail(address, _("Iemand probeerde uw e-mailadres te gebruiken"), "email_in_use")
+    owner = find_user_by_email(address)
+    if owner is not None:
+        queue_mail(
+            address,
+            _l("Iemand probeerde uw e-mailadres te gebruiken"),
+            "email_in_use",
+            language=owner.language,
+        )
         return
     valid_for = current_app.config["EMAIL_CHANGE_VALID_FOR"]
     raw, token = issue_token(user, TokenPurpose.EMAIL_CHANGE, valid_for, new_email=address)
     queue_mail(
         address,
-        _("Bevestig uw nieuwe e-mailadres voor Jeugdkennis"),
+        _l("Bevestig uw nieuwe e-mailadres voor Jeugdkennis"),
         "email_change_confirm",
+        language=user.language,
         user=user,
         link=external_url("accounts.confirm_email", token=raw),
         expires_at=token.expires_at,
     )
     queue_mail(
-        user.email, _("Uw e-mailadres voor Jeugdkennis wordt gewijzigd"), "email_change_notice", user=user
+        user.email,
+        _l("Uw e-mailadres voor Jeugdkennis wordt gewijzigd"),
+        "email_change_notice",
+        language=user.language,
+        user=user,
     )
 
 

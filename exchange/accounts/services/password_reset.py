@@ -12,7 +12,7 @@ import logging
 from datetime import timedelta
 
 from flask import current_app
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 
 from exchange import audit
@@ -83,8 +83,9 @@ def _mail_reset_link(address: str, ip: str | None) -> bool:
     audit.record("password_reset_requested", subject=user, ip=ip)
     queue_mail(
         user.email,
-        _("Nieuw wachtwoord instellen voor Jeugdkennis"),
+        _l("Nieuw wachtwoord instellen voor Jeugdkennis"),
         "password_reset",
+        language=user.language,
         user=user,
         link=external_url("accounts.reset_password", token=raw),
         expires_at=token.expires_at,

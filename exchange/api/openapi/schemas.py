@@ -349,7 +349,10 @@ SCHEMAS: dict[str, dict] = {
                     for name in (facet.param for facet in FACETS)
                 }
             ),
-            "suggestion": {"type": ["string", "null"], "description": '"Did you mean" query, or null.'},
+            "suggestion": {
+                "type": ["string", "null"],
+                "description": '"Bedoelde u"-zoekvraag, of null. / "Did you mean" query, or null.',
+            },
         }
     ),
     "RegionList": _list_of("RegionSummary", "All 42 regions."),

@@ -55,3 +55,8 @@ class AssignmentForm(Form):
         _l("Regio"), validate_choice=True, validators=[DataRequired(message=_required)]
     )
     theme = OptionalIntSelect(_l("Thema"), validate_choice=True)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The person's page also holds the role form with its own "region": ids must be unique (names stay).
+        self.region.id, self.theme.id = "assignment-region", "assignment-theme"

@@ -122,6 +122,12 @@ class ManageForm(Form):
 class LinkRequestForm(Form):
     email = email_field()
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # /abonnementen shows this form under the subscribe form: ids on a page must be unique (the field's
+        # name stays "email").
+        self.email.id = "link-email"
+
 
 class FrequencyForm(Form):
     frequency = frequency_field()

@@ -378,6 +378,15 @@ class SearchIndex:
         result.took_ms = (time.perf_counter() - started) * 1000
         return result
 
+    def search_grouped(self, spec: SearchSpec, related_limit: int = 5) -> EngineResult:
+        """`search`, one hit per practice (see grouping.run_grouped)."""
+        from exchange.search.engine import grouping
+
+        started = time.perf_counter()
+        result = self._reading(lambda view: grouping.run_grouped(view, spec, related_limit))
+        result.took_ms = (time.perf_counter() - started) * 1000
+        return result
+
     def similar(
         self,
         key: str,
@@ -450,6 +459,39 @@ class SearchIndex:
         """
         extra = list(extra)
         return self._reading_or(None, lambda view: searching.correction(view, word, extra, maxdist))
+
+    # -- the spelling vocabulary (engine/vocabulary.py), one per build
+
+    def _vocabulary_for_build(self):
+        from exchange.search.engine import vocabulary
+
+        held = getattr(self, "_spelling", None)
+        if held is None or held[0] != self._build:
+            held = self._spelling = (self._build, vocabulary.Vocabulary())
+        return held[1]
+
+    def correct(
+        self, word: str, extra: Iterable[str] = (), more_than: int = 0
+    ) -> tuple[str, float, int] | None:
+        """The best correction of a folded word from the whole published vocabulary (see vocabulary.correct):
+        (word, Dutch distance, published documents holding it, more than `more_than`), or None."""
+        from exchange.search.engine import vocabulary
+
+        extra = tuple(extra)
+        return self._reading_or(
+            None,
+            lambda view: vocabulary.correct(view, self._vocabulary_for_build(), word, extra, more_than),
+        )
+
+    def public_count(self, word: str) -> int:
+        """In how many published documents the spelling field holds this folded word."""
+        from exchange.search.engine import vocabulary
+
+        return self._reading_or(0, lambda view: vocabulary.public_count(view, word))
+
+    def warm_vocabulary(self) -> None:
+        """Build the spelling tables now (call when an index is opened or swapped)."""
+        self._reading_or(None, lambda view: self._vocabulary_for_build().warm(view))
 
 
 def _probe(view: View) -> int:

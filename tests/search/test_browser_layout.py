@@ -66,9 +66,9 @@ def test_wide_screen_filters_beside_results_above_the_fold(new_page, assert_acce
     search_from_home(page, "jongeren")
 
     facets = page.locator(".search-facets").bounding_box()
-    first = page.locator(".search-hit").first.bounding_box()
+    first = page.locator(".search-hit .card__title").first.bounding_box()
     assert facets["x"] + facets["width"] <= first["x"], "the filters sit left of the results"
-    assert first["y"] < 800, "the first result starts above the fold"
+    assert first["y"] + first["height"] < 800, "the first result's title is above the fold"
     assert re.match(r"\d+ resultaten voor ‘jongeren’", page.get_by_role("status").inner_text())
 
     # The pager is a list of links without markers.

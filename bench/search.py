@@ -282,9 +282,22 @@ def _fill(rng: random.Random, form: str, ctx: dict) -> str:
     return _PLACEHOLDER.sub(one, form)
 
 
-def generate(n: int, seed: int = 42) -> list[SimpleNamespace]:
-    """N practices as objects shaped like our models (what exchange.search.documents reads)."""
+INDICATORS = [
+    "Aantal",
+    "Wachttijd",
+    "Doorlooptijd",
+    "Tevredenheid over",
+    "Percentage jongeren met",
+    "Instroom bij",
+    "Uitval bij",
+]
+
+
+def generate(n: int, seed: int = 42, results_per_practice: int = 0) -> list[SimpleNamespace]:
+    """N practices as objects shaped like our models (what exchange.search.documents reads), each with on
+    average `results_per_practice` results (measurements)."""
     rng = random.Random(seed)
+    results: list[SimpleNamespace] = []
     ref = reference()
     regions = [
         SimpleNamespace(
@@ -341,27 +354,40 @@ def generate(n: int, seed: int = 42) -> list[SimpleNamespace]:
         created = base + timedelta(days=rng.randint(0, 2500), seconds=rng.randint(0, 86400))
         published = created + timedelta(days=rng.randint(0, 60))
         status = "draft" if rng.random() < 0.08 else "published"
-        out.append(
-            SimpleNamespace(
-                id=i,
-                title=title,
-                summary=summary,
-                body="\n\n".join(paragraphs),
-                target_group=rng.choice(GROUPS),
-                region=region,
-                region_id=region.id,
-                themes=chosen,
-                action_lines=sorted(
-                    {t.action_line.number: t.action_line for t in chosen if t.action_line}.values(),
-                    key=lambda x: x.number,
-                ),
-                phase_id=rng.choice(phases),
-                status=status,
-                created_at=created,
-                published_at=published if status == "published" else None,
-                updated_at=published + timedelta(days=rng.randint(0, 400)),
-            )
+        practice = SimpleNamespace(
+            id=i,
+            title=title,
+            summary=summary,
+            body="\n\n".join(paragraphs),
+            target_group=rng.choice(GROUPS),
+            region=region,
+            region_id=region.id,
+            themes=chosen,
+            action_lines=sorted(
+                {t.action_line.number: t.action_line for t in chosen if t.action_line}.values(),
+                key=lambda x: x.number,
+            ),
+            phase_id=rng.choice(phases),
+            status=status,
+            created_at=created,
+            published_at=published if status == "published" else None,
+            updated_at=published + timedelta(days=rng.randint(0, 400)),
+            results=[],
         )
+        out.append(practice)
+        for _ in range(rng.randint(0, results_per_practice * 2) if results_per_practice else 0):
+            practice.results.append(
+                SimpleNamespace(
+                    id=len(results) + 1,
+                    practice=practice,
+                    indicator=f"{rng.choice(INDICATORS)} {rng.choice(TOPICS)}"[:200],
+                    narrative=_fill(rng, rng.choice(SENTENCES), ctx),
+                    phase_id=rng.choice(phases),
+                    measured_on=(created + timedelta(days=rng.randint(30, 900))).date(),
+                    created_at=created,
+                )
+            )
+            results.append(practice.results[-1])
     return out
 
 
@@ -425,6 +451,8 @@ class WhooshBench:
         self.region_ids = {r["slug"]: str(i + 1) for i, r in enumerate(ref["regions"])}
         self.theme_ids = {t["slug"]: str(i + 1) for i, t in enumerate(ref["themes"])}
         self.texts: dict[int, str] = {}
+        self.result_texts: dict[int, str] = {}
+        self.grouped = False
 
     def build(self) -> tuple[int, float, float]:
         """(documents, wall seconds, CPU seconds of this process and its indexing processes)."""
@@ -435,10 +463,14 @@ class WhooshBench:
                 doc = self.documents.practice_document(p)
                 self.texts[p.id] = doc["body"]  # what the page would read back from the database
                 yield doc
+                for r in p.results:
+                    self.result_texts[r.id] = r.narrative
+                    yield self.documents.result_document(r)
 
         cpu0 = time.process_time() + resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
         t0 = time.perf_counter()
-        count = self.index.rebuild(docs(), procs=self.procs, expected=len(self.corpus))
+        expected = len(self.corpus) + sum(len(p.results) for p in self.corpus)
+        count = self.index.rebuild(docs(), procs=self.procs, expected=expected)
         wall = time.perf_counter() - t0
         cpu = time.process_time() + resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime - cpu0
         return count, wall, cpu
@@ -470,20 +502,57 @@ class WhooshBench:
         if not clauses and sort_key == "relevance":
             sort_key = "date"
         spec = engine.SearchSpec(clauses=clauses, filters=self.filters(params), sort=sort_key, limit=10)
-        result = self.index.search(spec)
+        search = self.index.search_grouped if self.grouped else self.index.search
+        result = search(spec)
+        if self.grouped and parsed.words and result.total == 0:
+            # The page runs a confident correction at once (queries.search).
+            found = suggestions.correct(parsed, self.index, self.synonyms)
+            if found and found.distance <= 1.0:
+                again = search(suggestions.corrected_spec(found.text, self.synonyms, spec))
+                if again.total:
+                    result = again
         snippets = 0
         for key, _ in result.hits:
-            ident = int(key.partition(":")[2])
+            kind, _, ident = key.partition(":")
+            ident = int(ident)
+            if kind == "result":
+                if result.terms:
+                    engine.highlight_text(self.result_texts[ident], result.terms)
+                snippets += 1
+                continue
             practice = self.corpus[ident - 1]
             if result.terms:
                 engine.highlight_text(self.texts[ident], result.terms)
                 engine.highlight_text(
                     practice.title, result.terms, max_chars=len(practice.title) + 1, fragments=1
                 )
+                best = result.children.get(key, (0, ""))[1]
+                if best:
+                    engine.highlight_text(self.result_texts[int(best.partition(":")[2])], result.terms)
             snippets += 1
         # What the search page does when few results are found: suggest, then count the suggestion.
         suggestions.better_query(parsed, self.index, self.synonyms, spec, result.total)
         return result.total, snippets
+
+    def correction_ms(self, rounds: int = 3) -> tuple[float, float, float, int]:
+        """(vocabulary build s, p50 ms, p95 ms, words) of correcting misspelt words from the whole vocabulary:
+        Dutch slips of common words and typos of rare words that occur only in texts."""
+        rng = random.Random(7)
+        words = ["thuiszittrs", "jongvolwasenen", "wachtlijts", "pleegzrog", "byzonder", "samenwerkng"]
+        rare = sorted({w for p in self.corpus[:2000] for w in re.findall(r"[a-z]{9,}", p.body)})
+        for word in rng.sample(rare, min(40, len(rare))):
+            i = rng.randrange(1, len(word) - 1)
+            words.append(word[:i] + word[i + 1 :])  # a letter missing
+        t0 = time.perf_counter()
+        self.index.warm_vocabulary()
+        built = time.perf_counter() - t0
+        times = []
+        for _ in range(rounds):
+            for word in words:
+                t0 = time.perf_counter()
+                self.index.correct(word)
+                times.append((time.perf_counter() - t0) * 1000)
+        return built, percentile(times, 0.5), percentile(times, 0.95), len(words)
 
     def similar_ms(self, count: int = 20) -> tuple[float, float]:
         """(p50, p95) of 'similar practices from other regions' for `count` practices (the practice page)."""
@@ -513,6 +582,7 @@ class WhooshBench:
         self.index.apply(upserts=[doc])
         spec = self.engine.SearchSpec(
             clauses=parsing.build_clauses(parsing.parse_query("zwaluwstaartverbinding"), self.synonyms),
+            visibility=self.engine.Visibility(all_drafts=True),  # the chosen practice may be a draft
             limit=10,
         )
         found = self.index.search(spec).total
@@ -683,6 +753,18 @@ def main(argv: list[str] | None = None) -> int:
         help="PostgreSQL to create the throwaway database in ('' skips PostgreSQL)",
     )
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--results",
+        type=int,
+        default=0,
+        help="average results (measurements) per practice in the corpus (0: none, as before issue 14)",
+    )
+    parser.add_argument(
+        "--grouped",
+        action="store_true",
+        help="search as the page does since issue 14: one hit per practice (measurements inside), a "
+        "correction that runs when nothing is found; also times corrections from the whole vocabulary",
+    )
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     print(
@@ -693,16 +775,24 @@ def main(argv: list[str] | None = None) -> int:
     for n in sizes:
         print(f"\n== {n} practices", flush=True)
         t0 = time.perf_counter()
-        corpus = generate(n, seed=args.seed)
+        corpus = generate(n, seed=args.seed, results_per_practice=args.results)
         print(f"corpus generated in {time.perf_counter() - t0:.1f} s", flush=True)
         with tempfile.TemporaryDirectory(prefix="bench-search-") as tmp:
             whoosh = WhooshBench(corpus, Path(tmp) / "index", args.procs)
+            whoosh.grouped = args.grouped
             count, wall, cpu = whoosh.build()
             print(
                 f"whoosh build: {count} docs in {wall:.1f} s = {count / wall:.0f} docs/s wall "
                 f"({count / cpu:.0f} docs per CPU-second, {args.procs} processes)",
                 flush=True,
             )
+            if args.grouped:
+                built, c50, c95, words = whoosh.correction_ms()
+                print(
+                    f"corrections: vocabulary tables built in {built:.2f} s; a correction p50 {c50:.2f} ms, "
+                    f"p95 {c95:.2f} ms ({words} misspelt words x 3)",
+                    flush=True,
+                )
             w = measure(whoosh, args.repeat)
             save_ms = statistics.median(whoosh.save_visible_ms() for _ in range(3))
             print(f"a save visible in search after {save_ms:.0f} ms (median of 3)", flush=True)

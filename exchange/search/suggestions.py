@@ -158,7 +158,7 @@ def correct(
         if low not in known and not index.has_terms(terms):
             fixed = index.correct(low, extra=curated)
         else:
-            own = index.public_count(low)
+            own = index.public_count(low, enough=RARE)
             if own <= RARE:
                 fixed = index.correct(low, more_than=max(RARE, RARE_FACTOR * own))
         if fixed and fixed[0] != low:

@@ -483,11 +483,12 @@ class SearchIndex:
             lambda view: vocabulary.correct(view, self._vocabulary_for_build(), word, extra, more_than),
         )
 
-    def public_count(self, word: str) -> int:
-        """In how many published documents the spelling field holds this folded word."""
+    def public_count(self, word: str, enough: int | None = None) -> int:
+        """In how many published documents the spelling field holds this folded word (counted until past
+        `enough`)."""
         from exchange.search.engine import vocabulary
 
-        return self._reading_or(0, lambda view: vocabulary.public_count(view, word))
+        return self._reading_or(0, lambda view: vocabulary.public_count(view, word, enough))
 
     def warm_vocabulary(self) -> None:
         """Build the spelling tables now (call when an index is opened or swapped)."""

@@ -106,16 +106,32 @@ class Vocabulary:
         self.tables(view)
 
 
-def public_count(view, word: str) -> int:
-    """In how many live, published documents the spelling field holds `word`."""
-    bits = view.term(FIELD, word)
-    return (bits & view.facet("status", "published")).bit_count() if bits else 0
+def public_count(view, word: str, enough: int | None = None) -> int:
+    """In how many live, published documents the spelling field holds `word`; with `enough`, counting stops
+    once the count passes it (segment by segment, on the per-segment postings bitmaps that outlive a save:
+    a frequent word is settled by its first segment instead of a bitmap over the whole index)."""
+    slices = getattr(view, "_public_slices", None)
+    if slices is None:
+        # Per segment: its live, published documents (once per view, i.e. per index generation).
+        public = view.live & ~view.facet("status", "draft")
+        slices = view._public_slices = [
+            (public >> offset) & ((1 << cache.size) - 1) for _, offset, cache, _ in view.leaves
+        ]
+    total = 0
+    for (reader, _, cache, _), segment_public in zip(view.leaves, slices):
+        seg = cache.term_bits(reader, FIELD, word)
+        if seg:
+            total += (seg & segment_public).bit_count()
+            if enough is not None and total > enough:
+                break
+    return total
 
 
 def correct(
     view, vocabulary: Vocabulary, word: str, extra=(), more_than: int = 0
 ) -> tuple[str, float, int] | None:
-    """The best correction of a folded word: (word, Dutch distance, published documents), or None.
+    """The best correction of a folded word: (word, Dutch distance, published documents, counted until past
+    `more_than`), or None.
 
     Candidates: the words one deletion away (symmetric delete) from any Dutch variant of `word`, within
     `spelling.max_distance`; ranked by distance less a little for frequency (a tenfold more frequent word may be
@@ -146,7 +162,7 @@ def correct(
             scored.append((distance - 0.15 * math.log10(1 + freq), distance, candidate))
     scored.sort()
     for _, distance, candidate in scored[:CHECKED]:
-        count = public_count(view, candidate)
+        count = public_count(view, candidate, enough=more_than)
         if count > more_than or (not more_than and candidate in curated):
             return candidate, distance, count
     return None

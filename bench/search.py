@@ -283,9 +283,22 @@ def _fill(rng: random.Random, form: str, ctx: dict) -> str:
     return _PLACEHOLDER.sub(one, form)
 
 
-def generate(n: int, seed: int = 42) -> list[SimpleNamespace]:
-    """N practices as objects shaped like our models (what exchange.search.documents reads)."""
+INDICATORS = [
+    "Aantal",
+    "Wachttijd",
+    "Doorlooptijd",
+    "Tevredenheid over",
+    "Percentage jongeren met",
+    "Instroom bij",
+    "Uitval bij",
+]
+
+
+def generate(n: int, seed: int = 42, results_per_practice: int = 0) -> list[SimpleNamespace]:
+    """N practices as objects shaped like our models (what exchange.search.documents reads), each with on
+    average `results_per_practice` results (measurements)."""
     rng = random.Random(seed)
+    results: list[SimpleNamespace] = []
     ref = reference()
     regions = [
         SimpleNamespace(
@@ -342,27 +355,40 @@ def generate(n: int, seed: int = 42) -> list[SimpleNamespace]:
         created = base + timedelta(days=rng.randint(0, 2500), seconds=rng.randint(0, 86400))
         published = created + timedelta(days=rng.randint(0, 60))
         status = "draft" if rng.random() < 0.08 else "published"
-        out.append(
-            SimpleNamespace(
-                id=i,
-                title=title,
-                summary=summary,
-                body="\n\n".join(paragraphs),
-                target_group=rng.choice(GROUPS),
-                region=region,
-                region_id=region.id,
-                themes=chosen,
-                action_lines=sorted(
-                    {t.action_line.number: t.action_line for t in chosen if t.action_line}.values(),
-                    key=lambda x: x.number,
-                ),
-                phase_id=rng.choice(phases),
-                status=status,
-                created_at=created,
-                published_at=published if status == "published" else None,
-                updated_at=published + timedelta(days=rng.randint(0, 400)),
-            )
+        practice = SimpleNamespace(
+            id=i,
+            title=title,
+            summary=summary,
+            body="\n\n".join(paragraphs),
+            target_group=rng.choice(GROUPS),
+            region=region,
+            region_id=region.id,
+            themes=chosen,
+            action_lines=sorted(
+                {t.action_line.number: t.action_line for t in chosen if t.action_line}.values(),
+                key=lambda x: x.number,
+            ),
+            phase_id=rng.choice(phases),
+            status=status,
+            created_at=created,
+            published_at=published if status == "published" else None,
+            updated_at=published + timedelta(days=rng.randint(0, 400)),
+            results=[],
         )
+        out.append(practice)
+        for _ in range(rng.randint(0, results_per_practice * 2) if results_per_practice else 0):
+            practice.results.append(
+                SimpleNamespace(
+                    id=len(results) + 1,
+                    practice=practice,
+                    indicator=f"{rng.choice(INDICATORS)} {rng.choice(TOPICS)}"[:200],
+                    narrative=_fill(rng, rng.choice(SENTENCES), ctx),
+                    phase_id=rng.choice(phases),
+                    measured_on=(created + timedelta(days=rng.randint(30, 900))).date(),
+                    created_at=created,
+                )
+            )
+            results.append(practice.results[-1])
     return out
 
 
@@ -474,6 +500,8 @@ class WhooshBench:
         self.region_ids = {r["slug"]: str(i + 1) for i, r in enumerate(ref["regions"])}
         self.theme_ids = {t["slug"]: str(i + 1) for i, t in enumerate(ref["themes"])}
         self.texts: dict[int, str] = {}
+        self.result_texts: dict[int, str] = {}
+        self.grouped = False
 
     def build(self) -> tuple[int, float, float] | None:
         """(documents, wall seconds, CPU seconds of this process and its indexing processes); None when the
@@ -483,6 +511,8 @@ class WhooshBench:
         for p in self.corpus:
             # What the page would read back from the database.
             self.texts[p.id] = self.documents.practice_text(p)
+            for r in p.results:
+                self.result_texts[r.id] = r.narrative
         marker = self.index.path.with_name(self.index.path.name + ".corpus")
         stamp = f"{len(self.corpus)} {self.seed}"
         if self.index.exists() and marker.exists() and marker.read_text() == stamp:
@@ -490,11 +520,17 @@ class WhooshBench:
 
         def docs():
             for p in self.corpus:
-                yield self.documents.practice_document(p)
+                doc = self.documents.practice_document(p)
+                self.texts[p.id] = doc["body"]  # what the page would read back from the database
+                yield doc
+                for r in p.results:
+                    self.result_texts[r.id] = r.narrative
+                    yield self.documents.result_document(r)
 
         cpu0 = time.process_time() + resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
         t0 = time.perf_counter()
-        count = self.index.rebuild(docs(), procs=self.procs, expected=len(self.corpus))
+        expected = len(self.corpus) + sum(len(p.results) for p in self.corpus)
+        count = self.index.rebuild(docs(), procs=self.procs, expected=expected)
         wall = time.perf_counter() - t0
         cpu = time.process_time() + resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime - cpu0
         marker.write_text(stamp)
@@ -531,24 +567,61 @@ class WhooshBench:
         spec = engine.SearchSpec(
             clauses=clauses, weights=expansion.weights, filters=self.filters(params), sort=sort_key, limit=10
         )
-        result = self.index.search(spec)
+        search = self.index.search_grouped if self.grouped else self.index.search
+        result = search(spec)
+        if self.grouped and parsed.words and result.total == 0:
+            # The page runs a confident correction at once (queries.search).
+            found = suggestions.correct(parsed, self.index, self.synonyms)
+            if found and found.distance <= 1.0:
+                again = search(suggestions.corrected_spec(found.text, self.synonyms, spec))
+                if again.total:
+                    result = again
         if not result.total and len(clauses) >= queries.RELAX_FROM:  # as queries.search: most of the words
             spec.min_match = len(clauses) - max(1, len(clauses) // 3)
-            result = self.index.search(spec)
+            result = search(spec)
         snippets = 0
         for key, _ in result.hits:
-            ident = int(key.partition(":")[2])
+            kind, _, ident = key.partition(":")
+            ident = int(ident)
+            if kind == "result":
+                if result.terms:
+                    engine.highlight_text(self.result_texts[ident], result.terms)
+                snippets += 1
+                continue
             practice = self.corpus[ident - 1]
             if result.terms:
                 engine.highlight_text(self.texts[ident], result.terms)
                 engine.highlight_text(
                     practice.title, result.terms, max_chars=len(practice.title) + 1, fragments=1
                 )
+                best = result.children.get(key, (0, ""))[1]
+                if best:
+                    engine.highlight_text(self.result_texts[int(best.partition(":")[2])], result.terms)
             snippets += 1
         # What the search page does when few results are found: suggest, then count the suggestion.
         suggestions.better_query(parsed, self.index, self.synonyms, spec, result.total)
         counts = {name: values for name, values in result.facets.items() if name != "type" and values}
         return result.total, snippets, counts
+
+    def correction_ms(self, rounds: int = 3) -> tuple[float, float, float, int]:
+        """(vocabulary build s, p50 ms, p95 ms, words) of correcting misspelt words from the whole vocabulary:
+        Dutch slips of common words and typos of rare words that occur only in texts."""
+        rng = random.Random(7)
+        words = ["thuiszittrs", "jongvolwasenen", "wachtlijts", "pleegzrog", "byzonder", "samenwerkng"]
+        rare = sorted({w for p in self.corpus[:2000] for w in re.findall(r"[a-z]{9,}", p.body)})
+        for word in rng.sample(rare, min(40, len(rare))):
+            i = rng.randrange(1, len(word) - 1)
+            words.append(word[:i] + word[i + 1 :])  # a letter missing
+        t0 = time.perf_counter()
+        self.index.warm_vocabulary()
+        built = time.perf_counter() - t0
+        times = []
+        for _ in range(rounds):
+            for word in words:
+                t0 = time.perf_counter()
+                self.index.correct(word)
+                times.append((time.perf_counter() - t0) * 1000)
+        return built, percentile(times, 0.5), percentile(times, 0.95), len(words)
 
     def similar_ms(self, count: int = 20) -> tuple[float, float]:
         """(p50, p95) of 'similar practices from other regions' for `count` practices (the practice page)."""
@@ -971,6 +1044,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cold-child", help=argparse.SUPPRESS)
     parser.add_argument("--texts", help=argparse.SUPPRESS)
     parser.add_argument("--queries", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--results",
+        type=int,
+        default=0,
+        help="average results (measurements) per practice in the corpus (0: none, as before issue 14)",
+    )
+    parser.add_argument(
+        "--grouped",
+        action="store_true",
+        help="search as the page does since issue 14: one hit per practice (measurements inside), a "
+        "correction that runs when nothing is found; also times corrections from the whole vocabulary",
+    )
     args = parser.parse_args(argv)
     if args.cold_child:
         return cold_child(args)
@@ -985,12 +1070,13 @@ def main(argv: list[str] | None = None) -> int:
     for n in sizes:
         print(f"\n== {n} practices", flush=True)
         t0 = time.perf_counter()
-        corpus = generate(n, seed=args.seed)
+        corpus = generate(n, seed=args.seed, results_per_practice=args.results)
         print(f"corpus generated in {time.perf_counter() - t0:.1f} s", flush=True)
         with tempfile.TemporaryDirectory(prefix="bench-search-") as tmp:
             folder = Path(args.index_dir) if args.index_dir else Path(tmp)
             folder.mkdir(parents=True, exist_ok=True)
-            whoosh = WhooshBench(corpus, folder / f"index-{n}", args.procs, seed=args.seed)
+            whoosh = WhooshBench(corpus, folder / f"index-{n}-r{args.results}", args.procs, seed=args.seed)
+            whoosh.grouped = args.grouped
             built = whoosh.build()
             if built:
                 count, wall, cpu = built
@@ -1038,6 +1124,13 @@ def main(argv: list[str] | None = None) -> int:
                 f"({len(compounds.splits)} compounds, {len(compounds.present)} terms)",
                 flush=True,
             )
+            if args.grouped:
+                built, c50, c95, words = whoosh.correction_ms()
+                print(
+                    f"corrections: vocabulary tables built in {built:.2f} s; a correction p50 {c50:.2f} ms, "
+                    f"p95 {c95:.2f} ms ({words} misspelt words x 3)",
+                    flush=True,
+                )
             whoosh.similar_ms(5)  # first use of the key terms' weights
             sim50, sim95 = whoosh.similar_ms()
             print(f"similar practices: p50 {sim50:.1f} ms, p95 {sim95:.1f} ms (20 practices)", flush=True)

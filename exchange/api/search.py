@@ -27,16 +27,63 @@ def _hit(hit: Hit) -> dict:
         "snippet": str(hit.snippet),
         "snippet_text": Markup(hit.snippet).striptags(),
         "practice": {"title": hit.parent_title, "url": hit.parent_url} if hit.parent_title else None,
+        "matching_results": hit.matching_results,
+        "best_result": _best(hit.best_result),
     }
+
+
+def _best(hit: Hit | None) -> dict | None:
+    if hit is None:
+        return None
+    return {
+        "id": hit.id,
+        "title": hit.title,
+        "url": hit.url,
+        "snippet": str(hit.snippet),
+        "snippet_text": Markup(hit.snippet).striptags(),
+    }
+
+
+MEASUREMENTS = ("gegroepeerd", "apart")
+
+
+def _measurements(args, search_request: parsing.SearchRequest) -> str:
+    value = args.get("metingen", "gegroepeerd") or "gegroepeerd"
+    if value not in MEASUREMENTS:
+        raise parsing.BadSearch(
+            "'metingen' moet 'gegroepeerd' of 'apart' zijn.",
+            "'metingen' must be 'gegroepeerd' or 'apart'.",
+            "metingen",
+        )
+    return "apart" if search_request.filters.get("soort") else value
+
+
+def _literal(args) -> bool:
+    value = args.get("letterlijk", "")
+    if value not in ("", "1"):
+        raise parsing.BadSearch(
+            "'letterlijk' kan alleen 1 zijn.", "'letterlijk' can only be 1.", "letterlijk"
+        )
+    return value == "1"
 
 
 @bp.get("/search")
 def search():
     """Full-text search over published practices, results, themes and regions, with facet counts."""
     search_request = parsing.read_request(request.args, strict=True)
+    measurements = _measurements(request.args, search_request)
+    literal = _literal(request.args)
     # Anonymous on purpose: API answers may be cached and shared, so drafts never appear here.
-    outcome = queries.search(None, search_request, strict=True)
+    outcome = queries.search(
+        None, search_request, strict=True, grouped=measurements == "gegroepeerd", literal=literal
+    )
     base = request.base_url.rsplit("/api/", 1)[0]
+
+    def absolute(item: dict) -> dict:
+        if item.get("best_result"):
+            item["best_result"]["url"] = base + item["best_result"]["url"]
+        return dict(item, url=base + item["url"])
+
     return jsonify(
         {
             "query": outcome.query.text,
@@ -45,7 +92,7 @@ def search():
             "per_page": search_request.per_page,
             "pages": outcome.pages,
             "sort": search_request.sort,
-            "results": [dict(_hit(h), url=base + h.url) for h in outcome.hits],
+            "results": [absolute(_hit(h)) for h in outcome.hits],
             "facets": {
                 facet.param: [
                     {"value": v.value, "label": v.label, "count": v.count, "selected": v.selected}
@@ -54,5 +101,8 @@ def search():
                 for facet in outcome.facets
             },
             "suggestion": outcome.suggestion,
+            "measurements": measurements,
+            "related": [absolute(_hit(h)) for h in outcome.related],
+            "corrected_from": outcome.corrected_from,
         }
     )

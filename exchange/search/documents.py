@@ -86,16 +86,30 @@ def practice_text(practice: Practice) -> str:
     )
 
 
+def _results_text(practice: Practice) -> str:
+    """The practice's measurements (indicator and narrative): a practice is found by the words of its results,
+    so a search grouped per practice (one card per practice) counts and pages practices with bitmaps alone."""
+    return "\n".join(f"{r.indicator}\n{result_text(r)}" for r in sorted(practice.results, key=lambda r: r.id))
+
+
+def spell_text(title: str, body: str, public: bool) -> str:
+    """The spelling source: titles always (as before), the whole text only of published documents, so a
+    draft's words never feed the corrections (the vocabulary also checks each candidate against published
+    documents when it is offered)."""
+    return f"{title}\n{body}" if public else title
+
+
 def practice_document(practice: Practice) -> dict | None:
     if practice.status == Status.ARCHIVED:
         return None
     when = practice_date(practice)
+    body = "\n".join(x for x in (practice_text(practice), _results_text(practice)) if x)
     return {
         "key": f"practice:{practice.id}",
         "type": "practice",
         "title": practice.title,
-        "body": practice_text(practice),
-        "spell": practice.title,
+        "body": body,
+        "spell": spell_text(practice.title, body, practice.status == Status.PUBLISHED),
         "phase": str(practice.phase_id),
         "year": str(when.year) if when else "",
         "date": stamp(when),
@@ -119,7 +133,7 @@ def result_document(result: Result) -> dict | None:
         "title": result.indicator,
         "body": result_text(result),
         "meta": f"{practice.title} {_meta(practice)}",
-        "spell": result.indicator,
+        "spell": spell_text(result.indicator, result_text(result), practice.status == Status.PUBLISHED),
         "phase": str(result.phase_id),
         "year": str(result.measured_on.year),
         "date": stamp(result.measured_on),
@@ -174,7 +188,7 @@ def theme_document(theme: Theme) -> dict:
         "title": theme.name,
         "body": theme.description or "",
         "meta": line.title if line else "",
-        "spell": theme.name,
+        "spell": spell_text(theme.name, theme.description or "", True),
         "status": "published",
         "theme": str(theme.id),
         "action_line": str(line.number) if line else "",
@@ -207,6 +221,7 @@ def _practice_options():
         selectinload(Practice.region),
         selectinload(Practice.themes),
         selectinload(Practice.action_lines),
+        selectinload(Practice.results),
     )
 
 

@@ -61,6 +61,9 @@ def _record_changes(session: Session, flush_context) -> None:
         if obj in session.dirty and not session.is_modified(obj):
             continue
         changed.add((kind, obj.id))
+        if kind == "result" and getattr(obj, "practice_id", None) is not None:
+            # A practice's document holds its results' text (one card per practice): rewrite it too.
+            changed.add(("practice", obj.practice_id))
     now = utcnow()
     dependents = _record_dependents(session, now)
     if not changed and not dependents:

@@ -149,10 +149,15 @@ class SearchRequest:
     sort: str = "relevantie"
     page: int = 1
     per_page: int = PER_PAGE
+    literal: bool = False  # `letterlijk=1`: search exactly what was typed, never its correction
 
     def args(self, **changes) -> dict:
-        """URL arguments for url_for, with changes (a facet param -> new list; q, sort, page...)."""
+        """URL arguments for url_for, with changes (a facet param -> new list; q, sort, page...).
+        A new `q` drops `letterlijk` unless it is given again."""
         out: dict = {}
+        literal = changes.pop("letterlijk", self.literal and "q" not in changes)
+        if literal:
+            out["letterlijk"] = 1
         q = changes.pop("q", self.q)
         if q:
             out["q"] = q
@@ -248,4 +253,7 @@ def read_request(args, *, strict: bool = False) -> SearchRequest:
             values.append(ages)
         if values:
             filters[facet.param] = values
-    return SearchRequest(q=clean_query(q), filters=filters, sort=sort, page=page, per_page=per_page)
+    literal = (args.get("letterlijk") or "") in ("1", "ja", "true")
+    return SearchRequest(
+        q=clean_query(q), filters=filters, sort=sort, page=page, per_page=per_page, literal=literal
+    )

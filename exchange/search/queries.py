@@ -7,7 +7,7 @@ loop that drops hits afterwards.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -18,7 +18,11 @@ from exchange.search import engine, facets, learned, synonyms
 from exchange.search.facet_views import FacetView, facet_views, resolve_filters
 from exchange.search.parsing import MAX_PAGE, SORTS, ParsedQuery, SearchRequest, expand_query, parse_query
 from exchange.search.results import Hit, load_hits
-from exchange.search.suggestions import better_query
+from exchange.search.suggestions import better_query, correct, corrected_spec
+
+# A correction this close (spelling.dutch_distance) runs at once when the search found nothing.
+CONFIDENT_DISTANCE = 1.0
+RELATED_SHOWN = 5
 
 # Searches of this many clauses or more that find nothing are run again needing most, not all, of them.
 RELAX_FROM = 2
@@ -68,6 +72,9 @@ class SearchOutcome:
     searched: bool  # the user typed something (else: browsing everything visible, newest first)
     took_ms: float
     relaxed: bool = False  # nothing matched every word: these results match most of them
+    grouped: bool = False  # one hit per practice (measurements inside it)
+    related: list[Hit] = field(default_factory=list)  # grouped: matching themes and regions (first page)
+    corrected_from: str | None = None  # the typed text, when these are the results of its correction
 
     @property
     def pages(self) -> int:
@@ -79,10 +86,22 @@ class SearchOutcome:
 
 
 def search(
-    user, request: SearchRequest, *, strict: bool = False, with_suggestion: bool = True
+    user,
+    request: SearchRequest,
+    *,
+    strict: bool = False,
+    with_suggestion: bool = True,
+    grouped: bool = False,
+    literal: bool = False,
 ) -> SearchOutcome:
     """Run a search for `user` (None or anonymous for visitors); raises BadSearch (strict) for bad facet values
-    and SearchUnavailable when the index cannot be read."""
+    and SearchUnavailable when the index cannot be read.
+
+    `grouped`: one hit per practice, its matching measurements inside it, themes and regions in `related`.
+    Unless `literal`, a search that finds nothing runs its confident correction instead (`corrected_from`
+    holds what was typed); one that finds few gets a suggestion.
+    """
+    literal = literal or request.literal
     index = current_index()
     parsed = parse_query(request.q)
     synonym_map = synonyms.current_map() if (parsed.words or parsed.phrases) else synonyms.build_map([])
@@ -104,27 +123,41 @@ def search(
         limit=request.per_page,
     )
     relaxed = False
+
+    def run(spec: engine.SearchSpec) -> engine.EngineResult:
+        try:
+            if grouped:
+                return index.search_grouped(spec, RELATED_SHOWN)
+            return index.search(spec)
+        except engine.IndexUnavailable as exc:
+            raise SearchUnavailable(details={"index": exc.reason}) from exc
+
     if parsed.text and not clauses:
         # Only stop words, symbols or field names: nothing to search for, so nothing found (not everything).
         result = engine.EngineResult(total=0, hits=[], facets={}, terms=set())
     else:
-        try:
-            result = index.search(spec)
-        except engine.IndexUnavailable as exc:
-            raise SearchUnavailable(details={"index": exc.reason}) from exc
-    if not result.total and len(clauses) >= RELAX_FROM:
+        result = run(spec)
+    corrected_from = None
+    if with_suggestion and not literal and parsed.words and result.total == 0:
+        # A confident correction of what was typed runs at once (its results, "Zoek in plaats daarvan op ...").
+        found = correct(parsed, index, synonym_map)
+        if found and found.distance <= CONFIDENT_DISTANCE:
+            again = run(corrected_spec(found.text, synonym_map, spec))
+            if again.total:
+                result, corrected_from = again, parsed.text
+                parsed = parse_query(found.text)
+    if not result.total and corrected_from is None and len(clauses) >= RELAX_FROM:
         # A question as people type it ("hoe verkort je de wachttijd in de jeugdhulp"): when all words together
-        # find nothing, find what matches all but a third of them, best matches first.
+        # find nothing (and no correction does), find what matches all but a third of them, best matches first.
         spec.min_match = len(clauses) - max(1, len(clauses) // 3)
-        try:
-            result = index.search(spec)
-        except engine.IndexUnavailable as exc:
-            raise SearchUnavailable(details={"index": exc.reason}) from exc
+        result = run(spec)
         relaxed = bool(result.total)
-    hits = load_hits(user, result.hits, result.terms)
-    # A relaxed search found nothing with every word: a correction is worth suggesting (0 found).
-    found = 0 if relaxed else result.total
-    suggestion = better_query(parsed, index, synonym_map, spec, found) if with_suggestion else None
+    suggestion = None
+    if with_suggestion and not literal and corrected_from is None:
+        # A relaxed search found nothing with every word: a correction is worth suggesting (0 found).
+        suggestion = better_query(parsed, index, synonym_map, spec, 0 if relaxed else result.total)
+    hits = load_hits(user, result.hits, result.terms, result.children)
+    related = load_hits(user, result.related, result.terms) if result.related else []
     return SearchOutcome(
         request=request,
         query=parsed,
@@ -135,4 +168,7 @@ def search(
         searched=bool(parsed.text),
         took_ms=result.took_ms,
         relaxed=relaxed,
+        grouped=grouped,
+        related=related,
+        corrected_from=corrected_from,
     )

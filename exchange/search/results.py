@@ -43,6 +43,9 @@ class Hit:
     score: float = 0.0
     # Where in an attached document the words were found: "in <a>Evaluatie 2021</a>, p. 3".
     source: Markup | None = None
+    # Grouped searches: how many of a practice's measurements match, and the best one (its snippet).
+    matching_results: int = 0
+    best_result: Hit | None = None
 
     @property
     def kind_label(self) -> str:
@@ -70,13 +73,23 @@ def _as_date(value) -> date | None:
     return value
 
 
-def load_hits(user, ranked: list[tuple[str, float]], terms: set[str]) -> list[Hit]:
+def load_hits(
+    user,
+    ranked: list[tuple[str, float]],
+    terms: set[str],
+    children: dict[str, tuple[int, str]] | None = None,
+) -> list[Hit]:
     """The rows behind a page of keys, in rank order, with highlighted title and snippet.
 
     The database query repeats the visibility rule, so a practice unpublished a moment ago and not yet
-    re-indexed is not shown (counts come from the index and may lag by that moment).
+    re-indexed is not shown (counts come from the index and may lag by that moment). `children` (grouped
+    searches): practice key -> (matching results, best result key); the best results are read in the same
+    query as any result hits, never one query per row.
     """
+    children = children or {}
     ids: dict[str, list[int]] = {}
+    for best in (best for _, best in children.values() if best):
+        ids.setdefault("result", []).append(int(best.partition(":")[2]))
     for key, _ in ranked:
         kind, _, ident = key.partition(":")
         ids.setdefault(kind, []).append(int(ident))
@@ -130,6 +143,11 @@ def load_hits(user, ranked: list[tuple[str, float]], terms: set[str]) -> list[Hi
             continue
         hit = _hit(key.partition(":")[0], row, terms)
         hit.score = score
+        count, best = children.get(key, (0, ""))
+        if count:
+            hit.matching_results = count
+            best_row = rows.get(best)
+            hit.best_result = _hit("result", best_row, terms) if best_row is not None else None
         hits.append(hit)
     return hits
 

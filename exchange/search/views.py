@@ -20,14 +20,16 @@ MISSES_SHOWN = 200
 @bp.get("/zoeken")
 def index():
     search_request = parsing.read_request(request.args)
-    outcome = queries.search(current_user, search_request)
+    # One card per practice, unless the user asked for one kind of item (soort=...).
+    grouped = not search_request.filters.get("soort")
+    outcome = queries.search(current_user, search_request, grouped=grouped, literal=search_request.literal)
     if (
         outcome.searched
-        and (outcome.total == 0 or outcome.relaxed)  # relaxed: no result had every word
+        and ((outcome.total == 0 and not outcome.related) or outcome.corrected_from is not None or outcome.relaxed)
         and not search_request.has_filters
         and search_request.page == 1
     ):
-        misses.record_miss(outcome.query.text)
+        misses.record_miss(outcome.corrected_from or outcome.query.text)
     return render_template("search/index.html", outcome=outcome, req=search_request)
 
 

@@ -42,6 +42,7 @@ def warm_app(app: Flask) -> float | None:
             from exchange.search import learned
 
             learned.learned_from(index)  # compounds learned from the vocabulary: once per index, not per user
+            index.warm_vocabulary()  # the spelling tables of corrections
             with app.test_request_context("/zoeken"):
                 search(None, SearchRequest(q=WARM_QUERY))
         except Exception:  # warming must never keep a worker from starting

@@ -58,13 +58,19 @@ def test_search_api_never_shows_drafts_even_to_signed_in_staff(world, make_pract
     assert "Thuiszitters concept" not in titles
 
 
-def test_search_api_offers_a_suggestion(world, make_practice, client):
+def test_search_api_runs_the_correction(world, make_practice, client):
     make_practice("Thuiszitters in de wijk")
+
+    data = client.get("/api/v1/search?q=thuiszittrs&letterlijk=1").get_json()
+
+    assert data["total"] == 0
+    assert data["corrected_from"] is None
 
     data = client.get("/api/v1/search?q=thuiszittrs").get_json()
 
-    assert data["total"] == 0
-    assert data["suggestion"] == "thuiszitters"
+    assert data["total"] == 1
+    assert data["query"] == "thuiszitters"
+    assert data["corrected_from"] == "thuiszittrs"
 
 
 @pytest.mark.parametrize(
@@ -104,3 +110,67 @@ def test_search_api_pages(world, make_practice, client):
 
     assert data["pages"] == 3
     assert len(data["results"]) == 1
+
+
+def _with_results(world, make_practice, db, title, indicators):
+    from datetime import date
+    from decimal import Decimal
+
+    from exchange.policy import SYSTEM
+    from exchange.practices import services
+
+    practice = make_practice(title)
+    for indicator in indicators:
+        services.add_result(
+            SYSTEM,
+            practice,
+            services.ResultData(
+                indicator=indicator, value=Decimal(1), measured_on=date(2024, 5, 1), phase=world.phases[3]
+            ),
+        )
+    db.session.commit()
+    return practice
+
+
+def test_search_api_groups_measurements_per_practice_unless_asked_apart(world, make_practice, client, db):
+    _with_results(world, make_practice, db, "Wachtlijst in beeld", ["Wachtlijst mei", "Wachtlijst juni"])
+
+    grouped = client.get("/api/v1/search?q=wachtlijst").get_json()
+
+    assert grouped["measurements"] == "gegroepeerd"
+    assert [(r["type"], r["title"]) for r in grouped["results"]] == [("practice", "Wachtlijst in beeld")]
+    assert grouped["total"] == 1
+    assert grouped["results"][0]["matching_results"] == 2
+    best = grouped["results"][0]["best_result"]
+    assert best["title"].startswith("Wachtlijst ") and best["url"].startswith("http")
+    assert {r["type"] for r in grouped["related"]} <= {"theme", "region"}
+
+    apart = client.get("/api/v1/search?q=wachtlijst&metingen=apart&soort=praktijk&soort=resultaat").get_json()
+
+    assert apart["measurements"] == "apart"
+    assert apart["total"] == 3
+    assert sorted(r["type"] for r in apart["results"]) == ["practice", "result", "result"]
+    assert apart["related"] == []
+    assert all(r["matching_results"] == 0 and r["best_result"] is None for r in apart["results"])
+
+
+def test_search_api_refuses_a_bad_measurements_value(world, client):
+    response = client.get("/api/v1/search?q=wachtlijst&metingen=los")
+
+    assert response.status_code == 400
+    assert response.get_json()["error"]["details"] == {"parameter": "metingen"}
+    response = client.get("/api/v1/search?q=wachtlijst&letterlijk=ja")
+    assert response.status_code == 400
+    assert response.get_json()["error"]["details"] == {"parameter": "letterlijk"}
+
+
+def test_the_openapi_document_describes_the_measurements_parameter(world, client):
+    document = client.get("/api/v1/openapi.json").get_json()
+
+    parameters = {p["name"]: p for p in document["paths"]["/search"]["get"]["parameters"]}
+    assert parameters["metingen"]["schema"]["enum"] == ["gegroepeerd", "apart"]
+    assert parameters["metingen"]["schema"]["default"] == "gegroepeerd"
+    assert "apart" in parameters["metingen"]["description"]
+    assert parameters["letterlijk"]["schema"]["enum"] == ["1"]
+    response = document["components"]["schemas"]["SearchResponse"]["properties"]
+    assert {"measurements", "related", "corrected_from"} <= set(response)

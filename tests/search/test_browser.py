@@ -1,4 +1,4 @@
-"""In a real browser: search, narrow down with a facet and remove it again, follow "Bedoelde u ...?".
+"""In a real browser: search, narrow down with a facet and remove it again, (corrections and the layout: tests/search/test_browser_layout.py).
 
 Runs with the browser tests (marker `browser`, the harness of tests/browser); a run that ignores tests/browser
 leaves these out too (see tests/search/conftest.py).
@@ -56,16 +56,6 @@ def test_search_filter_by_facet_and_remove_it(page, assert_accessible, screensho
     chip.click()
     page.wait_for_url(re.compile(r".*/zoeken\?q=thuiszitters$"))
     assert page.get_by_role("status").inner_text() == count
-
-
-def test_follow_the_spelling_suggestion(page):
-    page.goto("/zoeken?q=thuiszittrs")
-    assert page.get_by_role("status").inner_text().startswith("0 resultaten")
-
-    page.get_by_role("link", name="thuiszitters").click()
-
-    page.wait_for_url(re.compile(r".*/zoeken\?q=thuiszitters$"))
-    assert "Hart van Brabant: thuiszitters terug naar school" in results(page)
 
 
 def test_visitors_do_not_find_drafts(page):

@@ -113,6 +113,21 @@ SEARCH_PARAMETERS = (
         "Andere naam voor per_pagina (per_pagina gaat voor). / Alias of per_pagina (per_pagina wins).",
         deprecated=True,
     ),
+    Param(
+        "metingen",
+        {"type": "string", "enum": ["gegroepeerd", "apart"], "default": "gegroepeerd"},
+        "gegroepeerd: een item per praktijkvoorbeeld, met de passende metingen (resultaten) erin en passende "
+        "thema's en regio's in related; apart: elk praktijkvoorbeeld, resultaat, thema en elke regio een eigen "
+        "item (zoals voor issue 14). Met soort=... altijd apart. / gegroepeerd: one item per practice with its "
+        "matching results inside (matching_results, best_result) and matching themes and regions in related; "
+        "apart: every practice, result, theme and region is an item of its own. With soort=... always apart.",
+    ),
+    Param(
+        "letterlijk",
+        {"type": "string", "enum": ["1"]},
+        "1: zoek precies de getypte woorden, ook als er niets gevonden wordt (geen verbetering). / 1: search "
+        "the typed words exactly, never their spelling correction.",
+    ),
     _facet("soort", "Soort: praktijk, resultaat, document, thema, regio. / Kind of item.", None),
     _facet("regio", "Regio (slug). / Region slug."),
     _facet("provincie", "Provincie (slug). / Province slug."),

@@ -329,6 +329,18 @@ SCHEMAS: dict[str, dict] = {
                 "oneOf": [{"type": "null"}, _obj({"title": STR, "url": STR})],
                 "description": "For a result: the practice it belongs to.",
             },
+            "matching_results": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "metingen=gegroepeerd: how many of the practice's results match (else 0).",
+            },
+            "best_result": {
+                "oneOf": [
+                    {"type": "null"},
+                    _obj({"id": INT, "title": STR, "url": STR, "snippet": STR, "snippet_text": STR}),
+                ],
+                "description": "metingen=gegroepeerd: the best matching result of the practice, or null.",
+            },
         }
     ),
     "FacetValue": _obj(
@@ -352,6 +364,27 @@ SCHEMAS: dict[str, dict] = {
             "suggestion": {
                 "type": ["string", "null"],
                 "description": '"Bedoelde u"-zoekvraag, of null. / "Did you mean" query, or null.',
+            },
+            "measurements": {
+                "type": "string",
+                "enum": ["gegroepeerd", "apart"],
+                "description": "gegroepeerd: een item per praktijkvoorbeeld (passende metingen erin, thema's en "
+                "regio's in related); apart: elk praktijkvoorbeeld, resultaat, thema en elke regio een eigen item. "
+                "/ gegroepeerd: one item per practice (results inside it, themes and regions in related); apart: "
+                "every practice, result, theme and region is an item of its own.",
+            },
+            "related": {
+                "type": "array",
+                "items": ref("SearchHit"),
+                "description": "metingen=gegroepeerd, eerste pagina: de best passende thema's en regio's. / "
+                "metingen=gegroepeerd, first page: the best matching themes and regions.",
+            },
+            "corrected_from": {
+                "type": ["string", "null"],
+                "description": "De getypte zoekvraag als die niets vond en dit de resultaten van de verbetering "
+                "(query) zijn; vraag opnieuw met letterlijk=1 voor de getypte woorden. Anders null. / The typed "
+                "query when it found nothing and these are the results of its correction (query); ask again with "
+                "letterlijk=1 for the typed words. Else null.",
             },
         }
     ),

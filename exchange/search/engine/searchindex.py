@@ -21,6 +21,7 @@ from exchange.search.engine import whoosh_internals as internals
 from exchange.search.engine.caches import SegmentCache, View
 from exchange.search.engine.schema import BUILD_FILE, INDEX_NAME, build_schema, prepare
 from exchange.search.engine.spec import EngineResult, IndexBusy, IndexMissing, IndexUnavailable, SearchSpec
+from exchange.search.engine.spelling_index import Spelling
 from exchange.search.engine.watching import Watching
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,7 @@ class _Writes:
         self.count += 1
 
 
-class SearchIndex(Watching):
+class SearchIndex(Watching, Spelling):
     """The index in one directory, with this process's long-lived searcher and caches.
 
     Get it with `get_index(path)`; one instance per process and directory. Searching and refreshing hold a
@@ -414,6 +415,15 @@ class SearchIndex(Watching):
         result.took_ms = (time.perf_counter() - started) * 1000
         return result
 
+    def search_grouped(self, spec: SearchSpec, related_limit: int = 5) -> EngineResult:
+        """`search`, one hit per practice (see grouping.run_grouped)."""
+        from exchange.search.engine import grouping
+
+        started = time.perf_counter()
+        result = self._reading(lambda view: grouping.run_grouped(view, spec, related_limit))
+        result.took_ms = (time.perf_counter() - started) * 1000
+        return result
+
     def similar(
         self,
         key: str,
@@ -514,14 +524,6 @@ class SearchIndex(Watching):
         with self._lock:
             self._per_build[name] = ((build, count), value)
         return value
-
-    def corrections(self, word: str, extra: Iterable[str] = (), maxdist: int = 2) -> str | None:
-        """The closest known word to a (folded) misspelt word: fewest edits first, then the most frequent.
-
-        Looks in the spelling field (titles, themes, regions) and in `extra` (the curated vocabulary).
-        """
-        extra = list(extra)
-        return self._reading_or(None, lambda view: searching.correction(view, word, extra, maxdist))
 
 
 def _probe(view: View) -> int:

@@ -84,3 +84,7 @@ class EngineResult:
     facets: dict[str, dict[str, int]]
     terms: set[str]
     took_ms: float = 0.0
+    # Grouped searches (grouping.run_grouped): practice key -> (matching results, best result's key), and
+    # the best matching themes and regions.
+    children: dict[str, tuple[int, str]] = field(default_factory=dict)
+    related: list[tuple[str, float]] = field(default_factory=list)

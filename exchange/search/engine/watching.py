@@ -63,6 +63,7 @@ class Watching:
                 self._ix, self._build, self._readers, self._generation = ix, build, readers, generation
                 self._searcher, self._segments, self._view = searcher, segments, view
                 self._stale_since = 0.0
+            self.warm_vocabulary()  # the new build's spelling tables, before a user's correction needs them
             return
         if self._ix is not None and self._ix.latest_generation() != self._generation:
             self._reading_or(None, lambda view: view.size)

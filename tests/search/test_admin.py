@@ -97,15 +97,15 @@ def test_a_duplicate_group_is_a_conflict(world, people, client):
 
 
 def test_searches_that_found_nothing_are_counted_without_personal_data(world, people, client, db):
-    client.get("/zoeken?q=Wachtlijst+Maan")
-    client.get("/zoeken?q=wachtlijst   maan")
+    client.get("/zoeken?q=Zwaluwnest+Kraanvogel")
+    client.get("/zoeken?q=zwaluwnest   kraanvogel")
     client.get("/zoeken?q=piet@example.org+0612345678+robotzorg")
     client.get("/zoeken?q=jeugdhulp")  # found something (a theme)
     client.get("/zoeken?q=onbekendwoord&regio=" + world.region.slug)  # filtered: not a signal
 
     misses = {m.query: m.count for m in db.session.scalars(select(SearchMiss))}
 
-    assert misses == {"wachtlijst maan": 2, "robotzorg": 1}
+    assert misses == {"zwaluwnest kraanvogel": 2, "robotzorg": 1}
     assert {c.name for c in SearchMiss.__table__.columns} == {
         "id",
         "query",
@@ -116,7 +116,7 @@ def test_searches_that_found_nothing_are_counted_without_personal_data(world, pe
 
     login(client, people["admin"])
     page = client.get("/beheer/zoeken").get_data(as_text=True)
-    assert "wachtlijst maan" in page and "robotzorg" in page
+    assert "zwaluwnest kraanvogel" in page and "robotzorg" in page
 
     client.post("/beheer/zoeken/zonder-resultaat/wissen", data={"csrf_token": token(client)})
     assert db.session.scalar(select(SearchMiss)) is None

@@ -87,7 +87,7 @@ def test_each_chosen_value_is_removed_with_one_link(world, make_practice, client
     body = client.get(
         f"/zoeken?q=thuiszitters&regio={world.region.slug}&fase={world.phases[0].slug}"
     ).get_data(as_text=True)
-    chips = re.findall(r'<a class="tag" href="([^"]+)"', body)
+    chips = re.findall(r'<a class="tag" rel="nofollow" href="([^"]+)"', body)
 
     assert len(chips) == 2
     for href in chips:

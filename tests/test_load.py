@@ -44,7 +44,9 @@ def test_a_short_load_run_has_no_5xx_and_no_index_drift(worker_id):
         statuses = report.by_kind[kind]["statuses"]
         assert statuses.get(200, 0) + statuses.get(302, 0) > 0, (kind, statuses)
     written = sum(
-        report.by_kind[k]["statuses"].get(302, 0) for k in ("save", "publish", "result", "feedback")
+        # A kind a short run on a busy machine never reached is simply not in the report.
+        report.by_kind.get(k, {}).get("statuses", {}).get(302, 0)
+        for k in ("save", "publish", "result", "feedback")
     )
     assert written > 0
     # Functionaries sign in with their second factor and give feedback.

@@ -1,6 +1,7 @@
 """What running on more than one app server requires, checked when the app starts (docs/deploy.md).
 
-Per server: the search index (each keeps its own and follows the database), the visitor cache (per worker, keyed
+Shared by all servers, as files: DOCUMENTS_DIR (a mount every server sees; the default, the instance folder, is
+per server and so refused). Per server: the search index (each keeps its own and follows the database), the visitor cache (per worker, keyed
 by the data version in the database) and the compiled templates. Shared by all servers: the database (accounts,
 sign-ins in `user_session`, the mail outbox, digest deliveries, job leases), SECRET_KEY (sessions and CSRF tokens
 are signed with it, so any server accepts another's), and the rate-limit counters, which must live in Redis:
@@ -37,6 +38,13 @@ def problems(config) -> list[str]:
             "Set DATABASE_URL to the shared PostgreSQL. / "
             f"De database is SQLite terwijl SERVERS={servers}: elke server heeft dan een eigen bestand. "
             "Zet DATABASE_URL op de gedeelde PostgreSQL."
+        )
+    if not config.get("DOCUMENTS_DIR"):
+        found.append(
+            f"DOCUMENTS_DIR is not set, but SERVERS={servers}: uploaded documents would stay in this server's "
+            "instance folder. Point it at storage every server mounts. / "
+            f"DOCUMENTS_DIR is niet gezet terwijl SERVERS={servers}: documenten blijven dan op de server die ze "
+            "ontving. Wijs een map aan die elke server deelt."
         )
     return found
 

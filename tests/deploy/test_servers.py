@@ -11,6 +11,7 @@ PG = "postgresql+psycopg://postgres@127.0.0.1:5432/jk_not_connected"
 
 
 def make(tmp_path, **overrides):
+    overrides.setdefault("DOCUMENTS_DIR", str(tmp_path / "shared-documents"))
     return create_app(
         "config.TestConfig",
         INSTANCE_PATH=str(tmp_path / "instance"),
@@ -71,3 +72,16 @@ def test_the_setting_comes_from_the_environment_and_a_bad_value_is_a_clear_error
     finally:
         monkeypatch.delenv("SERVERS")
         importlib.reload(config)
+
+
+def test_several_servers_need_a_documents_folder_they_share(tmp_path):
+    with pytest.raises(SharedStateError) as refused:
+        make(
+            tmp_path,
+            SERVERS=2,
+            RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/0",
+            SQLALCHEMY_DATABASE_URI=PG,
+            DOCUMENTS_DIR=None,
+        )
+    assert "DOCUMENTS_DIR is not set, but SERVERS=2" in str(refused.value)
+    assert "RATELIMIT" not in str(refused.value) and "SQLite" not in str(refused.value)

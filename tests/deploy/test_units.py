@@ -55,7 +55,7 @@ def test_each_command_a_unit_runs_exists(app, args):
     command = group.get_command(None, args[1])
     assert command is not None, args
     options = {opt for param in command.params for opt in getattr(param, "opts", [])}
-    assert set(a for a in args[2:] if a.startswith("--")) <= options
+    assert {a for a in args[2:] if a.startswith("--")} <= options
 
 
 def test_the_units_load_the_shared_environment_file():

@@ -111,3 +111,17 @@ def test_every_periodic_cleanup_takes_its_lease(app, db, runner):
         release(job, "elders:1:abcd")
         free = runner.invoke(args=args)
         assert free.exit_code == 0 and "draait al elders" not in free.output
+
+
+def test_a_long_job_keeps_its_lease_alive(db):
+    import time
+
+    with lease("lang", seconds=3) as mine:
+        assert mine
+        first = db.session.scalar(select(JobLease.expires_at).where(JobLease.name == "lang"))
+        db.session.rollback()
+        time.sleep(1.6)  # the keep-alive beats every second
+        later = db.session.scalar(select(JobLease.expires_at).where(JobLease.name == "lang"))
+        db.session.rollback()
+        assert later > first
+        assert try_acquire("lang", "other", seconds=3) is False

@@ -9,10 +9,11 @@ TEST_WORKERS ?= 2
 FLASK := FLASK_APP=wsgi.py $(BIN)/flask
 RUN_ENV := EXCHANGE_CONFIG=$${EXCHANGE_CONFIG:-config.DevelopmentConfig}
 
-.PHONY: run test lint setup setup-test translations messages migrate-check bench clean help
+.PHONY: run serve test lint setup setup-test translations messages migrate-check bench clean help
 
 help:
 	@echo "make run    - set up and serve the platform with demo data on http://$(HOST):$(PORT)"
+	@echo "make serve  - the production setup: gunicorn (deploy/gunicorn.conf.py), DATABASE_URL from the environment"
 	@echo "make test   - set up and run the whole test suite (TEST_DATABASE_URL adds PostgreSQL)"
 	@echo "make lint   - ruff check and ruff format --check (line length from pyproject.toml)"
 
@@ -74,6 +75,10 @@ run: setup
 	$(RUN_ENV) $(FLASK) seed demo --if-empty
 	$(RUN_ENV) $(FLASK) search reindex
 	$(RUN_ENV) $(FLASK) run --host $(HOST) --port $(PORT)
+
+# The production setup locally (docs/deploy.md): DATABASE_URL=postgresql+psycopg://... make serve [PORT=8000].
+serve: setup
+	PATH="$(abspath $(BIN)):$$PATH" HOST=$(HOST) PORT=$(PORT) sh deploy/serve.sh
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

@@ -153,6 +153,13 @@ class Config:
     DOCUMENTS_MAX_BYTES = _int("DOCUMENTS_MAX_MB", 20) * 1024 * 1024
     DOCUMENTS_PER_PRACTICE = _int("DOCUMENTS_PER_PRACTICE", 20)
 
+    # How many app servers share the database (docs/deploy.md). Above 1 the app refuses to start with per-process
+    # rate limits (RATELIMIT_STORAGE_URI=memory://) or a SQLite file (exchange/servers.py).
+    SERVERS = _int("SERVERS", 1)
+    # A periodic job's lease (exchange/jobs.py): renewed every third of this while the job runs; a run that died
+    # blocks the job on the other servers at most this long.
+    JOB_LEASE_SECONDS = _int("JOB_LEASE_SECONDS", 300)
+
     HOST = os.environ.get("HOST", "127.0.0.1")
     PORT = _int("PORT", 5000)
 

@@ -20,6 +20,7 @@ def create_app(config: str | type = "config.Config", **overrides) -> Flask:
     )
     app.config.from_object(config)
     app.config.update(overrides)
+    check_servers(app)
     setup_instance(app)
     trust_proxies(app)
     register_extensions(app)
@@ -29,8 +30,23 @@ def create_app(config: str | type = "config.Config", **overrides) -> Flask:
     register_error_handlers(app)
     register_request_hooks(app)
     register_template_helpers(app)
+    register_asset_versions(app)
     register_commands(app)
     return app
+
+
+def check_servers(app: Flask) -> None:
+    """With SERVERS > 1, refuse to start when rate limits (or the database) are kept per server."""
+    from exchange.servers import check_shared_state
+
+    check_shared_state(app)
+
+
+def register_asset_versions(app: Flask) -> None:
+    """Static URLs carry a content hash (?v=...), so the proxy may cache them for a year."""
+    from exchange.assets import register_asset_versions as register
+
+    register(app)
 
 
 def setup_instance(app: Flask) -> None:

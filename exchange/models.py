@@ -19,6 +19,7 @@ from exchange.digests.models import (  # noqa: F401
     Subscription,
 )
 from exchange.documents.models import Document, DocumentPage  # noqa: F401
+from exchange.jobs import JobLease  # noqa: F401
 from exchange.mail.models import OutgoingMail  # noqa: F401
 from exchange.practices.models import (  # noqa: F401
     CycleStep,

@@ -22,6 +22,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "exchange"
 LAYERS: list[set[str]] = [
     # core: no domain knowledge
     {"database", "i18n", "markdown", "security", "palette", "charts", "fields", "cli", "routing"},
+    {"assets", "servers"},  # hashed static URLs; what running on several servers requires
     {"extensions"},  # db, mail, login manager, ... built on the declarative base
     {"errors"},
     {"forms"},  # the form-and-error contract
@@ -30,6 +31,7 @@ LAYERS: list[set[str]] = [
     {"accounts.models"},
     {"practices.models", "digests.models", "search.models", "mail.models", "caching.models"},
     {"documents.models"},  # files attached to practices
+    {"jobs"},  # one lease per periodic job, so every server may start them (exchange/jobs.py)
     # asked by every domain: who may do what, the audit log every domain writes to, mail that follows the commit
     {"policy", "audit", "mail", "caching"},
     # the /beheer blueprint and its index page; the screens mount on it from their own domain

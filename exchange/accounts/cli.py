@@ -12,6 +12,7 @@ from exchange.accounts.models import Role
 from exchange.accounts.services import coaching, invitations, rules
 from exchange.errors import DomainError
 from exchange.extensions import db
+from exchange.jobs import exclusive
 from exchange.policy import SYSTEM
 from exchange.reference.lookups import RegionNotFound, ThemeNotFound, find_region, find_theme
 
@@ -133,6 +134,7 @@ def assign(email: str, region_ref: str, theme_slug: str | None) -> None:
 
 @users_cli.command("purge-audit")
 @with_appcontext
+@exclusive("users-purge-audit")
 def purge_audit() -> None:
     """Apply the audit log's retention (AUDIT_RETENTION_DAYS, AUDIT_IP_RETENTION_DAYS); meant for cron."""
     from flask import current_app
@@ -154,6 +156,7 @@ def purge_audit() -> None:
 
 @users_cli.command("send-resets")
 @with_appcontext
+@exclusive("users-send-resets")
 def send_resets() -> None:
     """Mail the password-reset links of requests not handled yet (normally handled right after the answer);
     meant for cron, next to `flask mail send-pending`."""
@@ -165,6 +168,7 @@ def send_resets() -> None:
 
 @users_cli.command("purge-sessions")
 @with_appcontext
+@exclusive("users-purge-sessions")
 def purge_sessions() -> None:
     """Delete sign-ins unused for SESSION_IDLE_DAYS (they no longer sign anyone in); meant for cron."""
     from exchange.accounts.services import sessions

@@ -15,6 +15,7 @@ from exchange.digests.models import Frequency
 from exchange.digests.periods import TZ
 from exchange.digests.sending import SendReport, send_digests
 from exchange.extensions import db
+from exchange.jobs import exclusive
 
 digests_cli = AppGroup("digests", help="Thema-overzichten per e-mail: versturen en opschonen.")
 
@@ -104,6 +105,7 @@ def _print_report(report: SendReport) -> None:
 @click.option(
     "--dry-run", is_flag=True, help="Alleen tellen wie een e-mail zou krijgen; niets versturen of vastleggen."
 )
+@exclusive(lambda frequency, dry_run, **_: None if dry_run else f"digests-send-{frequency.value}")
 def send(frequency: Frequency, now_text: str | None, dry_run: bool) -> None:
     """Verstuur de thema-overzichten van de laatst afgesloten periode (bedoeld voor cron).
 
@@ -125,6 +127,7 @@ def send(frequency: Frequency, now_text: str | None, dry_run: bool) -> None:
 
 
 @digests_cli.command("purge")
+@exclusive("digests-purge")
 def purge() -> None:
     """Wis adressen die nooit bevestigden of zich overal afmeldden, en oude onbevestigde aanmeldingen
     (na DIGEST_RETENTION)."""

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from exchange.cli import progress
 from exchange.extensions import db
+from exchange.jobs import exclusive
 from exchange.mail import MailDeliveryError
 from exchange.mail.models import OutgoingMail
 from exchange.mail.outbox import send_pending
@@ -17,6 +18,7 @@ mail_cli = AppGroup("mail", help="Uitgaande e-mail: wachtende berichten versture
 
 
 @mail_cli.command("send-pending")
+@exclusive("mail-send-pending")
 def send_pending_command() -> None:
     """Verstuur e-mails die nog niet verstuurd konden worden (bedoeld voor cron, bijvoorbeeld elke 5 minuten).
 

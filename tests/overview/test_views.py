@@ -44,7 +44,7 @@ def test_overview_shows_every_figure_with_a_chart_a_table_and_a_download(client,
     assert html.count('class="map__link"') == 42  # the activity map
     assert re.search(r"Regio(&#39;|')s die nog niets hebben gedeeld \(41\)</h2>", html)
     assert " style=" not in html
-    assert 'href="/static/css/maps.css"' in html
+    assert 'href="/static/css/maps.css?v=' in html  # with its content hash (exchange/assets.py)
 
 
 def test_theme_selector_narrows_the_quarters_and_keeps_the_choice(client, cast, make_practice):

@@ -25,7 +25,11 @@ def index():
     outcome = queries.search(current_user, search_request, grouped=grouped, literal=search_request.literal)
     if (
         outcome.searched
-        and ((outcome.total == 0 and not outcome.related) or outcome.corrected_from is not None or outcome.relaxed)
+        and (
+            (outcome.total == 0 and not outcome.related)
+            or outcome.corrected_from is not None
+            or outcome.relaxed
+        )
         and not search_request.has_filters
         and search_request.page == 1
     ):

@@ -197,7 +197,9 @@ def engine_ranking(app) -> Callable[[str], list[str]]:
 
     def rank(q: str) -> list[str]:
         with app.test_request_context("/zoeken"):
-            outcome = queries.search(None, SearchRequest(q=q, per_page=50), with_suggestion=False)
+            # As the search page asks since issue 14: one card per practice, a confident correction that runs
+            # when nothing is found, the most-words fallback for questions.
+            outcome = queries.search(None, SearchRequest(q=q, per_page=50), grouped=True)
         out: list[str] = []
         for hit in outcome.hits:
             practice_id = {"practice": hit.id, "result": parents.get(hit.id)}.get(hit.kind)

@@ -11,19 +11,7 @@ from typing import Any
 from exchange.practices import profile
 from exchange.practices.transfer.checker import Checker, kind, show
 
-PROFILE_KEYS = {
-    "age_from",
-    "age_to",
-    "partners",
-    "participation_level",
-    "participation_note",
-    "evidence_level",
-    "evidence_url",
-    "evidence_year",
-    "cost_indication",
-    "fund_used",
-    "fund_amount_eur",
-}
+PROFILE_KEYS = set(profile.FIELDS)  # the same keys, in the file as in the revision snapshots
 PARTNER_KEYS = {"name", "kind"}
 
 

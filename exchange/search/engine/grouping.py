@@ -19,11 +19,16 @@ from exchange.search.engine.spec import EngineResult, SearchSpec
 RELATED_KINDS = ["theme", "region"]
 
 
+GROUPED_KINDS = ["practice", "document"]
+
+
 def run_grouped(view: View, spec: SearchSpec, related_limit: int = 5) -> EngineResult:
     """Practices only (any `type` filter is replaced), each hit's matching results in `children`, and the best
     matching themes and regions (first page, query words only, no facet filters) in `related`."""
     facets = tuple(name for name in spec.facets if name != "type")
-    result = run_search(view, replace(spec, filters={**spec.filters, "type": ["practice"]}, facets=facets))
+    # Practices (a matching measurement is part of its practice's document) and attached documents, which
+    # say where in the report the words are ("in Evaluatie 2021, p. 3").
+    result = run_search(view, replace(spec, filters={**spec.filters, "type": GROUPED_KINDS}, facets=facets))
     if not spec.clauses:
         return result
     if result.hits:

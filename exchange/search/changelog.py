@@ -247,6 +247,8 @@ def apply_rows(
     # Lock first, read second: what is read is at least as new as what any earlier catch-up wrote.
     with index.writing(timeout) as writes:
         position = read_position(index.path)
+        # A gap older than the window is given up: its transaction rolled back (or ran longer than allowed).
+        position.gaps = {seq: first for seq, first in position.gaps.items() if now - first <= _gap_seconds()}
         stmt = (
             select(SearchOutbox.id, SearchOutbox.kind, SearchOutbox.object_id)
             .where(_pending_filter(position))
@@ -300,12 +302,15 @@ def rebuild(index, session: Session, progress=None, procs: int = 1, reason: str 
 def prune(session: Session, older_than: timedelta, progress=None) -> int:
     """Delete log rows older than `older_than` (in batches); the number deleted."""
     cutoff = datetime.now(UTC) - older_than
+    # The newest row always stays: SQLite hands out max(id) + 1, so an empty table would start the sequence
+    # again below every index's position.
+    newest = session.scalar(select(func.max(SearchOutbox.id))) or 0
     deleted = 0
     while True:
         ids = list(
             session.scalars(
                 select(SearchOutbox.id)
-                .where(SearchOutbox.created_at < cutoff)
+                .where(SearchOutbox.created_at < cutoff, SearchOutbox.id < newest)
                 .order_by(SearchOutbox.id)
                 .limit(BATCH)
             )

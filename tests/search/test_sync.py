@@ -6,12 +6,11 @@ from __future__ import annotations
 import multiprocessing
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from exchange.policy import SYSTEM
 from exchange.search import engine, outbox
 from exchange.search.engine import searchindex
-from exchange.search.models import SearchOutbox
 from tests.search.conftest import titles
 
 

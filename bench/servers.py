@@ -177,7 +177,7 @@ class Report:
                 f" ({len(self.write_errors)} write errors)"
             ),
             f"server B behind when it started again: {self.b_behind_at_start} sequences",
-            f"server B catch-up after its start (process start -> lag 0): {self.catch_up_seconds:.2f} s",
+            f"server B catch-up after its start (process start -> at most 1.5 s behind, one timer tick): {self.catch_up_seconds:.2f} s",
             f"convergence after the last write (both lag 0): {self.converge_seconds:.2f} s",
         ]
         for name, figures in self.lag.items():

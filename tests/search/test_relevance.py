@@ -19,8 +19,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # The judged query set on the demo corpus reached these figures (bench/relevance.py, engine column, SQLite).
 # The suite keeps them from dropping; raise them when the engine gets better, never lower them quietly.
-MIN_NDCG_AT_10 = 0.80
-MIN_RECALL_AT_10 = 0.79
+# Issue 18 lowered them from 0.80 / 0.79, openly: those figures (0.807 / 0.797) were measured on an index in
+# which `flask search reindex` had re-applied the whole outbox of the seeding right after the build, so every
+# document was in it twice (once deleted), and BM25's document frequencies counted the deleted copies. With
+# the change log a fresh index starts at its position and holds each document once: 0.793 / 0.783. Applying
+# the log again from 0 on that index gives 0.807 / 0.797 exactly, so the ranking itself did not change.
+MIN_NDCG_AT_10 = 0.79
+MIN_RECALL_AT_10 = 0.78
 
 
 def _term(word: str) -> str | None:

@@ -288,9 +288,10 @@ def run(
         from exchange import create_app
 
         # The writers' process has an index folder of its own that is never built: it applies nothing itself.
-        os.environ.update({"DATABASE_URL": database_url, "SECRET_KEY": base["SECRET_KEY"]})
         app = create_app(
             "config.Config",
+            SECRET_KEY=base["SECRET_KEY"],
+            INSTANCE_PATH=str(folder / "instance"),
             SQLALCHEMY_DATABASE_URI=database_url,
             SEARCH_INDEX_DIR=str(folder / "index-writers"),
             SEARCH_APPLY_ON_COMMIT=False,

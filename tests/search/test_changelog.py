@@ -115,14 +115,20 @@ def test_without_a_gap_window_that_late_change_would_be_lost(world, make_practic
 
 @pytest.fixture
 def other_server(app, tmp_path):
-    """A second app server on the same database with its own index folder."""
-    return create_app(
+    """A second app server on the same database with its own index folder (its connections closed after)."""
+    from exchange.extensions import db
+
+    server = create_app(
         "config.TestConfig",
         INSTANCE_PATH=str(tmp_path / "other-instance"),
         SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
         SEARCH_INDEX_DIR=str(tmp_path / "other-index"),
         MAIL_FOLDER=str(tmp_path / "other-mail"),
     )
+    yield server
+    with server.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 def _on(server, *args: str):

@@ -218,6 +218,20 @@ def pending_count(session: Session, index_path: Path) -> int:
     )
 
 
+def up_to_date(session: Session, index_path: Path) -> bool:
+    """Nothing to apply and nothing to record: no row after the position (nor a gap that appeared), no gap
+    to give up, and a recent enough `synced_at` (the retention check and /healthz read it)."""
+    position = read_position(index_path)
+    now = time.time()
+    if position.synced_at is None or now - position.synced_at > 60:
+        return False
+    if any(now - first > _gap_seconds() for first in position.gaps.values()):
+        return False
+    pending = session.scalar(select(SearchOutbox.id).where(_pending_filter(position)).limit(1))
+    session.rollback()
+    return pending is None
+
+
 def too_far_behind(position: Position, now: float | None = None) -> bool:
     """Whether rows this index still needs may have been pruned (its last catch-up is older than the log
     keeps, minus the gap window)."""

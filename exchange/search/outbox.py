@@ -186,6 +186,9 @@ def apply_pending(
         timeout = 0.0  # a rebuild holds the index for minutes: do not make a save wait for it
     if not index.exists():
         raise IndexMissing(str(index.path))
+    with Session(db.engine, info={APPLIER_KEY: True}) as session:
+        if changelog.up_to_date(session, index.path):
+            return ApplyReport()  # the timer's usual look: no lock, no writer
     with (
         Session(db.engine, info={APPLIER_KEY: True}) as session,
         changelog.catch_up_lock(index.path, timeout),

@@ -142,6 +142,15 @@ class Config:
     SEARCH_INDEX_PROCS = _int(
         "SEARCH_INDEX_PROCS", 0
     )  # processes for `flask search reindex`; 0: cores, max 4
+    # The change log every server's index follows (exchange/search/changelog.py, docs/search.md): each worker
+    # catches up every SEARCH_SYNC_SECONDS; an unseen sequence is read again for SEARCH_GAP_SECONDS (a longer
+    # transaction's change is found by `flask search check`); `flask search prune-log` keeps
+    # SEARCH_LOG_RETENTION_HOURS (an index further behind rebuilds itself); /healthz answers 503 when this
+    # server's index is more than SEARCH_MAX_LAG_SECONDS behind.
+    SEARCH_SYNC_SECONDS = _int("SEARCH_SYNC_SECONDS", 2)
+    SEARCH_GAP_SECONDS = _int("SEARCH_GAP_SECONDS", 300)
+    SEARCH_LOG_RETENTION_HOURS = _int("SEARCH_LOG_RETENTION_HOURS", 72)
+    SEARCH_MAX_LAG_SECONDS = _int("SEARCH_MAX_LAG_SECONDS", 120)
 
     # Pages for visitors kept per worker until the data version changes (exchange/caching); 0 entries: off.
     VISITOR_CACHE_ENTRIES = _int("VISITOR_CACHE_ENTRIES", 2000)

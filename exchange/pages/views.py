@@ -94,12 +94,27 @@ def healthz():
         db.session.rollback()
         checks["database"] = {"ok": False, "error": exc.__class__.__name__}
     checks["search_index"] = engine.index_status()
+    if checks["database"]["ok"]:
+        checks["search_log"] = _search_log_status()
     healthy = all(c["ok"] for c in checks.values())
     body: dict = {"status": "ok" if healthy else "unavailable", "checks": checks}
     if checks["database"]["ok"]:
         # Information, not health: mail waiting for `flask mail send-pending` does not take the site offline.
         body["mail_outbox"] = _mail_outbox_status()
     return jsonify(body), 200 if healthy else 503
+
+
+def _search_log_status() -> dict:
+    """How far this server's index is behind the change log (a lag above the setting takes it out of the
+    load balancer)."""
+    from exchange.search import changelog
+    from exchange.search.queries import current_index
+
+    try:
+        return changelog.health(db.session, current_index())
+    except Exception as exc:  # noqa: BLE001 - health must report, never raise
+        db.session.rollback()
+        return {"ok": False, "error": exc.__class__.__name__}
 
 
 def _mail_outbox_status() -> dict:

@@ -34,16 +34,24 @@ def reindex(procs: int | None) -> None:
     """Rebuild the whole index from the database: built aside, then swapped in (search stays online).
 
     Works whatever state the old index is in (missing, corrupt, partial): it is never read, only replaced.
-    Changes saved during the rebuild wait in the outbox and are applied to the new index right after the swap.
+    The new index starts at the change log position taken before the database is read; changes saved during
+    the rebuild are applied to it right after the swap.
     """
-    from exchange.search import documents, outbox
+    from sqlalchemy.orm import Session
+
+    from exchange.extensions import db
+    from exchange.search import changelog, documents, outbox
     from exchange.search.queries import current_index
 
     index = current_index()
     total = documents.count_documents()
-    with progress(total, "Index opbouwen") as update:
-        built = index.rebuild(documents.all_documents(), progress=update, procs=_procs(procs), expected=total)
-    report = outbox.apply_pending(timeout=60)
+    with (
+        Session(db.engine, info={outbox.APPLIER_KEY: True}) as session,
+        changelog.catch_up_lock(index.path, 600),
+    ):
+        with progress(total, "Index opbouwen") as update:
+            built = changelog.rebuild(index, session, progress=update, procs=_procs(procs))
+        report = changelog.apply_rows(index, session, outbox._plan, None, 60, None)
     click.echo(
         f"Index opnieuw opgebouwd: {built} documenten; {report.rows} wijziging(en) van tijdens het bouwen verwerkt."
     )
@@ -55,19 +63,23 @@ def reindex(procs: int | None) -> None:
 )
 @with_appcontext
 def sync(timeout: float) -> None:
-    """Apply every pending change from the outbox to the index (after a crash or a busy index)."""
+    """Catch this server's index up with the change log (after downtime, a crash or a busy index).
+
+    An index that fell behind further than the log keeps is rebuilt from the database.
+    """
     from exchange.search import outbox
     from exchange.search.engine import IndexBusy, IndexMissing, IndexUnavailable
 
     total = outbox.pending_count()
-    if not total:
-        click.echo("Geen openstaande wijzigingen.")
-        return
     applied = 0
+    rebuilt = False
     try:
         with progress(total, "Wijzigingen verwerken") as update:
             while True:
-                report = outbox.apply_pending(limit=outbox.BATCH, timeout=timeout)
+                report = outbox.apply_pending(
+                    limit=outbox.BATCH, timeout=timeout, progress=None, allow_rebuild=True
+                )
+                rebuilt = rebuilt or report.rebuilt
                 update(report.rows)
                 applied += report.rows
                 if not report.rows or not report.remaining:
@@ -84,7 +96,41 @@ def sync(timeout: float) -> None:
         raise click.ClickException(
             f"De index is bezet (na {timeout:g} s); probeer het later opnieuw."
         ) from exc
+    if rebuilt:
+        click.echo("De index liep verder achter dan het wijzigingslogboek bewaart en is opnieuw opgebouwd.")
+    if not applied and not rebuilt:
+        click.echo("Geen openstaande wijzigingen.")
+        return
     click.echo(f"{applied} wijziging(en) verwerkt.")
+
+
+@search_cli.command("prune-log")
+@click.option(
+    "--hours",
+    type=click.IntRange(1, 24 * 365),
+    default=None,
+    help="Keep this many hours of changes (default: SEARCH_LOG_RETENTION_HOURS).",
+)
+@with_appcontext
+def prune_log(hours: int | None) -> None:
+    """Delete change log rows older than the retention (a server further behind rebuilds its index)."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import func, select
+
+    from exchange.extensions import db
+    from exchange.search import changelog
+    from exchange.search.models import SearchOutbox
+
+    hours = hours or int(current_app.config.get("SEARCH_LOG_RETENTION_HOURS", 72))
+    cutoff = datetime.now(UTC) - timedelta(hours=hours)
+    total = (
+        db.session.scalar(select(func.count(SearchOutbox.id)).where(SearchOutbox.created_at < cutoff)) or 0
+    )
+    db.session.rollback()
+    with progress(total, "Logboek opschonen") as update:
+        deleted = changelog.prune(db.session, timedelta(hours=hours), progress=update)
+    click.echo(f"{deleted} wijziging(en) ouder dan {hours} uur verwijderd.")
 
 
 @search_cli.command("check")
@@ -133,7 +179,7 @@ def check(fix: bool) -> None:
 @search_cli.command("status")
 @with_appcontext
 def status() -> None:
-    """Show whether the index is usable, how many documents it holds and how many changes wait."""
+    """Show whether the index is usable, how many documents it holds and how many changes it has not applied."""
     from exchange.search import outbox
     from exchange.search.queries import current_index
 

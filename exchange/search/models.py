@@ -1,4 +1,4 @@
-"""Search tables: the outbox that keeps the index true, the synonym list, and searches that found nothing."""
+"""Search tables: the change log that keeps the index true, the synonym list, and searches that found nothing."""
 
 from __future__ import annotations
 
@@ -12,16 +12,17 @@ from exchange.extensions import db
 
 
 class SearchOutbox(db.Model):
-    """A searchable row changed in a committed transaction and its document may not be in the index yet.
+    """The search change log: a searchable row changed in a committed transaction (the id is the sequence).
 
-    Written by a session hook in the same transaction as the change; deleted once the index has the change.
-    Several rows for the same object are fine (they are applied once).
+    Written by a session hook in the same transaction as the change; kept, because every server's index
+    applies it from its own position (changelog.py), until `flask search prune-log` deletes rows older than
+    SEARCH_LOG_RETENTION_HOURS. Several rows for the same object are fine (they are applied once).
     """
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))
     object_id: Mapped[int]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
     __table_args__ = (
         CheckConstraint("kind IN ('practice', 'result', 'theme', 'region')", name="kind_known"),

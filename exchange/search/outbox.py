@@ -1,19 +1,21 @@
-"""Keeping the index true: an outbox row per changed searchable row, written in the same transaction, and
-applied to the index right after the commit.
+"""Keeping the index true: a change log row per changed searchable row, written in the same transaction, and
+every server's index catching up from its own position (changelog.py) right after the commit.
 
-- `after_flush` records (kind, id) of every new, changed or deleted practice, result, theme and region as an
-  outbox row, on the flush's own connection: the row commits or rolls back with the change itself. A renamed
-  theme or action line also records every document that shows its name (documents.SHOWN_ELSEWHERE), with
-  one INSERT ... SELECT per kind, however many documents that is.
-- `after_commit` (of the outermost transaction) applies pending outbox rows in ONE index writer, in a
-  session of its own, and deletes the rows it applied. The writer lock is taken first, so concurrent
-  appliers are serialised and each reads the database after the one before it (no stale overwrite).
+- `after_flush` records (kind, id) of every new, changed or deleted practice, result, theme and region as a
+  change log row (table `search_outbox`; its id is the sequence number), on the flush's own connection: the
+  row commits or rolls back with the change itself. A renamed theme or action line also records every
+  document that shows its name (documents.SHOWN_ELSEWHERE), with one INSERT ... SELECT per kind, however many
+  documents that is.
+- `after_commit` (of the outermost transaction) catches this server's index up with the log in ONE index
+  writer, in a session of its own. Rows are not deleted: every other server's index applies them too, from its
+  own position; `flask search prune-log` deletes rows older than SEARCH_LOG_RETENTION_HOURS.
 - `after_soft_rollback` forgets that anything is pending.
 
-A locked index (IndexBusy) or a crash after the commit loses nothing: the rows stay, and the next commit that
-touches searchable data, `flask search sync` or `flask search reindex` applies them. Before the first
-`flask search reindex` there is no index (IndexMissing): rows wait, and saves never create a partial index. Bulk `update()` and
-`delete()` statements bypass the session hooks: run `flask search check --fix` after them.
+A locked index (IndexBusy) or a crash after the commit loses nothing: the position stays where it was, and the
+watcher's timer (warmup.py), the next commit that touches searchable data, `flask search sync` or
+`flask search reindex` apply the rows. Before the first `flask search reindex` there is no index
+(IndexMissing): saves never create a partial index. Bulk `update()` and `delete()` statements bypass the
+session hooks: run `flask search check --fix` after them.
 """
 
 from __future__ import annotations
@@ -21,18 +23,18 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from itertools import chain
 
 from flask import current_app, has_app_context
-from sqlalchemy import delete, event, insert, inspect, literal, select
+from sqlalchemy import event, insert, inspect, literal, select
 from sqlalchemy.orm import Session
 
 from exchange.database import utcnow
 from exchange.documents.models import Document
 from exchange.practices.models import Practice, Result
 from exchange.reference.models import Region, Theme
-from exchange.search import documents
+from exchange.search import changelog, documents
+from exchange.search.changelog import ApplyReport
 from exchange.search.engine import IndexBusy, IndexMissing
 from exchange.search.models import SearchOutbox
 
@@ -41,7 +43,7 @@ log = logging.getLogger(__name__)
 PENDING_KEY = "exchange.search_pending"
 APPLIER_KEY = "exchange.search_applier"
 KINDS: dict[type, str] = {Practice: "practice", Result: "result", Theme: "theme", Region: "region"}
-BATCH = 2000
+BATCH = changelog.BATCH
 
 
 @event.listens_for(Session, "after_flush")
@@ -125,15 +127,6 @@ def _forget(session: Session, previous_transaction) -> None:
         session.info.pop(PENDING_KEY, None)
 
 
-@dataclass
-class ApplyReport:
-    rows: int = 0
-    upserts: int = 0
-    deletes: int = 0
-    remaining: int = 0
-    keys: list[str] = field(default_factory=list)
-
-
 def _plan(session: Session, pending: dict[str, set[int]]) -> tuple[dict[str, dict], set[str], set[str]]:
     """Documents to write, keys to delete and parents whose result documents to drop, for pending rows."""
     practice_ids = set(pending.get("practice", ()))
@@ -178,56 +171,47 @@ def apply_pending(
     limit: int | None = None,
     timeout: float | None = None,
     progress: Callable[[int], None] | None = None,
+    allow_rebuild: bool = False,
 ) -> ApplyReport:
-    """Apply up to `limit` outbox rows (all when None) to the index in one writer; delete the applied rows.
+    """Catch this server's index up with the change log: up to `limit` rows (all when None) in one writer.
 
-    Raises IndexBusy when the index stays locked for `timeout` seconds (the rows then stay).
+    Raises IndexBusy when another catch-up or the writer lock keeps the index for `timeout` seconds. An index
+    that fell behind further than the log keeps is rebuilt when `allow_rebuild` (the watcher, `sync`), else
+    left alone (a save never waits for a rebuild).
     """
     from exchange.extensions import db
     from exchange.search.queries import current_index
 
     index = current_index()
-    report = ApplyReport()
+    if timeout is None:
+        timeout = index.writer_timeout
+    if index.rebuild_marker.exists():
+        timeout = 0.0  # a rebuild holds the index for minutes: do not make a save wait for it
+    if not index.exists():
+        raise IndexMissing(str(index.path))
     with Session(db.engine, info={APPLIER_KEY: True}) as session:
-        # Lock first, read second: a later applier always sees the data of the commits before it.
-        with index.writing(timeout) as writes:
-            stmt = select(SearchOutbox.id, SearchOutbox.kind, SearchOutbox.object_id).order_by(
-                SearchOutbox.id
-            )
-            if limit:
-                stmt = stmt.limit(limit)
-            rows = session.execute(stmt).all()
-            if not rows:
-                return report
-            pending: dict[str, set[int]] = defaultdict(set)
-            for _, kind, ident in rows:
-                pending[kind].add(ident)
-            upserts, deletes, parents = _plan(session, pending)
-            for parent in sorted(parents):
-                writes.delete_children(parent)
-            for key in sorted(deletes):
-                writes.delete(key)
-            for key, doc in upserts.items():
-                writes.upsert(doc)
-                if progress is not None:
-                    progress(1)
-        # The index has the changes now; a crash before this delete only means applying them once more.
-        row_ids = [row_id for row_id, _, _ in rows]
-        for start in range(0, len(row_ids), BATCH):
-            session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_(row_ids[start : start + BATCH])))
-        session.commit()
-        report.rows = len(rows)
-        report.upserts = len(upserts)
-        report.deletes = len(deletes)
-        report.keys = sorted(set(upserts) | deletes)
-        report.remaining = pending_count(session)
+        if changelog.up_to_date(session, index.path):
+            return ApplyReport()  # the timer's usual look: no lock, no writer
+    with (
+        Session(db.engine, info={APPLIER_KEY: True}) as session,
+        changelog.catch_up_lock(index.path, timeout),
+    ):
+        rebuilt = False
+        if changelog.too_far_behind(changelog.read_position(index.path)):
+            if not allow_rebuild:
+                log.warning("The search index fell behind the change log; the watcher rebuilds it")
+                return ApplyReport(remaining=changelog.pending_count(session, index.path))
+            log.warning("The search index fell behind further than the change log keeps: rebuilding it")
+            changelog.rebuild(index, session, reason="behind the change log's retention")
+            rebuilt = True
+        report = changelog.apply_rows(index, session, _plan, limit, timeout, progress)
+        report.rebuilt = rebuilt
     return report
 
 
 def pending_count(session: Session | None = None) -> int:
-    """Outbox rows not yet applied."""
-    from sqlalchemy import func
-
+    """Change log rows this server's index has not applied yet."""
     from exchange.extensions import db
+    from exchange.search.queries import current_index
 
-    return (session or db.session).scalar(select(func.count(SearchOutbox.id))) or 0
+    return changelog.pending_count(session or db.session, current_index().path)

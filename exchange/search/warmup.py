@@ -2,8 +2,9 @@
 
 A fresh worker would otherwise pay for opening the index, reading every segment's field lengths, facet bitmaps
 and sort columns, and Python's own first-use costs (imports, the analyzer's word cache, SQL compilation) on the
-first user's search. `warm_app` does all that before the worker accepts requests, and starts the index
-watcher that warms a swapped-in index (`flask search reindex` in another process) before it serves.
+first user's search. `warm_app` does all that before the worker accepts requests, catches the index up with
+the change log (a server that was offline), and starts the index watcher that warms a swapped-in index
+(`flask search reindex` in another process) before it serves and catches up with the log on a timer.
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ def warm_app(app: Flask) -> float | None:
     started = time.perf_counter()
     with app.app_context():
         index = current_index()
+        catch_up(app, allow_rebuild=False)  # a server that was offline catches up before it serves
         if app.config.get("SEARCH_WATCH", True):
+            index.every("changelog", app.config.get("SEARCH_SYNC_SECONDS", 2), lambda: catch_up(app))
             index.watch(app.config.get("SEARCH_WATCH_INTERVAL", 0.5))
         try:
             index.warm()
@@ -50,6 +53,25 @@ def warm_app(app: Flask) -> float | None:
     seconds = time.perf_counter() - started
     log.info("Search index warmed in %.2f s", seconds)
     return seconds
+
+
+def catch_up(app: Flask, allow_rebuild: bool = True) -> None:
+    """Catch this server's index up with the change log (the watcher's timer); never raises.
+
+    An index that fell behind further than the log keeps is rebuilt here, on the watcher thread, while the
+    worker keeps serving from the old index.
+    """
+    from exchange.search import engine, outbox
+
+    with app.app_context():
+        try:
+            outbox.apply_pending(
+                limit=app.config.get("SEARCH_APPLY_LIMIT", 20_000), timeout=0.5, allow_rebuild=allow_rebuild
+            )
+        except (engine.IndexMissing, engine.IndexBusy):
+            pass
+        except Exception:
+            log.warning("Catching the search index up with the change log failed", exc_info=True)
 
 
 def post_worker_init(worker) -> None:

@@ -1,7 +1,7 @@
 """job_lease: one row per periodic job while a run holds it, so every server may start the same timers
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-04 21:40:00
 
 Issue 18. exchange/jobs.py takes, renews and deletes the rows; a new table, so code that does not know it
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0016"
-down_revision = "0014"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 

@@ -355,12 +355,14 @@ class SearchIndex(Watching, Spelling):
         procs: int = 1,
         lock_timeout: float = 600.0,
         expected: int | None = None,
+        files: dict[str, str] | None = None,
     ) -> int:
         """Build a complete new index aside and swap it in; searches keep working on the old one meanwhile.
 
         While building, the live index's writer lock is held, so changes committed meanwhile stay in the
         outbox (their writers give up at once, seeing the rebuild marker) and are applied to the new index
-        by the caller afterwards (`sync`). With procs > 1 that many processes index, a segment per
+        by the caller afterwards (`sync`). `files` are written into the new index directory before the swap
+        (the change log position: changelog.rebuild). With procs > 1 that many processes index, a segment per
         building.SEGMENT_DOCS documents.
         """
         target = self.path
@@ -384,6 +386,8 @@ class SearchIndex(Watching, Spelling):
                     count = building.build_in_process(ix, documents, progress)
                 ix.close()
                 (staging / BUILD_FILE).write_text(uuid.uuid4().hex)
+                for name, text in (files or {}).items():
+                    (staging / name).write_text(text)
                 old = target.with_name(f".{target.name}-old-{uuid.uuid4().hex[:8]}")
                 target.rename(old)
                 staging.rename(target)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections.abc import Callable
 
 from exchange.search.engine import whoosh_internals as internals
 from exchange.search.engine.caches import SegmentCache, View
@@ -27,6 +29,24 @@ class Watching:
         )
         self._watcher.start()
 
+    def every(self, name: str, seconds: float, job: Callable[[], None]) -> None:
+        """Also run `job` on the watcher thread every `seconds` (the change log catch-up: warmup.py); a job of
+        the same name is replaced."""
+        jobs = self.__dict__.setdefault("_jobs", {})
+        jobs[name] = [seconds, 0.0, job]
+
+    def _run_jobs(self) -> None:
+        now = time.monotonic()
+        for name, entry in list(self.__dict__.get("_jobs", {}).items()):
+            seconds, last, job = entry
+            if now - last < seconds:
+                continue
+            entry[1] = now
+            try:
+                job()
+            except Exception:
+                log.warning("The search index job %s failed", name, exc_info=True)
+
     def stop_watching(self) -> None:
         self._stop.set()
         watcher, self._watcher = self._watcher, None
@@ -42,6 +62,7 @@ class Watching:
                 self._follow()
             except Exception:
                 log.warning("Warming the search index failed; searches open it themselves", exc_info=True)
+            self._run_jobs()
 
     def _follow(self) -> None:
         """One look of the watcher: warm a swapped-in build off the lock, or a new generation under it."""

@@ -9,6 +9,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from exchange.cli import progress
+from exchange.jobs import exclusive
 
 
 @click.group("search")
@@ -112,6 +113,7 @@ def sync(timeout: float) -> None:
     help="Keep this many hours of changes (default: SEARCH_LOG_RETENTION_HOURS).",
 )
 @with_appcontext
+@exclusive("search-prune-log")
 def prune_log(hours: int | None) -> None:
     """Delete change log rows older than the retention (a server further behind rebuilds its index)."""
     from datetime import UTC, datetime, timedelta

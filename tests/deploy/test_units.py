@@ -21,6 +21,7 @@ PERIODIC = {
     ("users", "purge-sessions"),
     ("users", "send-resets"),
     ("digests", "purge"),
+    ("search", "prune-log"),
 }
 
 

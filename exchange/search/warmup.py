@@ -45,6 +45,8 @@ def warm_app(app: Flask) -> float | None:
             from exchange.search import learned
 
             learned.learned_from(index)  # compounds learned from the vocabulary: once per index, not per user
+            if learned.learned_from not in index.swap_hooks:  # and again for each build swapped in
+                index.swap_hooks.append(learned.learned_from)
             index.warm_vocabulary()  # the spelling tables of corrections
             with app.test_request_context("/zoeken"):
                 search(None, SearchRequest(q=WARM_QUERY))

@@ -82,6 +82,7 @@ class SearchIndex(Watching, Spelling):
         self._per_build: dict[str, tuple[tuple[str | None, int], object]] = {}
         self._watcher: threading.Thread | None = None
         self._stop = threading.Event()
+        self.swap_hooks: list = []  # called with the index after the watcher swapped a new build in
         self._stale_since = 0.0
 
     # -- files and opening

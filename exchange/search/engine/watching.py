@@ -85,6 +85,8 @@ class Watching:
                 self._searcher, self._segments, self._view = searcher, segments, view
                 self._stale_since = 0.0
             self.warm_vocabulary()  # the new build's spelling tables, before a user's correction needs them
+            for hook in list(self.swap_hooks):  # e.g. the compounds learned from the new build's vocabulary
+                hook(self)
             return
         if self._ix is not None and self._ix.latest_generation() != self._generation:
             self._reading_or(None, lambda view: view.size)

@@ -40,6 +40,9 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from load import _flask, _free_port
 
 CHECK_RE = re.compile(r"Ontbrekend: (\d+), verouderd: (\d+), overbodig: (\d+)\.")
 
@@ -52,21 +55,6 @@ def _listening(port: int) -> bool:
     with socket.socket() as s:
         s.settimeout(1)
         return s.connect_ex(("127.0.0.1", port)) == 0
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _flask(env: dict, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    done = subprocess.run(
-        [sys.executable, "-m", "flask", *args], env=env, cwd=ROOT, capture_output=True, text=True, check=False
-    )
-    if check and done.returncode != 0:
-        raise RuntimeError(f"flask {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
-    return done
 
 
 def _create_database(folder: Path, sqlite: bool) -> tuple[str, Callable[[], None]]:

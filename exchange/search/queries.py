@@ -7,7 +7,7 @@ loop that drops hits afterwards.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -149,9 +149,12 @@ def search(
     if not result.total and corrected_from is None and len(clauses) >= RELAX_FROM:
         # A question as people type it ("hoe verkort je de wachttijd in de jeugdhulp"): when all words together
         # find nothing (and no correction does), find what matches all but a third of them, best matches first.
-        spec.min_match = len(clauses) - max(1, len(clauses) // 3)
-        result = run(spec)
-        relaxed = bool(result.total)
+        # Only when that finds practices are its results (and its strip of themes and regions) shown: themes
+        # and regions never match fewer of the words than the results above them do.
+        spec = replace(spec, min_match=len(clauses) - max(1, len(clauses) // 3))
+        most = run(spec)
+        if most.total:
+            result, relaxed = most, True
     suggestion = None
     if with_suggestion and not literal and corrected_from is None:
         # A relaxed search found nothing with every word: a correction is worth suggesting (0 found).

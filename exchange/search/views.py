@@ -26,7 +26,7 @@ def index():
     if (
         outcome.searched
         and (
-            (outcome.total == 0 and not outcome.related)
+            outcome.total == 0  # no practice found: counted even when a theme or region matched
             or outcome.corrected_from is not None
             or outcome.relaxed
         )

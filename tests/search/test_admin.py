@@ -96,11 +96,14 @@ def test_a_duplicate_group_is_a_conflict(world, people, client):
     assert 'value="jeugdhulp, jeugdzorg"' in page  # the typed terms stay on the form
 
 
-def test_searches_that_found_nothing_are_counted_without_personal_data(world, people, client, db):
+def test_searches_that_found_nothing_are_counted_without_personal_data(
+    world, people, client, db, make_practice
+):
+    make_practice("Snel de juiste jeugdhulp")
     client.get("/zoeken?q=Zwaluwnest+Kraanvogel")
     client.get("/zoeken?q=zwaluwnest   kraanvogel")
     client.get("/zoeken?q=piet@example.org+0612345678+robotzorg")
-    client.get("/zoeken?q=jeugdhulp")  # found something (a theme)
+    client.get("/zoeken?q=jeugdhulp")  # found a practice
     client.get("/zoeken?q=onbekendwoord&regio=" + world.region.slug)  # filtered: not a signal
 
     misses = {m.query: m.count for m in db.session.scalars(select(SearchMiss))}

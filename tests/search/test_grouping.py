@@ -165,3 +165,39 @@ def test_no_query_per_row(world, make_practice, add_result, grouped, db):
 
     statements("jeugdhulp")
     assert statements("jeugdhulp") == few
+
+
+def test_the_strip_matches_the_query_as_a_whole(world, grouped, make_practice):
+    # "pleegzorg" names a theme, "kraanvogel" occurs nowhere: nothing matches both words.
+    make_practice("Een plek voor elk kind", body="Over plaatsing.")
+
+    outcome = grouped("pleegzorg kraanvogel")
+
+    assert outcome.total == 0 and not outcome.relaxed
+    assert outcome.related == []
+    # One word alone still finds its theme.
+    assert "theme" in [h.kind for h in grouped("pleegzorg").related]
+
+
+def test_the_strip_follows_the_most_words_fallback_of_the_results(world, grouped, make_practice):
+    make_practice("Pleegzorg dichtbij", body="Pleegouders in de wijk.")
+
+    outcome = grouped("pleegzorg kraanvogel")
+
+    # No practice holds both words: the results are those holding most of them, and so is the strip.
+    assert outcome.relaxed and [h.title for h in outcome.hits] == ["Pleegzorg dichtbij"]
+    assert "Pleegzorg en gezinshuizen" in [h.title for h in outcome.related]
+
+
+def test_a_search_with_only_a_theme_or_region_is_counted_as_finding_nothing(world, client, db, make_practice):
+    from sqlalchemy import select
+
+    from exchange.search.models import SearchMiss
+
+    make_practice("Een plek voor elk kind", body="Over plaatsing.")
+
+    client.get("/zoeken?q=pleegzorg+kraanvogel")
+    client.get("/zoeken?q=pleegzorg")  # only the theme matches
+
+    misses = {m.query: m.count for m in db.session.scalars(select(SearchMiss))}
+    assert misses == {"pleegzorg kraanvogel": 1, "pleegzorg": 1}

@@ -301,6 +301,9 @@ def runs(parts: tuple[tuple[str, str], ...], part_term: Callable[[str], str | No
     return out
 
 
-def learned_from(index) -> CompoundMap:
-    """The compounds learned from this index's vocabulary (kept per process; see SearchIndex.from_vocabulary)."""
-    return index.from_vocabulary("compounds", learn, default=EMPTY)
+def learned_from(index, view=None) -> CompoundMap:
+    """The compounds learned from this index's vocabulary (kept per process; see SearchIndex.from_vocabulary).
+
+    Once asked, the index's watcher learns them for every build swapped in, on its staged `view`, before the
+    build is published (engine/watching.py), so no search waits for them."""
+    return index.from_vocabulary("compounds", learn, default=EMPTY, view=view)

@@ -18,6 +18,9 @@ log = logging.getLogger(__name__)
 
 # A common word: one search through the page's own code path (parse, synonyms, engine, rows, highlights).
 WARM_QUERY = "jeugdhulp"
+# A misspelling of it (a correction from the spelling tables) and words nothing holds.
+WARM_CORRECTION = "jeugdhlup"
+WARM_NOTHING = "kraanvogelnest zwaluwstaart"
 
 
 def warm_app(app: Flask) -> float | None:
@@ -26,8 +29,7 @@ def warm_app(app: Flask) -> float | None:
     Returns the seconds it took, or None when there is no usable index (searches then answer 503 as before).
     """
     from exchange.search import engine
-    from exchange.search.parsing import SearchRequest
-    from exchange.search.queries import current_index, search
+    from exchange.search.queries import current_index
 
     started = time.perf_counter()
     with app.app_context():
@@ -44,17 +46,46 @@ def warm_app(app: Flask) -> float | None:
         try:
             from exchange.search import learned
 
-            learned.learned_from(index)  # compounds learned from the vocabulary: once per index, not per user
-            if learned.learned_from not in index.swap_hooks:  # and again for each build swapped in
-                index.swap_hooks.append(learned.learned_from)
+            # Compounds learned from the vocabulary: once per build, not per user (the watcher learns them
+            # for each build swapped in, before it is published).
+            learned.learned_from(index)
             index.warm_vocabulary()  # the spelling tables of corrections
-            with app.test_request_context("/zoeken"):
-                search(None, SearchRequest(q=WARM_QUERY))
+            warm_searches(app)
         except Exception:  # warming must never keep a worker from starting
             log.warning("The warm-up search failed", exc_info=True)
     seconds = time.perf_counter() - started
     log.info("Search index warmed in %.2f s", seconds)
     return seconds
+
+
+def warm_searches(app: Flask) -> None:
+    """Run what the first real searches would otherwise pay for, once, as a visitor: the page's grouped search,
+    the ungrouped one, a facet, a phrase on page 2, a correction (the curated spelling table), a search that
+    finds nothing (correction, most-words fallback), then the page and the API through the whole request
+    (templates, JSON, SQL of the rows). None of them is written to the search log."""
+    from exchange.search.parsing import SearchRequest
+    from exchange.search.queries import search
+
+    with app.test_request_context("/zoeken"):
+        found = search(None, SearchRequest(q=WARM_QUERY), grouped=True)
+        search(None, SearchRequest(q=WARM_QUERY))
+        facet = next((f for f in found.facets if f.values), None)
+        if facet is not None:
+            search(
+                None,
+                SearchRequest(q=WARM_QUERY, filters={facet.param: [facet.values[0].value]}),
+                grouped=True,
+            )
+        search(None, SearchRequest(q=f'"{WARM_QUERY} voor" jongeren', page=2), grouped=True)
+        search(None, SearchRequest(q=WARM_CORRECTION), grouped=True)
+        search(None, SearchRequest(q=WARM_NOTHING), grouped=True)
+    if not found.total:
+        return  # the page would count the common word as a search that found nothing
+    client = app.test_client()
+    for url in (f"/zoeken?q={WARM_QUERY}", f"/api/v1/search?q={WARM_QUERY}&page=2"):
+        response = client.get(url, headers={"Accept-Language": "nl"})
+        if response.status_code != 200:
+            log.warning("The warm-up request %s answered %s", url, response.status_code)
 
 
 def catch_up(app: Flask, allow_rebuild: bool = True) -> None:

@@ -19,6 +19,7 @@ from whoosh.index import LockError
 from exchange.search.engine import building, searching
 from exchange.search.engine import whoosh_internals as internals
 from exchange.search.engine.caches import SegmentCache, View
+from exchange.search.engine.derived import Derived
 from exchange.search.engine.schema import BUILD_FILE, INDEX_NAME, build_schema, prepare
 from exchange.search.engine.spec import EngineResult, IndexBusy, IndexMissing, IndexUnavailable, SearchSpec
 from exchange.search.engine.spelling_index import Spelling
@@ -32,9 +33,6 @@ log = logging.getLogger(__name__)
 # a freshly opened searcher, and a second failure is logged with its traceback and reported as
 # IndexUnavailable (search answers "temporarily unavailable": never a 500, never "0 results").
 READ_ERRORS = Exception
-# What is derived from the vocabulary (from_vocabulary) is derived again when the index grew.
-REVOCABULARY_DOCS = 5000
-GROWTH = 1.05
 # With a watcher, a swapped-in build is warmed in the background while searches use the previous one; if it
 # is not ready after this many seconds, a search opens it itself.
 STALE_SECONDS = 30.0
@@ -60,7 +58,7 @@ class _Writes:
         self.count += 1
 
 
-class SearchIndex(Watching, Spelling):
+class SearchIndex(Watching, Spelling, Derived):
     """The index in one directory, with this process's long-lived searcher and caches.
 
     Get it with `get_index(path)`; one instance per process and directory. Searching and refreshing hold a
@@ -82,7 +80,11 @@ class SearchIndex(Watching, Spelling):
         self._per_build: dict[str, tuple[tuple[str | None, int], object]] = {}
         self._watcher: threading.Thread | None = None
         self._stop = threading.Event()
-        self.swap_hooks: list = []  # called with the index after the watcher swapped a new build in
+        # Called as hook(index, view) with the staged view of a swapped-in build, before it is published.
+        self.swap_hooks: list = []
+        self._makers: dict[str, Callable] = {}  # from_vocabulary's names, computed again for each new build
+        self._staging: tuple[str, View, dict] | None = None  # the build the watcher is warming (Watching)
+        self._spelling = None  # (build, its spelling tables: engine/vocabulary.py)
         self._stale_since = 0.0
 
     # -- files and opening
@@ -493,42 +495,6 @@ class SearchIndex(Watching, Spelling):
         """Which folded words occur in titles, themes or region names (the spelling field)."""
         words = list(words)
         return self._reading_or(set(), lambda view: {w for w in words if view.term("spell", w)})
-
-    def from_vocabulary(self, name: str, make: Callable[[list[tuple[str, int]]], object], default=None):
-        """`make(vocabulary)` over the text field's terms and document frequencies, kept in this process.
-
-        Computed when the index is opened or rebuilt, and again only when it has grown: at any change while
-        it is small (under REVOCABULARY_DOCS documents), else after GROWTH more documents. So it never runs
-        per query. `default` when the index cannot be read.
-        """
-
-        def read(view: View):
-            count = view.searcher.doc_count_all()
-            cached = self._per_build.get(name)
-            if cached is not None:
-                (build, learned_at), value = cached
-                grown = (
-                    count != learned_at if learned_at < REVOCABULARY_DOCS else count >= learned_at * GROWTH
-                )
-                if build == self._build and not grown:
-                    return value, None
-            terms = [
-                (text.decode("utf-8") if isinstance(text, bytes) else text, info.doc_frequency())
-                for text, info in view.searcher.reader().iter_field("text")
-            ]
-            return None, (self._build, count, terms)
-
-        try:
-            value, todo = self._reading(read)
-        except IndexUnavailable:
-            return default
-        if todo is None:
-            return value
-        build, count, terms = todo
-        value = make(terms)  # outside the read lock: a mistake here is not a damaged index
-        with self._lock:
-            self._per_build[name] = ((build, count), value)
-        return value
 
 
 def _probe(view: View) -> int:

@@ -20,13 +20,29 @@ class Spelling:
 
     # -- the spelling vocabulary (engine/vocabulary.py), one per build
 
-    def _vocabulary_for_build(self):
+    def _vocabulary_for_build(self, build: str | None = None):
+        """The spelling tables of `build` (default: the published one). The watcher stages a swapped-in
+        build's tables (`staged_vocabulary`) and publishes them with the build, so a search never builds
+        them and never uses one build's tables with another build's view."""
         from exchange.search.engine import vocabulary
 
+        build = self._build if build is None else build
         held = getattr(self, "_spelling", None)
-        if held is None or held[0] != self._build:
-            held = self._spelling = (self._build, vocabulary.Vocabulary())
+        if held is None or held[0] != build:
+            held = self._spelling = (build, vocabulary.Vocabulary())
         return held[1]
+
+    def staged_vocabulary(self, view):
+        """New spelling tables built over a staged view (a build not yet published); the curated table (the
+        suggestions' words and synonyms, the same for every build) is carried over from the published one."""
+        from exchange.search.engine import vocabulary
+
+        fresh = vocabulary.Vocabulary()
+        held = getattr(self, "_spelling", None)
+        if held is not None:
+            fresh.curated = held[1].curated
+        warm_view_extras(view, fresh)
+        return fresh
 
     def correct(
         self, word: str, extra: Iterable[str] = (), more_than: int = 0
@@ -49,5 +65,15 @@ class Spelling:
         return self._reading_or(0, lambda view: vocabulary.public_count(view, word, enough))
 
     def warm_vocabulary(self) -> None:
-        """Build the spelling tables now (call when an index is opened or swapped)."""
-        self._reading_or(None, lambda view: self._vocabulary_for_build().warm(view))
+        """Build the spelling tables now, and what a correction reads per view (call when an index is opened
+        or refreshed; a swapped-in build gets them before it is published, see Watching)."""
+        self._reading_or(None, lambda view: warm_view_extras(view, self._vocabulary_for_build()))
+
+
+def warm_view_extras(view, tables) -> None:
+    """What a correction computes per view: the spelling tables of its segments, and the published documents
+    per segment (vocabulary.public_count)."""
+    from exchange.search.engine import vocabulary
+
+    tables.warm(view)
+    vocabulary.public_count(view, "", 0)

@@ -1,5 +1,10 @@
 """The index watcher of one process: a daemon thread that warms a swapped-in build, or a new generation, before
-the process serves from it (a mixin of SearchIndex; its state lives on the index)."""
+the process serves from it (a mixin of SearchIndex; its state lives on the index).
+
+A swapped-in build is staged off the lock: its view warmed, its spelling tables built, its `from_vocabulary`
+values (learned compounds) derived and the swap hooks run on the staged view; then it is published with all of
+them in one pointer swap under the lock. A search running meanwhile keeps the old build and the old build's
+tables and compounds."""
 
 from __future__ import annotations
 
@@ -65,28 +70,66 @@ class Watching:
             self._run_jobs()
 
     def _follow(self) -> None:
-        """One look of the watcher: warm a swapped-in build off the lock, or a new generation under it."""
+        """One look of the watcher: stage a swapped-in build and publish it ready, or refresh and warm a new
+        generation under the lock."""
         build = self._read_build()
         if build is None or not self.exists():
             return
         if build != self._build:
-            ix = self._open_dir()
-            searcher, readers, generation = internals.open_searcher(ix, {})
-            segments: dict[str, SegmentCache] = {}
-            view = View(searcher, segments)
+            staged = self._stage(build)
+            if staged is not None:
+                self._publish(build, *staged)
+            return
+        if self._ix is not None and self._ix.latest_generation() != self._generation:
+            # Refreshed, its view warmed and its new segments' spelling tables built in one hold of the lock:
+            # no search sees the new generation before they are ready.
+            self.warm_vocabulary()
+            self.relearn()  # what has grown out of date (searches keep the current value meanwhile)
+
+    def _stage(self, build: str):
+        """Open a swapped-in build and compute everything a search needs from it, off the lock: the view's
+        caches, the spelling tables, every `from_vocabulary` value and the swap hooks (hook(index, view))."""
+        ix = self._open_dir()
+        searcher, readers, generation = internals.open_searcher(ix, {})
+        segments: dict[str, SegmentCache] = {}
+        view = View(searcher, segments)
+        try:
             view.warm()
-            with self._lock:
-                if self._read_build() != build or self._stop.is_set():
-                    for reader in readers.values():
-                        reader.close()
-                    return
+            vocabulary = self.staged_vocabulary(view)
+            self._staging = (build, view, {})
+            for name, make in list(self._makers.items()):
+                self.from_vocabulary(name, make, view=view)
+            for hook in list(self.swap_hooks):  # with the staged view, before a search can use the build
+                hook(self, view)
+            values = self._staging[2]
+        except BaseException:
+            _close(readers)
+            raise
+        finally:
+            self._staging = None
+        return ix, searcher, readers, generation, segments, view, vocabulary, values
+
+    def _publish(self, build: str, ix, searcher, readers, generation, segments, view, vocabulary, values):
+        """Swap the staged build in: pointers only, under the lock, so a search sees the old set or the new
+        one, never a mix."""
+        with self._lock:
+            if self._read_build() != build or self._stop.is_set():
+                _close(readers)
+                return
+            if self._build != build:
                 self._drop_readers()
                 self._ix, self._build, self._readers, self._generation = ix, build, readers, generation
                 self._searcher, self._segments, self._view = searcher, segments, view
                 self._stale_since = 0.0
-            self.warm_vocabulary()  # the new build's spelling tables, before a user's correction needs them
-            for hook in list(self.swap_hooks):  # e.g. the compounds learned from the new build's vocabulary
-                hook(self)
-            return
-        if self._ix is not None and self._ix.latest_generation() != self._generation:
-            self._reading_or(None, lambda view: view.size)
+            else:  # a search opened this build itself meanwhile (STALE_SECONDS): keep its view
+                _close(readers)
+            self._spelling = (build, vocabulary)
+            self._per_build.update(values)
+
+
+def _close(readers: dict) -> None:
+    for reader in readers.values():
+        try:
+            reader.close()
+        except Exception:
+            log.debug("closing a search reader failed", exc_info=True)

@@ -24,7 +24,7 @@ WARM_NOTHING = "kraanvogelnest zwaluwstaart"
 
 
 def warm_app(app: Flask) -> float | None:
-    """Open and warm the app's search index, start its watcher and run one visitor search; never raises.
+    """Open and warm the app's search index, run the warm-up searches, then start its watcher; never raises.
 
     Returns the seconds it took, or None when there is no usable index (searches then answer 503 as before).
     """
@@ -37,11 +37,12 @@ def warm_app(app: Flask) -> float | None:
         catch_up(app, allow_rebuild=False)  # a server that was offline catches up before it serves
         if app.config.get("SEARCH_WATCH", True):
             index.every("changelog", app.config.get("SEARCH_SYNC_SECONDS", 2), lambda: catch_up(app))
-            index.watch(app.config.get("SEARCH_WATCH_INTERVAL", 0.5))
         try:
             index.warm()
         except engine.IndexUnavailable as exc:
             log.warning("Search index not warmed: %s", exc)
+            if app.config.get("SEARCH_WATCH", True):
+                index.watch(app.config.get("SEARCH_WATCH_INTERVAL", 0.5))
             return None
         try:
             from exchange.search import learned
@@ -53,6 +54,10 @@ def warm_app(app: Flask) -> float | None:
             warm_searches(app)
         except Exception:  # warming must never keep a worker from starting
             log.warning("The warm-up search failed", exc_info=True)
+        if app.config.get("SEARCH_WATCH", True):
+            # Started once this process has the index open and warm (it would otherwise warm the same build
+            # a second time, beside the warm-up): from now on it stages every build swapped in.
+            index.watch(app.config.get("SEARCH_WATCH_INTERVAL", 0.5))
     seconds = time.perf_counter() - started
     log.info("Search index warmed in %.2f s", seconds)
     return seconds

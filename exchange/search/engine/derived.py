@@ -80,8 +80,12 @@ class Derived:
 
 
 def _terms(view: View) -> list[tuple[str, int]]:
-    """The text field's terms and their document frequencies."""
-    return [
-        (text.decode("utf-8") if isinstance(text, bytes) else text, info.doc_frequency())
-        for text, info in view.searcher.reader().iter_field("text")
-    ]
+    """The text field's terms and their document frequencies, summed segment by segment (Whoosh's merged
+    iterator over a multi-segment reader took seconds at 10 000 practices; this, a fraction of that)."""
+    frequency: dict[str, int] = {}
+    get = frequency.get
+    for reader, _, _, _ in view.leaves:
+        for text, info in reader.iter_field("text"):
+            word = text.decode("utf-8") if isinstance(text, bytes) else text
+            frequency[word] = get(word, 0) + info.doc_frequency()
+    return sorted(frequency.items())

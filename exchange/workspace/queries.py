@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import pairwise
 
-from sqlalchemy import Select, exists, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy.orm import aliased, selectinload
 
 from exchange.accounts.models import CoachingAssignment, Role, User
 from exchange.database import utcnow, utctoday
@@ -52,18 +52,18 @@ def region_stale(user: User, page: int, *, now: datetime | None = None) -> Listi
     return from_select("verouderd", stmt, page)
 
 
-def _last_messages():
-    """A subquery: the id of the newest feedback message of each practice's thread."""
-    ranked = select(
-        FeedbackMessage.id,
-        func.row_number()
-        .over(
-            partition_by=FeedbackMessage.practice_id,
-            order_by=(FeedbackMessage.created_at.desc(), FeedbackMessage.id.desc()),
-        )
-        .label("rank"),
-    ).subquery()
-    return select(ranked.c.id).where(ranked.c.rank == 1)
+def _is_last_message():
+    """SQL condition: the feedback message is the newest of its practice's thread (no later one, by time then
+    id). A correlated NOT EXISTS on the practice's index: only the threads of the listed practices are read,
+    not every message of the platform."""
+    newer = aliased(FeedbackMessage)
+    return ~exists().where(
+        newer.practice_id == FeedbackMessage.practice_id,
+        or_(
+            newer.created_at > FeedbackMessage.created_at,
+            and_(newer.created_at == FeedbackMessage.created_at, newer.id > FeedbackMessage.id),
+        ),
+    )
 
 
 def _waiting_threads(user: User, author_role: Role) -> Select:
@@ -73,7 +73,7 @@ def _waiting_threads(user: User, author_role: Role) -> Select:
         .add_columns(FeedbackMessage)
         .join(FeedbackMessage, FeedbackMessage.practice_id == Practice.id)
         .join(User, User.id == FeedbackMessage.author_id)
-        .where(FeedbackMessage.id.in_(_last_messages()), User.role == author_role)
+        .where(_is_last_message(), User.role == author_role)
         .options(selectinload(FeedbackMessage.author))
         .order_by(None)
         .order_by(FeedbackMessage.created_at, FeedbackMessage.id)
@@ -156,19 +156,30 @@ def region_practice_choices(user: User) -> list[tuple[int, str]]:
 # --- functionaries -------------------------------------------------------------------------------------------
 
 
+def _coached_regions(user: User) -> Select:
+    return select(CoachingAssignment.region_id).where(CoachingAssignment.user_id == user.id)
+
+
+def _coached(user: User, **filters) -> Select:
+    """practices_stmt(coached_only=True), narrowed first to the assigned regions: the same rows (a coached
+    practice is in an assigned region), but the database starts from the region index instead of testing the
+    coaching condition on every practice."""
+    return practices_stmt(user, coached_only=True, **filters).where(
+        Practice.region_id.in_(_coached_regions(user))
+    )
+
+
 def coached_drafts(user: User, page: int) -> Listing:
     """Drafts in the regions × themes the functionary coaches, the longest waiting first."""
-    stmt = (
-        practices_stmt(user, coached_only=True, status=Status.DRAFT)
-        .order_by(None)
-        .order_by(Practice.updated_at, Practice.id)
-    )
+    stmt = _coached(user, status=Status.DRAFT).order_by(None).order_by(Practice.updated_at, Practice.id)
     return from_select("concepten", stmt, page)
 
 
 def coached_feedback_waiting(user: User, page: int) -> Listing:
     """Threads on practices the functionary coaches whose last message is from regional staff."""
-    stmt = _waiting_threads(user, Role.STAFF).where(coached_clause(user))
+    stmt = _waiting_threads(user, Role.STAFF).where(
+        Practice.region_id.in_(_coached_regions(user)), coached_clause(user)
+    )
     return from_select("feedback", stmt, page, rows=True)
 
 
@@ -177,22 +188,23 @@ def coached_unmeasured(user: User, page: int, *, now: datetime | None = None) ->
     UNMEASURED_AFTER, without a measurement in that time. Never measured first, then the longest ago."""
     now = now or utcnow()
     cutoff = (now - UNMEASURED_AFTER).date()
-    latest = (
-        select(Result.practice_id, func.max(Result.measured_on).label("last"))
-        .group_by(Result.practice_id)
-        .subquery()
+    # Per listed practice, on the result's practice index (a grouped subquery read every result of the platform).
+    last = (
+        select(func.max(Result.measured_on))
+        .where(Result.practice_id == Practice.id)
+        .correlate(Practice)
+        .scalar_subquery()
     )
     stmt = (
-        practices_stmt(user, coached_only=True)
-        .add_columns(latest.c.last)
-        .outerjoin(latest, latest.c.practice_id == Practice.id)
+        _coached(user)
+        .add_columns(last.label("last"))
         .where(
             Practice.status != Status.ARCHIVED,
             Practice.created_at < now - UNMEASURED_AFTER,
-            or_(latest.c.last.is_(None), latest.c.last < cutoff),
+            or_(last.is_(None), last < cutoff),
         )
         .order_by(None)
-        .order_by(latest.c.last.is_not(None), latest.c.last, Practice.id)
+        .order_by(last.is_not(None), last, Practice.id)
     )
     return from_select("zonder-meting", stmt, page, rows=True)
 
@@ -204,20 +216,23 @@ def coached_silent_regions(user: User, page: int) -> Listing:
             Practice.region_id == Region.id, Practice.status == Status.PUBLISHED, coached_clause(user)
         )
     )
-    assigned = select(CoachingAssignment.region_id).where(CoachingAssignment.user_id == user.id)
-    stmt = select(Region).where(Region.id.in_(assigned), ~shared).order_by(Region.display_name, Region.id)
+    stmt = (
+        select(Region)
+        .where(Region.id.in_(_coached_regions(user)), ~shared)
+        .order_by(Region.display_name, Region.id)
+    )
     return from_select("regios", stmt, page)
 
 
 def coached_changed_since(user: User, since: datetime, page: int) -> Listing:
     """Practices the functionary coaches (regions × themes) changed after `since`, the newest change first."""
-    stmt = practices_stmt(user, coached_only=True).where(Practice.updated_at > since)
+    stmt = _coached(user).where(Practice.updated_at > since)
     return from_select("nieuw", stmt, page)
 
 
 def coached_phase_counts(user: User) -> tuple[dict[int, int], int]:
     """Running coached practices per phase id, and all coached practices (one grouped query each)."""
-    base = practices_stmt(user, coached_only=True).order_by(None)
+    base = _coached(user).order_by(None)
     counts = dict(
         db.session.execute(
             base.where(Practice.status != Status.ARCHIVED)

@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
 
-from exchange.database import utcnow
+from exchange.accounts.models import Role
+from exchange.caching import personal
+from exchange.database import utcnow, utctoday
 from exchange.errors import Conflict
 from exchange.extensions import db
 from exchange.policy import require
-from exchange.practices.models import Practice, PracticeRevision, Status
+from exchange.practices.models import FeedbackMessage, Practice, PracticeRevision, Status
 from exchange.practices.services import snapshot
 
 # Page loads closer together than this belong to one visit: paging through a list or coming back after a
@@ -46,6 +49,23 @@ def confirm_still_current(actor, practice: Practice) -> PracticeRevision:
     db.session.add(revision)
     db.session.flush()
     return revision
+
+
+def page_key(user, previous_visit: datetime | None) -> tuple | None:
+    """The key of this request's workspace in the per-person page store (`caching.personal`), or None to
+    render it afresh.
+
+    Regional staff and functionaries: the person's state (data version, role, region, themes, assignments),
+    the newest feedback message (feedback does not raise the data version, and threads are append-only),
+    today (due-ness), the previous visit ("new since") and the request's language and query. Administrators'
+    lists read tables the data version ignores (failed mail, search misses), so their page is not stored.
+    """
+    if user.role not in (Role.STAFF, Role.FUNCTIONARY):
+        return None
+    newest_message = select(func.max(FeedbackMessage.id)).scalar_subquery()
+    state = personal.user_state(user, extra=[newest_message])
+    visit = previous_visit.isoformat() if previous_visit else None
+    return personal.request_key(user, utctoday().isoformat(), visit, *state)
 
 
 def record_visit(user, *, now: datetime | None = None) -> datetime | None:

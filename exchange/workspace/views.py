@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from exchange.accounts.models import Role
+from exchange.caching import personal
 from exchange.database import utcnow
 from exchange.extensions import db
 from exchange.forms import ConfirmForm
@@ -57,6 +58,13 @@ def _admin_lists() -> dict:
 @login_required
 def index():
     previous_visit = services.record_visit(current_user)
+    key = services.page_key(current_user, previous_visit)
+    response = personal.serve(key, lambda: _render(previous_visit))
+    db.session.commit()
+    return response
+
+
+def _render(previous_visit) -> str:
     context: dict = {
         "previous_visit": previous_visit,
         "previous_visit_label": format_datetime(previous_visit, "medium") if previous_visit else "",
@@ -77,9 +85,7 @@ def index():
         if listing.page > 1 and listing.out_of_range:
             abort(404)
     # Rendered before the commit: committing expires every loaded row, and the page would reload each one.
-    page = render_template("workspace/index.html", **context)
-    db.session.commit()
-    return page
+    return render_template("workspace/index.html", **context)
 
 
 @bp.post("/werkruimte/praktijken/<int:practice_id>/nog-actueel")

@@ -1,0 +1,115 @@
+"""A signed-in person's own rendered page, kept per worker while nothing they would see has changed.
+
+Visitors share `@visitor_cached` answers; signed-in people never do. This store keeps one person's page under a
+key that starts with their user id and holds everything the page depends on: `user_state` reads, in one query,
+the data version (raised by every visible write, `caching.version`), the person's role and region, a fingerprint
+of their theme links and coaching assignments, and any extra scalars the caller adds (e.g. the newest feedback
+message, a table the data version ignores). The caller adds the language, the date, the query string and
+whatever else changes its output.
+
+What differs per request stays outside the stored copy: the CSRF token is stored as a placeholder and filled
+in per answer (`visitor.PLACEHOLDER`), a request with flash messages waiting is rendered (and not stored), and
+response headers (cookies) are never stored. Only 200 answers are kept, for at most `PERSONAL_CACHE_SECONDS`
+(time-based lists such as "not updated for 180 days" move within a day), in a least-recently-used store of
+`PERSONAL_CACHE_ENTRIES` pages and `PERSONAL_CACHE_MB` per worker; `PERSONAL_CACHE_ENTRIES = 0` turns it off.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from flask import Response, current_app, g, make_response, request, session
+from flask_babel import get_locale
+from flask_wtf.csrf import generate_csrf
+from sqlalchemy import ColumnElement, func, select
+
+from exchange.accounts.models import CoachingAssignment, FunctionaryTheme, User
+from exchange.caching.models import ROW_ID, DataVersion
+from exchange.caching.visitor import LRU, MAX_QUERY_LENGTH, PLACEHOLDER, Stored
+from exchange.extensions import db
+
+DEFAULT_ENTRIES = 512
+DEFAULT_MB = 32
+DEFAULT_SECONDS = 120
+
+
+def store() -> LRU | None:
+    """This app's (this worker's) store of personal pages, or None when it is off."""
+    entries = current_app.config.get("PERSONAL_CACHE_ENTRIES", DEFAULT_ENTRIES)
+    if not entries:
+        return None
+    lru = current_app.extensions.get("personal_cache")
+    if lru is None:
+        lru = current_app.extensions["personal_cache"] = LRU(
+            entries, current_app.config.get("PERSONAL_CACHE_MB", DEFAULT_MB) * 1024 * 1024
+        )
+    return lru
+
+
+def user_state(user: User, extra: Sequence[ColumnElement[Any]] = ()) -> tuple:
+    """One query: the data version, the person's role, region and a fingerprint of their theme links (count, sum
+    of theme ids, newest link) and coaching assignments (count, newest id), then each of `extra` (scalar subqueries of the caller)."""
+    themes = (
+        select(FunctionaryTheme.theme_id, FunctionaryTheme.created_at)
+        .where(FunctionaryTheme.user_id == user.id)
+        .subquery()
+    )
+    assignments = select(CoachingAssignment.id).where(CoachingAssignment.user_id == user.id).subquery()
+    stmt = select(
+        select(DataVersion.version).where(DataVersion.id == ROW_ID).scalar_subquery(),
+        select(User.role).where(User.id == user.id).scalar_subquery(),
+        select(User.region_id).where(User.id == user.id).scalar_subquery(),
+        select(func.count()).select_from(themes).scalar_subquery(),
+        select(func.sum(themes.c.theme_id)).scalar_subquery(),
+        select(func.max(themes.c.created_at)).scalar_subquery(),
+        select(func.count()).select_from(assignments).scalar_subquery(),
+        select(func.max(assignments.c.id)).scalar_subquery(),
+        *extra,
+    )
+    row = db.session.execute(stmt).one()
+    return tuple(str(value) if value is not None else None for value in row)
+
+
+def request_key(user: User, *parts: Any) -> tuple | None:
+    """The key of this request's page for `user` (None when the query string is too long to key on)."""
+    if len(request.query_string) > MAX_QUERY_LENGTH:
+        return None
+    query = tuple(sorted(request.args.items(multi=True)))
+    return (user.id, str(get_locale()), request.path, query, *parts)
+
+
+def _answer(item: Stored) -> Response:
+    body = item.body
+    if item.has_token:
+        body = body.replace(PLACEHOLDER, generate_csrf().encode())
+    return Response(body, status=200, headers=list(item.headers))
+
+
+def serve(key: tuple | None, render: Callable[[], Any]) -> Response:
+    """The stored page under `key` if there is a fresh one, else `render()` (stored when it answers 200).
+
+    `key` must start with the user id (see `request_key`); with flashes waiting the page is always rendered.
+    """
+    lru = store()
+    if lru is None or key is None or request.method != "GET" or "_flashes" in session:
+        return make_response(render())
+    item = lru.get(key)
+    max_age = current_app.config.get("PERSONAL_CACHE_SECONDS", DEFAULT_SECONDS)
+    if item is not None and time.monotonic() - item.stored_at < max_age:
+        return _answer(item)
+    response = make_response(render())
+    if response.status_code == 200 and not response.direct_passthrough and not response.is_streamed:
+        body = response.get_data()
+        token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+        has_token = bool(token) and token.encode() in body
+        if has_token:
+            body = body.replace(token.encode(), PLACEHOLDER)
+        headers = tuple(
+            (name, value)
+            for name, value in response.headers.items()
+            if name.lower() not in ("content-length", "set-cookie", "vary")
+        )
+        lru.put(key, Stored(body, headers, has_token, time.monotonic()))
+    return response

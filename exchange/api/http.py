@@ -13,14 +13,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
+from functools import wraps
 
-from flask import Response, current_app, request
+from flask import Response, current_app, make_response, request
+from flask_babel import get_locale
 from sqlalchemy import func, select
 
+from exchange.caching import version
 from exchange.errors import Bilingual, DomainError
 
 DEFAULT_API_RATE_LIMIT = "120 per minute"
@@ -210,14 +214,71 @@ ENDPOINT_VERSIONS = {
 }
 
 
+_VERSION_KEY = "exchange.api.data_version"
+
+
+def data_version() -> int:
+    """The data version (`exchange/caching/version.py`), read once per request.
+
+    Kept in the request's environ, not in `g`: `g` belongs to the app context, which a test (or a CLI
+    command) may hold open across several requests."""
+    current = request.environ.get(_VERSION_KEY)
+    if current is None:
+        current = request.environ[_VERSION_KEY] = version.current()
+    return current
+
+
 def last_modified_for(endpoint: str | None) -> datetime | None:
-    stamps = [version() for version in ENDPOINT_VERSIONS.get(endpoint or "", ())]
-    return _newest(*stamps)
+    """The newest stamp the endpoint depends on, computed once per data version and worker.
+
+    Every write that can move a stamp is a visible write, which raises the data version, so the stamps of the
+    current version can be kept: a visitor-cache hit then costs no aggregate queries."""
+    stamps = ENDPOINT_VERSIONS.get(endpoint or "", ())
+    if not stamps:
+        return None
+    current = data_version()
+    held = current_app.extensions.get("api_last_modified")
+    if held is None or held[0] != current:
+        held = current_app.extensions["api_last_modified"] = (current, {})
+    if stamps not in held[1]:
+        held[1][stamps] = _newest(*(stamp() for stamp in stamps))
+    return held[1][stamps]
+
+
+def version_tag() -> str:
+    """A strong ETag for an answer that depends only on the data, the URL and the language: a hash of the
+    data version, scheme and host, path, sorted query and locale."""
+    query = sorted(request.args.items(multi=True))
+    key = repr((data_version(), request.host_url, request.path, query, str(get_locale())))
+    return hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()
+
+
+def version_etag(view: Callable) -> Callable:
+    """Tag a read with `version_tag()` before it runs, and answer a matching If-None-Match with 304 without
+    running it (or reading the visitor cache). The tag changes with every visible write."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        tag = version_tag()
+        if request.if_none_match.contains_weak(tag):
+            response = Response(status=304)
+            response.set_etag(tag)
+            response.cache_control.public = True
+            response.cache_control.no_cache = True
+            return response
+        response = make_response(view(*args, **kwargs))
+        if response.status_code == 200:
+            response.set_etag(tag)
+        return response
+
+    return wrapper
 
 
 def make_conditional(response: Response, last_modified: datetime | None) -> Response:
-    """Add a strong ETag over the body and Last-Modified, then answer 304 when the client's copy is current."""
-    response.add_etag()
+    """Add a strong ETag over the body (unless the view set one, see `version_etag`) and Last-Modified, then
+    answer 304 when the client's copy is current."""
+    if response.get_etag()[0] is None:
+        response.add_etag()
     # HTTP dates have whole seconds. A Last-Modified of the current second could hide a change later in that
     # same second from If-Modified-Since, so it is only sent once that second is over (the ETag is exact).
     if last_modified is not None and int(last_modified.timestamp()) < int(time.time()):

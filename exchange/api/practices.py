@@ -16,7 +16,7 @@ from flask import jsonify, request
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from exchange.api import bp, serializers
+from exchange.api import bp, practice_list, serializers
 from exchange.api.http import (
     BadParameter,
     Bilingual,
@@ -24,6 +24,7 @@ from exchange.api.http import (
     parse_instant,
     reject_unknown_parameters,
     unknown_parameter,
+    version_etag,
 )
 from exchange.caching.visitor import visitor_cached
 from exchange.errors import NotFound
@@ -207,8 +208,8 @@ def _published_stmt(**filters):
     return stmt
 
 
-def _page_of(stmt, page: int, per_page: int) -> tuple[list, int, int]:
-    """(rows of `page`, total, pages); a page past the last one (the first always exists) is a 400."""
+def _count_pages(stmt, page: int, per_page: int) -> tuple[int, int]:
+    """(total, pages) of `stmt`; a page past the last one (the first always exists) is a 400."""
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     pages = math.ceil(total / per_page)
     if page > max(pages, 1):
@@ -220,24 +221,29 @@ def _page_of(stmt, page: int, per_page: int) -> tuple[list, int, int]:
                 )
             }
         )
+    return total, pages
+
+
+def _page_of(stmt, page: int, per_page: int) -> tuple[list, int, int]:
+    """(rows of `page`, total, pages); a page past the last one (the first always exists) is a 400."""
+    total, pages = _count_pages(stmt, page, per_page)
     return list(db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page))), total, pages
 
 
 @bp.get("/practices")
+@version_etag
 @visitor_cached
 def practices():
     filters, page, per_page = _parse_list_args()
-    stmt = _published_stmt(**filters).options(
-        selectinload(Practice.partner_links).selectinload(PracticePartner.organisation)
-    )
-    items, total, pages = _page_of(stmt, page, per_page)
+    stmt = _published_stmt(**filters)
+    total, pages = _count_pages(stmt.with_only_columns(Practice.id), page, per_page)
     return jsonify(
         {
             "total": total,
             "page": page,
             "per_page": per_page,
             "pages": pages,
-            "items": [serializers.practice_summary(p) for p in items],
+            "items": practice_list.summaries(stmt, per_page, (page - 1) * per_page),
         }
     )
 

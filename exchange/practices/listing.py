@@ -355,10 +355,22 @@ def _grouped(stmt) -> dict:
 
 
 def _count_by(user, browse: Browse, param: str, key, *joins) -> dict:
-    stmt = select(key, func.count(func.distinct(Practice.id))).select_from(Practice)
+    # count(*), not count(DISTINCT id): the joins here are to one row per practice (its region).
+    stmt = select(key, func.count()).select_from(Practice)
     for target, onclause in joins:
         stmt = stmt.join(target, onclause)
     return _grouped(stmt.where(*_where(user, browse, without=param)).group_by(key))
+
+
+def _count_links(user, browse: Browse, param: str, link_column, practice_column) -> dict:
+    """Counts per value of a link table (themes, action lines) over the practices matching the other filters.
+
+    Written as `practice_id IN (matching ids)`: both databases then read the matching ids from an index and
+    probe the link table's primary key, instead of joining every link row to its practice. A link table's
+    primary key holds each (practice, value) once, so count(*) counts each practice once per value."""
+    matching = select(Practice.id).where(*_where(user, browse, without=param))
+    stmt = select(link_column, func.count()).where(practice_column.in_(matching)).group_by(link_column)
+    return _grouped(stmt)
 
 
 def _option(browse: Browse, param: str, value: str, label: str, count: int, current: str | None, **kw):
@@ -405,13 +417,7 @@ def facets(user, browse: Browse, ref: Reference, *, hide: tuple[str, ...] = ()) 
             ],
         )
     if "thema" not in hide:
-        counts = _count_by(
-            user,
-            browse,
-            "thema",
-            practice_theme.c.theme_id,
-            (practice_theme, practice_theme.c.practice_id == Practice.id),
-        )
+        counts = _count_links(user, browse, "thema", practice_theme.c.theme_id, practice_theme.c.practice_id)
         add(
             "thema",
             _l("Thema"),
@@ -429,12 +435,12 @@ def facets(user, browse: Browse, ref: Reference, *, hide: tuple[str, ...] = ()) 
             ],
         )
     if "actielijn" not in hide:
-        counts = _count_by(
+        counts = _count_links(
             user,
             browse,
             "actielijn",
             practice_action_line.c.action_line_id,
-            (practice_action_line, practice_action_line.c.practice_id == Practice.id),
+            practice_action_line.c.practice_id,
         )
         add(
             "actielijn",

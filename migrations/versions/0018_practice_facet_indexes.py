@@ -1,0 +1,33 @@
+"""practice: covering indexes for the phase and year counts of /praktijken, the theme page and the cycle map
+
+Revision ID: 0018
+Revises: 0016
+Create Date: 2026-12-04 23:50:00
+
+Issue 15. The facet counts group the visible (published) practices by phase and by the year they are shown
+under (published, else created). With (status, phase_id) and (status, published_at, created_at) both
+databases count from the index alone instead of reading every practice row. Only new indexes: code that does
+not know them (the previous release, during a rolling deploy) is unaffected.
+"""
+
+from alembic import op
+
+# revision identifiers, used by Alembic.
+revision = "0018"
+down_revision = "0016"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table("practice", schema=None) as batch_op:
+        batch_op.create_index("ix_practice_status_phase", ["status", "phase_id"], unique=False)
+        batch_op.create_index(
+            "ix_practice_status_shown", ["status", "published_at", "created_at"], unique=False
+        )
+
+
+def downgrade():
+    with op.batch_alter_table("practice", schema=None) as batch_op:
+        batch_op.drop_index("ix_practice_status_shown")
+        batch_op.drop_index("ix_practice_status_phase")

@@ -196,10 +196,14 @@ def test_a_small_index_relearns_its_compounds_on_the_watcher(index, counting):
         index.stop_watching()
 
 
-def test_a_fresh_worker_corrects_without_building_tables(app, db, world, make_practice, counting):
+def test_a_fresh_worker_corrects_without_building_tables(app, db, world, make_practice, counting, caplog):
+    from sqlalchemy import select
+
     from exchange.search import queries
+    from exchange.search.models import SearchMiss
     from exchange.search.parsing import SearchRequest
 
+    make_practice("Jeugdhulp thuis", body="Jeugdhulp aan huis.")
     make_practice("Samen wonen", body="Veel jongvolwassenen zoeken een eigen plek.")
     index = queries.current_index()
     index.close()
@@ -213,5 +217,8 @@ def test_a_fresh_worker_corrects_without_building_tables(app, db, world, make_pr
 
         assert outcome.corrected_from == "jongvolwasenen" and outcome.total == 1
         assert counting == built
+        # The warm-up's own searches (a correction, one that finds nothing) are not in the search log.
+        assert db.session.scalar(select(SearchMiss)) is None
+        assert not [r for r in caplog.records if r.levelname == "WARNING" and "warm" in r.getMessage()]
     finally:
         index.stop_watching()

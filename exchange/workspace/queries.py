@@ -151,23 +151,26 @@ def coached_unmeasured(user: User, page: int, *, now: datetime | None = None) ->
     UNMEASURED_AFTER, without a measurement in that time. Never measured first, then the longest ago."""
     now = now or utcnow()
     cutoff = (now - UNMEASURED_AFTER).date()
-    # Per listed practice, on the result's practice index (a grouped subquery read every result of the platform).
-    last = (
-        select(func.max(Result.measured_on))
-        .where(Result.practice_id == Practice.id)
-        .correlate(Practice)
-        .scalar_subquery()
+    # The latest measurement of each practice in the assigned regions only (grouped once; a correlated
+    # subquery was evaluated per use on PostgreSQL, a platform-wide grouping read every result).
+    latest = (
+        select(Result.practice_id, func.max(Result.measured_on).label("last"))
+        .join(Practice, Practice.id == Result.practice_id)
+        .where(Practice.region_id.in_(_coached_regions(user)))
+        .group_by(Result.practice_id)
+        .subquery()
     )
     stmt = (
         _coached(user)
-        .add_columns(last.label("last"))
+        .add_columns(latest.c.last)
+        .outerjoin(latest, latest.c.practice_id == Practice.id)
         .where(
             Practice.status != Status.ARCHIVED,
             Practice.created_at < now - UNMEASURED_AFTER,
-            or_(last.is_(None), last < cutoff),
+            or_(latest.c.last.is_(None), latest.c.last < cutoff),
         )
         .order_by(None)
-        .order_by(last.is_not(None), last, Practice.id)
+        .order_by(latest.c.last.is_not(None), latest.c.last, Practice.id)
     )
     return from_select("zonder-meting", stmt, page, rows=True)
 

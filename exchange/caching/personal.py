@@ -17,16 +17,17 @@ response headers (cookies) are never stored. Only 200 answers are kept, for at m
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from flask import Response, current_app, g, make_response, request, session
 from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import TextClause, text
 
 from exchange.accounts.models import CoachingAssignment, FunctionaryTheme, User
-from exchange.caching.models import ROW_ID, DataVersion
+from exchange.caching.models import ROW_ID
 from exchange.caching.visitor import LRU, MAX_QUERY_LENGTH, PLACEHOLDER, Stored
 from exchange.extensions import db
 
@@ -48,27 +49,36 @@ def store() -> LRU | None:
     return lru
 
 
-def user_state(user: User, extra: Sequence[ColumnElement[Any]] = ()) -> tuple:
-    """One query: the data version, the person's role, region and a fingerprint of their theme links (count, sum
-    of theme ids, newest link) and coaching assignments (count, newest id), then each of `extra` (scalar subqueries of the caller)."""
-    themes = (
-        select(FunctionaryTheme.theme_id, FunctionaryTheme.created_at)
-        .where(FunctionaryTheme.user_id == user.id)
-        .subquery()
+_STATE_SQL = (
+    "SELECT (SELECT version FROM data_version WHERE id = {row_id}), u.role, u.region_id,"
+    " (SELECT count(*) FROM {themes} WHERE user_id = :uid),"
+    " (SELECT sum(theme_id) FROM {themes} WHERE user_id = :uid),"
+    " (SELECT max(created_at) FROM {themes} WHERE user_id = :uid),"
+    " (SELECT count(*) FROM {assignments} WHERE user_id = :uid),"
+    " (SELECT max(id) FROM {assignments} WHERE user_id = :uid){extra}"
+    ' FROM "user" AS u WHERE u.id = :uid'
+)
+
+
+@lru_cache(maxsize=16)
+def _state_statement(extra: tuple[str, ...]) -> TextClause:
+    # Plain SQL built once per caller: building and keying the same select() on every request cost more than
+    # running it (a few ms per page in profiles).
+    return text(
+        _STATE_SQL.format(
+            row_id=ROW_ID,
+            themes=FunctionaryTheme.__table__.name,
+            assignments=CoachingAssignment.__table__.name,
+            extra="".join(f", ({sql})" for sql in extra),
+        )
     )
-    assignments = select(CoachingAssignment.id).where(CoachingAssignment.user_id == user.id).subquery()
-    stmt = select(
-        select(DataVersion.version).where(DataVersion.id == ROW_ID).scalar_subquery(),
-        select(User.role).where(User.id == user.id).scalar_subquery(),
-        select(User.region_id).where(User.id == user.id).scalar_subquery(),
-        select(func.count()).select_from(themes).scalar_subquery(),
-        select(func.sum(themes.c.theme_id)).scalar_subquery(),
-        select(func.max(themes.c.created_at)).scalar_subquery(),
-        select(func.count()).select_from(assignments).scalar_subquery(),
-        select(func.max(assignments.c.id)).scalar_subquery(),
-        *extra,
-    )
-    row = db.session.execute(stmt).one()
+
+
+def user_state(user: User, extra: tuple[str, ...] = ()) -> tuple:
+    """One query: the data version, the person's role and region, a fingerprint of their theme links (count,
+    sum of theme ids, newest link) and coaching assignments (count, newest id), then each of `extra` (scalar
+    SQL of the caller, e.g. "SELECT max(id) FROM feedback_message")."""
+    row = db.session.execute(_state_statement(tuple(extra)), {"uid": user.id}).one()
     return tuple(str(value) if value is not None else None for value in row)
 
 

@@ -3,10 +3,8 @@ query per row; visibility is part of each query, through exchange.practices.quer
 
 from __future__ import annotations
 
-import statistics
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from itertools import pairwise
 
 from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import aliased, selectinload
@@ -16,9 +14,10 @@ from exchange.database import utcnow, utctoday
 from exchange.extensions import db
 from exchange.mail.models import OutgoingMail
 from exchange.practices.models import FeedbackMessage, Practice, Result, Status
-from exchange.practices.queries import coached_clause, practices_stmt
+from exchange.practices.queries import coached_clause, practices_stmt, visible_clause
 from exchange.reference.models import CyclePhase, Region, Theme
 from exchange.search.models import SearchMiss
+from exchange.workspace.due import due_stmt, to_series
 from exchange.workspace.listing import Listing, from_list, from_select
 
 # A published practice not updated (or confirmed) for this long asks its region "still current?".
@@ -86,60 +85,24 @@ def region_feedback_waiting(user: User, page: int) -> Listing:
     return from_select("feedback", stmt, page, rows=True)
 
 
-@dataclass
-class DueSeries:
-    """A result series (one practice, one indicator) whose next measurement is due by its own rhythm."""
-
-    practice_id: int
-    indicator: str
-    last_measured: date
-    interval_days: int
-    due_on: date
-    practice: Practice | None = None
-
-
-def due_series(rows, today: date) -> list[DueSeries]:
-    """The series among `rows` (practice_id, indicator, measured_on) whose next measurement is due by `today`.
-
-    A series needs measurements on at least two different dates. Its rhythm is the median of the gaps between
-    consecutive measurement dates (the median, so one late or extra measurement does not shift it), rounded to
-    whole days; the next measurement is due that many days after the last one. Due series come most overdue
-    first. A series measured only once has no rhythm yet and is never listed.
-    """
-    dates: dict[tuple[int, str], set[date]] = {}
-    for practice_id, indicator, measured_on in rows:
-        dates.setdefault((practice_id, indicator), set()).add(measured_on)
-    due = []
-    for (practice_id, indicator), measured in dates.items():
-        if len(measured) < 2:
-            continue
-        ordered = sorted(measured)
-        gaps = [(later - earlier).days for earlier, later in pairwise(ordered)]
-        interval = round(statistics.median(gaps))
-        due_on = ordered[-1] + timedelta(days=interval)
-        if due_on <= today:
-            due.append(DueSeries(practice_id, indicator, ordered[-1], interval, due_on))
-    due.sort(key=lambda s: (s.due_on, s.practice_id, s.indicator))
-    return due
-
-
 def region_due_measurements(user: User, page: int, *, today: date | None = None) -> Listing:
-    """Result series of the region's running (not archived) practices whose next measurement is due.
-
-    One query reads the dates of every measurement of the region (a few numbers per result), the rhythm is
-    worked out in Python (see `due_series`), and one query loads the practices on the page.
-    """
-    rows = db.session.execute(
-        select(Result.practice_id, Result.indicator, Result.measured_on)
-        .join(Practice, Practice.id == Result.practice_id)
-        .where(Practice.region_id == user.region_id, Practice.status != Status.ARCHIVED)
-    ).all()
-    listing = from_list("metingen", due_series(rows, today or utctoday()), page)
+    """Result series of the region's running (not archived) practices whose next measurement is due (see
+    exchange.workspace.due): the series worked out in SQL, then the titles of their practices
+    (the ones the user may see) in one query. The due series come in one query (a few numbers each; a count
+    and a page would run the windows twice) and are paged here."""
+    stmt = due_stmt(Practice.region_id == user.region_id, today=today or utctoday())
+    listing = from_list("metingen", db.session.execute(stmt).all(), page)
+    listing.items = [to_series(row) for row in listing.items]
     ids = {s.practice_id for s in listing.items}
     if ids:
-        practices = {p.id: p for p in db.session.scalars(practices_stmt(user).where(Practice.id.in_(ids)))}
+        titles = {
+            row.id: row
+            for row in db.session.execute(
+                select(Practice.id, Practice.title).where(visible_clause(user), Practice.id.in_(ids))
+            )
+        }
         for series in listing.items:
-            series.practice = practices.get(series.practice_id)
+            series.practice = titles.get(series.practice_id)
     return listing
 
 
@@ -188,23 +151,26 @@ def coached_unmeasured(user: User, page: int, *, now: datetime | None = None) ->
     UNMEASURED_AFTER, without a measurement in that time. Never measured first, then the longest ago."""
     now = now or utcnow()
     cutoff = (now - UNMEASURED_AFTER).date()
-    # Per listed practice, on the result's practice index (a grouped subquery read every result of the platform).
-    last = (
-        select(func.max(Result.measured_on))
-        .where(Result.practice_id == Practice.id)
-        .correlate(Practice)
-        .scalar_subquery()
+    # The latest measurement of each practice in the assigned regions only (grouped once; a correlated
+    # subquery was evaluated per use on PostgreSQL, a platform-wide grouping read every result).
+    latest = (
+        select(Result.practice_id, func.max(Result.measured_on).label("last"))
+        .join(Practice, Practice.id == Result.practice_id)
+        .where(Practice.region_id.in_(_coached_regions(user)))
+        .group_by(Result.practice_id)
+        .subquery()
     )
     stmt = (
         _coached(user)
-        .add_columns(last.label("last"))
+        .add_columns(latest.c.last)
+        .outerjoin(latest, latest.c.practice_id == Practice.id)
         .where(
             Practice.status != Status.ARCHIVED,
             Practice.created_at < now - UNMEASURED_AFTER,
-            or_(last.is_(None), last < cutoff),
+            or_(latest.c.last.is_(None), latest.c.last < cutoff),
         )
         .order_by(None)
-        .order_by(last.is_not(None), last, Practice.id)
+        .order_by(latest.c.last.is_not(None), latest.c.last, Practice.id)
     )
     return from_select("zonder-meting", stmt, page, rows=True)
 

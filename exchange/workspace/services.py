@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
 
 from exchange.accounts.models import Role
 from exchange.caching import personal
@@ -51,6 +50,9 @@ def confirm_still_current(actor, practice: Practice) -> PracticeRevision:
     return revision
 
 
+NEWEST_MESSAGE_SQL = f"SELECT max(id) FROM {FeedbackMessage.__table__.name}"
+
+
 def page_key(user, previous_visit: datetime | None) -> tuple | None:
     """The key of this request's workspace in the per-person page store (`caching.personal`), or None to
     render it afresh.
@@ -62,8 +64,7 @@ def page_key(user, previous_visit: datetime | None) -> tuple | None:
     """
     if user.role not in (Role.STAFF, Role.FUNCTIONARY):
         return None
-    newest_message = select(func.max(FeedbackMessage.id)).scalar_subquery()
-    state = personal.user_state(user, extra=[newest_message])
+    state = personal.user_state(user, extra=(NEWEST_MESSAGE_SQL,))
     visit = previous_visit.isoformat() if previous_visit else None
     return personal.request_key(user, utctoday().isoformat(), visit, *state)
 

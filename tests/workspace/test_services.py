@@ -11,7 +11,7 @@ from exchange.database import utcnow
 from exchange.errors import Conflict, NotAllowed
 from exchange.practices.models import PracticeRevision
 from exchange.workspace import services
-from exchange.workspace.queries import due_series
+from exchange.workspace.due import due_series
 from tests.workspace.helpers import age
 
 # --- confirm_still_current --------------------------------------------------------------------------------------

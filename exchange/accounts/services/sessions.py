@@ -14,7 +14,7 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import joinedload
 
@@ -82,6 +82,14 @@ def idle_limit() -> timedelta:
     return current_app.config["SESSION_IDLE_LIMIT"]
 
 
+# Built once: the loader runs on every signed-in request, and constructing the statement cost more than running it.
+_LOAD_SESSION = (
+    select(UserSession)
+    .options(joinedload(UserSession.user))
+    .where(UserSession.key_hash == bindparam("key_hash"))
+)
+
+
 def load_signed_in_user(cookie_id: str) -> User | None:
     """The user of a live sign-in named by a cookie's "<user id>:<secret>", or None.
 
@@ -92,11 +100,7 @@ def load_signed_in_user(cookie_id: str) -> User | None:
     user_id, _sep, key = (cookie_id or "").partition(":")
     if not user_id.isdigit() or not key or len(key) > SESSION_KEY_MAX or len(user_id) > 18:
         return None
-    record = db.session.scalar(
-        select(UserSession)
-        .options(joinedload(UserSession.user))
-        .where(UserSession.key_hash == hash_secret(key))
-    )
+    record = db.session.scalar(_LOAD_SESSION, {"key_hash": hash_secret(key)})
     if record is None or record.user_id != int(user_id):
         return None
     now = utcnow()

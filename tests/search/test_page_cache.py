@@ -272,3 +272,40 @@ def test_a_clean_exit_writes_the_buffered_counts(app, world, db, tmp_path):
     assert done.returncode == 0, done.stderr
     assert "exiting with the counts in memory" in done.stdout
     assert _counts(db) == {"zwaluwnest": 2}
+
+
+def test_facet_labels_follow_a_renamed_theme_and_the_language(world, make_practice, client, db):
+    import flask_babel
+
+    from exchange.search.facet_views import current_values
+
+    make_practice("Thuiszitters Rijnmond")
+    first = current_values()
+    assert current_values() is first  # kept while nothing visible changed
+    world.theme.name = "Thuiszitten en onderwijs (nieuw)"
+    db.session.commit()
+    assert "Thuiszitten en onderwijs (nieuw)" in text(client.get("/zoeken?q=thuiszitters"))
+    renamed = current_values()
+    assert renamed is not first
+    assert renamed.to_url["theme"][str(world.theme.id)][1] == "Thuiszitten en onderwijs (nieuw)"
+
+    type_label = first.to_url["type"]["practice"][1]
+    with client.application.test_request_context("/zoeken?lang=en"):
+        flask_babel.refresh()  # the fixtures' outer app context would keep the Dutch locale
+        assert str(flask_babel.get_locale()) == "en"
+        assert current_values().to_url["type"]["practice"][1] != type_label
+    flask_babel.refresh()
+
+
+def test_snippets_follow_an_edited_body(world, make_practice, people, db, search):
+    practice = make_practice("Wachtlijstaanpak", body="Eerst **oude** tekst over de wachtlijst.")
+    assert "oude" in str(search("wachtlijstaanpak").hits[0].snippet)
+    services.update_practice(
+        people["staff"],
+        practice,
+        _data(world, "Wachtlijstaanpak", "Nu *nieuwe* tekst."),
+        expected_revision=None,
+    )
+    db.session.commit()
+    snippet = str(search("wachtlijstaanpak").hits[0].snippet)
+    assert "nieuwe" in snippet and "oude" not in snippet and "*" not in snippet

@@ -6,6 +6,12 @@ stored as a placeholder and filled in per answer, and a request with flash messa
 stored). Signed-in people never get a stored copy. Only 200 answers are kept, for at most
 `VISITOR_CACHE_SECONDS`, in a least-recently-used store of `VISITOR_CACHE_ENTRIES` answers and
 `VISITOR_CACHE_BYTES` bytes per worker; `VISITOR_CACHE_ENTRIES = 0` turns it off.
+
+`@visitor_cached(key_extra=..., on_hit=...)` is for views whose answer depends on more than the data version (the
+search page: the index generation) or that must do something per request even when served from the store (the
+search page counts searches without results): `key_extra()` adds to the key (None: render and do not store),
+the view may set `g.visitor_cache_meta` (kept with the answer and passed to `on_hit(meta)` on every stored
+answer) and `g.visitor_cache_skip` (this answer is not stored).
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ class Stored:
     headers: tuple[tuple[str, str], ...]
     has_token: bool
     stored_at: float
+    meta: object = None  # what the view put in g.visitor_cache_meta (see visitor_cached's key_extra/on_hit)
 
 
 class LRU:
@@ -104,9 +111,26 @@ def _answer(item: Stored) -> Response:
     return Response(body, status=200, headers=list(item.headers))
 
 
-def visitor_cached(view: Callable) -> Callable:
-    """Serve visitors a stored copy of `view`'s answer while the data version is unchanged (see the module)."""
+def visitor_cached(
+    view: Callable | None = None,
+    *,
+    key_extra: Callable[[], tuple | None] | None = None,
+    on_hit: Callable[[object], None] | None = None,
+):
+    """Serve visitors a stored copy of `view`'s answer while the data version is unchanged (see the module).
 
+    Used bare (`@visitor_cached`) or with `key_extra`/`on_hit` (`@visitor_cached(key_extra=...)`).
+    """
+    if view is None:
+        return lambda inner: _cached(inner, key_extra, on_hit)
+    return _cached(view, key_extra, on_hit)
+
+
+def _cached(
+    view: Callable,
+    key_extra: Callable[[], tuple | None] | None,
+    on_hit: Callable[[object], None] | None,
+) -> Callable:
     @wraps(view)
     def wrapper(*args, **kwargs):
         lru = store()
@@ -118,15 +142,27 @@ def visitor_cached(view: Callable) -> Callable:
         ):
             return view(*args, **kwargs)
         key = _key()
+        if key is not None and key_extra is not None:
+            extra = key_extra()
+            key = None if extra is None else (*key, extra)
         if key is None:
             return view(*args, **kwargs)
+        g.pop("visitor_cache_meta", None)  # set by this request's view only (an outer app context shares g)
+        g.pop("visitor_cache_skip", None)
         item = lru.get(key)
         if item is not None and time.monotonic() - item.stored_at < current_app.config.get(
             "VISITOR_CACHE_SECONDS", 300
         ):
+            if on_hit is not None:
+                on_hit(item.meta)
             return _answer(item)
         response = make_response(view(*args, **kwargs))
-        if response.status_code == 200 and not response.direct_passthrough and not response.is_streamed:
+        if (
+            response.status_code == 200
+            and not response.direct_passthrough
+            and not response.is_streamed
+            and not g.get("visitor_cache_skip")
+        ):
             body = response.get_data()
             token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
             has_token = bool(token) and token.encode() in body
@@ -137,7 +173,7 @@ def visitor_cached(view: Callable) -> Callable:
                 for name, value in response.headers.items()
                 if name.lower() not in ("content-length", "set-cookie", "vary")
             )
-            lru.put(key, Stored(body, headers, has_token, time.monotonic()))
+            lru.put(key, Stored(body, headers, has_token, time.monotonic(), g.get("visitor_cache_meta")))
         return response
 
     return wrapper

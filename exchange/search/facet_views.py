@@ -5,10 +5,15 @@ turned into the lists of values the page and the API show (each value with the a
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from sqlalchemy import text
 
+from exchange.caching import version
+from exchange.extensions import db
 from exchange.practices.profile import parse_age_range
 from exchange.search import facets
 from exchange.search.parsing import BadSearch, SearchRequest
@@ -34,6 +39,30 @@ class FacetView:
     @property
     def selected(self) -> list[FacetValueView]:
         return [v for v in self.values if v.selected]
+
+
+_values_cache: dict[tuple, facets.FacetValues] = {}
+_values_lock = threading.Lock()
+
+
+def current_values() -> facets.FacetValues:
+    """`facets.facet_values()` (four reference-table queries and the labels in this language), kept per process
+    until the data version changes (one primary-key read): every write to the reference tables raises it.
+
+    Callers only read the mapping; it is shared between requests.
+    """
+    # Read in the request's own transaction, so the version and the rows read next are of the same snapshot.
+    key = (str(db.engine.url), str(get_locale()), db.session.execute(text(version.CURRENT_SQL)).scalar() or 0)
+    with _values_lock:
+        found = _values_cache.get(key)
+    if found is not None:
+        return found
+    values = facets.facet_values()
+    with _values_lock:
+        for old in [k for k in _values_cache if k[:2] == key[:2]]:
+            del _values_cache[old]  # one data version per database and language
+        _values_cache[key] = values
+    return values
 
 
 def resolve_filters(request: SearchRequest, values: facets.FacetValues, strict: bool) -> dict[str, list[str]]:

@@ -14,8 +14,8 @@ from flask_babel import lazy_gettext as _l
 
 from exchange.accounts.models import Role
 from exchange.errors import DomainError
-from exchange.search import engine, facets, learned, synonyms
-from exchange.search.facet_views import FacetView, facet_views, resolve_filters
+from exchange.search import engine, learned, synonyms
+from exchange.search.facet_views import FacetView, current_values, facet_views, resolve_filters
 from exchange.search.parsing import MAX_PAGE, SORTS, ParsedQuery, SearchRequest, expand_query, parse_query
 from exchange.search.results import Hit, load_hits
 from exchange.search.suggestions import better_query, correct, corrected_spec
@@ -108,7 +108,7 @@ def search(
     searching = bool(parsed.words or parsed.phrases)
     expansion = expand_query(parsed, synonym_map, learned.learned_from(index) if searching else None)
     clauses = expansion.clauses
-    values = facets.facet_values()
+    values = current_values()
     filters = resolve_filters(request, values, strict)
     engine_sort = SORTS[request.sort]
     if not clauses and engine_sort == "relevance":

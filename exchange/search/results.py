@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
+from types import SimpleNamespace
 
 from flask import url_for
 from flask_babel import gettext
 from markupsafe import Markup, escape
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from exchange.documents.models import Document
 from exchange.extensions import db
@@ -67,6 +69,19 @@ def _title(text: str, terms: set[str]) -> Markup:
     return Markup(html) if html else escape(text)
 
 
+@lru_cache(maxsize=2048)
+def _plain_practice_text(summary: str | None, body: str | None, target_group: str | None) -> str:
+    """`practice_text` of these fields, kept per process: rendering the body's Markdown to text was the page's
+    largest cost after the engine. Keyed on the text itself, so an edited practice is never shown stale."""
+    return practice_text(SimpleNamespace(summary=summary, body=body, target_group=target_group))
+
+
+@lru_cache(maxsize=2048)
+def _plain_result_text(narrative: str | None) -> str:
+    """`result_text` of a measurement's narrative, kept per process (keyed on the text, like the above)."""
+    return result_text(SimpleNamespace(narrative=narrative))
+
+
 def _as_date(value) -> date | None:
     if isinstance(value, datetime):
         return value.date()
@@ -98,9 +113,8 @@ def load_hits(
         stmt = (
             select(Practice)
             .where(Practice.id.in_(ids["practice"]), Practice.status != Status.ARCHIVED, visible_clause(user))
-            .options(
-                selectinload(Practice.region), selectinload(Practice.themes), selectinload(Practice.phase)
-            )
+            # Many-to-one reference rows in the same query (joined), the themes in one more.
+            .options(joinedload(Practice.region), selectinload(Practice.themes), joinedload(Practice.phase))
         )
         rows.update((f"practice:{p.id}", p) for p in db.session.scalars(stmt))
     if ids.get("result"):
@@ -109,9 +123,9 @@ def load_hits(
             .join(Practice, Practice.id == Result.practice_id)
             .where(Result.id.in_(ids["result"]), Practice.status != Status.ARCHIVED, visible_clause(user))
             .options(
-                selectinload(Result.practice).selectinload(Practice.region),
-                selectinload(Result.practice).selectinload(Practice.themes),
-                selectinload(Result.phase),
+                joinedload(Result.practice).joinedload(Practice.region),
+                joinedload(Result.practice).selectinload(Practice.themes),
+                joinedload(Result.phase),
             )
         )
         rows.update((f"result:{r.id}", r) for r in db.session.scalars(stmt))
@@ -160,7 +174,7 @@ def _hit(kind: str, row, terms: set[str]) -> Hit:
             title=row.title,
             title_html=_title(row.title, terms),
             url=url_for("practices.detail", practice_id=row.id),
-            snippet=_snippet(practice_text(row), terms),
+            snippet=_snippet(_plain_practice_text(row.summary, row.body, row.target_group), terms),
             date=_as_date(practice_date(row)),
             region=row.region,
             themes=list(row.themes),
@@ -175,7 +189,7 @@ def _hit(kind: str, row, terms: set[str]) -> Hit:
             title=row.indicator,
             title_html=_title(row.indicator, terms),
             url=url_for("practices.detail", practice_id=practice.id, _anchor="resultaten"),
-            snippet=_snippet(result_text(row) or row.indicator, terms),
+            snippet=_snippet(_plain_result_text(row.narrative) or row.indicator, terms),
             date=row.measured_on,
             region=practice.region,
             themes=list(practice.themes),

@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import delete, select
 
+from exchange.caching.visitor import visitor_cached
 from exchange.errors import Conflict, Invalid
 from exchange.extensions import db
 from exchange.forms import ConfirmForm, Submission, apply_invalid, submit
 from exchange.policy import require
-from exchange.search import bp, forms, misses, parsing, queries, synonyms
+from exchange.search import bp, forms, misses, page_cache, parsing, queries, synonyms
 from exchange.search.models import SearchMiss, SearchSynonym
 
 MISSES_SHOWN = 200
 
 
+def _count_stored_miss(meta: object) -> None:
+    """A visitor served a stored search page is counted as the first one was (see `index`)."""
+    if isinstance(meta, str):
+        misses.record_miss(meta)
+
+
 @bp.get("/zoeken")
+@visitor_cached(key_extra=page_cache.key_extra, on_hit=_count_stored_miss)
 def index():
     search_request = parsing.read_request(request.args)
     # One card per practice, unless the user asked for one kind of item (soort=...).
@@ -33,14 +41,19 @@ def index():
         and not search_request.has_filters
         and search_request.page == 1
     ):
-        misses.record_miss(outcome.corrected_from or outcome.query.text)
-    return render_template("search/index.html", outcome=outcome, req=search_request)
+        missed = outcome.corrected_from or outcome.query.text
+        misses.record_miss(missed)
+        g.visitor_cache_meta = missed  # a stored copy of this page counts it again for each visitor it serves
+    page = render_template("search/index.html", outcome=outcome, req=search_request)
+    page_cache.check_rendered()
+    return page
 
 
 def _admin_page(form=None, edit=None, status=200):
     require(current_user, "search.manage")
+    misses.flush()  # this worker's buffered counts (the others write theirs within seconds)
     synonym_list = list(db.session.scalars(select(SearchSynonym).order_by(SearchSynonym.terms)))
-    misses = list(
+    miss_list = list(
         db.session.scalars(
             select(SearchMiss)
             .order_by(SearchMiss.count.desc(), SearchMiss.last_seen.desc())
@@ -51,7 +64,7 @@ def _admin_page(form=None, edit=None, status=200):
         render_template(
             "search/admin.html",
             synonyms=synonym_list,
-            misses=misses,
+            misses=miss_list,
             form=form or forms.SynonymForm(),
             edit=edit,
             confirm_form=ConfirmForm(),
@@ -124,6 +137,7 @@ def clear_misses():
     require(current_user, "search.manage")
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    misses.flush()
     db.session.execute(delete(SearchMiss))
     db.session.commit()
     flash(_("De lijst met zoekopdrachten zonder resultaat is gewist."), "success")

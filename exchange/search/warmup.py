@@ -37,6 +37,9 @@ def warm_app(app: Flask) -> float | None:
         catch_up(app, allow_rebuild=False)  # a server that was offline catches up before it serves
         if app.config.get("SEARCH_WATCH", True):
             index.every("changelog", app.config.get("SEARCH_SYNC_SECONDS", 2), lambda: catch_up(app))
+            from exchange.search import misses
+
+            misses.start_buffering(app, index)  # searches without results: one write per few seconds
         try:
             index.warm()
         except engine.IndexUnavailable as exc:

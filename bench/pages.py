@@ -861,8 +861,12 @@ def main() -> None:
     print()
     print(
         f"N = {facts['practices']} practices ({facts['published']} published), {facts['results']} results, "
-        f"{facts['steps']} cycle steps; {shown} (ANALYZE after the load); loaded by {args.loader} in "
-        f"{facts['load_seconds']:.1f} s"
+        f"{facts['steps']} cycle steps; {shown} (ANALYZE after the load); "
+        + (
+            "kept by an earlier run"
+            if facts["reused"]
+            else f"loaded by {args.loader} in {facts['load_seconds']:.1f} s"
+        )
     )
     print(
         f"gunicorn {args.workers} sync workers on loopback; client {args.client} with {args.concurrency} "

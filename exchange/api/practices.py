@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import date
 
 from flask import jsonify, request
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import selectinload
 
 from exchange.api import bp, practice_list, serializers
@@ -199,12 +199,32 @@ def _parse_list_args(allowed: tuple[str, ...] = LIST_PARAMETERS) -> tuple[dict, 
     return filters, page, per_page
 
 
-def _published_stmt(**filters):
+def _published_stmt(*, correlated: bool = False, **filters):
+    """Published practices matching the list filters, newest update first.
+
+    With `correlated`, the theme and action-line filters are EXISTS clauses on the link tables' primary keys
+    instead of `id IN (...)`: for a page (ORDER BY updated_at LIMIT n) SQLite then walks the index on
+    (status, updated_at, id) and stops after n matches, where the IN form sorted every practice of the theme
+    (30 ms instead of 280 ms at 100 000 practices). The count keeps the IN form, which reads only the
+    theme's practices. PostgreSQL plans both as the same semi-join."""
     # The API is public whoever calls it: only published practices, whatever the session cookie says.
     since = filters.pop("updated_since", None)
+    theme_id = filters.pop("theme_id", None) if correlated else None
+    line_id = filters.pop("action_line_id", None) if correlated else None
     stmt = queries.practices_stmt(None, status=Status.PUBLISHED, **filters)
     if since is not None:
         stmt = stmt.where(Practice.updated_at >= since)
+    if theme_id is not None:
+        stmt = stmt.where(
+            exists().where(practice_theme.c.practice_id == Practice.id, practice_theme.c.theme_id == theme_id)
+        )
+    if line_id is not None:
+        stmt = stmt.where(
+            exists().where(
+                practice_action_line.c.practice_id == Practice.id,
+                practice_action_line.c.action_line_id == line_id,
+            )
+        )
     return stmt
 
 
@@ -235,17 +255,11 @@ def _page_of(stmt, page: int, per_page: int) -> tuple[list, int, int]:
 @visitor_cached
 def practices():
     filters, page, per_page = _parse_list_args()
-    stmt = _published_stmt(**filters)
-    total, pages = _count_pages(stmt.with_only_columns(Practice.id), page, per_page)
-    return jsonify(
-        {
-            "total": total,
-            "page": page,
-            "per_page": per_page,
-            "pages": pages,
-            "items": practice_list.summaries(stmt, per_page, (page - 1) * per_page),
-        }
+    total, pages = _count_pages(_published_stmt(**filters).with_only_columns(Practice.id), page, per_page)
+    items = practice_list.summaries(
+        _published_stmt(correlated=True, **filters), per_page, (page - 1) * per_page
     )
+    return jsonify({"total": total, "page": page, "per_page": per_page, "pages": pages, "items": items})
 
 
 @bp.get("/practices/<int(max=2147483647):practice_id>")

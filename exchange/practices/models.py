@@ -132,6 +132,8 @@ class Practice(db.Model):
         # Facet counts by phase and by year over the visible practices, from the index alone (issue 15).
         Index("ix_practice_status_phase", "status", "phase_id"),
         Index("ix_practice_status_shown", "status", "published_at", "created_at"),
+        # Pages of the published practices newest update first (the API list) from the index, stopping early.
+        Index("ix_practice_status_updated", "status", "updated_at", "id"),
     )
 
     @property

@@ -63,7 +63,7 @@ def index():
     ref = listing.Reference.load()
     browse = listing.read_browse(request.args, current_user, ref)
     stmt = listing.practices_stmt(current_user, browse)
-    pagination = db.paginate(stmt, page=browse.page, per_page=listing.PER_PAGE, error_out=False)
+    pagination = listing.paginate(stmt, browse.page)
     if browse.page > 1 and not pagination.items:
         abort(404)
     return render_template(

@@ -120,3 +120,18 @@ def test_signed_in_people_get_the_same_public_list(client, ids, make_user):
 def test_errors_carry_no_version_tag(client, ids):
     response = client.get("/api/v1/practices?page=9")
     assert response.status_code == 400 and "ETag" not in response.headers
+
+
+@pytest.mark.parametrize(
+    "query", ["theme=vakmanschap", "action_line=6", "theme=onderwijs-zorg&action_line=3", "region=JZ38"]
+)
+def test_filtered_pages_hold_what_the_count_counts_newest_first(client, ids, query):
+    """The page uses EXISTS filters and the count IN filters: both must select the same practices."""
+    body = client.get(f"{URL}&{query}").json
+    assert body["total"] == len(body["items"]) >= 1
+    updated = [(item["updated_at"], item["id"]) for item in body["items"]]
+    assert updated == sorted(updated, reverse=True)
+    one_per_page = [
+        client.get(f"/api/v1/practices?per_page=1&page={n}&{query}").json for n in (1, body["total"])
+    ]
+    assert [p["items"][0]["id"] for p in one_per_page] == [body["items"][0]["id"], body["items"][-1]["id"]]

@@ -11,9 +11,9 @@ from flask_login import current_user
 
 from exchange.caching.visitor import visitor_cached
 from exchange.extensions import db
-from exchange.practices import listing
+from exchange.practices import cards, listing
 from exchange.practices import queries as practice_queries
-from exchange.reference import bp, queries
+from exchange.reference import bp, cache, queries
 
 
 def _theme_filter(themes):
@@ -43,6 +43,9 @@ def _facets(browse: listing.Browse, hide: tuple[str, ...]) -> list[listing.Facet
 
 PER_GROUP = 10
 PER_PAGE = 25
+# A theme with at least this many visible practices gets its newest results by walking all results newest first
+# (`latest_results(walk=True)`): cheap when many practices match, a scan of every result when few do.
+WALK_FROM = 200
 
 
 def _page() -> int:
@@ -53,9 +56,11 @@ def _page() -> int:
 
 
 def _paginate(stmt, page: int):
-    pagination = db.paginate(stmt, page=page, per_page=PER_PAGE, error_out=False)
+    """One page of a `practices_stmt` whose items are cards (ids paged, then the cards' columns)."""
+    pagination = db.paginate(cards.ids_stmt(stmt), page=page, per_page=PER_PAGE, error_out=False)
     if page > 1 and not pagination.items:
         abort(404)
+    pagination.items = cards.load(list(pagination.items))
     return pagination
 
 
@@ -68,7 +73,8 @@ def region(slug: str):
         return redirect(
             url_for("reference.region", slug=region.slug, **request.args.to_dict(flat=False)), 301
         )
-    themes, phases = queries.list_themes(), queries.list_phases()
+    names = cache.snapshot()
+    themes, phases = names.themes, names.phases
     theme, phase = _theme_filter(themes), _phase_filter(phases)
     filtered = theme is not None or phase is not None
     pagination = grouped = counts = None
@@ -81,9 +87,7 @@ def region(slug: str):
         )
         pagination = _paginate(stmt, _page())
     else:
-        grouped, counts = practice_queries.practices_per_theme(
-            current_user, region_id=region.id, per_theme=PER_GROUP
-        )
+        grouped, counts = cards.per_theme(current_user, region_id=region.id, per_theme=PER_GROUP)
     keys = list(region.source_keys) + (list(region.plan.source_keys) if region.plan else [])
     keys += [k for a in region.allocations for k in a.source_keys]
     return render_template(
@@ -110,7 +114,8 @@ def theme(slug: str):
     theme = queries.get_theme(slug)
     if slug != theme.slug:  # another spelling: one URL per theme
         return redirect(url_for("reference.theme", slug=theme.slug, **request.args.to_dict(flat=False)), 301)
-    regions, lines, phases = queries.list_regions(), queries.list_action_lines(), queries.list_phases()
+    names = cache.snapshot()
+    regions, lines, phases = names.regions, names.action_lines, names.phases
     region_slug, province = request.args.get("regio"), request.args.get("provincie")
     line_number = request.args.get("actielijn", type=int)
     region = next((r for r in regions if r.slug == region_slug), None) if region_slug else None
@@ -137,7 +142,9 @@ def theme(slug: str):
         practices = pagination.items
     else:
         pagination = None
-        practices = practice_queries.practices_per_phase(current_user, per_phase=PER_GROUP, **filters)
+        practices = cards.per_phase(
+            current_user, [p.id for p in phases if counts.get(p.id)], per_phase=PER_GROUP, **filters
+        )
     return render_template(
         "reference/theme.html",
         theme=theme,
@@ -154,6 +161,8 @@ def theme(slug: str):
         line_filter=line,
         phase_filter=phase,
         per_group=PER_GROUP,
-        results=practice_queries.latest_results(current_user, theme_id=theme.id, limit=10),
+        results=practice_queries.latest_results(
+            current_user, theme_id=theme.id, limit=10, walk=sum(counts.values()) >= WALK_FROM
+        ),
         browse_facets=_facets(listing.Browse(theme=theme), hide=("thema",)),
     )

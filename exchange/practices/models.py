@@ -129,6 +129,18 @@ class Practice(db.Model):
         CheckConstraint("fund_amount_eur IS NULL OR fund_amount_eur >= 0", name="fund_amount_not_negative"),
         CheckConstraint("title <> ''", name="title_not_empty"),
         Index("ix_practice_region_status", "region_id", "status"),
+        # Issue 15 (migration 0017): newest per phase from an index; counts from a narrow covering index.
+        Index("ix_practice_status_phase_updated", "status", "phase_id", "updated_at", "id"),
+        Index(
+            "ix_practice_listing",
+            "id",
+            "status",
+            "phase_id",
+            "region_id",
+            "updated_at",
+            "published_at",
+            "created_at",
+        ),
     )
 
     @property

@@ -3,7 +3,7 @@
 Every write a visitor could see raises the data version (`exchange.caching.version`) in its own transaction, and
 reference data is visible data, so a snapshot taken at version V is exactly the committed reference data while
 the version stays V. The snapshot holds frozen plain rows, never ORM objects: nothing in it can lazy-load,
-be changed in place or outlive its session. The version is read once per request (`g`), so a page asking for
+be changed in place or outlive its session. The version is read once per request, so a page asking for
 names several times costs one primary-key read, and the lists are queried again only after a change.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from flask import current_app, g
+from flask import current_app, has_request_context, request
 from sqlalchemy import select
 
 from exchange.caching import version
@@ -72,6 +72,7 @@ class Snapshot:
 
 _LOCK = threading.Lock()
 _KEY = "reference_cache"
+_ENVIRON_KEY = "jeugdkennis.reference_version"
 
 
 def _load(at_version: int) -> Snapshot:
@@ -126,9 +127,13 @@ def _load(at_version: int) -> Snapshot:
 
 
 def _current_version() -> int:
-    if "reference_version" not in g:
-        g.reference_version = version.current()
-    return g.reference_version
+    """The data version, read once per request (kept in the request's environ, not `g`: an application context
+    can outlive one request, as in tests, and a second request must read the version again)."""
+    if not has_request_context():
+        return version.current()
+    if _ENVIRON_KEY not in request.environ:
+        request.environ[_ENVIRON_KEY] = version.current()
+    return request.environ[_ENVIRON_KEY]
 
 
 def snapshot() -> Snapshot:

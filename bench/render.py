@@ -165,6 +165,7 @@ def main() -> None:
         client.get(pages[args.profile])
         profiler.disable()
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
         return
     print(f"{args.practices} practices, {url.split(':')[0]}, uncached, {args.repeat} requests per page")
     print(f"{'page':8} {'median ms':>10} {'max ms':>8} {'queries':>8} {'SQL ms':>8}")

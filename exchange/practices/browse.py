@@ -13,6 +13,7 @@ from exchange.caching.visitor import visitor_cached
 from exchange.extensions import db
 from exchange.practices import cards, listing
 from exchange.practices import queries as practice_queries
+from exchange.practices.page_counts import load as page_counts_for
 from exchange.reference import bp, cache, queries
 
 
@@ -36,9 +37,26 @@ def _phase_filter(phases):
     return phase
 
 
-def _facets(browse: listing.Browse, hide: tuple[str, ...]) -> list[listing.FacetModel]:
+def _reference() -> listing.Reference:
+    """The filters' reference lists from the per-process snapshot (no query; the rows have every attribute the
+    facets read) instead of `listing.Reference.load()`'s four queries."""
+    names = cache.snapshot()
+    ref = listing.Reference(
+        regions=list(names.regions),  # type: ignore[arg-type]  # plain rows with the attributes used
+        themes=list(names.themes),  # type: ignore[arg-type]
+        lines=list(names.action_lines),  # type: ignore[arg-type]
+        phases=list(names.phases),  # type: ignore[arg-type]
+    )
+    for name in sorted({r.province for r in names.regions}):
+        ref.provinces[listing.province_slug(name)] = name
+    return ref
+
+
+def _facets(
+    browse: listing.Browse, hide: tuple[str, ...], known: dict[str, dict] | None = None
+) -> list[listing.FacetModel]:
     """The filter component of /praktijken with this page's own filter fixed (its links open that list)."""
-    return listing.facets(current_user, browse, listing.Reference.load(), hide=hide)
+    return listing.facets(current_user, browse, _reference(), hide=hide, known=known)
 
 
 PER_GROUP = 10
@@ -103,7 +121,11 @@ def region(slug: str):
         theme_filter=theme,
         phase_filter=phase,
         per_group=PER_GROUP,
-        browse_facets=_facets(listing.Browse(region=region), hide=("regio", "provincie")),
+        browse_facets=_facets(
+            listing.Browse(region=region),
+            hide=("regio", "provincie"),
+            known=page_counts_for(current_user, region_id=region.id).facets(names),
+        ),
     )
 
 
@@ -134,7 +156,9 @@ def theme(slug: str):
         "province": province or None,
         "action_line_id": line.id if line else None,
     }
-    counts = practice_queries.phase_counts(current_user, **filters)
+    page_counts = page_counts_for(current_user, theme_id=theme.id)  # the theme, without the page's filters
+    unfiltered = region is None and not province and line is None
+    counts = page_counts.per_phase() if unfiltered else practice_queries.phase_counts(current_user, **filters)
     if phase is not None:
         pagination = _paginate(
             practice_queries.practices_stmt(current_user, phase_id=phase.id, **filters), _page()
@@ -164,5 +188,5 @@ def theme(slug: str):
         results=practice_queries.latest_results(
             current_user, theme_id=theme.id, limit=10, walk=sum(counts.values()) >= WALK_FROM
         ),
-        browse_facets=_facets(listing.Browse(theme=theme), hide=("thema",)),
+        browse_facets=_facets(listing.Browse(theme=theme), hide=("thema",), known=page_counts.facets(names)),
     )

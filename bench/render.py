@@ -34,7 +34,7 @@ from pages import generate, load_core, log  # bench/pages.py: the shared fast lo
 def prepare(app, n: int) -> tuple[str, str]:
     """Load the reference data and N practices unless the database already holds them; return the theme and
     region slugs with most published practices."""
-    from sqlalchemy import func, select, text
+    from sqlalchemy import func, inspect, select, text
 
     from exchange.extensions import db
     from exchange.practices.models import Practice, Status, practice_theme
@@ -43,8 +43,14 @@ def prepare(app, n: int) -> tuple[str, str]:
 
     with app.app_context():
         db.create_all()
-        for index in Practice.__table__.indexes:  # indexes added to the models since the data was loaded
-            index.create(db.engine, checkfirst=True)
+        existing = {i["name"] for i in inspect(db.engine).get_indexes("practice")}
+        added = [i for i in Practice.__table__.indexes if i.name not in existing]
+        for index in added:  # indexes added to the models since the data was loaded
+            index.create(db.engine)
+        if added:
+            log(f"added {', '.join(i.name for i in added)}; ANALYZE")
+            with db.engine.begin() as connection:
+                connection.execute(text("ANALYZE"))
         have = db.session.scalar(select(func.count(Practice.id))) or 0
         if have not in (0, n):
             raise SystemExit(f"The database holds {have} practices, not {n}: give another one.")

@@ -68,13 +68,18 @@ def load(ids: Sequence[int]) -> list[Card]:
         )
     ):
         theme_ids[practice_id].append(theme_id)
+    if any(
+        row.region_id not in names.region_by_id or row.phase_id not in names.phase_by_id
+        for row in rows.values()
+    ) or any(t not in names.theme_by_id for themes in theme_ids.values() for t in themes):
+        names = cache.snapshot(reload=True)  # reference rows committed after this request read the version
     cards = []
     for practice_id in ids:
         row = rows.get(practice_id)
         if row is None:
             continue
         themes = sorted(
-            (names.theme_by_id[t] for t in theme_ids[practice_id] if t in names.theme_by_id),
+            (names.theme_by_id[t] for t in theme_ids[practice_id]),
             key=lambda t: (t.position, t.name),
         )
         cards.append(

@@ -136,11 +136,14 @@ def _current_version() -> int:
     return request.environ[_ENVIRON_KEY]
 
 
-def snapshot() -> Snapshot:
-    """The reference lists as committed at the current data version (queried again only after a change)."""
+def snapshot(*, reload: bool = False) -> Snapshot:
+    """The reference lists as committed at the current data version (queried again only after a change).
+
+    `reload=True` queries them again whatever the version: for a caller that met a row newer than the snapshot
+    (a region created and used between this request's version read and its own query)."""
     at_version = _current_version()
     cached: Snapshot | None = current_app.extensions.get(_KEY)
-    if cached is not None and cached.version == at_version:
+    if cached is not None and cached.version == at_version and not reload:
         return cached
     fresh = _load(at_version)
     with _LOCK:

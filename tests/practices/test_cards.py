@@ -86,3 +86,25 @@ def test_per_theme_matches_the_full_practices(app, cast, many, who):
     assert {k: [p.id for p in v] for k, v in got.items()} == {
         k: [p.id for p in v] for k, v in grouped.items()
     }
+
+
+def test_a_region_newer_than_the_snapshot_reloads_it(app, db, cast, make_practice):
+    """A practice in a region committed after the request's snapshot was taken still gets its card (no 500)."""
+    from exchange.reference import cache
+    from exchange.reference.models import Region
+
+    with app.test_request_context("/"):
+        names = cache.snapshot()
+        region = Region(
+            code="JZ99", slug="nieuwe-regio", name="Nieuw", display_name="Nieuwe regio", province="Utrecht"
+        )
+        db.session.add(region)
+        db.session.commit()
+        practice = make_practice("In een nieuwe regio", publish=True)
+        db.session.execute(update(Practice).where(Practice.id == practice.id).values(region_id=region.id))
+        db.session.commit()
+        assert (
+            region.id not in names.region_by_id and cache.snapshot() is names
+        )  # the version was read before
+        (card,) = cards.load([practice.id])
+    assert card.region.display_name == "Nieuwe regio"

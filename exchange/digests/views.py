@@ -23,6 +23,7 @@ from exchange.extensions import csrf, db, limiter
 from exchange.forms import ConfirmForm, submit
 from exchange.i18n import current_language, mail_language
 from exchange.policy import require
+from exchange.reference import cache
 from exchange.reference.lookups import ThemeNotFound, find_theme
 from exchange.reference.models import Region, Theme
 
@@ -49,8 +50,21 @@ def _new_choice_form(cls, theme=None):
 
 @bp.app_template_global()
 def digest_subscribe_form(theme=None):
-    """A fresh subscribe form for includes (templates/digests/_subscribe_form.html on theme pages)."""
-    return _new_choice_form(forms.SubscribeForm, theme)
+    """A fresh subscribe form for includes (templates/digests/_subscribe_form.html on theme pages).
+
+    Without a CSRF token: the theme page is stored for every visitor (`visitor_cached`) and a token would give
+    each one a session. The form posts to `subscribe_check`, which changes nothing and shows the choices again
+    in the CSRF-protected form of the subscriptions page; only that form subscribes. Choices come from the
+    per-process reference snapshot (no query)."""
+    form = forms.SubscribeForm(formdata=None, meta={"csrf": False})
+    names = cache.snapshot()
+    form.set_choices(names.themes, names.regions)
+    form.consent_version.data = services.consent_version(services.consent_text())
+    form.consent_text = services.consent_text()
+    if theme is not None:
+        form.themes.data = [theme.slug]
+    form.language.data = current_language()
+    return form
 
 
 @bp.app_template_filter()
@@ -105,7 +119,7 @@ def _subscriber_for_user():
     return services.find_subscriber((current_user.email or "").lower())
 
 
-def _index_page(subscribe_form=None, account_form=None, link_form=None, status=200):
+def _index_page(subscribe_form=None, account_form=None, link_form=None, status=200, notice=None):
     subscriber = _subscriber_for_user()
     manage_token = tokens.manage_token(subscriber.key) if subscriber else None
     if current_user.is_authenticated:
@@ -128,6 +142,7 @@ def _index_page(subscribe_form=None, account_form=None, link_form=None, status=2
         confirm_form=ConfirmForm(formdata=None),
         consent_text=services.consent_text(),
         frequency_labels=FREQUENCY_LABELS,
+        notice=notice,
     ), status
 
 
@@ -172,6 +187,28 @@ def subscribe():
     if requested.done:
         return redirect(url_for("digests.subscribe_sent"))
     return _index_page(subscribe_form=form, status=requested.status)
+
+
+@bp.post("/abonnementen/aanmelden/controleren")
+@csrf.exempt
+def subscribe_check():
+    """The theme page's subscribe form (sent without a CSRF token, see `digest_subscribe_form`): stores and
+    sends nothing, and shows the same choices in the CSRF-protected subscribe form to send once more."""
+    form = _new_choice_form(forms.SubscribeForm)
+    posted = request.form
+    form.email.data = (posted.get("email") or "").strip()[:254]
+    themes = {c.value for c in form.themes.choices}
+    regions = {c.value for c in form.regions.choices}
+    form.themes.data = [s for s in dict.fromkeys(posted.getlist("themes")) if s in themes] or form.themes.data
+    form.regions.data = [s for s in dict.fromkeys(posted.getlist("regions")) if s in regions]
+    if posted.get("frequency") in {c.value for c in form.frequency.choices}:
+        form.frequency.data = posted["frequency"]
+    if posted.get("language") in {c.value for c in form.language.choices}:
+        form.language.data = posted["language"]
+    notice = _(
+        "Controleer uw gegevens en klik op Aanmelden. Pas dan sturen we u een e-mail om uw aanmelding te bevestigen."
+    )
+    return _index_page(subscribe_form=form, notice=notice)
 
 
 @bp.get("/abonnementen/aangemeld")

@@ -11,9 +11,10 @@ from exchange.caching.visitor import visitor_cached
 from exchange.extensions import db
 from exchange.i18n import localized, one_language
 from exchange.pages import bp, statements
+from exchange.practices import cards
 from exchange.practices import queries as practice_queries
 from exchange.practices.models import Status
-from exchange.reference import queries
+from exchange.reference import cache, queries
 from exchange.reference.notes import note_text
 
 
@@ -36,13 +37,20 @@ def localized_name_filter(obj) -> str:
 @bp.get("/")
 @visitor_cached
 def home():
+    names = cache.snapshot()
+    latest = practice_queries.practices_stmt(None, status=Status.PUBLISHED)
     return render_template(
         "pages/home.html",
-        counts=queries.counts(),
-        themes=queries.list_themes(),
-        phases=queries.list_phases(),
-        lines=queries.list_action_lines(),
-        latest=practice_queries.list_practices(None, status=Status.PUBLISHED, limit=6),
+        counts={
+            "regions": len(names.regions),
+            "action_lines": len(names.action_lines),
+            "themes": len(names.themes),
+            "phases": len(names.phases),
+        },
+        themes=names.themes,
+        phases=names.phases,
+        lines=names.action_lines,
+        latest=cards.load(list(db.session.scalars(cards.ids_stmt(latest).limit(6)))),
         published_count=practice_queries.count_published(),
     )
 

@@ -11,9 +11,10 @@ from flask_login import current_user
 
 from exchange.caching.visitor import visitor_cached
 from exchange.extensions import db
-from exchange.practices import listing
+from exchange.practices import cards, listing
 from exchange.practices import queries as practice_queries
-from exchange.reference import bp, queries
+from exchange.practices.page_counts import load as page_counts_for
+from exchange.reference import bp, cache, queries
 
 
 def _theme_filter(themes):
@@ -36,13 +37,33 @@ def _phase_filter(phases):
     return phase
 
 
-def _facets(browse: listing.Browse, hide: tuple[str, ...]) -> list[listing.FacetModel]:
+def _reference() -> listing.Reference:
+    """The filters' reference lists from the per-process snapshot (no query; the rows have every attribute the
+    facets read) instead of `listing.Reference.load()`'s four queries."""
+    names = cache.snapshot()
+    ref = listing.Reference(
+        regions=list(names.regions),  # type: ignore[arg-type]  # plain rows with the attributes used
+        themes=list(names.themes),  # type: ignore[arg-type]
+        lines=list(names.action_lines),  # type: ignore[arg-type]
+        phases=list(names.phases),  # type: ignore[arg-type]
+    )
+    for name in sorted({r.province for r in names.regions}):
+        ref.provinces[listing.province_slug(name)] = name
+    return ref
+
+
+def _facets(
+    browse: listing.Browse, hide: tuple[str, ...], known: dict[str, dict] | None = None
+) -> list[listing.FacetModel]:
     """The filter component of /praktijken with this page's own filter fixed (its links open that list)."""
-    return listing.facets(current_user, browse, listing.Reference.load(), hide=hide)
+    return listing.facets(current_user, browse, _reference(), hide=hide, known=known)
 
 
 PER_GROUP = 10
 PER_PAGE = 25
+# A theme with at least this many visible practices gets its newest results by walking all results newest first
+# (`latest_results(walk=True)`): cheap when many practices match, a scan of every result when few do.
+WALK_FROM = 200
 
 
 def _page() -> int:
@@ -53,9 +74,11 @@ def _page() -> int:
 
 
 def _paginate(stmt, page: int):
-    pagination = db.paginate(stmt, page=page, per_page=PER_PAGE, error_out=False)
+    """One page of a `practices_stmt` whose items are cards (ids paged, then the cards' columns)."""
+    pagination = db.paginate(cards.ids_stmt(stmt), page=page, per_page=PER_PAGE, error_out=False)
     if page > 1 and not pagination.items:
         abort(404)
+    pagination.items = cards.load(list(pagination.items))
     return pagination
 
 
@@ -68,7 +91,8 @@ def region(slug: str):
         return redirect(
             url_for("reference.region", slug=region.slug, **request.args.to_dict(flat=False)), 301
         )
-    themes, phases = queries.list_themes(), queries.list_phases()
+    names = cache.snapshot()
+    themes, phases = names.themes, names.phases
     theme, phase = _theme_filter(themes), _phase_filter(phases)
     filtered = theme is not None or phase is not None
     pagination = grouped = counts = None
@@ -81,9 +105,7 @@ def region(slug: str):
         )
         pagination = _paginate(stmt, _page())
     else:
-        grouped, counts = practice_queries.practices_per_theme(
-            current_user, region_id=region.id, per_theme=PER_GROUP
-        )
+        grouped, counts = cards.per_theme(current_user, region_id=region.id, per_theme=PER_GROUP)
     keys = list(region.source_keys) + (list(region.plan.source_keys) if region.plan else [])
     keys += [k for a in region.allocations for k in a.source_keys]
     return render_template(
@@ -99,7 +121,11 @@ def region(slug: str):
         theme_filter=theme,
         phase_filter=phase,
         per_group=PER_GROUP,
-        browse_facets=_facets(listing.Browse(region=region), hide=("regio", "provincie")),
+        browse_facets=_facets(
+            listing.Browse(region=region),
+            hide=("regio", "provincie"),
+            known=page_counts_for(current_user, region_id=region.id).facets(names),
+        ),
     )
 
 
@@ -110,7 +136,8 @@ def theme(slug: str):
     theme = queries.get_theme(slug)
     if slug != theme.slug:  # another spelling: one URL per theme
         return redirect(url_for("reference.theme", slug=theme.slug, **request.args.to_dict(flat=False)), 301)
-    regions, lines, phases = queries.list_regions(), queries.list_action_lines(), queries.list_phases()
+    names = cache.snapshot()
+    regions, lines, phases = names.regions, names.action_lines, names.phases
     region_slug, province = request.args.get("regio"), request.args.get("provincie")
     line_number = request.args.get("actielijn", type=int)
     region = next((r for r in regions if r.slug == region_slug), None) if region_slug else None
@@ -129,7 +156,9 @@ def theme(slug: str):
         "province": province or None,
         "action_line_id": line.id if line else None,
     }
-    counts = practice_queries.phase_counts(current_user, **filters)
+    page_counts = page_counts_for(current_user, theme_id=theme.id)  # the theme, without the page's filters
+    unfiltered = region is None and not province and line is None
+    counts = page_counts.per_phase() if unfiltered else practice_queries.phase_counts(current_user, **filters)
     if phase is not None:
         pagination = _paginate(
             practice_queries.practices_stmt(current_user, phase_id=phase.id, **filters), _page()
@@ -137,7 +166,9 @@ def theme(slug: str):
         practices = pagination.items
     else:
         pagination = None
-        practices = practice_queries.practices_per_phase(current_user, per_phase=PER_GROUP, **filters)
+        practices = cards.per_phase(
+            current_user, [p.id for p in phases if counts.get(p.id)], per_phase=PER_GROUP, **filters
+        )
     return render_template(
         "reference/theme.html",
         theme=theme,
@@ -154,6 +185,8 @@ def theme(slug: str):
         line_filter=line,
         phase_filter=phase,
         per_group=PER_GROUP,
-        results=practice_queries.latest_results(current_user, theme_id=theme.id, limit=10),
-        browse_facets=_facets(listing.Browse(theme=theme), hide=("thema",)),
+        results=practice_queries.latest_results(
+            current_user, theme_id=theme.id, limit=10, walk=sum(counts.values()) >= WALK_FROM
+        ),
+        browse_facets=_facets(listing.Browse(theme=theme), hide=("thema",), known=page_counts.facets(names)),
     )

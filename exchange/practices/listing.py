@@ -413,10 +413,24 @@ def _keep(options: list[Option]) -> list[Option]:
     return [o for o in options if o.count or o.selected]
 
 
-def facets(user, browse: Browse, ref: Reference, *, hide: tuple[str, ...] = ()) -> list[FacetModel]:
+def facets(
+    user, browse: Browse, ref: Reference, *, hide: tuple[str, ...] = (), known: dict[str, dict] | None = None
+) -> list[FacetModel]:
     """The facet model: per filter its options with the number of practices each would show, given the other
-    filters (one grouped query per facet). `hide` leaves out facets a page fixes (the theme on a theme page)."""
+    filters (one grouped query per facet). `hide` leaves out facets a page fixes (the theme on a theme page);
+    `known` gives counts a page already has (param -> {key: count}, keyed as that facet's query would be)."""
     current = browse.values()
+
+    def count_by(param: str, key, *joins) -> dict:
+        if known is not None and param in known:
+            return known[param]
+        return _count_by(user, browse, param, key, *joins)
+
+    def count_links(param: str, link_column, practice_column) -> dict:
+        if known is not None and param in known:
+            return known[param]
+        return _count_links(user, browse, param, link_column, practice_column)
+
     english = _english()
     out: list[FacetModel] = []
 
@@ -425,7 +439,7 @@ def facets(user, browse: Browse, ref: Reference, *, hide: tuple[str, ...] = ()) 
             out.append(FacetModel(param, str(label), _keep(options)))
 
     if "regio" not in hide:
-        counts = _count_by(user, browse, "regio", Practice.region_id)
+        counts = count_by("regio", Practice.region_id)
         add(
             "regio",
             _l("Regio"),
@@ -435,9 +449,7 @@ def facets(user, browse: Browse, ref: Reference, *, hide: tuple[str, ...] = ()) 
             ],
         )
     if "provincie" not in hide:
-        by_name = _count_by(
-            user, browse, "provincie", Region.province, (Region, Region.id == Practice.region_id)
-        )
+        by_name = count_by("provincie", Region.province, (Region, Region.id == Practice.region_id))
         add(
             "provincie",
             _l("Provincie"),
@@ -447,7 +459,7 @@ def facets(user, browse: Browse, ref: Reference, *, hide: tuple[str, ...] = ()) 
             ],
         )
     if "thema" not in hide:
-        counts = _count_links(user, browse, "thema", practice_theme.c.theme_id, practice_theme.c.practice_id)
+        counts = count_links("thema", practice_theme.c.theme_id, practice_theme.c.practice_id)
         add(
             "thema",
             _l("Thema"),
@@ -465,9 +477,7 @@ def facets(user, browse: Browse, ref: Reference, *, hide: tuple[str, ...] = ()) 
             ],
         )
     if "actielijn" not in hide:
-        counts = _count_links(
-            user,
-            browse,
+        counts = count_links(
             "actielijn",
             practice_action_line.c.action_line_id,
             practice_action_line.c.practice_id,
@@ -489,7 +499,7 @@ def facets(user, browse: Browse, ref: Reference, *, hide: tuple[str, ...] = ()) 
             ],
         )
     if "fase" not in hide:
-        counts = _count_by(user, browse, "fase", Practice.phase_id)
+        counts = count_by("fase", Practice.phase_id)
         add(
             "fase",
             _l("Fase van de ontwikkelcirkel"),
@@ -508,7 +518,7 @@ def facets(user, browse: Browse, ref: Reference, *, hide: tuple[str, ...] = ()) 
         )
     if "jaar" not in hide:
         year = func.extract("year", shown_on())
-        counts = {int(k): n for k, n in _count_by(user, browse, "jaar", year).items() if k is not None}
+        counts = {int(k): n for k, n in count_by("jaar", year).items() if k is not None}
         if browse.year and browse.year not in counts:
             counts[browse.year] = 0
         add(
@@ -538,7 +548,7 @@ def facets(user, browse: Browse, ref: Reference, *, hide: tuple[str, ...] = ()) 
             ],
         )
     if "status" not in hide and may_filter_status(user):
-        counts = _count_by(user, browse, "status", Practice.status)
+        counts = count_by("status", Practice.status)
         add(
             "status",
             _l("Status"),

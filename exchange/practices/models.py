@@ -129,10 +129,22 @@ class Practice(db.Model):
         CheckConstraint("fund_amount_eur IS NULL OR fund_amount_eur >= 0", name="fund_amount_not_negative"),
         CheckConstraint("title <> ''", name="title_not_empty"),
         Index("ix_practice_region_status", "region_id", "status"),
-        # Facet counts by phase and by year over the visible practices, from the index alone (issue 15).
-        Index("ix_practice_status_phase", "status", "phase_id"),
+        # Issue 15 (migration 0017): newest per phase from an index; counts from a narrow covering index.
+        Index("ix_practice_status_phase_updated", "status", "phase_id", "updated_at", "id"),
+        Index(
+            "ix_practice_listing",
+            "id",
+            "status",
+            "phase_id",
+            "region_id",
+            "updated_at",
+            "published_at",
+            "created_at",
+        ),
+        # Issue 15 (migration 0018): facet counts by year over the visible practices from the index alone (counts
+        # by phase use the prefix of ix_practice_status_phase_updated); pages of the published practices newest
+        # update first (the API list) from the index, stopping early.
         Index("ix_practice_status_shown", "status", "published_at", "created_at"),
-        # Pages of the published practices newest update first (the API list) from the index, stopping early.
         Index("ix_practice_status_updated", "status", "updated_at", "id"),
     )
 

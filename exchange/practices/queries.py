@@ -185,10 +185,11 @@ def phase_counts(user, **filters) -> dict[int, int]:
     return dict(db.session.execute(stmt.group_by(Practice.phase_id)).all())
 
 
-def practices_per_theme(
+def ranked_per_theme(
     user, *, region_id: int, per_theme: int = 10
-) -> tuple[dict[int, list[Practice]], dict[int, int]]:
-    """For a region: at most `per_theme` newest visible practices per theme, and the full count per theme."""
+) -> tuple[list[tuple[int, int]], dict[int, int]]:
+    """For a region: (theme id, practice id) of at most `per_theme` newest visible practices per theme, and the
+    full count per theme (two queries)."""
     visible = (
         practices_stmt(user, region_id=region_id).with_only_columns(Practice.id).order_by(None).subquery()
     )
@@ -213,6 +214,14 @@ def practices_per_theme(
     pairs = db.session.execute(
         select(ranked.c.theme_id, ranked.c.practice_id).where(ranked.c.rank <= per_theme)
     ).all()
+    return [(theme_id, practice_id) for theme_id, practice_id in pairs], counts
+
+
+def practices_per_theme(
+    user, *, region_id: int, per_theme: int = 10
+) -> tuple[dict[int, list[Practice]], dict[int, int]]:
+    """For a region: at most `per_theme` newest visible practices per theme, and the full count per theme."""
+    pairs, counts = ranked_per_theme(user, region_id=region_id, per_theme=per_theme)
     ids = {practice_id for _, practice_id in pairs}
     by_id = (
         {p.id: p for p in db.session.scalars(practices_stmt(user).where(Practice.id.in_(ids)))} if ids else {}
@@ -229,22 +238,39 @@ def count_published() -> int:
     return db.session.scalar(select(func.count(Practice.id)).where(Practice.status == Status.PUBLISHED)) or 0
 
 
-def latest_results(user, *, region_id=None, theme_id=None, limit=10):
-    """Newest results on practices visible to `user`."""
+def latest_results(user, *, region_id=None, theme_id=None, limit=10, walk=False):
+    """Newest results on practices visible to `user`.
+
+    `walk=True` asks for a plan that walks the results newest first and checks each one's practice by primary
+    key, stopping after `limit` matches: far cheaper than joining every result of a theme and sorting them when
+    the filter matches many practices, far dearer when it matches few (up to every result). Callers pass it only
+    when they know the filter matches many (a theme page with hundreds of practices)."""
+    if walk:
+        practice = select(1).where(Practice.id == Result.practice_id, visible_clause(user))
+        if region_id is not None:
+            practice = practice.where(Practice.region_id == region_id)
+        if theme_id is not None:
+            practice = practice.where(
+                exists().where(
+                    practice_theme.c.practice_id == Practice.id, practice_theme.c.theme_id == theme_id
+                )
+            )
+        stmt = select(Result).where(exists(practice))
+    else:
+        stmt = select(Result).join(Practice, Practice.id == Result.practice_id).where(visible_clause(user))
+        if region_id is not None:
+            stmt = stmt.where(Practice.region_id == region_id)
+        if theme_id is not None:
+            stmt = stmt.where(
+                Practice.id.in_(
+                    select(practice_theme.c.practice_id).where(practice_theme.c.theme_id == theme_id)
+                )
+            )
     stmt = (
-        select(Result)
-        .join(Practice, Practice.id == Result.practice_id)
-        .where(visible_clause(user))
-        .options(selectinload(Result.practice).selectinload(Practice.region), selectinload(Result.phase))
+        stmt.options(selectinload(Result.practice).selectinload(Practice.region), selectinload(Result.phase))
         .order_by(Result.measured_on.desc(), Result.id.desc())
         .limit(limit)
     )
-    if region_id is not None:
-        stmt = stmt.where(Practice.region_id == region_id)
-    if theme_id is not None:
-        stmt = stmt.where(
-            Practice.id.in_(select(practice_theme.c.practice_id).where(practice_theme.c.theme_id == theme_id))
-        )
     return list(db.session.scalars(stmt))
 
 

@@ -367,10 +367,54 @@ def test_signed_in_people_manage_subscriptions_of_their_account_address(
 def test_the_subscribe_include_works_on_a_theme_page(app, client, db, cast, outbox):
     with app.test_request_context("/themas/" + cast.theme.slug):
         html = render_template_string('{% include "digests/_subscribe_form.html" %}', theme=cast.theme)
-    assert 'action="/abonnementen/aanmelden"' in html and f'value="{cast.theme.slug}"' in html
+    assert 'action="/abonnementen/aanmelden/controleren"' in html and f'value="{cast.theme.slug}"' in html
     assert 'autocomplete="email"' in html and str(escape(consent_text())) in html
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
-    assert token
+    # No token: the theme page is the same stored page for every visitor, without a session of its own.
+    assert 'name="csrf_token"' not in html
+
+
+def test_the_theme_page_form_only_leads_to_the_protected_form(client, db, cast, outbox):
+    """Posting the theme page's form stores and sends nothing: it shows the same choices in the subscribe form
+    with a CSRF token, and only that form (with the token) subscribes."""
+    checked = client.post(
+        "/abonnementen/aanmelden/controleren",
+        data={
+            "email": " lezer@example.org ",
+            "themes": [cast.theme.slug, "bestaat-niet"],
+            "regions": [cast.region.slug],
+            "frequency": "monthly",
+            "language": "en",
+            "consent_version": consent_version(consent_text()),
+        },
+    )
+    assert checked.status_code == 200
+    html = checked.get_data(as_text=True)
+    assert "Controleer uw gegevens en klik op Aanmelden" in html
+    assert 'value="lezer@example.org"' in html
+    assert re.search(rf'<input[^>]*checked[^>]*value="{cast.theme.slug}"', html) or re.search(
+        rf'<input[^>]*value="{cast.theme.slug}"[^>]*checked', html
+    )
+    assert re.search(rf'<input[^>]*value="{cast.region.slug}"[^>]*checked', html) or re.search(
+        rf'<input[^>]*checked[^>]*value="{cast.region.slug}"', html
+    )
+    assert "bestaat-niet" not in html
+    assert count(db, Subscriber) == 0 and outbox == []
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    # The final step keeps its CSRF protection: without the token nothing happens.
+    refused = client.post("/abonnementen/aanmelden", data=form(None))
+    assert refused.status_code == 400 and count(db, Subscriber) == 0 and outbox == []
+    sent = client.post("/abonnementen/aanmelden", data=form(token))
+    assert sent.status_code == 302 and count(db, Subscriber) == 1 and len(outbox) == 1
+
+
+def test_the_check_step_takes_bad_input_without_a_500(client, db, cast, outbox):
+    answer = client.post(
+        "/abonnementen/aanmelden/controleren",
+        data={"email": "x" * 5000, "themes": ["<script>"], "frequency": "yearly", "language": "fr"},
+    )
+    assert answer.status_code == 200 and "<script>" not in answer.get_data(as_text=True)
+    assert count(db, Subscriber) == 0 and outbox == []
+    assert client.post("/abonnementen/aanmelden/controleren").status_code == 200
 
 
 def test_administrators_see_runs_and_preview_anyones_next_digest(

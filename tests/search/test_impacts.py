@@ -192,3 +192,34 @@ def test_postings_read_in_one_piece_agree_with_whoosh_s_blocks(index):
         assert fast == slow
         assert internals.leaf_postings(internals.raw_postings(reader, "text", word)) == slow
     assert len(internals.leaf_postings(internals.raw_postings(reader, "text", "titel"))[0]) > 128  # blocks
+
+
+def test_positions_read_in_one_piece_agree_with_whoosh_s_blocks(index):
+    reader = max((leaf[0] for leaf in leaves(index)), key=lambda r: r.doc_count_all())
+    for word in ["titel", *TERMS]:
+        slow = []
+        matcher = internals.raw_postings(reader, "text", word)
+        while matcher.is_active():  # Whoosh's blocks, as leaf_values did before reading in one piece
+            matcher._read_values()
+            slow.extend(matcher._values[matcher._i :])
+            if matcher._lastblock:
+                break
+            matcher._next_block()
+        whole: list = []
+        assert internals._read_whole(internals.raw_postings(reader, "text", word), whole) is not None
+        assert whole == slow == internals.leaf_values(internals.raw_postings(reader, "text", word))
+    assert len(slow) > 0
+
+
+def test_a_phrase_finds_the_same_documents_with_and_without_impact_files(tmp_path):
+    ix = searchindex.SearchIndex(tmp_path / "ix")
+    ix.rebuild(docs(300))
+    spec = SearchSpec(clauses=[[("wachtlijst", "pleegzorg")], [("jeugdhulp",)]], limit=10)
+    expected = ix.search(spec)
+    ix.close()
+    for name in impact_files(ix):
+        (ix.path / name).unlink()
+    fresh = searchindex.SearchIndex(tmp_path / "ix")
+    got = fresh.search(spec)
+    fresh.close()
+    assert (got.total, got.hits) == (expected.total, expected.hits) and expected.total > 0

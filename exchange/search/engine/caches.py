@@ -208,6 +208,12 @@ class View:
         self.phrases = LRU(PHRASE_CACHE_SIZE)
         self.value_cache: dict[str, list[str]] = {}
         self.sort_cache: dict[str, list[int]] = {}
+        self.doc_freqs = LRU(TERM_CACHE_SIZE)
+
+    def doc_frequency(self, text: str) -> int:
+        """Whoosh's document frequency of a text term (deleted documents included, as its BM25 counts
+        them), asked once per view: a grouped search ranks every hit's results with the same words."""
+        return self.doc_freqs.get_or(text, lambda: self.searcher.doc_frequency("text", text))
 
     def warm(self) -> None:
         """Fill what every search reads before the view serves: per segment (lengths, facet bitmaps, sort

@@ -36,7 +36,7 @@ def rank(
         for i, alt in enumerate(clause):
             boost = 1.0 if i == 0 else weights.get(alt, SYNONYM_BOOST) if weights else SYNONYM_BOOST
             for term in alt:
-                df = searcher.doc_frequency("text", term)
+                df = view.doc_frequency(term)
                 if df:
                     idf = math.log(n_docs / (df + 1)) + 1
                     weighted[term] = max(weighted.get(term, 0.0), idf * boost)

@@ -76,23 +76,39 @@ def leaf_postings(matcher) -> tuple[array, array]:
     so), with the deltas summed in C: half the cost of walking the matcher's blocks. Falls back to the
     matcher's blocks when it is not a W3 leaf matcher or its bytes do not parse.
     """
-    if all(hasattr(matcher, name) for name in _RAW_ATTRIBUTES) and matcher._i == 0 and not matcher._byteids:
-        # Whoosh's terms reader unpacks the length with struct and keeps the 1-tuple (W3TermInfo.from_string).
-        length = matcher._length[0] if isinstance(matcher._length, tuple) else matcher._length
-        try:
-            return _postings_from_bytes(
-                matcher._postfile.get(matcher._startoffset, length), matcher._blocklength
-            )
-        except Exception:  # anything unexpected in the bytes: Whoosh's own way decides
-            logging.getLogger(__name__).debug("search: postings read block by block", exc_info=True)
+    found = _read_whole(matcher)
+    if found is not None:
+        return found[0], found[1]
     return _postings_from_blocks(matcher)
 
 
-_RAW_ATTRIBUTES = ("_postfile", "_startoffset", "_length", "_blocklength", "_i", "_byteids")
+def _read_whole(matcher, values: list | None = None) -> tuple[array, array] | None:
+    """(ids, weights) of a fresh W3 leaf matcher from one read, its values appended to `values` if given;
+    None when the matcher is not one or its bytes do not parse (the caller walks Whoosh's blocks)."""
+    if not all(hasattr(matcher, name) for name in _RAW_ATTRIBUTES) or matcher._i != 0 or matcher._byteids:
+        return None
+    if values is not None and not (matcher._fixedsize is None or matcher._fixedsize < 0):
+        return None  # fixed-size values are sliced from bytes by Whoosh; not for the text field
+    # Whoosh's terms reader unpacks the length with struct and keeps the 1-tuple (W3TermInfo.from_string).
+    length = matcher._length[0] if isinstance(matcher._length, tuple) else matcher._length
+    found: list | None = [] if values is not None else None
+    try:
+        result = _postings_from_bytes(
+            matcher._postfile.get(matcher._startoffset, length), matcher._blocklength, found
+        )
+    except Exception:  # anything unexpected in the bytes: Whoosh's own way decides
+        logging.getLogger(__name__).debug("search: postings read block by block", exc_info=True)
+        return None
+    if values is not None and found is not None:
+        values.extend(found)
+    return result
+
+
+_RAW_ATTRIBUTES = ("_postfile", "_startoffset", "_length", "_blocklength", "_i", "_byteids", "_fixedsize")
 _BLOCK_LENGTH = struct.Struct("!i")
 
 
-def _postings_from_bytes(raw: bytes, first_count: int) -> tuple[array, array]:
+def _postings_from_bytes(raw: bytes, first_count: int, values: list | None = None) -> tuple[array, array]:
     if raw[:4] != WHOOSH3_HEADER_MAGIC:
         raise ValueError("not W3 postings")
     ids = array("i")
@@ -116,6 +132,8 @@ def _postings_from_bytes(raw: bytes, first_count: int) -> tuple[array, array]:
         if len(deltas) != count:
             raise ValueError("block count")
         ids.extend(accumulate(deltas))
+        if values is not None:
+            values.extend(data[2])
         if block_weights is None:
             weights.extend(repeat(1.0, count))
         elif isinstance(block_weights, float):
@@ -149,9 +167,12 @@ def leaf_values(matcher) -> list[bytes]:
 
     Why: phrases are checked against the positions of candidate documents only, and Whoosh's public
     `value()` per posting walks the matcher one posting at a time; the block's decoded values (`_read_values`,
-    `_values`, with `_i`, `_lastblock`, `_next_block`) come a block at a time.
+    `_values`, with `_i`, `_lastblock`, `_next_block`) come a block at a time, or all from one read of a
+    fresh W3 leaf matcher (see `leaf_postings`).
     """
     values: list[bytes] = []
+    if _read_whole(matcher, values) is not None:
+        return values
     while matcher.is_active():
         matcher._read_values()
         values.extend(matcher._values[matcher._i :])

@@ -181,36 +181,6 @@ def test_another_segment_s_file_is_ignored(tmp_path):
     fresh.close()
 
 
-def test_postings_read_in_one_piece_agree_with_whoosh_s_blocks(index):
-    reader = max((leaf[0] for leaf in leaves(index)), key=lambda r: r.doc_count_all())
-    for word in TERMS:
-        matcher = internals.raw_postings(reader, "text", word)
-        assert all(hasattr(matcher, name) for name in internals._RAW_ATTRIBUTES)  # else the slow way runs
-        length = matcher._length[0] if isinstance(matcher._length, tuple) else matcher._length
-        fast = internals._postings_from_bytes(matcher._postfile.get(matcher._startoffset, length), 1)
-        slow = internals._postings_from_blocks(internals.raw_postings(reader, "text", word))
-        assert fast == slow
-        assert internals.leaf_postings(internals.raw_postings(reader, "text", word)) == slow
-    assert len(internals.leaf_postings(internals.raw_postings(reader, "text", "titel"))[0]) > 128  # blocks
-
-
-def test_positions_read_in_one_piece_agree_with_whoosh_s_blocks(index):
-    reader = max((leaf[0] for leaf in leaves(index)), key=lambda r: r.doc_count_all())
-    for word in ["titel", *TERMS]:
-        slow = []
-        matcher = internals.raw_postings(reader, "text", word)
-        while matcher.is_active():  # Whoosh's blocks, as leaf_values did before reading in one piece
-            matcher._read_values()
-            slow.extend(matcher._values[matcher._i :])
-            if matcher._lastblock:
-                break
-            matcher._next_block()
-        whole: list = []
-        assert internals._read_whole(internals.raw_postings(reader, "text", word), whole) is not None
-        assert whole == slow == internals.leaf_values(internals.raw_postings(reader, "text", word))
-    assert len(slow) > 0
-
-
 def test_a_phrase_finds_the_same_documents_with_and_without_impact_files(tmp_path):
     ix = searchindex.SearchIndex(tmp_path / "ix")
     ix.rebuild(docs(300))
@@ -223,3 +193,11 @@ def test_a_phrase_finds_the_same_documents_with_and_without_impact_files(tmp_pat
     got = fresh.search(spec)
     fresh.close()
     assert (got.total, got.hits) == (expected.total, expected.hits) and expected.total > 0
+
+
+def test_segment_file_names_a_file_next_to_the_segment(index):
+    reader = leaves(index)[0][0]
+    path = internals.segment_file(reader, impacts.SUFFIX)
+    assert path == str(index.path / reader.segment().make_filename(impacts.SUFFIX))
+    assert internals.storage_folder(object()) is None
+    assert internals.segment_file(object(), impacts.SUFFIX) is None  # not a segment reader

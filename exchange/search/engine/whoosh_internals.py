@@ -9,17 +9,14 @@ from __future__ import annotations
 
 import logging
 import os
-import pickle
 import struct
 import time
 import uuid
-import zlib
 from array import array
 from collections.abc import Iterable
-from itertools import accumulate, repeat
 
 from whoosh import index
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, STORED_COLUMN, WHOOSH3_HEADER_MAGIC, W3Codec
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, STORED_COLUMN, W3Codec
 from whoosh.filedb.filestore import FileStorage
 from whoosh.reading import EmptyReader, MultiReader, SegmentReader
 from whoosh.searching import Searcher
@@ -66,89 +63,13 @@ def leaf_ids(matcher) -> Iterable[int]:
 
 
 def leaf_postings(matcher) -> tuple[array, array]:
-    """All (ids, weights) of a fresh leaf postings matcher, as arrays ("i", "f").
+    """All (ids, weights) of a leaf postings matcher, a block at a time (the same internals as `leaf_ids`).
 
     Why: BM25 term weights are computed once per term and segment over every posting; Whoosh's public
-    `id()`/`weight()` calls per posting would cost as much as the scoring we avoid. A W3 leaf matcher's
-    postings are read in one piece (`_postfile`, `_startoffset`, `_length`) and decoded block by block as
-    `W3LeafMatcher._goto/_read_data/_read_ids/_read_weights` do (an int length, negative for the last block;
-    a pickled info tuple; the pickled (delta ids, weights, values) tuple, zlib-compressed when info[3] says
-    so), with the deltas summed in C: half the cost of walking the matcher's blocks. Falls back to the
-    matcher's blocks when it is not a W3 leaf matcher or its bytes do not parse.
+    `id()`/`weight()` calls per posting would cost as much as the scoring we avoid. (Reading a term's bytes in
+    one piece and unpickling its blocks ourselves was measured: no faster, the unpickling is the cost; the
+    impact files of impacts.py are what avoids it.)
     """
-    found = _read_whole(matcher)
-    if found is not None:
-        return found[0], found[1]
-    return _postings_from_blocks(matcher)
-
-
-def _read_whole(matcher, values: list | None = None) -> tuple[array, array] | None:
-    """(ids, weights) of a fresh W3 leaf matcher from one read, its values appended to `values` if given;
-    None when the matcher is not one or its bytes do not parse (the caller walks Whoosh's blocks)."""
-    if not all(hasattr(matcher, name) for name in _RAW_ATTRIBUTES) or matcher._i != 0 or matcher._byteids:
-        return None
-    if values is not None and not (matcher._fixedsize is None or matcher._fixedsize < 0):
-        return None  # fixed-size values are sliced from bytes by Whoosh; not for the text field
-    # Whoosh's terms reader unpacks the length with struct and keeps the 1-tuple (W3TermInfo.from_string).
-    length = matcher._length[0] if isinstance(matcher._length, tuple) else matcher._length
-    found: list | None = [] if values is not None else None
-    try:
-        result = _postings_from_bytes(
-            matcher._postfile.get(matcher._startoffset, length), matcher._blocklength, found
-        )
-    except Exception:  # anything unexpected in the bytes: Whoosh's own way decides
-        logging.getLogger(__name__).debug("search: postings read block by block", exc_info=True)
-        return None
-    if values is not None and found is not None:
-        values.extend(found)
-    return result
-
-
-_RAW_ATTRIBUTES = ("_postfile", "_startoffset", "_length", "_blocklength", "_i", "_byteids", "_fixedsize")
-_BLOCK_LENGTH = struct.Struct("!i")
-
-
-def _postings_from_bytes(raw: bytes, first_count: int, values: list | None = None) -> tuple[array, array]:
-    if raw[:4] != WHOOSH3_HEADER_MAGIC:
-        raise ValueError("not W3 postings")
-    ids = array("i")
-    weights = array("f")
-    view = memoryview(raw)
-    loads, dumps = pickle.loads, pickle.dumps
-    unpack = _BLOCK_LENGTH.unpack_from
-    pos, end = 4, len(raw)
-    while True:
-        (length,) = unpack(raw, pos)
-        last = length < 0
-        nxt = pos + 4 + abs(length)
-        if nxt > end:
-            raise ValueError("block past the end")
-        info = loads(view[pos + 4 : nxt])  # the bytes after the info pickle are ignored
-        # The writer pickled the info tuple with protocol 2, so pickling it again gives its length.
-        start = pos + 4 + len(dumps(info, 2))
-        count, _, _, compression, _, _ = info
-        data = loads(zlib.decompress(view[start:nxt]) if compression else view[start:nxt])
-        deltas, block_weights = data[0], data[1]
-        if len(deltas) != count:
-            raise ValueError("block count")
-        ids.extend(accumulate(deltas))
-        if values is not None:
-            values.extend(data[2])
-        if block_weights is None:
-            weights.extend(repeat(1.0, count))
-        elif isinstance(block_weights, float):
-            weights.extend(repeat(block_weights, count))
-        else:
-            weights.extend(block_weights)
-        pos = nxt
-        if last:
-            break
-    if pos != end or (ids and ids[0] < 0) or len(weights) != len(ids) or not first_count:
-        raise ValueError("postings length")
-    return ids, weights
-
-
-def _postings_from_blocks(matcher) -> tuple[array, array]:
     ids = array("i")
     weights = array("f")
     while matcher.is_active():
@@ -167,12 +88,9 @@ def leaf_values(matcher) -> list[bytes]:
 
     Why: phrases are checked against the positions of candidate documents only, and Whoosh's public
     `value()` per posting walks the matcher one posting at a time; the block's decoded values (`_read_values`,
-    `_values`, with `_i`, `_lastblock`, `_next_block`) come a block at a time, or all from one read of a
-    fresh W3 leaf matcher (see `leaf_postings`).
+    `_values`, with `_i`, `_lastblock`, `_next_block`) come a block at a time.
     """
     values: list[bytes] = []
-    if _read_whole(matcher, values) is not None:
-        return values
     while matcher.is_active():
         matcher._read_values()
         values.extend(matcher._values[matcher._i :])

@@ -62,11 +62,11 @@ def best_first(scores) -> array:
 
 def write(storage, schema, segment) -> Path | None:
     """Write the impact file of a finished segment (None when the segment is too small to need one)."""
+    if segment.doc_count_all() < MIN_DOCS:
+        return None  # a small commit's segment: not even a reader opened (saves stay fast)
     reader = internals.segment_reader(storage, schema, segment)
     try:
         size = reader.doc_count_all()
-        if size < MIN_DOCS:
-            return None
         norms = segment_norms(reader, size)
         terms: dict[str, tuple[int, int, int]] = {}
         chunks: list[bytes] = []

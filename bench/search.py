@@ -1100,6 +1100,12 @@ def main(argv: list[str] | None = None) -> int:
                 )
             else:
                 print(f"whoosh index reused from {whoosh.index.path}", flush=True)
+            segments = {f.name.split(".")[0] for f in whoosh.index.path.glob("*.pst")}
+            with_impacts = {f.name.split(".")[0] for f in whoosh.index.path.glob("*.imp")}
+            print(  # engine/impacts.py: what a never-asked word costs depends on them
+                f"segments: {len(segments)}, {len(with_impacts & segments)} with an impact file",
+                flush=True,
+            )
             starts = cold_starts(whoosh, for_children, args.cold_starts, tmp) if args.cold_starts else []
             for i, start in enumerate(starts):
                 warm_s = start["warm_s"]

@@ -11,6 +11,7 @@ from operator import and_
 
 from whoosh import query
 
+from exchange.search.engine import impacts
 from exchange.search.engine import whoosh_internals as internals
 from exchange.search.engine.bitmaps import LRU, bits_to_ids, ids_to_bits
 
@@ -19,8 +20,6 @@ TERM_CACHE_SIZE = 1500
 PHRASE_CACHE_SIZE = 500
 IMPACT_CACHE_SIZE = 1500
 SORT_FIELDS = ("date", "updated")
-BM25_K1 = 1.2
-BM25_B = 0.75
 
 
 class Impacts:
@@ -38,8 +37,7 @@ class Impacts:
     @property
     def order(self):
         if self._order is None:
-            scores = self.scores
-            self._order = array("i", sorted(range(len(scores)), key=scores.__getitem__, reverse=True))
+            self._order = impacts.best_first(self.scores)
         return self._order
 
     def score_of(self, doc: int) -> float:
@@ -63,30 +61,40 @@ class SegmentCache:
         self.columns: dict[str, list[int]] = {}
         self.orders: dict[str, list[int]] = {}
         self._norms: list[float] | None = None
+        self._impact_file: impacts.ImpactFile | None | bool = False
 
     def norms(self, reader) -> list[float]:
         """BM25's length normalisation k1 * (1 - b + b * length / average length) of every document."""
         if self._norms is None:
-            lengths = internals.field_lengths(reader, "text", self.size)
-            avg = (reader.field_length("text") / self.size) if self.size else 1.0
-            k1, b = BM25_K1, BM25_B
-            base, per = k1 * (1 - b), k1 * b / (avg or 1.0)
-            self._norms = [base + per * length for length in lengths]
+            self._norms = impacts.segment_norms(reader, self.size)
         return self._norms
+
+    def impact_file(self, reader) -> impacts.ImpactFile | None:
+        """The segment's impact file (impacts.py), opened once; None when it has none or it is damaged."""
+        if self._impact_file is False:
+            self._impact_file = impacts.open_for(reader)
+        return self._impact_file
 
     def term_impacts(self, reader, text: str) -> Impacts:
         """A text term's postings, decoded once for matching (bits) and ranking (BM25's saturated,
-        length-normalised term frequency per document; the idf is applied per query)."""
+        length-normalised term frequency per document; the idf is applied per query): from the segment's
+        impact file when the term is in it, else from Whoosh's postings (the same numbers)."""
 
         def make():
+            stored = self.impact_file(reader)
+            found = stored.get(text) if stored is not None else None
+            if found is not None:
+                ids, scores, order = found
+                made = Impacts(ids, scores, ids_to_bits(ids, self.size))
+                made._order = order
+                return made
             matcher = internals.raw_postings(reader, "text", text)
             if matcher is None:
                 return NO_IMPACTS
-            norms = self.norms(reader)
             ids, weights = internals.leaf_postings(matcher)
-            k1p = BM25_K1 + 1
-            scores = [w * k1p / (w + n) for w, n in zip(weights, map(norms.__getitem__, ids))]
-            return Impacts(array("i", ids), array("f", scores), ids_to_bits(ids, self.size))
+            return Impacts(
+                ids, impacts.term_scores(ids, weights, self.norms(reader)), ids_to_bits(ids, self.size)
+            )
 
         return self.impacts.get_or(text, make)
 
@@ -200,6 +208,12 @@ class View:
         self.phrases = LRU(PHRASE_CACHE_SIZE)
         self.value_cache: dict[str, list[str]] = {}
         self.sort_cache: dict[str, list[int]] = {}
+        self.doc_freqs = LRU(TERM_CACHE_SIZE)
+
+    def doc_frequency(self, text: str) -> int:
+        """Whoosh's document frequency of a text term (deleted documents included, as its BM25 counts
+        them), asked once per view: a grouped search ranks every hit's results with the same words."""
+        return self.doc_freqs.get_or(text, lambda: self.searcher.doc_frequency("text", text))
 
     def warm(self) -> None:
         """Fill what every search reads before the view serves: per segment (lengths, facet bitmaps, sort

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from html import escape as _escape
 
-from exchange.search.engine.tokenizer import WORD, word_forms
+from exchange.search.engine.tokenizer import INDEX_FORMS, WORD, word_forms
 
 _HIGHLIGHT_LIMIT = 20_000
 _SURROUND = 60
@@ -27,8 +27,12 @@ def highlight_text(text: str, terms: Iterable[str], max_chars: int = 240, fragme
         return ""
     text = text[:_HIGHLIGHT_LIMIT]
     spans: list[tuple[int, int, str]] = []
+    known = INDEX_FORMS.get
     for match in WORD.finditer(text):
-        forms = word_forms(match.group(), True)
+        word = match.group()
+        forms = known(word)
+        if forms is None:
+            forms = word_forms(word, True)
         if forms and not termset.isdisjoint(forms):
             spans.append((match.start(), match.end(), forms[0]))
     if not spans:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from bisect import bisect_left
 
 from exchange.search.engine.bitmaps import bits_to_ids
 from exchange.search.engine.caches import View
@@ -35,7 +36,7 @@ def rank(
         for i, alt in enumerate(clause):
             boost = 1.0 if i == 0 else weights.get(alt, SYNONYM_BOOST) if weights else SYNONYM_BOOST
             for term in alt:
-                df = searcher.doc_frequency("text", term)
+                df = view.doc_frequency(term)
                 if df:
                     idf = math.log(n_docs / (df + 1)) + 1
                     weighted[term] = max(weighted.get(term, 0.0), idf * boost)
@@ -62,12 +63,23 @@ def rank(
     return [(d, score) for score, d in best[:want]]
 
 
-def _weight(damped: bytes | None, g: int) -> float:
-    return RESULT_WEIGHT if damped is not None and damped[g >> 3] >> (g & 7) & 1 else 1.0
-
-
 def score_directly(lists, docs: list[int], want: int, damped: bytes | None = None, offset: int = 0):
-    scored = [(sum(w * imp.score_of(d) for w, imp in lists) * _weight(damped, d + offset), d) for d in docs]
+    """The `want` best of `docs` (ascending), each scored from every list (exactly sum(w x term weight))."""
+    prepared = [(w, imp.docs, imp.scores, len(imp.docs), [0]) for w, imp in lists]
+    scored = []
+    append = scored.append
+    for d in docs:
+        score = 0.0
+        for w, ids, scores, n, lo in prepared:
+            i = bisect_left(ids, d, lo[0])
+            lo[0] = i  # docs ascend: the next one is never before this position
+            if i < n and ids[i] == d:
+                score += w * scores[i]
+        if damped is not None:
+            g = d + offset
+            if damped[g >> 3] >> (g & 7) & 1:
+                score *= RESULT_WEIGHT
+        append((score, d))
     return heapq.nlargest(want, scored, key=lambda item: (item[0], -item[1]))
 
 
@@ -76,15 +88,16 @@ def threshold_top(
 ) -> list[tuple[float, int]]:
     heap: list[tuple[float, int]] = []
     seen: set[int] = set()
-    longest = max(len(imp.order) for _, imp in lists)
+    prepared = [(w, imp.order, imp.docs, imp.scores, len(imp.docs)) for w, imp in lists]
+    longest = max(n for *_, n in prepared)
     for depth in range(longest):
         threshold = 0.0
-        for w, imp in lists:
-            if depth >= len(imp.order):
+        for w, order, docs, scores, n in prepared:
+            if depth >= n:
                 continue
-            i = imp.order[depth]
-            threshold += w * imp.scores[i]
-            d = imp.docs[i]
+            i = order[depth]
+            threshold += w * scores[i]
+            d = docs[i]
             if d in seen:
                 continue
             seen.add(d)
@@ -92,7 +105,13 @@ def threshold_top(
             if not raw[g >> 3] >> (g & 7) & 1:
                 continue
             # The threshold stays an upper bound: weights are at most 1.
-            score = sum(w2 * imp2.score_of(d) for w2, imp2 in lists) * _weight(damped, g)
+            score = 0.0
+            for w2, _, docs2, scores2, n2 in prepared:
+                j = bisect_left(docs2, d)
+                if j < n2 and docs2[j] == d:
+                    score += w2 * scores2[j]
+            if damped is not None and damped[g >> 3] >> (g & 7) & 1:
+                score *= RESULT_WEIGHT
             item = (score, -d)
             if len(heap) < want:
                 heapq.heappush(heap, item)

@@ -15,6 +15,8 @@ COMPOUND_PART_BOOST = 0.5
 _stem = stemmer_for_language("nl")
 _FORMS_CACHE: dict[tuple[str, bool], tuple[str, ...]] = {}
 _FORMS_CACHE_MAX = 300_000
+# The same forms in index mode keyed by the word alone: the highlighter looks up every word of a text.
+INDEX_FORMS: dict[str, tuple[str, ...]] = {}
 
 
 def _stem_word(word: str) -> str:
@@ -46,7 +48,10 @@ def word_forms(raw: str, index_mode: bool) -> tuple[str, ...]:
         forms = tuple(out)
     if len(_FORMS_CACHE) >= _FORMS_CACHE_MAX:
         _FORMS_CACHE.clear()
+        INDEX_FORMS.clear()
     _FORMS_CACHE[key] = forms
+    if index_mode:
+        INDEX_FORMS[raw] = forms
     return forms
 
 

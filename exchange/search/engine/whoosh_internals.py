@@ -7,9 +7,12 @@ Everything else in the engine uses Whoosh's documented API only.
 
 from __future__ import annotations
 
+import logging
+import os
 import struct
 import time
 import uuid
+from array import array
 from collections.abc import Iterable
 
 from whoosh import index
@@ -59,14 +62,16 @@ def leaf_ids(matcher) -> Iterable[int]:
         matcher._next_block()
 
 
-def leaf_postings(matcher) -> tuple[list[int], list[float]]:
+def leaf_postings(matcher) -> tuple[array, array]:
     """All (ids, weights) of a leaf postings matcher, a block at a time (the same internals as `leaf_ids`).
 
     Why: BM25 term weights are computed once per term and segment over every posting; Whoosh's public
-    `id()`/`weight()` calls per posting would cost as much as the scoring we avoid.
+    `id()`/`weight()` calls per posting would cost as much as the scoring we avoid. (Reading a term's bytes in
+    one piece and unpickling its blocks ourselves was measured: no faster, the unpickling is the cost; the
+    impact files of impacts.py are what avoids it.)
     """
-    ids: list[int] = []
-    weights: list[float] = []
+    ids = array("i")
+    weights = array("f")
     while matcher.is_active():
         matcher._read_ids()
         matcher._read_weights()
@@ -138,6 +143,28 @@ def segment_id(reader) -> str | None:
     if not isinstance(reader, SegmentReader):
         return None
     return reader.segment().segment_id()
+
+
+def segment_file(reader, suffix: str) -> str | None:
+    """The path of a file named after a segment reader's segment with `suffix` (None: not a file segment).
+
+    Why: files we write next to a segment (impacts.py) are found through the reader's storage folder
+    (`SegmentReader._storage`, `FileStorage.folder`) and `Segment.make_filename`.
+    """
+    if not isinstance(reader, SegmentReader):
+        return None
+    folder = storage_folder(getattr(reader, "_storage", None))
+    return os.path.join(folder, reader.segment().make_filename(suffix)) if folder else None
+
+
+def storage_folder(storage) -> str | None:
+    """The directory of a file storage (`FileStorage.folder`), or None for another kind of storage."""
+    return getattr(storage, "folder", None) if isinstance(storage, FileStorage) else None
+
+
+def segment_reader(storage, schema, segment) -> SegmentReader:
+    """A reader of one finished segment that is not in any TOC yet (a writer's new segment)."""
+    return SegmentReader(storage, schema, segment)
 
 
 def deleted_docs(reader) -> frozenset[int]:
@@ -377,6 +404,18 @@ class FastWriter(SegmentWriter):
         # parallel get their own, so one finishing never deletes another's spilled runs.
         self._tempstorage = self.storage.temp_storage(f"{self.indexname}.{uuid.uuid4().hex[:10]}.tmp")
         self.pool = PostingPool(self._tempstorage, self.newsegment, limitmb=kwargs.get("limitmb", 128))
+
+    def _finalize_segment(self):
+        """Whoosh's own, then the segment's impact file (impacts.py; a failure only costs speed)."""
+        segment = super()._finalize_segment()
+        if segment.doc_count_all():
+            from exchange.search.engine import impacts
+
+            try:
+                impacts.write(self.storage, self.schema, segment)
+            except Exception:  # searches decode Whoosh's postings without it
+                logging.getLogger(__name__).warning("search: no impact file for a segment", exc_info=True)
+        return segment
 
     def _flush_segment(self):
         self.perdocwriter.close()

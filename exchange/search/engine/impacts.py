@@ -1,0 +1,155 @@
+"""Impact files: every frequent text term's postings of a segment, ready to rank, written next to the segment.
+
+Decoding a common word's postings from Whoosh's blocks (a pickle per block of 128 postings, positions
+included) and computing its BM25 term weights costs milliseconds per ten thousand postings, and a process
+pays it the first time a search meets the word. So whenever our writer finishes a segment (a build process's
+segment, a commit, a merge: `whoosh_internals.FastWriter._finalize_segment`), the segment's frequent terms
+(in at least MIN_DF documents; segments of MIN_DOCS documents or more) are written to `<segment>.imp`:
+
+    MAGIC, header length and segment size ("<QQ"), a pickled header {segment id, size, byte order, term ->
+    (offset, count, CRC-32 of its bytes)}, then per term: document numbers (array "i"), BM25 term weights (array "f", exactly
+    the floats `term_scores` computes on the fly) and their best-first order (array "i").
+
+A search then reads a term with three `array.frombytes` calls from a memory map. The file is part of the
+segment for Whoosh (`<index>_<segment id>.imp` matches its segment file pattern, so `clean_files` deletes
+it with its segment). Missing, foreign or damaged files are ignored: the terms are decoded from Whoosh's
+postings as before, with the same result.
+"""
+
+from __future__ import annotations
+
+import logging
+import mmap
+import os
+import pickle
+import struct
+import sys
+import zlib
+from array import array
+from pathlib import Path
+
+from exchange.search.engine import whoosh_internals as internals
+
+log = logging.getLogger(__name__)
+
+MAGIC = b"JKIMP02\n"
+SUFFIX = ".imp"
+MIN_DOCS = 2000  # smaller segments decode quickly on the fly
+MIN_DF = 128  # a term in fewer documents is one posting block
+BM25_K1 = 1.2
+BM25_B = 0.75
+_HEAD = struct.Struct("<QQ")
+
+
+def segment_norms(reader, size: int) -> list[float]:
+    """BM25's length normalisation k1 * (1 - b + b * length / average length) of every document."""
+    lengths = internals.field_lengths(reader, "text", size)
+    avg = (reader.field_length("text") / size) if size else 1.0
+    base, per = BM25_K1 * (1 - BM25_B), BM25_K1 * BM25_B / (avg or 1.0)
+    return [base + per * length for length in lengths]
+
+
+def term_scores(ids, weights, norms: list[float]) -> array:
+    """BM25's saturated, length-normalised term frequency per posting (the idf is applied per query)."""
+    k1p = BM25_K1 + 1
+    return array("f", [w * k1p / (w + n) for w, n in zip(weights, map(norms.__getitem__, ids))])
+
+
+def best_first(scores) -> array:
+    """Positions of the postings, highest weight first (ties in posting order)."""
+    return array("i", sorted(range(len(scores)), key=scores.__getitem__, reverse=True))
+
+
+def write(storage, schema, segment) -> Path | None:
+    """Write the impact file of a finished segment (None when the segment is too small to need one)."""
+    if segment.doc_count_all() < MIN_DOCS:
+        return None  # a small commit's segment: not even a reader opened (saves stay fast)
+    reader = internals.segment_reader(storage, schema, segment)
+    try:
+        size = reader.doc_count_all()
+        norms = segment_norms(reader, size)
+        terms: dict[str, tuple[int, int, int]] = {}
+        chunks: list[bytes] = []
+        offset = 0
+        frequent = [text for text, info in reader.iter_field("text") if info.doc_frequency() >= MIN_DF]
+        for text in frequent:  # after the walk over the lexicon: the term index file is read again below
+            text = text.decode("utf-8") if isinstance(text, bytes) else text
+            ids, weights = internals.leaf_postings(internals.raw_postings(reader, "text", text))
+            scores = term_scores(ids, weights, norms)
+            data = ids.tobytes() + scores.tobytes() + best_first(scores).tobytes()
+            chunks.append(data)
+            terms[text] = (offset, len(ids), zlib.crc32(data))
+            offset += 12 * len(ids)
+    finally:
+        reader.close()
+    header = pickle.dumps(
+        {"segment": segment.segment_id(), "size": size, "byteorder": sys.byteorder, "terms": terms}, 4
+    )
+    folder = Path(internals.storage_folder(storage))
+    path = folder / segment.make_filename(SUFFIX)
+    temp = folder / f".{path.name}.{os.getpid()}.tmp"  # a dot file: Whoosh's clean_files leaves it alone
+    with open(temp, "wb") as f:
+        f.write(MAGIC + _HEAD.pack(len(header), size) + header)
+        f.writelines(chunks)
+    os.replace(temp, path)
+    return path
+
+
+class ImpactFile:
+    """A segment's impact file, memory-mapped; `get(term)` gives (ids, weights, order) or None."""
+
+    def __init__(self, data, size: int, terms: dict[str, tuple[int, int, int]], start: int):
+        self._data = data
+        self._size = size
+        self._terms = terms
+        self._start = start
+
+    def __contains__(self, text: str) -> bool:
+        return text in self._terms
+
+    def get(self, text: str) -> tuple[array, array, array] | None:
+        entry = self._terms.get(text)
+        if entry is None:
+            return None
+        offset, count, crc = entry
+        begin = self._start + offset
+        raw = self._data[begin : begin + 12 * count]
+        if count <= 0 or len(raw) != 12 * count or zlib.crc32(raw) != crc:
+            return None  # damaged: decoded from Whoosh's postings instead
+        ids, scores, order = array("i"), array("f"), array("i")
+        ids.frombytes(raw[: 4 * count])
+        scores.frombytes(raw[4 * count : 8 * count])
+        order.frombytes(raw[8 * count :])
+        if ids[0] < 0 or ids[-1] >= self._size:
+            return None
+        return ids, scores, order
+
+
+def open_for(reader) -> ImpactFile | None:
+    """The impact file of a segment reader's segment, or None (missing, another segment's, damaged)."""
+    path = internals.segment_file(reader, SUFFIX)
+    if path is None:
+        return None
+    try:
+        with open(path, "rb") as f:
+            data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):
+        return None  # missing (an older build, a small segment) or empty
+    try:
+        if data[: len(MAGIC)] != MAGIC:
+            raise ValueError("magic")
+        head_len, size = _HEAD.unpack_from(data, len(MAGIC))
+        start = len(MAGIC) + _HEAD.size
+        header = pickle.loads(data[start : start + head_len])
+        if (
+            header["segment"] != internals.segment_id(reader)
+            or header["size"] != size
+            or size != reader.doc_count_all()
+            or header["byteorder"] != sys.byteorder
+        ):
+            raise ValueError("another segment's file")
+        return ImpactFile(data, size, header["terms"], start + head_len)
+    except Exception as exc:  # noqa: BLE001 - a damaged file is never worse than no file
+        log.warning("search: ignoring impact file %s (%s)", path, exc)
+        data.close()
+        return None

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from whoosh import index
 
+from exchange.search.engine import impacts  # noqa: F401  (registers the impact-file writer for every segment)
 from exchange.search.engine import whoosh_internals as internals
 from exchange.search.engine.schema import INDEX_NAME, prepare
 

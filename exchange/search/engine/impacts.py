@@ -153,3 +153,7 @@ def open_for(reader) -> ImpactFile | None:
         log.warning("search: ignoring impact file %s (%s)", path, exc)
         data.close()
         return None
+
+
+if write not in internals.SEGMENT_HOOKS:  # every segment a FastWriter finishes gets its impact file
+    internals.SEGMENT_HOOKS.append(write)

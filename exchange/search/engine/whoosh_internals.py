@@ -389,6 +389,12 @@ class _Lengths:
         return getattr(self._perdoc, name)
 
 
+# Called with (storage, schema, segment) for every segment a FastWriter finishes (a build process's segment, a
+# commit, a merge). impacts.py registers the impact-file writer here when it is imported (engine/caches.py
+# imports it), so this module does not import impacts.py, which imports this one.
+SEGMENT_HOOKS: list = []
+
+
 class FastWriter(SegmentWriter):
     """Whoosh's segment writer with our codec, no compound files, and cached field lengths (see _Lengths).
 
@@ -409,12 +415,11 @@ class FastWriter(SegmentWriter):
         """Whoosh's own, then the segment's impact file (impacts.py; a failure only costs speed)."""
         segment = super()._finalize_segment()
         if segment.doc_count_all():
-            from exchange.search.engine import impacts
-
-            try:
-                impacts.write(self.storage, self.schema, segment)
-            except Exception:  # searches decode Whoosh's postings without it
-                logging.getLogger(__name__).warning("search: no impact file for a segment", exc_info=True)
+            for hook in SEGMENT_HOOKS:
+                try:
+                    hook(self.storage, self.schema, segment)
+                except Exception:  # searches decode Whoosh's postings without it
+                    logging.getLogger(__name__).warning("search: no impact file for a segment", exc_info=True)
         return segment
 
     def _flush_segment(self):

@@ -926,7 +926,7 @@ def warm_like_a_worker(bench) -> float | None:
     engine has no warm-up (before issue 15)."""
     if not hasattr(bench.index, "warm"):
         return None
-    from exchange.search.warmup import WARM_QUERY
+    from exchange.search.warmup import WARM_CORRECTION, WARM_NOTHING, WARM_QUERY
 
     t0 = time.perf_counter()
     bench.index.warm()
@@ -937,7 +937,15 @@ def warm_like_a_worker(bench) -> float | None:
         if not hasattr(bench.index, "_makers"):  # before the watcher staged what it derives itself
             bench.index.swap_hooks.append(learned.learned_from)
         bench.index.warm_vocabulary()
-    bench.run(WARM_QUERY, {}, "relevantie")
+    # As warmup.warm_searches: the common word, with a facet, a phrase, a correction and one that finds nothing.
+    for text, params in (
+        (WARM_QUERY, {}),
+        (WARM_QUERY, {"fase": ["3"]}),
+        (f'"{WARM_QUERY} voor" jongeren', {}),
+        (WARM_CORRECTION, {}),
+        (WARM_NOTHING, {}),
+    ):
+        bench.run(text, params, "relevantie")
     bench.index.watch(0.2)  # as warm_app: once the index is open and warm
     return time.perf_counter() - t0
 

@@ -214,18 +214,9 @@ ENDPOINT_VERSIONS = {
 }
 
 
-_VERSION_KEY = "exchange.api.data_version"
-
-
 def data_version() -> int:
-    """The data version (`exchange/caching/version.py`), read once per request.
-
-    Kept in the request's environ, not in `g`: `g` belongs to the app context, which a test (or a CLI
-    command) may hold open across several requests."""
-    current = request.environ.get(_VERSION_KEY)
-    if current is None:
-        current = request.environ[_VERSION_KEY] = version.current()
-    return current
+    """The data version (`exchange/caching/version.py`), read once per request (`version.for_request`)."""
+    return version.for_request()
 
 
 def last_modified_for(endpoint: str | None) -> datetime | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from itertools import chain
 
+from flask import has_request_context, request
 from sqlalchemy import event, insert, inspect, update
 from sqlalchemy.orm import Session
 
@@ -122,6 +123,8 @@ def bump(session: Session) -> None:
 def _clear_after_commit(session: Session) -> None:
     if session.get_nested_transaction() is None:
         session.info.pop(MARK_KEY, None)
+        if has_request_context():  # a request that wrote reads the version afresh (for_request)
+            request.environ.pop(REQUEST_KEY, None)
 
 
 @event.listens_for(Session, "after_soft_rollback")
@@ -138,3 +141,19 @@ def current() -> int:
     connection of its own (no ORM session and no statement compilation: it runs on every visitor request)."""
     with db.engine.connect() as connection:
         return connection.exec_driver_sql(CURRENT_SQL).scalar() or 0
+
+
+REQUEST_KEY = "exchange.caching.data_version"
+
+
+def for_request() -> int:
+    """The data version, read once per request and shared by every reader of that request (visitor cache key,
+    API validators, reference lists); read again after the request committed a write. Kept in the request's
+    environ, not `g`: an application context can outlive one request (tests, CLI), and each request must read
+    the version again. Outside a request: `current()`."""
+    if not has_request_context():
+        return current()
+    environ = request.environ
+    if REQUEST_KEY not in environ:
+        environ[REQUEST_KEY] = current()
+    return environ[REQUEST_KEY]

@@ -101,7 +101,7 @@ def _key() -> tuple | None:
     if len(request.query_string) > MAX_QUERY_LENGTH:
         return None
     query = tuple(sorted(request.args.items(multi=True)))
-    return (str(get_locale()), request.host, request.path, query, version.current())
+    return (str(get_locale()), request.host, request.path, query, version.for_request())
 
 
 def _answer(item: Stored) -> Response:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from flask import current_app, has_request_context, request
+from flask import current_app
 from sqlalchemy import select
 
 from exchange.caching import version
@@ -72,7 +72,6 @@ class Snapshot:
 
 _LOCK = threading.Lock()
 _KEY = "reference_cache"
-_ENVIRON_KEY = "jeugdkennis.reference_version"
 
 
 def _load(at_version: int) -> Snapshot:
@@ -127,13 +126,8 @@ def _load(at_version: int) -> Snapshot:
 
 
 def _current_version() -> int:
-    """The data version, read once per request (kept in the request's environ, not `g`: an application context
-    can outlive one request, as in tests, and a second request must read the version again)."""
-    if not has_request_context():
-        return version.current()
-    if _ENVIRON_KEY not in request.environ:
-        request.environ[_ENVIRON_KEY] = version.current()
-    return request.environ[_ENVIRON_KEY]
+    """The data version, read once per request (`version.for_request`)."""
+    return version.for_request()
 
 
 def snapshot(*, reload: bool = False) -> Snapshot:

@@ -21,14 +21,14 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
-from flask import Response, current_app, g, make_response, request, session
+from flask import Response, current_app, make_response, request, session
 from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import TextClause, text
 
 from exchange.accounts.models import CoachingAssignment, FunctionaryTheme, User
 from exchange.caching.models import ROW_ID
-from exchange.caching.visitor import LRU, MAX_QUERY_LENGTH, PLACEHOLDER, Stored
+from exchange.caching.visitor import LRU, MAX_QUERY_LENGTH, PLACEHOLDER, Stored, stored_copy
 from exchange.extensions import db
 
 DEFAULT_ENTRIES = 512
@@ -111,15 +111,5 @@ def serve(key: tuple | None, render: Callable[[], Any]) -> Response:
         return _answer(item)
     response = make_response(render())
     if response.status_code == 200 and not response.direct_passthrough and not response.is_streamed:
-        body = response.get_data()
-        token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
-        has_token = bool(token) and token.encode() in body
-        if has_token:
-            body = body.replace(token.encode(), PLACEHOLDER)
-        headers = tuple(
-            (name, value)
-            for name, value in response.headers.items()
-            if name.lower() not in ("content-length", "set-cookie", "vary")
-        )
-        lru.put(key, Stored(body, headers, has_token, time.monotonic()))
+        lru.put(key, stored_copy(response))
     return response

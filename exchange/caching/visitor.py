@@ -43,6 +43,22 @@ class Stored:
     meta: object = None  # what the view put in g.visitor_cache_meta (see visitor_cached's key_extra/on_hit)
 
 
+def stored_copy(response: Response, meta: object = None) -> Stored:
+    """What a store keeps of a rendered 200 answer: the body with this request's CSRF token replaced by the
+    placeholder (filled in per answer), and its headers without length, cookies and Vary."""
+    body = response.get_data()
+    token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+    has_token = bool(token) and token.encode() in body
+    if has_token:
+        body = body.replace(token.encode(), PLACEHOLDER)
+    headers = tuple(
+        (name, value)
+        for name, value in response.headers.items()
+        if name.lower() not in ("content-length", "set-cookie", "vary")
+    )
+    return Stored(body, headers, has_token, time.monotonic(), meta)
+
+
 class LRU:
     """A small thread-safe least-recently-used store bounded by entries and bytes."""
 
@@ -163,17 +179,7 @@ def _cached(
             and not response.is_streamed
             and not g.get("visitor_cache_skip")
         ):
-            body = response.get_data()
-            token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
-            has_token = bool(token) and token.encode() in body
-            if has_token:
-                body = body.replace(token.encode(), PLACEHOLDER)
-            headers = tuple(
-                (name, value)
-                for name, value in response.headers.items()
-                if name.lower() not in ("content-length", "set-cookie", "vary")
-            )
-            lru.put(key, Stored(body, headers, has_token, time.monotonic(), g.get("visitor_cache_meta")))
+            lru.put(key, stored_copy(response, g.get("visitor_cache_meta")))
         return response
 
     return wrapper

@@ -292,8 +292,7 @@ def prepare_database(url: str, n: int, loader: str, index_dir: str, reuse: bool 
 
     from exchange import create_app
     from exchange.extensions import db
-    from exchange.practices.models import CycleStep, Practice, Result, Status, practice_theme
-    from exchange.reference.models import Region, Theme
+    from exchange.practices.models import CycleStep, Practice, Result, Status
     from exchange.reference.seeding import load_reference, read_reference_file
 
     app = create_app(
@@ -330,23 +329,7 @@ def prepare_database(url: str, n: int, loader: str, index_dir: str, reuse: bool 
             db.session.commit()
             staff = _bench_staff(db)
         published = Practice.status == Status.PUBLISHED
-        theme_slug, theme_count = db.session.execute(
-            select(Theme.slug, func.count())
-            .join(practice_theme, practice_theme.c.theme_id == Theme.id)
-            .join(Practice, Practice.id == practice_theme.c.practice_id)
-            .where(published)
-            .group_by(Theme.slug)
-            .order_by(func.count().desc())
-            .limit(1)
-        ).one()
-        region_slug, region_count = db.session.execute(
-            select(Region.slug, func.count())
-            .join(Practice, Practice.region_id == Region.id)
-            .where(published)
-            .group_by(Region.slug)
-            .order_by(func.count().desc())
-            .limit(1)
-        ).one()
+        (theme_slug, theme_count), (region_slug, region_count) = busiest_theme_and_region(db)
         with_results = list(
             db.session.scalars(
                 select(Practice.id)
@@ -399,6 +382,34 @@ def _bench_staff(db) -> tuple[str, str]:
     )
     db.session.commit()
     return STAFF_EMAIL, password
+
+
+def busiest_theme_and_region(db) -> tuple[tuple[str, int], tuple[str, int]]:
+    """(slug, published practices) of the theme and of the region with the most published practices."""
+    from sqlalchemy import func, select
+
+    from exchange.practices.models import Practice, Status, practice_theme
+    from exchange.reference.models import Region, Theme
+
+    published = Practice.status == Status.PUBLISHED
+    theme = db.session.execute(
+        select(Theme.slug, func.count())
+        .join(practice_theme, practice_theme.c.theme_id == Theme.id)
+        .join(Practice, Practice.id == practice_theme.c.practice_id)
+        .where(published)
+        .group_by(Theme.slug)
+        .order_by(func.count().desc())
+        .limit(1)
+    ).one()
+    region = db.session.execute(
+        select(Region.slug, func.count())
+        .join(Practice, Practice.region_id == Region.id)
+        .where(published)
+        .group_by(Region.slug)
+        .order_by(func.count().desc())
+        .limit(1)
+    ).one()
+    return (theme[0], theme[1]), (region[0], region[1])
 
 
 def _reset_staff_password(db) -> tuple[str, str]:

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from pages import generate, load_core, log  # bench/pages.py: the shared fast loader
+from pages import busiest_theme_and_region, generate, load_core, log  # bench/pages.py: the shared fast loader
 
 
 def prepare(app, n: int) -> tuple[str, str]:
@@ -38,8 +38,7 @@ def prepare(app, n: int) -> tuple[str, str]:
     from sqlalchemy import func, inspect, select, text
 
     from exchange.extensions import db
-    from exchange.practices.models import Practice, Status, practice_theme
-    from exchange.reference.models import Region, Theme
+    from exchange.practices.models import Practice
     from exchange.reference.seeding import load_reference, read_reference_file
 
     with app.app_context():
@@ -68,24 +67,7 @@ def prepare(app, n: int) -> tuple[str, str]:
             db.session.execute(text("ANALYZE"))
             db.session.commit()
             log(f"loaded {n} practices in {time.perf_counter() - started:.1f} s")
-        published = Practice.status == Status.PUBLISHED
-        theme = db.session.execute(
-            select(Theme.slug)
-            .join(practice_theme, practice_theme.c.theme_id == Theme.id)
-            .join(Practice, Practice.id == practice_theme.c.practice_id)
-            .where(published)
-            .group_by(Theme.slug)
-            .order_by(func.count().desc())
-            .limit(1)
-        ).scalar_one()
-        region = db.session.execute(
-            select(Region.slug)
-            .join(Practice, Practice.region_id == Region.id)
-            .where(published)
-            .group_by(Region.slug)
-            .order_by(func.count().desc())
-            .limit(1)
-        ).scalar_one()
+        (theme, _), (region, _) = busiest_theme_and_region(db)
         return theme, region
 
 

@@ -8,7 +8,7 @@ from whoosh import index
 
 from exchange.search.engine import impacts  # noqa: F401  (registers the impact-file writer for every segment)
 from exchange.search.engine import whoosh_internals as internals
-from exchange.search.engine.schema import INDEX_NAME, prepare
+from exchange.search.engine.schema import INDEX_NAME, PAIRS_FIELD, prepare
 
 # A rebuild writes a segment per SEGMENT_DOCS documents, whose postings sort in memory (about 0.3 GB).
 SEGMENT_DOCS = 10_000
@@ -52,10 +52,11 @@ def build_segments(
         worker.start()
     sent = count = 0
     segments = []
+    pairs = PAIRS_FIELD in ix.schema
     try:
         batch: list[dict] = []
         for doc in documents:
-            batch.append(prepare(doc))
+            batch.append(prepare(doc, pairs))
             count += 1
             if progress is not None:
                 progress(1)
@@ -85,10 +86,11 @@ def build_segments(
 def build_in_process(ix, documents: Iterable[dict], progress) -> int:
     """Index `documents` into `ix` (a fresh staging index) in this process, with one writer."""
     count = 0
+    pairs = PAIRS_FIELD in ix.schema
     writer = internals.FastWriter(ix, limitmb=SEGMENT_MEMORY_MB)
     try:
         for doc in documents:
-            writer.add_document(**prepare(doc))
+            writer.add_document(**prepare(doc, pairs))
             count += 1
             if progress is not None:
                 progress(1)

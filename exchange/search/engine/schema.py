@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 
 from whoosh.columns import NumericColumn
-from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, FieldType, Schema
+from whoosh.formats import Existence
 
 from exchange.search.engine.tokenizer import (
     COMPOUND_PART_BOOST,
@@ -22,6 +23,11 @@ BUILD_FILE = "BUILD"
 TITLE_WEIGHT = 3
 
 _SINGLE_POSITION: dict[int, bytes] = {}
+# Word pairs: the field of adjacent term pairs ("jong volwassen"), which makes a two-word phrase one lookup.
+PAIRS_FIELD = "text_pairs"
+# The last text DutchText.index analysed and the word pairs it found: Whoosh indexes a document's fields in
+# name order, so the pairs field ("text_pairs", after "text") takes them instead of analysing the text again.
+_last_pairs: list = [None, frozenset()]
 
 
 class DutchText(TEXT):
@@ -35,25 +41,8 @@ class DutchText(TEXT):
         if not isinstance(value, str) or kwargs.get("mode", "index") != "index" or kwargs.get("start_pos"):
             yield from super().index(value, **kwargs)
             return
-        positions: dict[str, list[int]] = {}
-        weights: dict[str, float] = {}
-        pos = 0
-        forms_of = word_forms
-        for match in WORD.finditer(value):
-            forms = forms_of(match.group(), True)
-            if not forms:
-                continue
-            first = True
-            for form in forms:
-                found = positions.get(form)
-                if found is None:
-                    positions[form] = [pos]
-                    weights[form] = 1.0 if first else COMPOUND_PART_BOOST
-                else:
-                    found.append(pos)
-                    weights[form] += 1.0 if first else COMPOUND_PART_BOOST
-                first = False
-            pos += 1
+        positions, weights, pairs = analyse(value)
+        _last_pairs[0], _last_pairs[1] = value, pairs
         boost = self.format.field_boost
         encode = self.format.encode
         single = _SINGLE_POSITION
@@ -68,6 +57,62 @@ class DutchText(TEXT):
             yield form.encode("utf-8"), len(found), weights[form] * boost, value
 
 
+def analyse(value: str) -> tuple[dict[str, list[int]], dict[str, float], set[str]]:
+    """The index terms of a text: each term's positions and weight, and the adjacent term pairs.
+
+    A compound's parts share its position (weight COMPOUND_PART_BOOST); every form at one position pairs with
+    every form at the next, so a pair holds exactly when the phrase of those two terms matches positions.
+    """
+    positions: dict[str, list[int]] = {}
+    weights: dict[str, float] = {}
+    pairs: set[str] = set()
+    pos = 0
+    previous: tuple[str, ...] = ()
+    forms_of = word_forms
+    for match in WORD.finditer(value):
+        forms = forms_of(match.group(), True)
+        if not forms:
+            continue
+        first = True
+        for form in forms:
+            found = positions.get(form)
+            if found is None:
+                positions[form] = [pos]
+                weights[form] = 1.0 if first else COMPOUND_PART_BOOST
+            else:
+                found.append(pos)
+                weights[form] += 1.0 if first else COMPOUND_PART_BOOST
+            first = False
+        if len(previous) == 1 and len(forms) == 1:
+            pairs.add(f"{previous[0]} {forms[0]}")
+        else:
+            pairs.update(f"{a} {b}" for a in previous for b in forms)
+        previous = forms
+        pos += 1
+    return positions, weights, pairs
+
+
+class WordPairs(FieldType):
+    """Adjacent term pairs of the text field, without positions or scores: the documents holding the phrase
+    "a b" are the postings of the pair "a b" (one lookup instead of reading both words' positions per
+    document); a longer phrase reads positions only in the documents that hold all its pairs."""
+
+    def __init__(self) -> None:
+        self.format = Existence()
+        self.scorable = False
+        self.stored = False
+        self.unique = False
+        self.vector = None
+
+    def index(self, value, **kwargs):
+        if _last_pairs[0] is value or _last_pairs[0] == value:
+            pairs = _last_pairs[1]
+        else:
+            pairs = analyse(value)[2]
+        for pair in pairs:
+            yield pair.encode("utf-8"), 1, 1.0, b""
+
+
 def build_schema() -> Schema:
     """Lean on purpose: only `key` and `sig` are stored; pages read everything they show from the database."""
     dutch = dutch_analyzer()
@@ -76,6 +121,7 @@ def build_schema() -> Schema:
         sig=STORED(),  # content hash, for `flask search check`
         parent=ID(),  # "practice:<id>" on results, so a practice's results can be replaced at once
         text=DutchText(analyzer=dutch),  # title (TITLE_WEIGHT times) and body
+        text_pairs=WordPairs(),  # the same text's adjacent term pairs (phrases)
         spell=TEXT(analyzer=spelling_analyzer(), phrase=False),
         # Every filter and facet value in one field ("region:3 theme:5 status:draft coach:3:5 ..."): one
         # posting per value and far less per-field work when indexing than a field per facet.
@@ -114,10 +160,13 @@ def signature(doc: dict) -> str:
     return digest.hexdigest()
 
 
-def prepare(doc: dict) -> dict:
+def prepare(doc: dict, pairs: bool = True) -> dict:
+    """A search document as Whoosh fields; `pairs=False` for an index built before the pairs field."""
     out = {k: v for k, v in doc.items() if k in SCHEMA_FIELDS and v not in (None, "")}
     title = doc.get("title") or ""
     out["text"] = "\n".join([title] * TITLE_WEIGHT + [doc.get("body") or ""])
+    if pairs:
+        out[PAIRS_FIELD] = out["text"]  # the same object: DutchText.index hands its pairs over (WordPairs)
     words = []
     for name in FACET_KEYS:
         value = doc.get(name)

@@ -20,7 +20,7 @@ from exchange.search.engine import building, searching
 from exchange.search.engine import whoosh_internals as internals
 from exchange.search.engine.caches import SegmentCache, View
 from exchange.search.engine.derived import Derived
-from exchange.search.engine.schema import BUILD_FILE, INDEX_NAME, build_schema, prepare
+from exchange.search.engine.schema import BUILD_FILE, INDEX_NAME, PAIRS_FIELD, build_schema, prepare
 from exchange.search.engine.spec import EngineResult, IndexBusy, IndexMissing, IndexUnavailable, SearchSpec
 from exchange.search.engine.spelling_index import Spelling
 from exchange.search.engine.watching import Watching
@@ -44,9 +44,11 @@ class _Writes:
     def __init__(self, writer):
         self._writer = writer
         self.count = 0
+        # An index built before the pairs field existed keeps working (its phrases read positions).
+        self._pairs = PAIRS_FIELD in writer.schema
 
     def upsert(self, doc: dict) -> None:
-        self._writer.update_document(**prepare(doc))
+        self._writer.update_document(**prepare(doc, self._pairs))
         self.count += 1
 
     def delete(self, key: str) -> None:

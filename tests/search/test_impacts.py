@@ -4,7 +4,10 @@ numbers, and ignored when missing or damaged."""
 
 from __future__ import annotations
 
+import pickle
 import random
+import sys
+import zlib
 
 import pytest
 
@@ -201,3 +204,34 @@ def test_segment_file_names_a_file_next_to_the_segment(index):
     assert path == str(index.path / reader.segment().make_filename(impacts.SUFFIX))
     assert internals.storage_folder(object()) is None
     assert internals.segment_file(object(), impacts.SUFFIX) is None  # not a segment reader
+
+
+def test_a_file_written_before_bitmaps_were_stored_gives_the_same_numbers(tmp_path):
+    ix = searchindex.SearchIndex(tmp_path / "ix")
+    ix.rebuild(docs(300))
+    expected = search_all(ix)
+    reader = leaves(ix)[0][0]
+    stored = impacts.open_for(reader)
+    assert stored._bits == (stored._size + 7) // 8  # this version stores them
+    # The previous layout: ids, weights and order per term, no "bits" in the header.
+    terms, chunks, offset = {}, [], 0
+    for text in stored._terms:
+        ids, scores, order, _ = stored.get(text)
+        data = ids.tobytes() + scores.tobytes() + order.tobytes()
+        terms[text] = (offset, len(ids), zlib.crc32(data))
+        chunks.append(data)
+        offset += len(data)
+    header = {"segment": internals.segment_id(reader), "size": stored._size, "byteorder": sys.byteorder}
+    header = pickle.dumps({**header, "terms": terms})
+    stored._data.close()
+    ix.close()
+    (name,) = impact_files(ix)
+    (ix.path / name).write_bytes(
+        impacts.MAGIC + impacts._HEAD.pack(len(header), stored._size) + header + b"".join(chunks)
+    )
+    fresh = searchindex.SearchIndex(tmp_path / "ix")
+    old = impacts.open_for(leaves(fresh)[0][0])
+    assert old is not None and old._bits == 0 and old.get("jeugdhulp")[3] is None
+    assert search_all(fresh) == expected
+    old._data.close()
+    fresh.close()

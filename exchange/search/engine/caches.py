@@ -86,8 +86,8 @@ class SegmentCache:
             stored = self.impact_file(reader)
             found = stored.get(text) if stored is not None else None
             if found is not None:
-                ids, scores, order = found
-                made = Impacts(ids, scores, ids_to_bits(ids, self.size))
+                ids, scores, order, bits = found
+                made = Impacts(ids, scores, ids_to_bits(ids, self.size) if bits is None else bits)
                 made._order = order
                 return made
             matcher = internals.raw_postings(reader, "text", text)

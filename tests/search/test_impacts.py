@@ -235,3 +235,29 @@ def test_a_file_written_before_bitmaps_were_stored_gives_the_same_numbers(tmp_pa
     assert search_all(fresh) == expected
     old._data.close()
     fresh.close()
+
+
+def test_frequent_word_pairs_are_stored_as_the_bitmaps_whoosh_s_postings_give(index):
+    from exchange.search.engine.bitmaps import ids_to_bits
+    from exchange.search.engine.schema import PAIRS_FIELD
+
+    reader, _, cache, _ = max(leaves(index), key=lambda leaf: leaf[0].doc_count_all())
+    stored = impacts.open_for(reader)
+    assert len(stored._pairs) > 10 and "jeugdhulp wachtlijst" in stored._pairs
+    size = reader.doc_count_all()
+    for pair in stored._pairs:
+        decoded = ids_to_bits(internals.leaf_ids(internals.raw_postings(reader, PAIRS_FIELD, pair)), size)
+        assert stored.pair_bits(pair) == decoded != 0
+    assert stored.pair_bits("jeugdhulp onbekend") is None
+    # A damaged pair is read from Whoosh's postings, with the same documents.
+    offset = stored._pairs["jeugdhulp wachtlijst"][0]
+    data = bytearray(stored._data)
+    data[stored._start + offset] ^= 0xFF
+    stored._data = bytes(data)
+    assert stored.pair_bits("jeugdhulp wachtlijst") is None
+    cache._impact_file = stored
+    cache.terms.clear()
+    expected = ids_to_bits(
+        internals.leaf_ids(internals.raw_postings(reader, PAIRS_FIELD, "jeugdhulp wachtlijst")), size
+    )
+    assert cache.term_bits(reader, PAIRS_FIELD, "jeugdhulp wachtlijst") == expected

@@ -103,12 +103,19 @@ class SegmentCache:
     def term_bits(self, reader, fieldname: str, text: str) -> int:
         if fieldname == "text":
             return self.term_impacts(reader, text).bits
+        if fieldname == PAIRS_FIELD:
+            return self.terms.get_or((fieldname, text), lambda: self._pair_bits(reader, text))
         if fieldname == "facet":
             bits = self.facets.get(text)
             if bits is None:
                 bits = self.facets[text] = self._decode_bits(reader, fieldname, text)
             return bits
         return self.terms.get_or((fieldname, text), lambda: self._decode_bits(reader, fieldname, text))
+
+    def _pair_bits(self, reader, text: str) -> int:
+        stored = self.impact_file(reader)
+        bits = stored.pair_bits(text) if stored is not None else None
+        return self._decode_bits(reader, PAIRS_FIELD, text) if bits is None else bits
 
     def _decode_bits(self, reader, fieldname: str, text: str) -> int:
         matcher = internals.raw_postings(reader, fieldname, text)

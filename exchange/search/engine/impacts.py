@@ -9,7 +9,9 @@ segment, a commit, a merge: `whoosh_internals.FastWriter._finalize_segment`), th
     MAGIC, header length and segment size ("<QQ"), a pickled header {segment id, size, byte order, term ->
     (offset, count, CRC-32 of its bytes), "bits": bitmap bytes}, then per term: document numbers (array "i"),
     BM25 term weights (array "f", exactly the floats `term_scores` computes on the fly), their best-first order
-    (array "i") and the documents as a bitmap (`bits` bytes, little-endian: the int `ids_to_bits` makes).
+    (array "i") and the documents as a bitmap (`bits` bytes, little-endian: the int `ids_to_bits` makes);
+    then the bitmap of every word pair (schema.WordPairs) in at least MIN_DF documents, listed in the header's
+    "pairs" (a phrase such as `jonge volwassenen` is one such bitmap).
 
 A search then reads a term with three `array.frombytes` calls and one `int.from_bytes` from a memory map.
 Building the bitmap from the ids took half a millisecond per term and segment, most of what a fresh worker's
@@ -33,6 +35,7 @@ from pathlib import Path
 
 from exchange.search.engine import whoosh_internals as internals
 from exchange.search.engine.bitmaps import ids_to_bits
+from exchange.search.engine.schema import PAIRS_FIELD
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +89,16 @@ def write(storage, schema, segment) -> Path | None:
             chunks.append(data)
             terms[text] = (offset, len(ids), zlib.crc32(data))
             offset += len(data)
+        pairs: dict[str, tuple[int, int, int]] = {}
+        if PAIRS_FIELD in reader.schema:
+            frequent = [t for t, info in reader.iter_field(PAIRS_FIELD) if info.doc_frequency() >= MIN_DF]
+            for text in frequent:
+                text = text.decode("utf-8") if isinstance(text, bytes) else text
+                ids = internals.leaf_ids(internals.raw_postings(reader, PAIRS_FIELD, text))
+                data = ids_to_bits(ids, size).to_bytes(nbytes, "little")
+                chunks.append(data)
+                pairs[text] = (offset, 0, zlib.crc32(data))
+                offset += len(data)
     finally:
         reader.close()
     header = pickle.dumps(
@@ -95,6 +108,7 @@ def write(storage, schema, segment) -> Path | None:
             "byteorder": sys.byteorder,
             "terms": terms,
             "bits": nbytes,
+            "pairs": pairs,
         },
         4,
     )
@@ -111,12 +125,33 @@ def write(storage, schema, segment) -> Path | None:
 class ImpactFile:
     """A segment's impact file, memory-mapped; `get(term)` gives (ids, weights, order) or None."""
 
-    def __init__(self, data, size: int, terms: dict[str, tuple[int, int, int]], start: int, bits: int = 0):
+    def __init__(
+        self,
+        data,
+        size: int,
+        terms: dict[str, tuple[int, int, int]],
+        start: int,
+        bits: int = 0,
+        pairs: dict[str, tuple[int, int, int]] | None = None,
+    ):
         self._data = data
         self._size = size
         self._terms = terms
         self._start = start
         self._bits = bits  # bitmap bytes per term (0: a file written before bitmaps were stored)
+        self._pairs = pairs or {}  # frequent word pairs (schema.WordPairs) -> (offset, 0, CRC-32)
+
+    def pair_bits(self, text: str) -> int | None:
+        """The bitmap of a frequent word pair's documents; None when the file does not have it (or it is
+        damaged): decoded from Whoosh's postings instead."""
+        entry = self._pairs.get(text)
+        if entry is None or not self._bits:
+            return None
+        begin = self._start + entry[0]
+        raw = self._data[begin : begin + self._bits]
+        if len(raw) != self._bits or zlib.crc32(raw) != entry[2]:
+            return None
+        return int.from_bytes(raw, "little")
 
     def __contains__(self, text: str) -> bool:
         return text in self._terms
@@ -168,7 +203,7 @@ def open_for(reader) -> ImpactFile | None:
         bits = header.get("bits", 0)
         if bits not in (0, (size + 7) // 8):
             raise ValueError("bitmap size")
-        return ImpactFile(data, size, header["terms"], start + head_len, bits)
+        return ImpactFile(data, size, header["terms"], start + head_len, bits, header.get("pairs"))
     except Exception as exc:  # noqa: BLE001 - a damaged file is never worse than no file
         log.warning("search: ignoring impact file %s (%s)", path, exc)
         data.close()

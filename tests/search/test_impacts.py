@@ -223,7 +223,6 @@ def test_a_file_written_before_bitmaps_were_stored_gives_the_same_numbers(tmp_pa
         offset += len(data)
     header = {"segment": internals.segment_id(reader), "size": stored._size, "byteorder": sys.byteorder}
     header = pickle.dumps({**header, "terms": terms})
-    stored._data.close()
     ix.close()
     (name,) = impact_files(ix)
     (ix.path / name).write_bytes(
@@ -233,7 +232,6 @@ def test_a_file_written_before_bitmaps_were_stored_gives_the_same_numbers(tmp_pa
     old = impacts.open_for(leaves(fresh)[0][0])
     assert old is not None and old._bits == 0 and old.get("jeugdhulp")[3] is None
     assert search_all(fresh) == expected
-    old._data.close()
     fresh.close()
 
 

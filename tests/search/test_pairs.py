@@ -59,9 +59,8 @@ def _found(ix, phrase: tuple[str, ...]) -> set[str]:
 
 
 def _schema_of(ix):
-    from whoosh import index
-
-    return index.open_dir(str(ix.path), indexname=schema.INDEX_NAME).schema
+    _found(ix, ("lokal", "team"))  # opens the index
+    return ix._ix.schema
 
 
 def _without(built):

@@ -13,9 +13,10 @@ segment, a commit, a merge: `whoosh_internals.FastWriter._finalize_segment`), th
     then the bitmap of every word pair (schema.WordPairs) in at least MIN_DF documents, listed in the header's
     "pairs" (a phrase such as `jonge volwassenen` is one such bitmap).
 
-A search then reads a term with three `array.frombytes` calls and one `int.from_bytes` from a memory map.
+A search then reads a term as three views of a memory map (no copy) and one `int.from_bytes` for its bitmap.
 Building the bitmap from the ids took half a millisecond per term and segment, most of what a fresh worker's
-first searches paid more than later ones; a file without "bits" in its header (written before) still works. The file is part of the
+first searches paid more than later ones; a file without "bits" in its header (written before) still works.
+Warm-up reads the most frequent terms of every segment (`SegmentCache.warm`): only their bitmaps take memory. The file is part of the
 segment for Whoosh (`<index>_<segment id>.imp` matches its segment file pattern, so `clean_files` deletes
 it with its segment). Missing, foreign or damaged files are ignored: the terms are decoded from Whoosh's
 postings as before, with the same result.
@@ -23,6 +24,7 @@ postings as before, with the same result.
 
 from __future__ import annotations
 
+import heapq
 import logging
 import mmap
 import os
@@ -156,25 +158,31 @@ class ImpactFile:
     def __contains__(self, text: str) -> bool:
         return text in self._terms
 
-    def get(self, text: str) -> tuple[array, array, array, int | None] | None:
-        """(document numbers, term weights, best-first order, bitmap or None when the file has none)."""
+    def get(self, text: str) -> tuple[memoryview, memoryview, memoryview, int | None] | None:
+        """(document numbers, term weights, best-first order, bitmap or None when the file has none).
+
+        The three arrays are views of the memory map ("i", "f", "i"), not copies: a term costs a process only
+        its bitmap, so the most frequent terms can be read at warm-up for a few MB (`most_frequent`)."""
         entry = self._terms.get(text)
         if entry is None:
             return None
         offset, count, crc = entry
         begin = self._start + offset
         length = 12 * count + self._bits
-        raw = self._data[begin : begin + length]
+        raw = memoryview(self._data)[begin : begin + length]
         if count <= 0 or len(raw) != length or zlib.crc32(raw) != crc:
             return None  # damaged: decoded from Whoosh's postings instead
-        ids, scores, order = array("i"), array("f"), array("i")
-        ids.frombytes(raw[: 4 * count])
-        scores.frombytes(raw[4 * count : 8 * count])
-        order.frombytes(raw[8 * count : 12 * count])
+        ids = raw[: 4 * count].cast("i")
         if ids[0] < 0 or ids[-1] >= self._size:
             return None
+        scores = raw[4 * count : 8 * count].cast("f")
+        order = raw[8 * count : 12 * count].cast("i")
         bits = int.from_bytes(raw[12 * count :], "little") if self._bits else None
         return ids, scores, order, bits
+
+    def most_frequent(self, count: int) -> list[str]:
+        """The `count` terms of the file in the most documents."""
+        return heapq.nlargest(count, self._terms, key=lambda text: self._terms[text][1])
 
 
 def open_for(reader) -> ImpactFile | None:

@@ -974,10 +974,11 @@ def cold_child(args) -> int:
     from exchange.search import documents, engine, parsing, suggestions, synonyms  # noqa: F401 - worker imports
 
     with open(args.texts, "rb") as f:
-        texts, titles = marshal.load(f)
+        texts, titles, result_texts = marshal.load(f)
     corpus = [SimpleNamespace(title=titles[i]) for i in range(1, len(titles) + 1)]
     bench = WhooshBench(corpus, Path(args.cold_child), procs=1)
-    bench.texts = texts
+    bench.texts, bench.result_texts = texts, result_texts
+    bench.grouped = args.grouped  # as the parent searches (the page's grouped search since issue 14)
     queries = json.loads(args.queries)
     out: dict = {"warm_s": warm_like_a_worker(bench)}
     firsts = []
@@ -1011,7 +1012,7 @@ def cold_starts(whoosh, queries, count: int, tmp: str) -> list[dict]:
 
     texts_file = Path(tmp) / "texts.marshal"
     with open(texts_file, "wb") as f:
-        marshal.dump((whoosh.texts, {p.id: p.title for p in whoosh.corpus}), f)
+        marshal.dump((whoosh.texts, {p.id: p.title for p in whoosh.corpus}, whoosh.result_texts), f)
     out = []
     for i in range(count):
         mine = [(text, params) for _, text, params, _ in queries[i * 4 : i * 4 + 4]]
@@ -1025,6 +1026,7 @@ def cold_starts(whoosh, queries, count: int, tmp: str) -> list[dict]:
                 str(texts_file),
                 "--queries",
                 json.dumps(mine),
+                *(["--grouped"] if whoosh.grouped else []),
             ],
             capture_output=True,
             text=True,

@@ -362,7 +362,9 @@ def test_reset_answers_as_fast_for_known_and_unknown_addresses(app, client, db, 
     for _ in range(3):  # interleaved, so a slow moment on a busy machine hits both
         known.append(_median_ms(client, token, user.email, 5))
         unknown.append(_median_ms(client, token, "niemand@example.org", 5))
-    known_ms, unknown_ms = statistics.median(known), statistics.median(unknown)
+    # The fastest of the interleaved rounds: a leak costs every request of its kind, while a slow moment on a
+    # busy machine only adds time (the medians of rounds once measured 3.8 vs 8.3 ms for an unknown address).
+    known_ms, unknown_ms = min(known), min(unknown)
     assert len(outbox) == 15  # every known request was mailed, after its answer
     assert known_ms < 250 and unknown_ms < 250, (known_ms, unknown_ms)
     # Before the change a known address took ~8x as long (token, mail rendering and sending on the request path).

@@ -160,14 +160,13 @@ class SegmentCache:
                 candidates = reduce(
                     and_, (self.term_bits(reader, PAIRS_FIELD, f"{a} {b}") for a, b in pairwise(words))
                 )
-                if len(words) == 2 or not candidates:
+                if len(words) == 2:
                     return candidates
-                impacts = [self.term_impacts(reader, word) for word in words]
             else:
-                impacts = [self.term_impacts(reader, word) for word in words]
-                candidates = reduce(and_, (imp.bits for imp in impacts))
+                candidates = reduce(and_, (self.term_bits(reader, "text", word) for word in words))
             if not candidates:
                 return 0
+            impacts = [self.term_impacts(reader, word) for word in words]
             decode = reader.schema[fieldname].format.decode_positions
             values = [internals.leaf_values(internals.raw_postings(reader, fieldname, w)) for w in words]
             found = []

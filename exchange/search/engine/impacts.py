@@ -16,9 +16,10 @@ segment, a commit, a merge: `whoosh_internals.FastWriter._finalize_segment`), th
 A search then reads a term as three views of a memory map (no copy) and one `int.from_bytes` for its bitmap.
 Building the bitmap from the ids took half a millisecond per term and segment, most of what a fresh worker's
 first searches paid more than later ones; a file without "bits" in its header (written before) still works.
-Warm-up reads the most frequent terms of every segment (`SegmentCache.warm`): only their bitmaps take memory. The file is part of the
-segment for Whoosh (`<index>_<segment id>.imp` matches its segment file pattern, so `clean_files` deletes
-it with its segment). Missing, foreign or damaged files are ignored: the terms are decoded from Whoosh's
+Warm-up reads the most frequent terms of every segment (`SegmentCache.warm`): only their bitmaps take memory.
+
+The file is part of the segment for Whoosh (`<index>_<segment id>.imp` matches its segment file pattern, so
+`clean_files` deletes it with its segment). Missing, foreign or damaged files are ignored: the terms are decoded from Whoosh's
 postings as before, with the same result.
 """
 
@@ -125,7 +126,8 @@ def write(storage, schema, segment) -> Path | None:
 
 
 class ImpactFile:
-    """A segment's impact file, memory-mapped; `get(term)` gives (ids, weights, order) or None."""
+    """A segment's impact file, memory-mapped: `get(term)` gives (ids, weights, order, bitmap) or None,
+    `pair_bits(pair)` a frequent word pair's bitmap or None."""
 
     def __init__(
         self,

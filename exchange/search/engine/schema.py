@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 
 from whoosh.columns import NumericColumn
 from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, FieldType, Schema
@@ -25,9 +26,10 @@ TITLE_WEIGHT = 3
 _SINGLE_POSITION: dict[int, bytes] = {}
 # Word pairs: the field of adjacent term pairs ("jong volwassen"), which makes a two-word phrase one lookup.
 PAIRS_FIELD = "text_pairs"
-# The last text DutchText.index analysed and the word pairs it found: Whoosh indexes a document's fields in
-# name order, so the pairs field ("text_pairs", after "text") takes them instead of analysing the text again.
-_last_pairs: list = [None, frozenset()]
+# The last text DutchText.index analysed in this thread and the word pairs it found (`latest`): Whoosh indexes
+# a document's fields in name order, so the pairs field ("text_pairs", after "text") takes them instead of
+# analysing the text again. Per thread, so two writers in one process never hand over each other's pairs.
+_last_pairs = threading.local()
 
 
 class DutchText(TEXT):
@@ -42,7 +44,7 @@ class DutchText(TEXT):
             yield from super().index(value, **kwargs)
             return
         positions, weights, pairs = analyse(value)
-        _last_pairs[0], _last_pairs[1] = value, pairs
+        _last_pairs.latest = (value, pairs)
         boost = self.format.field_boost
         encode = self.format.encode
         single = _SINGLE_POSITION
@@ -105,9 +107,8 @@ class WordPairs(FieldType):
         self.vector = None
 
     def index(self, value, **kwargs):
-        if _last_pairs[0] is value or _last_pairs[0] == value:
-            pairs = _last_pairs[1]
-        else:
+        text, pairs = getattr(_last_pairs, "latest", (None, None))
+        if text is not value and text != value:
             pairs = analyse(value)[2]
         for pair in pairs:
             yield pair.encode("utf-8"), 1, 1.0, b""

@@ -399,12 +399,17 @@ def query_counter(app):
             counter.count += 1
             counter.statements.append(statement)
 
+        from exchange.caching import version
+
         with app.app_context():
-            engine = db.engine
-        event.listen(engine, "before_cursor_execute", before)
+            # The data version has a reader of its own on PostgreSQL (caching/version.py): its reads count too.
+            engines = {db.engine, version._reader()}
+        for engine in engines:
+            event.listen(engine, "before_cursor_execute", before)
         try:
             yield counter
         finally:
-            event.remove(engine, "before_cursor_execute", before)
+            for engine in engines:
+                event.remove(engine, "before_cursor_execute", before)
 
     return counting

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import create_engine, text, update
 
 from exchange.caching import version
 from exchange.practices import services
@@ -68,3 +68,62 @@ def test_the_version_survives_an_emptied_table(db, make_practice):
     practice.summary = "Na het legen."
     db.session.commit()
     assert version.current() == 2
+
+
+def test_the_version_is_read_where_the_application_writes(app, db, backend):
+    """SQLite reads on the application's own engine (an in-memory database exists only there); any other
+    database has a reader of its own whose connections are in autocommit and are neither pinged nor reset."""
+    reader = version._reader()
+    if backend == "sqlite":
+        assert reader is db.engine
+        return
+    assert reader is not db.engine
+    assert reader.url == db.engine.url
+    with reader.connect() as connection:
+        assert connection.connection.dbapi_connection.autocommit is True
+    assert reader.pool._pre_ping is False
+    assert version._reader() is reader  # one per process and engine, not one per read
+
+
+def test_a_commit_elsewhere_is_read_at_once(app, db, backend, make_practice):
+    """The reader never keeps a snapshot: a commit on another connection is the next read's answer."""
+    practice = make_practice("Thuiszitterstafel")
+    before = version.current()
+    other = create_engine(db.engine.url)
+    try:
+        with other.begin() as connection:
+            connection.execute(text("UPDATE data_version SET version = version + 5 WHERE id = 1"))
+    finally:
+        other.dispose()
+    assert version.current() == before + 5
+    practice.summary = "Daarna nog een wijziging."
+    db.session.commit()
+    assert version.current() == before + 6
+
+
+def test_a_reader_connection_the_server_dropped_is_replaced(app, db, backend, make_practice):
+    if backend == "sqlite":  # no server drops a file's connection; the application's pool pings anyway
+        assert version._reader().pool._pre_ping is True
+        return
+    make_practice("Thuiszitterstafel")
+    before = version.current()
+    reader = version._reader()
+    with reader.connect() as connection:
+        pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    with db.engine.connect() as admin:
+        assert admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar() is True
+    assert version.current() == before
+    with reader.connect() as connection:
+        assert connection.exec_driver_sql("SELECT pg_backend_pid()").scalar() != pid
+
+
+def test_disposing_the_engine_closes_the_reader(app, db, backend):
+    reader = version._reader()
+    version.current()
+    db.engine.dispose()
+    if backend == "sqlite":
+        assert reader is db.engine
+        return
+    assert version.READER_KEY not in app.extensions or not app.extensions[version.READER_KEY]
+    assert reader.pool.checkedin() == 0
+    assert version._reader() is not reader

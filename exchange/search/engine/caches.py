@@ -241,8 +241,13 @@ class View:
 
     def doc_frequency(self, text: str) -> int:
         """Whoosh's document frequency of a text term (deleted documents included, as its BM25 counts
-        them), asked once per view: a grouped search ranks every hit's results with the same words."""
-        return self.doc_freqs.get_or(text, lambda: self.searcher.doc_frequency("text", text))
+        them), asked once per view: a grouped search ranks every hit's results with the same words. Counted
+        from the term's postings per segment, which ranking reads anyway (Whoosh's own count looks the term
+        up in every segment's term table once more)."""
+        return self.doc_freqs.get_or(
+            text,
+            lambda: sum(len(cache.term_impacts(reader, text).docs) for reader, _, cache, _ in self.leaves),
+        )
 
     def warm(self) -> None:
         """Fill what every search reads before the view serves: per segment (lengths, facet bitmaps, sort

@@ -16,7 +16,7 @@ from pathlib import Path
 from whoosh import index, query
 from whoosh.index import LockError
 
-from exchange.search.engine import building, searching
+from exchange.search.engine import building, merging, searching
 from exchange.search.engine import whoosh_internals as internals
 from exchange.search.engine.caches import SegmentCache, View
 from exchange.search.engine.derived import Derived
@@ -311,7 +311,7 @@ class SearchIndex(Watching, Spelling, Derived):
             writer.cancel()
             raise
         if writes.count:
-            writer.commit()
+            writer.commit(mergetype=merging.merge_small_segments)  # never a large merge inside a save
         else:
             writer.cancel()
 

@@ -21,6 +21,7 @@ from exchange.search.engine.schema import PAIRS_FIELD
 TERM_CACHE_SIZE = 1500
 PHRASE_CACHE_SIZE = 500
 IMPACT_CACHE_SIZE = 1500
+FREQUENCY_CACHE_SIZE = 4096  # per segment: the words of the practice pages asked most (similar practices)
 SORT_FIELDS = ("date", "updated")
 # The most frequent words of a segment read at warm-up: a bitmap each (1.25 KB per 10,000 documents).
 WARM_TERMS = 300
@@ -60,6 +61,7 @@ class SegmentCache:
         self.size = reader.doc_count_all()
         self.terms = LRU(TERM_CACHE_SIZE)
         self.impacts = LRU(IMPACT_CACHE_SIZE)
+        self.frequencies = LRU(FREQUENCY_CACHE_SIZE)
         self.facets: dict[str, int] = {}
         self.values: dict[str, list[str]] = {}
         self.columns: dict[str, list[int]] = {}
@@ -101,6 +103,11 @@ class SegmentCache:
             )
 
         return self.impacts.get_or(text, make)
+
+    def frequency(self, reader, fieldname: str, text: str) -> float:
+        """A term's summed weight in this segment (Whoosh's `frequency`, deleted documents included), looked up
+        once: a segment never changes, so after a commit only the new segments are asked."""
+        return self.frequencies.get_or((fieldname, text), lambda: reader.frequency(fieldname, text))
 
     def term_bits(self, reader, fieldname: str, text: str) -> int:
         if fieldname == "text":
@@ -248,6 +255,10 @@ class View:
             text,
             lambda: sum(len(cache.term_impacts(reader, text).docs) for reader, _, cache, _ in self.leaves),
         )
+
+    def frequency(self, fieldname: str, text: str) -> float:
+        """A term's summed weight over the index (Whoosh's `frequency`), from each segment's cache."""
+        return sum(cache.frequency(reader, fieldname, text) for reader, _, cache, _ in self.leaves)
 
     def warm(self) -> None:
         """Fill what every search reads before the view serves: per segment (lengths, facet bitmaps, sort

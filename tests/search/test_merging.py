@@ -9,19 +9,7 @@ import pytest
 from exchange.search.engine import merging, searchindex
 from exchange.search.engine import whoosh_internals as internals
 from exchange.search.engine.schema import INDEX_NAME
-
-
-def docs(count: int, start: int) -> list[dict]:
-    return [
-        {
-            "key": f"practice:{i}",
-            "type": "practice",
-            "status": "published",
-            "title": f"Titel {i}",
-            "body": f"Jeugdhulp en wachtlijst nummer {i}.",
-        }
-        for i in range(start, start + count)
-    ]
+from tests.search.engine_docs import numbered_practices
 
 
 def sizes(ix) -> list[int]:
@@ -55,14 +43,16 @@ def test_which_segments_a_commit_merges(sizes, chosen):
 def test_saves_merge_small_segments_and_leave_large_ones(tmp_path, monkeypatch):
     monkeypatch.setattr(merging, "MAX_MERGE_DOCS", 100)
     ix = searchindex.SearchIndex(tmp_path / "ix")
-    ix.rebuild(docs(1, 1))
+    ix.rebuild(numbered_practices(1, 1))
     for n in range(8):  # eight segments of 30 documents: 240 together, more than a commit may merge
-        ix.apply(upserts=docs(30, 100 + 30 * n))
+        ix.apply(upserts=numbered_practices(30, 100 + 30 * n))
     assert sizes(ix).count(30) == 8
     for n in range(7):  # saves of one document each: tiny segments pile up to a tier's MERGE_FROM ...
-        ix.apply(upserts=docs(1, 1000 + n))
+        ix.apply(upserts=numbered_practices(1, 1000 + n))
     assert sizes(ix).count(1) == 8 and sizes(ix).count(30) == 8
-    ix.apply(upserts=docs(1, 2000))  # ... and the commit that adds the ninth merges the tier (and itself)
+    ix.apply(
+        upserts=numbered_practices(1, 2000)
+    )  # ... and the commit that adds the ninth merges the tier (and itself)
     assert sorted(sizes(ix)) == sorted([30] * 8 + [9]), sizes(ix)
     assert ix.search(_spec("wachtlijst")).total == 1 + 240 + 8  # nothing lost in the merge
     ix.close()

@@ -4,26 +4,13 @@ from __future__ import annotations
 
 from exchange.search.engine import searchindex
 from exchange.search.engine.caches import SegmentCache
-
-
-def docs(count: int, start: int) -> list[dict]:
-    return [
-        {
-            "key": f"practice:{i}",
-            "type": "practice",
-            "status": "published",
-            "title": f"Titel {i}",
-            "body": f"Jeugdhulp en wachtlijst nummer {i}.",
-            "facets": [f"region:{i % 5}"],
-        }
-        for i in range(start, start + count)
-    ]
+from tests.search.engine_docs import numbered_practices
 
 
 def test_a_new_view_warms_only_the_new_segment(tmp_path, monkeypatch):
     ix = searchindex.SearchIndex(tmp_path / "ix")
-    ix.rebuild(docs(50, 1))
-    ix.apply(upserts=docs(20, 100))
+    ix.rebuild(numbered_practices(50, 1))
+    ix.apply(upserts=numbered_practices(20, 100))
     with ix._lock:
         first = ix._current_view()
         kept = {reader.segment().segment_id(): cache for reader, _, cache, _ in first.leaves}
@@ -37,7 +24,7 @@ def test_a_new_view_warms_only_the_new_segment(tmp_path, monkeypatch):
         return original(cache, reader)
 
     monkeypatch.setattr(SegmentCache, "warm", recording)
-    ix.apply(upserts=docs(5, 500))
+    ix.apply(upserts=numbered_practices(5, 500))
     with ix._lock:
         view = ix._current_view()
         segments = {reader.segment().segment_id(): (reader, cache) for reader, _, cache, _ in view.leaves}

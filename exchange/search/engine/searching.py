@@ -89,8 +89,9 @@ def _page(view: View, spec: SearchSpec, bits: int, total: int) -> list[tuple[str
 class _CachedFrequencies:
     """What Whoosh's `classify.Expander` reads of an index reader, with a word's collection frequency from the
     view's per-segment caches. `Searcher.key_terms_from_text` looked every word of the text up in every
-    segment twice on each call (`in`, then `frequency`): 65 words x 67 segments at 100k, 80 ms of a practice page's first answer after any
-    commit (the similar practices are cached per index generation)."""
+    segment twice on each call (`in`, then `frequency`): 65 words x 67 segments of a bench index at 100k,
+    80 ms (profiled) of a practice page's first answer after any commit, as the similar practices are cached
+    per index generation."""
 
     def __init__(self, view: View) -> None:
         reader = view.searcher.reader()

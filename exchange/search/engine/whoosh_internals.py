@@ -45,8 +45,8 @@ def raw_postings(reader, fieldname: str, text: str):
         if (fieldname, btext) not in terms:
             return None
         return terms.matcher(fieldname, btext, fieldobj.format)
-    # One look-up in the term table (`in` and then `matcher` read it twice; across 30 segments that was most
-    # of what a never-searched word cost): `W3TermsReader.matcher` without its own `term_info` call.
+    # One look-up in the term table (`in` and then `matcher` read it twice): `W3TermsReader.matcher` without
+    # its own `term_info` call.
     try:
         info = terms.term_info(fieldname, btext)
     except TermNotFound:

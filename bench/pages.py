@@ -470,11 +470,17 @@ def start_gunicorn(
         RATELIMIT_STORAGE_URI="memory://",
         # The API's per-address limit (120/min) would answer 429 to the one client address the bench has.
         API_RATE_LIMIT="100000000 per minute",
+        # deploy/gunicorn.conf.py as deployed, but without the access log (a line per request) and without
+        # restarting a worker every 5,000 requests (a run sends tens of thousands: it would time warm-ups).
+        GUNICORN_ACCESS_LOG="",
+        GUNICORN_MAX_REQUESTS="0",
     )
     command = [
         sys.executable,
         "-m",
         "gunicorn",
+        "--config",
+        str(ROOT / "deploy" / "gunicorn.conf.py"),  # its post_worker_init warms each worker, as deployed
         "--workers",
         str(workers),
         "--bind",

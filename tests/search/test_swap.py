@@ -4,6 +4,7 @@ a new generation with its tables ready; a fresh worker after warm_app corrects w
 
 from __future__ import annotations
 
+import gc
 import runpy
 import time
 from pathlib import Path
@@ -221,4 +222,5 @@ def test_a_fresh_worker_corrects_without_building_tables(app, db, world, make_pr
         assert db.session.scalar(select(SearchMiss)) is None
         assert not [r for r in caplog.records if r.levelname == "WARNING" and "warm" in r.getMessage()]
     finally:
+        gc.unfreeze()  # the hook froze this test process's objects
         index.stop_watching()

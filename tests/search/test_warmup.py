@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import runpy
 import time
 from pathlib import Path
@@ -161,12 +162,15 @@ def test_gunicorn_hook_warms_the_app_and_starts_the_watcher(app, db, world, make
     index = current_index()
     index.close()
     config = runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))
+    gc.unfreeze()
     try:
         config["post_worker_init"](SimpleNamespace(wsgi=app))
 
         assert index._view is not None and index._view.facets
         assert index._watching()
+        assert gc.get_freeze_count() > 0  # what the warm worker holds is left out of collections
     finally:
+        gc.unfreeze()  # this is the test process, not a worker
         index.stop_watching()
 
 

@@ -8,6 +8,7 @@ import random
 
 from exchange.search.engine import searchindex
 from exchange.search.engine.searching import SIMILAR_TERMS, key_terms_of
+from exchange.search.engine.tokenizer import word_forms
 
 WORDS = [
     "jeugdhulp", "wachtlijst", "pleegzorg", "thuiszitters", "school", "ouders", "wijkteam", "gemeente",
@@ -71,4 +72,20 @@ def test_after_a_commit_only_the_new_segment_is_asked(tmp_path, monkeypatch):
     new = set(segments) - old
     assert len(segments) == 3 and len(new) == 1
     assert ours_asked == new  # the two older segments answered from their caches
+    ix.close()
+
+
+def test_a_view_counts_documents_as_whoosh_does_deletions_included(tmp_path):
+    # View.doc_frequency sums the postings ranking reads; BM25's idf needs Whoosh's count (deleted
+    # documents included), so both must agree after replacements and deletions across segments.
+    ix = searchindex.SearchIndex(tmp_path / "ix")
+    ix.rebuild(docs(200, 1, seed=1))
+    ix.apply(upserts=docs(40, 1000, seed=2))
+    ix.apply(upserts=docs(30, 1, seed=5), deletes=["practice:150", "practice:1010"])  # replace and delete
+    with ix._lock:
+        view = ix._current_view()
+        assert len(view.leaves) >= 2
+        for word in [*WORDS, "nergens"]:
+            term = word_forms(word, False)[0]
+            assert view.doc_frequency(term) == view.searcher.doc_frequency("text", term), word
     ix.close()

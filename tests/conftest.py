@@ -382,34 +382,19 @@ def query_counter(app):
     """query_counter() -> a context manager whose `.count` is the number of SQL statements run inside it."""
     from contextlib import contextmanager
 
-    from sqlalchemy import event
-
-    from exchange.extensions import db
+    from tests.statements import recording
 
     @contextmanager
     def counting():
         class Counter:
-            count = 0
             statements: list[str] = []
 
+            @property
+            def count(self) -> int:
+                return len(self.statements)
+
         counter = Counter()
-        counter.statements = []
-
-        def before(conn, cursor, statement, parameters, context, executemany):
-            counter.count += 1
-            counter.statements.append(statement)
-
-        from exchange.caching import version
-
-        with app.app_context():
-            # The data version has a reader of its own on PostgreSQL (caching/version.py): its reads count too.
-            engines = {db.engine, version._reader()}
-        for engine in engines:
-            event.listen(engine, "before_cursor_execute", before)
-        try:
+        with recording(app) as counter.statements:
             yield counter
-        finally:
-            for engine in engines:
-                event.remove(engine, "before_cursor_execute", before)
 
     return counting

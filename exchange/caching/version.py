@@ -139,7 +139,7 @@ CURRENT_SQL = f"SELECT version FROM data_version WHERE id = {ROW_ID}"
 READER_KEY = "data_version_reader"
 
 
-def _reader() -> Engine:
+def reader() -> Engine:
     """The engine that reads the data version.
 
     SQLite: the application's own engine (a read is a file access; an in-memory database exists only there).
@@ -175,17 +175,20 @@ def _drop_reader(readers: dict, key: tuple) -> None:
 
 def current() -> int:
     """The data version as committed now (0 before the row exists): one primary-key read, on a connection of
-    the version reader (`_reader`: no ORM session and no statement compilation: it runs on every visitor
+    the version reader (`reader`: no ORM session and no statement compilation: it runs on every visitor
     request)."""
-    reader = _reader()
-    for attempt in (1, 2):
-        try:
-            with reader.connect() as connection:
-                return connection.exec_driver_sql(CURRENT_SQL).scalar() or 0
-        except DBAPIError as exc:
-            if attempt == 2 or not exc.connection_invalidated:
-                raise
-    raise AssertionError("unreachable")
+    engine = reader()
+    try:
+        return _read(engine)
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+        return _read(engine)  # the server dropped that connection; the pool has let it go
+
+
+def _read(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return connection.exec_driver_sql(CURRENT_SQL).scalar() or 0
 
 
 REQUEST_KEY = "exchange.caching.data_version"

@@ -73,7 +73,7 @@ def test_the_version_survives_an_emptied_table(db, make_practice):
 def test_the_version_is_read_where_the_application_writes(app, db, backend):
     """SQLite reads on the application's own engine (an in-memory database exists only there); any other
     database has a reader of its own whose connections are in autocommit and are neither pinged nor reset."""
-    reader = version._reader()
+    reader = version.reader()
     if backend == "sqlite":
         assert reader is db.engine
         return
@@ -82,7 +82,7 @@ def test_the_version_is_read_where_the_application_writes(app, db, backend):
     with reader.connect() as connection:
         assert connection.connection.dbapi_connection.autocommit is True
     assert reader.pool._pre_ping is False
-    assert version._reader() is reader  # one per process and engine, not one per read
+    assert version.reader() is reader  # one per process and engine, not one per read
 
 
 def test_a_commit_elsewhere_is_read_at_once(app, db, backend, make_practice):
@@ -103,11 +103,11 @@ def test_a_commit_elsewhere_is_read_at_once(app, db, backend, make_practice):
 
 def test_a_reader_connection_the_server_dropped_is_replaced(app, db, backend, make_practice):
     if backend == "sqlite":  # no server drops a file's connection; the application's pool pings anyway
-        assert version._reader().pool._pre_ping is True
+        assert version.reader().pool._pre_ping is True
         return
     make_practice("Thuiszitterstafel")
     before = version.current()
-    reader = version._reader()
+    reader = version.reader()
     with reader.connect() as connection:
         pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
     with db.engine.connect() as admin:
@@ -118,7 +118,7 @@ def test_a_reader_connection_the_server_dropped_is_replaced(app, db, backend, ma
 
 
 def test_disposing_the_engine_closes_the_reader(app, db, backend):
-    reader = version._reader()
+    reader = version.reader()
     version.current()
     db.engine.dispose()
     if backend == "sqlite":
@@ -126,4 +126,4 @@ def test_disposing_the_engine_closes_the_reader(app, db, backend):
         return
     assert version.READER_KEY not in app.extensions or not app.extensions[version.READER_KEY]
     assert reader.pool.checkedin() == 0
-    assert version._reader() is not reader
+    assert version.reader() is not reader

@@ -5,34 +5,15 @@ from __future__ import annotations
 import csv
 import io
 import re
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event
 
-from exchange.extensions import db as _db
+from tests.statements import recording
 from tests.web import login
 
 
-@contextmanager
 def count_queries(app):
-    from exchange.caching import version
-
-    statements: list[str] = []
-    with app.app_context():
-        # The data version has a reader of its own on PostgreSQL (caching/version.py): its reads count too.
-        engines = {_db.engine, version._reader()}
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    for engine in engines:
-        event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        for engine in engines:
-            event.remove(engine, "before_cursor_execute", record)
+    return recording(app)
 
 
 def test_overview_shows_every_figure_with_a_chart_a_table_and_a_download(client, cast, make_practice):

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "x": "http://www.w3.org/1999/xhtml"}
 
@@ -122,25 +122,16 @@ def test_over_the_limit_it_becomes_an_index_of_parts(site):
 
 
 def test_a_publication_shows_at_once_and_a_cached_sitemap_costs_one_small_query(site):
-    from exchange.caching import version
     from exchange.extensions import db
     from exchange.policy import SYSTEM
     from exchange.practices import services
     from exchange.practices.models import Practice, Status
+    from tests.statements import recording
 
     client = site.test_client()
     client.get("/sitemap.xml")  # fill the cache
-    statements = []
-    with site.app_context():
-        listen = lambda *args: statements.append(args[2])
-        engines = {db.engine, version._reader()}  # the data version's own reader on PostgreSQL
-        for engine in engines:
-            event.listen(engine, "before_cursor_execute", listen)
-        try:
-            assert client.get("/sitemap.xml").status_code == 200
-        finally:
-            for engine in engines:
-                event.remove(engine, "before_cursor_execute", listen)
+    with recording(site) as statements:
+        assert client.get("/sitemap.xml").status_code == 200
     assert len(statements) == 1, statements  # the data version: one primary-key read, no rows
 
     with site.app_context():

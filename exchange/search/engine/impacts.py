@@ -19,8 +19,8 @@ first searches paid more than later ones; a file without "bits" in its header (w
 Warm-up reads the most frequent terms of every segment (`SegmentCache.warm`): only their bitmaps take memory.
 
 The file is part of the segment for Whoosh (`<index>_<segment id>.imp` matches its segment file pattern, so
-`clean_files` deletes it with its segment). Missing, foreign or damaged files are ignored: the terms are decoded from Whoosh's
-postings as before, with the same result.
+`clean_files` deletes it with its segment). Missing, foreign or damaged files are ignored: the terms are
+decoded from Whoosh's postings as before, with the same result.
 """
 
 from __future__ import annotations

@@ -1010,6 +1010,9 @@ def cold_child(args) -> int:
     return 0
 
 
+MAX_COLD_STARTS = 20
+
+
 def disjoint_queries(queries, count: int) -> list[tuple[str, dict]]:
     """`count` of the queries, no two sharing a term (a word's base form or compound parts, as the index has
     them): a later search then never finds its words' postings already read by an earlier one in the same
@@ -1040,6 +1043,10 @@ def cold_starts(whoosh, queries, count: int, tmp: str) -> list[dict]:
     with open(texts_file, "wb") as f:
         marshal.dump((whoosh.texts, {p.id: p.title for p in whoosh.corpus}, whoosh.result_texts), f)
     chosen = disjoint_queries(queries, 2 * count)
+    if len(chosen) < 2 * count:
+        raise SystemExit(
+            f"only {len(chosen)} queries share no term; {2 * count} are needed: use fewer --cold-starts"
+        )
     shared, after_swap = chosen[:count], chosen[count:]
     out = []
     for i in range(count):
@@ -1096,7 +1103,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5, help="rounds of the query set (the first is cold)")
     parser.add_argument("--distinct", type=int, default=240, help="distinct queries, each asked once")
     parser.add_argument(
-        "--cold-starts", type=int, default=3, help="fresh processes timing their first search"
+        "--cold-starts",
+        type=int,
+        default=3,
+        help="fresh processes timing their first search (0-20: their queries share no term)",
     )
     parser.add_argument(
         "--index-dir",
@@ -1125,6 +1135,11 @@ def main(argv: list[str] | None = None) -> int:
         "correction that runs when nothing is found; also times corrections from the whole vocabulary",
     )
     args = parser.parse_args(argv)
+    if not 0 <= args.cold_starts <= MAX_COLD_STARTS:
+        parser.error(
+            f"--cold-starts must be 0 to {MAX_COLD_STARTS}: the fresh workers' queries may share no term, "
+            f"and the common words give about {2 * MAX_COLD_STARTS} such queries"
+        )
     if args.cold_child:
         return cold_child(args)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]

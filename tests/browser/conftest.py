@@ -181,6 +181,8 @@ def assert_accessible(axe):
     """Run axe-core (WCAG 2.0/2.1 A and AA rules) on the page; fail listing id, impact and targets."""
 
     def check(page) -> None:
+        # Callers wait for the navigation they start; this only makes sure the page's load has finished.
+        page.wait_for_load_state("load")
         results = axe.run(
             page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
         )

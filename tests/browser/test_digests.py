@@ -51,8 +51,8 @@ def confirm_from_mail(page, app, address: str) -> None:
     assert (
         "Ik wil per e-mail een overzicht ontvangen" in page.locator("blockquote").inner_text()
     )  # the consent
-    page.get_by_role("button", name="Ja, bevestig mijn aanmelding").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Ja, bevestig mijn aanmelding").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Aanmelding bevestigd"
 
 
@@ -108,16 +108,16 @@ def subscribe_on_theme_page(page, address: str) -> None:
         section = page.locator("section", has=page.get_by_role("heading", name="Aanmelden", exact=True))
     section.get_by_label("E-mailadres").fill(address)
     section.get_by_label("Wekelijks").check()
-    section.get_by_role("button", name="Aanmelden").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        section.get_by_role("button", name="Aanmelden").click()
     if page.get_by_text("Controleer uw gegevens en klik op Aanmelden").count():
         # The theme page's form (stored for every visitor, without a CSRF token) leads to the protected form
         # with the same choices; sending that one subscribes.
         form = page.locator("section", has=page.get_by_role("heading", name="Aanmelden", exact=True))
         assert form.get_by_label("E-mailadres").input_value() == address
         assert form.get_by_label("Wekelijks").is_checked()
-        form.get_by_role("button", name="Aanmelden").click()
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            form.get_by_role("button", name="Aanmelden").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Kijk in uw e-mail"
 
 
@@ -135,8 +135,8 @@ def test_subscribe_confirm_receive_and_unsubscribe(page, live_server, assert_acc
     form = page.locator("section", has=page.get_by_role("heading", name="Aanmelden", exact=True))
     form.get_by_label("E-mailadres").fill(address)
     form.get_by_role("group", name="Thema's").get_by_label(re.compile("^Pleegzorg")).check()
-    form.get_by_role("button", name="Aanmelden").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        form.get_by_role("button", name="Aanmelden").click()
     confirm_from_mail(page, app, address)
     assert followed(app, address) == sorted([THEME, OTHER_THEME])
 
@@ -153,12 +153,12 @@ def test_subscribe_confirm_receive_and_unsubscribe(page, live_server, assert_acc
     assert_accessible(page)
     screenshot(page, "digests-manage")
     page.get_by_label("Maandelijks").check()
-    page.get_by_role("button", name="Frequentie opslaan").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Frequentie opslaan").click()
     assert "maandelijks" in page.locator(".flash-messages").inner_text()
     page.goto(local(leave_link))
-    page.get_by_role("button", name=re.compile("^Geen nieuws meer over")).click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name=re.compile("^Geen nieuws meer over")).click()
     assert len(followed(app, address)) == 1
 
     # What a mail client does for one-click unsubscribe: a POST to the List-Unsubscribe URL, no page, no CSRF.

@@ -60,24 +60,24 @@ def test_find_the_newsletters_subscribe_and_manage_from_the_mail(
     address = f"journey-{uuid.uuid4().hex[:8]}@example.org"
 
     page.goto("/")
-    page.locator("footer").get_by_role("link", name="Nieuwsbrieven per thema").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("footer").get_by_role("link", name="Nieuwsbrieven per thema").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Abonnementen op thema's"
     form = page.locator("section", has=page.get_by_role("heading", name="Aanmelden", exact=True))
     form.get_by_label("E-mailadres").fill(address)
     form.get_by_role("group", name="Thema's").get_by_label(re.compile("^Onderwijs")).check()
     form.get_by_label("Wekelijks").check()
     form.get_by_role("group", name="Taal van de e-mails").get_by_label("Engels").check()
-    form.get_by_role("button", name="Aanmelden").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        form.get_by_role("button", name="Aanmelden").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Kijk in uw e-mail"
 
     message, text = mail_to(smtp_live, address)
     assert message["Subject"] == "Confirm your subscription to Jeugdkennis"
     confirm = re.search(r"(http://\S+/abonnementen/bevestigen/\S+)", text).group(1)
     page.goto(local(confirm))
-    page.get_by_role("button", name="Ja, bevestig mijn aanmelding").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Ja, bevestig mijn aanmelding").click()
     assert followed(app, address) == ["onderwijs-zorg"]
 
     manage = re.search(r"Manage your newsletters[^:]*: (http://\S+/abonnementen/beheer/\S+)", text).group(1)
@@ -88,8 +88,8 @@ def test_find_the_newsletters_subscribe_and_manage_from_the_mail(
         "section", has=page.get_by_role("heading", name="Thema's en regio's toevoegen of wijzigen")
     )
     choices.get_by_role("group", name="Thema's die u volgt").get_by_label(re.compile("^Pleegzorg")).check()
-    choices.get_by_role("button", name="Keuzes opslaan").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        choices.get_by_role("button", name="Keuzes opslaan").click()
     assert "Uw keuzes zijn opgeslagen." in page.locator(".flash-messages").inner_text()
     assert followed(app, address) == ["onderwijs-zorg", "pleegzorg-gezinshuizen"]
 
@@ -104,7 +104,7 @@ def test_the_statements_are_reached_from_the_footer_and_accessible(request, view
         ("Bronnen", "Bronnen van de referentiegegevens"),
     ]:
         page.goto("/")
-        page.locator("footer").get_by_role("link", name=link, exact=True).click()
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.locator("footer").get_by_role("link", name=link, exact=True).click()
         assert page.get_by_role("heading", level=1).inner_text() == heading
         assert_accessible(page)

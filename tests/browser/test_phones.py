@@ -170,6 +170,7 @@ def test_browse_filter_sort_and_reach_a_phase_page(new_page, assert_accessible):
         assert page.get_by_role("link", name="Volg via RSS/Atom").is_visible()
         assert_accessible(page)
         page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Ontwikkelcirkel").click()
+        page.wait_for_url(re.compile(r"/ontwikkelcirkel$"))
         assert_accessible(page)
         page.locator(".cycle__phase").nth(1).locator("h2 a").click()
         page.wait_for_url(re.compile(r"/ontwikkelcirkel/[a-z-]+$"))

@@ -68,7 +68,8 @@ def test_staff_functionary_and_other_region_journey(new_page, live_server, asser
     # A functionary coaching Rijnmond on this theme finds the draft in their workspace and gives feedback.
     coach = new_page()
     sign_in(coach, live_server, "functionaris.vakmanschap")
-    coach.get_by_role("link", name="Mijn werkruimte").click()
+    with coach.expect_navigation():  # sign-in may land on the workspace already: wait for this load
+        coach.get_by_role("link", name="Mijn werkruimte").click()
     assert_accessible(coach)
     coach.get_by_role("link", name="Browsertest: vakmanschap in de wijkteams").first.click()
     assert coach.get_by_role("link", name="Bewerken").count() == 0

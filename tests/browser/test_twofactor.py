@@ -30,13 +30,13 @@ def _password_step(page, live_server, email: str) -> None:
     page.goto(live_server("/inloggen"))
     page.locator("#email").fill(email)
     page.locator("#password").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Inloggen").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Inloggen").click()
 
 
 def _sign_out(page) -> None:
-    page.get_by_role("button", name="Uitloggen").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Uitloggen").click()
 
 
 def test_setting_up_and_using_the_second_factor(new_page, live_server, assert_accessible):
@@ -54,13 +54,13 @@ def test_setting_up_and_using_the_second_factor(new_page, live_server, assert_ac
 
     page.locator("#password").fill(DEFAULT_PASSWORD)
     page.locator("#code").fill(totp.now())
-    page.get_by_role("button", name="Tweede factor aanzetten").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Tweede factor aanzetten").click()
     assert page.get_by_role("heading", level=1, name="Uw herstelcodes").is_visible()
     assert page.locator(".recovery-codes li").count() == 10
     assert_accessible(page)
-    page.get_by_role("link", name="Ik heb de codes bewaard, verder").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Ik heb de codes bewaard, verder").click()
     assert page.url == live_server("/werkruimte"), page.url
     _sign_out(page)
 
@@ -68,15 +68,15 @@ def test_setting_up_and_using_the_second_factor(new_page, live_server, assert_ac
     assert page.url == live_server("/inloggen/code"), page.url
     assert_accessible(page)
     page.locator("#code").fill("000000" if totp.now() != "000000" else "111111")
-    page.get_by_role("button", name="Verder").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Verder").click()
     assert page.get_by_text("Deze code klopt niet, is verlopen of is al gebruikt.").first.is_visible()
     assert_accessible(page)
     # The setup used this time-step's code; a code is accepted once, so the next step's code it is.
     page.locator("#code").fill(totp.at(time.time() + 30))
     page.get_by_label("Onthoud dit apparaat 30 dagen").check()
-    page.get_by_role("button", name="Verder").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Verder").click()
     assert page.url == live_server("/werkruimte"), page.url
     _sign_out(page)
 

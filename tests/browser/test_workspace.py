@@ -29,7 +29,7 @@ def test_staff_add_a_result_from_the_workspace(new_page, live_server):
     page = new_page()
     sign_in(page, live_server, "rijnmond")
     page.get_by_role("link", name="Mijn werkruimte").click()
-    page.get_by_role("button", name="Resultaat toevoegen").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Resultaat toevoegen").click()
     assert page.url.endswith("/resultaten/nieuw"), page.url
     assert page.get_by_role("heading", level=1).is_visible()

@@ -27,6 +27,7 @@ from flask_wtf.csrf import generate_csrf
 from sqlalchemy import TextClause, text
 
 from exchange.accounts.models import CoachingAssignment, FunctionaryTheme, User
+from exchange.caching import version
 from exchange.caching.models import ROW_ID
 from exchange.caching.visitor import LRU, MAX_QUERY_LENGTH, PLACEHOLDER, Stored, stored_copy
 from exchange.extensions import db
@@ -78,7 +79,12 @@ def user_state(user: User, extra: tuple[str, ...] = ()) -> tuple:
     """One query: the data version, the person's role and region, a fingerprint of their theme links (count,
     sum of theme ids, newest link) and coaching assignments (count, newest id), then each of `extra` (scalar
     SQL of the caller, e.g. "SELECT max(id) FROM feedback_message")."""
-    row = db.session.execute(_state_statement(tuple(extra)), {"uid": user.id}).one()
+    statement, params = _state_statement(tuple(extra)), {"uid": user.id}
+    engine = version.reader()
+    if engine is db.engine:  # SQLite: the session's own connection
+        row = db.session.execute(statement, params).one()
+    else:  # one round trip on the reader's autocommit connection, as the data version is read
+        row = version.run_on_reader(lambda connection: connection.execute(statement, params).one())
     return tuple(str(value) if value is not None else None for value in row)
 
 

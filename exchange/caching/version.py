@@ -11,15 +11,19 @@ do not raise it, so signing in or searching keeps every cached page.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from itertools import chain
+from typing import TypeVar
 
 from flask import current_app, has_request_context, request
-from sqlalchemy import Engine, create_engine, event, insert, inspect, update
+from sqlalchemy import Connection, Engine, create_engine, event, insert, inspect, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from exchange.caching.models import ROW_ID, DataVersion
 from exchange.extensions import db
+
+T = TypeVar("T")
 
 MARK_KEY = "exchange.data_version_changed"
 
@@ -140,13 +144,14 @@ READER_KEY = "data_version_reader"
 
 
 def reader() -> Engine:
-    """The engine that reads the data version.
+    """The engine of the one-statement reads every request makes: the data version, and for a signed-in person
+    their sign-in (`accounts.services.sessions`) and state (`caching.personal.user_state`).
 
     SQLite: the application's own engine (a read is a file access; an in-memory database exists only there).
     Other databases: a small engine of this process next to the application's, whose connections are in
     autocommit and are neither pinged on checkout nor rolled back on return. On the application's pool one read
     costs four or five round trips (ping, BEGIN, SELECT, ROLLBACK); here it costs one. A connection the server
-    dropped is retried once in `current()`. Disposed with the application's engine.
+    dropped is retried once (`run_on_reader`). Disposed with the application's engine.
     """
     engine = db.engine
     if engine.dialect.name == "sqlite":
@@ -177,18 +182,21 @@ def current() -> int:
     """The data version as committed now (0 before the row exists): one primary-key read, on a connection of
     the version reader (`reader`: no ORM session and no statement compilation: it runs on every visitor
     request)."""
+    return run_on_reader(lambda connection: connection.exec_driver_sql(CURRENT_SQL).scalar() or 0)
+
+
+def run_on_reader(read: Callable[[Connection], T]) -> T:
+    """`read(connection)` on a connection of `reader()`, retried once on a fresh connection when the server had
+    dropped the first (a restart; the pool has let it go)."""
     engine = reader()
     try:
-        return _read(engine)
+        with engine.connect() as connection:
+            return read(connection)
     except DBAPIError as exc:
         if not exc.connection_invalidated:
             raise
-        return _read(engine)  # the server dropped that connection; the pool has let it go
-
-
-def _read(engine: Engine) -> int:
     with engine.connect() as connection:
-        return connection.exec_driver_sql(CURRENT_SQL).scalar() or 0
+        return read(connection)
 
 
 REQUEST_KEY = "exchange.caching.data_version"

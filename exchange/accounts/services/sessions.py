@@ -15,7 +15,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, delete, select, update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import joinedload
 
 from exchange import audit
@@ -23,6 +23,7 @@ from exchange.accounts.models import PasswordResetRequest, User, UserSession, ne
 from exchange.accounts.passwords import hash_password, needs_rehash, verify_password
 from exchange.accounts.services.rules import EMAIL_MAX, normalise_email
 from exchange.accounts.services.tokens import hash_secret, revoke_open_links
+from exchange.caching import version
 from exchange.database import utcnow
 from exchange.errors import Invalid
 from exchange.extensions import db
@@ -100,7 +101,7 @@ def load_signed_in_user(cookie_id: str) -> User | None:
     user_id, _sep, key = (cookie_id or "").partition(":")
     if not user_id.isdigit() or not key or len(key) > SESSION_KEY_MAX or len(user_id) > 18:
         return None
-    record = db.session.scalar(_LOAD_SESSION, {"key_hash": hash_secret(key)})
+    record = _load_record(hash_secret(key))
     if record is None or record.user_id != int(user_id):
         return None
     now = utcnow()
@@ -113,6 +114,22 @@ def load_signed_in_user(cookie_id: str) -> User | None:
         _touch(record.id, now)
     user.session_key = key
     return user
+
+
+def _load_record(key_hash: str) -> UserSession | None:
+    # Read on the data version's reader (`version.reader`): on PostgreSQL a connection in autocommit that is not
+    # pinged, so a signed-in request that writes nothing opens no transaction on the application's pool (a ping,
+    # BEGIN and COMMIT: three round trips of the four it took). One statement sees the committed rows as the
+    # first read of a READ COMMITTED transaction would; later writes of the request go to the application's
+    # engine as before. On SQLite the reader is the application's engine.
+    bind = {"bind": version.reader()}
+    try:
+        return db.session.scalar(_LOAD_SESSION, {"key_hash": key_hash}, bind_arguments=bind)
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+        db.session.rollback()  # the server dropped that connection (a restart): the pool has let it go
+        return db.session.scalar(_LOAD_SESSION, {"key_hash": key_hash}, bind_arguments=bind)
 
 
 def _touch(session_id: int, now) -> None:

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import SelectPagination
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, exists, func, select, tuple_
 from sqlalchemy.orm import selectinload
 
 from exchange.accounts.models import Role
@@ -403,6 +403,52 @@ def _count_links(user, browse: Browse, param: str, link_column, practice_column)
     return _grouped(stmt)
 
 
+# Facets counted by a value of the practice row itself. On PostgreSQL those whose own filter is not chosen share
+# one WHERE (the full filter) and are counted in one statement, GROUPING SETS: one pass over the matching
+# practices instead of one each (at 100 000 practices each pass reads some 85,000 index entries).
+_ROW_FACETS = ("regio", "fase", "jaar", "status")
+
+
+def _row_column(param: str):
+    return {
+        "regio": Practice.region_id,
+        "fase": Practice.phase_id,
+        "jaar": func.extract("year", shown_on()),
+        "status": Practice.status,
+    }[param]
+
+
+def _row_counts_together(user, browse: Browse, ref: Reference, skip: set[str]) -> dict[str, dict]:
+    """Counts of the row facets not in `skip` whose filter is not chosen, keyed as `_count_by` keys them, from
+    one grouped statement; the provinces' counts summed from the regions' when neither filter is chosen. Empty
+    unless the database has GROUPING SETS (PostgreSQL) and at least two facets share the statement."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return {}
+    active = _conditions(user, browse).keys()
+    params = [p for p in _ROW_FACETS if p not in skip and p not in active]
+    if len(params) < 2:
+        return {}
+    columns = [_row_column(p) for p in params]
+    stmt = (
+        select(func.grouping(*columns), func.count(), *columns)
+        .where(*_where(user, browse))
+        .group_by(func.grouping_sets(*(tuple_(c) for c in columns)))
+    )
+    counts: dict[str, dict] = {p: {} for p in params}
+    last = len(params) - 1
+    for mask, n, *values in db.session.execute(stmt).all():
+        # GROUPING() has a bit per column, the first column's the highest, set when the row is not grouped by
+        # it: each row has exactly one clear bit, its facet's.
+        i = next(i for i in range(len(params)) if not mask & (1 << (last - i)))
+        counts[params[i]][values[i]] = n
+    if "regio" in counts and "provincie" not in skip and "provincie" not in active:
+        by_name: dict[str, int] = {}
+        for region in ref.regions:
+            by_name[region.province] = by_name.get(region.province, 0) + counts["regio"].get(region.id, 0)
+        counts["provincie"] = by_name
+    return counts
+
+
 def _option(browse: Browse, param: str, value: str, label: str, count: int, current: str | None, **kw):
     selected = current == value
     return Option(value, label, count, selected, browse.args(**{param: None if selected else value}), **kw)
@@ -420,6 +466,11 @@ def facets(
     filters (one grouped query per facet). `hide` leaves out facets a page fixes (the theme on a theme page);
     `known` gives counts a page already has (param -> {key: count}, keyed as that facet's query would be)."""
     current = browse.values()
+    status_shown = may_filter_status(user)
+    skip = {p for p in _ROW_FACETS if p in hide or (known is not None and p in known)}
+    if not status_shown:
+        skip.add("status")
+    known = {**_row_counts_together(user, browse, ref, skip | set(hide)), **(known or {})}
 
     def count_by(param: str, key, *joins) -> dict:
         if known is not None and param in known:
@@ -547,7 +598,7 @@ def facets(
                 )
             ],
         )
-    if "status" not in hide and may_filter_status(user):
+    if "status" not in hide and status_shown:
         counts = count_by("status", Practice.status)
         add(
             "status",

@@ -196,3 +196,56 @@ def test_region_page_offers_the_filter_component_and_feed_link(client, shelf):
     assert f'href="/praktijken?regio={shelf.region.slug}&amp;thema={shelf.other_theme.slug}"' in html
     assert "?provincie=" not in html  # the region fixes the province: not offered
     assert f'href="/regios/{shelf.region.slug}/feed.atom">Volg via RSS/Atom</a>' in html
+
+
+def _facet_model(app, query: str, user) -> dict:
+    from flask import request
+
+    from exchange.practices import listing
+
+    with app.test_request_context("/praktijken" + query):
+        ref = listing.Reference.load()
+        browse = listing.read_browse(request.args, user, ref)
+        skip = set() if listing.may_filter_status(user) else {"status"}  # as facets() skips it
+        together = listing._row_counts_together(user, browse, ref, skip)
+        model = {
+            f.param: [(o.value, o.count, o.selected) for o in f.options]
+            for f in listing.facets(user, browse, ref)
+        }
+    return model, together
+
+
+@pytest.mark.parametrize(
+    ("query", "as_staff"),
+    [
+        ("", False),
+        ("", True),
+        ("?fase={phase}", False),
+        ("?jaar=2021&thema={theme}", False),
+        ("?provincie=zeeland", False),
+        ("?regio={region}&resultaten=ja", False),
+        ("?status=concept", True),
+    ],
+)
+def test_row_facets_counted_in_one_statement_count_as_one_statement_each(
+    app, shelf, monkeypatch, query, as_staff
+):
+    """On PostgreSQL the region, phase, year and status facets whose filter is not chosen are counted in one
+    GROUPING SETS statement (and the provinces summed from the regions): the same options and counts as one
+    grouped statement per facet. SQLite counts one by one."""
+    from exchange.practices import listing
+
+    query = query.format(phase=shelf.phases[2].slug, theme=shelf.other_theme.slug, region=shelf.region.slug)
+    user = db.session.get(type(shelf.staff), shelf.staff.id) if as_staff else None
+    model, together = _facet_model(app, query, user)
+    assert model["regio"] and model["fase"] and model["jaar"]
+    if db.engine.dialect.name == "postgresql":
+        chosen = {part.split("=")[0] for part in query.lstrip("?").split("&") if part}
+        shared = {"regio", "fase", "jaar", *(["status"] if as_staff else [])} - chosen
+        if "regio" in shared and "provincie" not in chosen:
+            shared.add("provincie")
+        assert together.keys() == shared
+    else:
+        assert together == {}
+    monkeypatch.setattr(listing, "_row_counts_together", lambda *args: {})
+    assert _facet_model(app, query, user)[0] == model

@@ -156,6 +156,9 @@ class Config:
     VISITOR_CACHE_ENTRIES = _int("VISITOR_CACHE_ENTRIES", 2000)
     VISITOR_CACHE_BYTES = _int("VISITOR_CACHE_MB", 64) * 1024 * 1024
     VISITOR_CACHE_SECONDS = _int("VISITOR_CACHE_SECONDS", 300)
+    # Counts of practices for visitors (facets, theme and region pages) kept per worker until a write moves a
+    # count (exchange/caching/counts.py); 0: off.
+    COUNTS_CACHE_ENTRIES = _int("COUNTS_CACHE_ENTRIES", 256)
     # Documents attached to practices (exchange/documents): stored outside the web root, by SHA-256. None means
     # "<instance folder>/documents".
     DOCUMENTS_DIR = os.environ.get("DOCUMENTS_DIR") or None
@@ -199,3 +202,4 @@ class TestConfig(Config):
     ARGON2_PARALLELISM = 1
     # Tests see every page rendered; tests/caching turn the visitor cache on where they test it.
     VISITOR_CACHE_ENTRIES = 0
+    COUNTS_CACHE_ENTRIES = 0

@@ -24,6 +24,7 @@ LAYERS: list[set[str]] = [
     {"database", "i18n", "markdown", "security", "palette", "charts", "fields", "cli", "routing"},
     {"assets", "servers"},  # hashed static URLs; what running on several servers requires
     {"extensions"},  # db, mail, login manager, ... built on the declarative base
+    {"parallel"},  # independent reads of one request at the same time (on the session's engine)
     {"errors"},
     {"forms"},  # the form-and-error contract
     # the data layer, in the order the models refer to each other

@@ -1,4 +1,5 @@
-"""The data version: one row whose number every write that changes what visitors see raises by one."""
+"""The data version: one row whose number every write that changes what visitors see raises by one, and a second
+number raised by those of them that can change a count of practices."""
 
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ class DataVersion(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     version: Mapped[int] = mapped_column(default=1)
+    # Raised with `version` by every visible write except those that move no count of practices (text edits):
+    # the key of the facet counts kept per process (`practices.listing`).
+    counts_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     def __repr__(self) -> str:
         return f"<DataVersion {self.version}>"

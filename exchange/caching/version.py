@@ -6,6 +6,10 @@ exactly when the change becomes visible (and not at all when it rolls back). Bul
 statements mark the session too. Tables that visitors never see (sign-ins, tokens, the audit log, outboxes,
 subscriptions, feedback, search misses) and bookkeeping columns of people (last sign-in, workspace visits, password)
 do not raise it, so signing in or searching keeps every cached page.
+
+The same row holds `counts_version`, raised with the version by every visible write except those that change
+only what no count of practices depends on (text columns of a practice, its revisions, links and partners; see
+COUNT_NEUTRAL_COLUMNS): counts kept for visitors (`caching.counts`) outlive text edits.
 """
 
 from __future__ import annotations
@@ -63,6 +67,31 @@ INVISIBLE_COLUMNS = {
 }
 
 
+COUNTS_KEY = "exchange.counts_changed"
+
+# What no count of practices depends on (the facets of /praktijken, the theme and region pages: status, region,
+# phase, dates shown, themes, action lines, results, the profile filters): a visible write that changes only these
+# raises the data version but not `counts_version`. Anything not listed moves the counts.
+COUNT_NEUTRAL_TABLES = frozenset({"practice_revision", "practice_link", "practice_partner", "organisation"})
+COUNT_NEUTRAL_COLUMNS = {
+    "practice": frozenset(
+        {
+            "title",
+            "summary",
+            "body",
+            "target_group",
+            "contact_name",
+            "contact_email",
+            "participation_note",
+            "evidence_url",
+            "cost_indication",
+            "revision",
+            "updated_at",
+        }
+    ),
+}
+
+
 def _table_name(obj) -> str | None:
     table = getattr(type(obj), "__table__", None)
     return getattr(table, "name", None)
@@ -82,13 +111,32 @@ def _changes_visible(session: Session, obj) -> bool:
     return any(key not in hidden for key in changed)
 
 
+def _changes_counts(session: Session, obj) -> bool:
+    """Whether a visible change of `obj` can move a count of practices (see COUNT_NEUTRAL_COLUMNS)."""
+    name = _table_name(obj)
+    if name in COUNT_NEUTRAL_TABLES:
+        return False
+    neutral = COUNT_NEUTRAL_COLUMNS.get(name or "")
+    if neutral is None or obj in session.new or obj in session.deleted:
+        return True
+    return any(attr.key not in neutral for attr in inspect(obj).attrs if attr.history.has_changes())
+
+
+def _mark(session: Session, obj) -> bool:
+    """Mark the session for what `obj`'s change raises; True once both numbers are marked."""
+    if _changes_visible(session, obj):
+        session.info[MARK_KEY] = True
+        if _changes_counts(session, obj):
+            session.info[COUNTS_KEY] = True
+    return bool(session.info.get(MARK_KEY) and session.info.get(COUNTS_KEY))
+
+
 @event.listens_for(Session, "before_flush")
 def _mark_visible_changes(session: Session, flush_context, instances) -> None:
-    if session.info.get(MARK_KEY):
+    if session.info.get(MARK_KEY) and session.info.get(COUNTS_KEY):
         return
     for obj in chain(session.new, session.deleted, session.dirty):
-        if _changes_visible(session, obj):
-            session.info[MARK_KEY] = True
+        if _mark(session, obj):
             return
 
 
@@ -98,7 +146,7 @@ def _mark_bulk_changes(state) -> None:
         return
     table = getattr(state.statement, "table", None)
     if getattr(table, "name", None) not in INVISIBLE_TABLES:
-        state.session.info[MARK_KEY] = True
+        state.session.info[MARK_KEY] = state.session.info[COUNTS_KEY] = True
 
 
 @event.listens_for(Session, "before_commit")
@@ -106,37 +154,43 @@ def _raise_version(session: Session) -> None:
     # Also fired for a savepoint; only the outermost commit makes the change visible.
     if session.get_nested_transaction() is not None:
         return
-    if not session.info.get(MARK_KEY) and not any(
-        _changes_visible(session, obj) for obj in chain(session.new, session.deleted, session.dirty)
-    ):
-        return
-    bump(session)
+    for obj in chain(session.new, session.deleted, session.dirty):
+        if _mark(session, obj):
+            break
+    if session.info.get(MARK_KEY):
+        bump(session, counts=bool(session.info.get(COUNTS_KEY)))
 
 
-def bump(session: Session) -> None:
-    """Raise the data version by one inside the session's transaction (creates the row when it is missing)."""
+def bump(session: Session, *, counts: bool = True) -> None:
+    """Raise the data version by one inside the session's transaction, and `counts_version` too unless
+    `counts` is False (creates the row when it is missing)."""
     session.info.pop(MARK_KEY, None)
+    session.info.pop(COUNTS_KEY, None)
     connection = session.connection()
     table = DataVersion.__table__
-    done = connection.execute(
-        update(table).where(table.c.id == ROW_ID).values(version=table.c.version + 1)
-    ).rowcount
+    values = {"version": table.c.version + 1}
+    if counts:
+        values["counts_version"] = table.c.counts_version + 1
+    done = connection.execute(update(table).where(table.c.id == ROW_ID).values(**values)).rowcount
     if not done:
-        connection.execute(insert(table).values(id=ROW_ID, version=2))
+        connection.execute(insert(table).values(id=ROW_ID, version=2, counts_version=2))
 
 
 @event.listens_for(Session, "after_commit")
 def _clear_after_commit(session: Session) -> None:
     if session.get_nested_transaction() is None:
         session.info.pop(MARK_KEY, None)
+        session.info.pop(COUNTS_KEY, None)
         if has_request_context():  # a request that wrote reads the version afresh (for_request)
             request.environ.pop(REQUEST_KEY, None)
+            request.environ.pop(COUNTS_REQUEST_KEY, None)
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _clear_after_rollback(session: Session, previous_transaction) -> None:
     if previous_transaction.parent is None:
         session.info.pop(MARK_KEY, None)
+        session.info.pop(COUNTS_KEY, None)
 
 
 CURRENT_SQL = f"SELECT version FROM data_version WHERE id = {ROW_ID}"
@@ -197,6 +251,28 @@ def run_on_reader(read: Callable[[Connection], T]) -> T:
             raise
     with engine.connect() as connection:
         return read(connection)
+
+
+COUNTS_SQL = f"SELECT counts_version FROM data_version WHERE id = {ROW_ID}"
+
+
+def counts_current() -> int:
+    """`counts_version` as committed now (0 before the row exists), on the reader: read only by pages that
+    compute counts, when the visitor cache did not answer."""
+    return run_on_reader(lambda connection: connection.exec_driver_sql(COUNTS_SQL).scalar() or 0)
+
+
+COUNTS_REQUEST_KEY = "exchange.caching.counts_version"
+
+
+def counts_for_request() -> int:
+    """`counts_current()`, read once per request (like `for_request`); read again after the request committed."""
+    if not has_request_context():
+        return counts_current()
+    environ = request.environ
+    if COUNTS_REQUEST_KEY not in environ:
+        environ[COUNTS_REQUEST_KEY] = counts_current()
+    return environ[COUNTS_REQUEST_KEY]
 
 
 REQUEST_KEY = "exchange.caching.data_version"

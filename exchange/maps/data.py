@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, exists, func, or_, select
 
 from exchange.accounts.models import CoachingAssignment
+from exchange.caching import counts as kept_counts
 from exchange.database import utcnow
 from exchange.extensions import db
 from exchange.i18n import format_eur, localized
@@ -170,7 +171,12 @@ def theme_map(user, theme: Theme) -> MapData:
         .where(practice_theme.c.theme_id == theme.id, visible_clause(user))
         .group_by(Practice.region_id)
     )
-    reached = {region_id: (furthest, n) for region_id, furthest, n in db.session.execute(stmt)}
+    # Counts only: kept for visitors until a write moves a count (a text edit does not; caching.counts).
+    reached = kept_counts.for_visitors(
+        user,
+        ("theme-map", theme.id),
+        lambda: {region_id: (furthest, n) for region_id, furthest, n in db.session.execute(stmt)},
+    )
     by_position = {p.position: p for p in phases}
     fills = palette().sequential(len(phases))
     classes = [MapClass("geen", _("nog geen praktijkvoorbeeld"), fill=palette().background, pattern="hatch")]

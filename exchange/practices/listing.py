@@ -20,7 +20,9 @@ from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import and_, exists, func, select, tuple_
 from sqlalchemy.orm import selectinload
 
+from exchange import parallel
 from exchange.accounts.models import Role
+from exchange.caching import counts as kept_counts
 from exchange.errors import Bilingual, DomainError, NotFound
 from exchange.extensions import db
 from exchange.i18n import localized
@@ -380,68 +382,109 @@ class FacetModel:
         return next((o for o in self.options if o.selected), None)
 
 
-def _grouped(stmt) -> dict:
-    return {key: n for key, n in db.session.execute(stmt).all()}
-
-
-def _count_by(user, browse: Browse, param: str, key, *joins) -> dict:
+def _count_by(user, browse: Browse, param: str, key, *joins):
     # count(*), not count(DISTINCT id): the joins here are to one row per practice (its region).
     stmt = select(key, func.count()).select_from(Practice)
     for target, onclause in joins:
         stmt = stmt.join(target, onclause)
-    return _grouped(stmt.where(*_where(user, browse, without=param)).group_by(key))
+    return stmt.where(*_where(user, browse, without=param)).group_by(key)
 
 
-def _count_links(user, browse: Browse, param: str, link_column, practice_column) -> dict:
+def _count_links(user, browse: Browse, param: str, link_column, practice_column):
     """Counts per value of a link table (themes, action lines) over the practices matching the other filters.
 
     Written as `practice_id IN (matching ids)`: both databases then read the matching ids from an index and
     probe the link table's primary key, instead of joining every link row to its practice. A link table's
     primary key holds each (practice, value) once, so count(*) counts each practice once per value."""
     matching = select(Practice.id).where(*_where(user, browse, without=param))
-    stmt = select(link_column, func.count()).where(practice_column.in_(matching)).group_by(link_column)
-    return _grouped(stmt)
+    return select(link_column, func.count()).where(practice_column.in_(matching)).group_by(link_column)
 
 
 # Facets counted by a value of the practice row itself. On PostgreSQL those whose own filter is not chosen share
 # one WHERE (the full filter) and are counted in one statement, GROUPING SETS: one pass over the matching
 # practices instead of one each (at 100 000 practices each pass reads some 85,000 index entries).
 _ROW_FACETS = ("regio", "fase", "jaar", "status")
+_ROW_COLUMNS = {
+    "regio": lambda: Practice.region_id,
+    "fase": lambda: Practice.phase_id,
+    "jaar": lambda: func.extract("year", shown_on()),
+    "status": lambda: Practice.status,
+}
 
 
-def _row_column(param: str):
-    return {
-        "regio": Practice.region_id,
-        "fase": Practice.phase_id,
-        "jaar": func.extract("year", shown_on()),
-        "status": Practice.status,
-    }[param]
-
-
-def _row_counts_together(user, browse: Browse, ref: Reference, skip: set[str]) -> dict[str, dict]:
-    """Counts of the row facets not in `skip` whose filter is not chosen, keyed as `_count_by` keys them, from
-    one grouped statement; the provinces' counts summed from the regions' when neither filter is chosen. Empty
-    unless the database has GROUPING SETS (PostgreSQL) and at least two facets share the statement."""
-    if db.session.get_bind().dialect.name != "postgresql":
-        return {}
-    active = _conditions(user, browse).keys()
-    params = [p for p in _ROW_FACETS if p not in skip and p not in active]
-    if len(params) < 2:
-        return {}
-    columns = [_row_column(p) for p in params]
+def _count_together(user, browse: Browse, params: list[str]):
+    columns = [_ROW_COLUMNS[p]() for p in params]
     stmt = (
         select(func.grouping(*columns), func.count(), *columns)
         .where(*_where(user, browse))
         .group_by(func.grouping_sets(*(tuple_(c) for c in columns)))
     )
-    counts: dict[str, dict] = {p: {} for p in params}
     last = len(params) - 1
-    for mask, n, *values in db.session.execute(stmt).all():
-        # GROUPING() has a bit per column, the first column's the highest, set when the row is not grouped by
-        # it: each row has exactly one clear bit, its facet's.
-        i = next(i for i in range(len(params)) if not mask & (1 << (last - i)))
-        counts[params[i]][values[i]] = n
-    if "regio" in counts and "provincie" not in skip and "provincie" not in active:
+
+    def shape(rows) -> dict[str, dict]:
+        counts: dict[str, dict] = {p: {} for p in params}
+        for mask, n, *values in rows:
+            # GROUPING() has a bit per column, the first column's the highest, set when the row is not grouped
+            # by it: each row has exactly one clear bit, its facet's.
+            i = next(i for i in range(len(params)) if not mask & (1 << (last - i)))
+            counts[params[i]][values[i]] = n
+        return counts
+
+    return stmt, shape
+
+
+def _counts(user, browse: Browse, ref: Reference, skip: set[str]) -> dict[str, dict]:
+    """Every facet's counts but those in `skip`, keyed as the facets read them (param -> {value: count};
+    "resultaten" -> {WITH_RESULTS: count}); for visitors kept until a write moves a count (`caching.counts`)."""
+    key = ("facets", tuple(sorted(browse.values().items())), repr(browse.profile), tuple(sorted(skip)))
+    return dict(kept_counts.for_visitors(user, key, lambda: _count_all(user, browse, ref, skip)))
+
+
+def _count_all(user, browse: Browse, ref: Reference, skip: set[str]) -> dict[str, dict]:
+    """`_counts` counted: the statements are independent and run at the same time on PostgreSQL
+    (`parallel.read_all`), where the row facets whose filter is not chosen share one statement and the
+    provinces are summed from the regions when neither filter is chosen."""
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    active = _conditions(user, browse).keys()
+    rows_wanted = [p for p in _ROW_FACETS if p not in skip]
+    together = [p for p in rows_wanted if p not in active] if postgres else []
+    if len(together) < 2:
+        together = []
+    provinces_summed = "regio" in together and "provincie" not in skip and "provincie" not in active
+
+    def grouped(param):
+        return lambda rows: {param: {key: n for key, n in rows}}
+
+    jobs = []
+    if together:
+        jobs.append(_count_together(user, browse, together))
+    for param in rows_wanted:
+        if param not in together:
+            jobs.append((_count_by(user, browse, param, _ROW_COLUMNS[param]()), grouped(param)))
+    if "provincie" not in skip and not provinces_summed:
+        join = (Region, Region.id == Practice.region_id)
+        jobs.append((_count_by(user, browse, "provincie", Region.province, join), grouped("provincie")))
+    if "thema" not in skip:
+        stmt = _count_links(user, browse, "thema", practice_theme.c.theme_id, practice_theme.c.practice_id)
+        jobs.append((stmt, grouped("thema")))
+    if "actielijn" not in skip:
+        stmt = _count_links(
+            user,
+            browse,
+            "actielijn",
+            practice_action_line.c.action_line_id,
+            practice_action_line.c.practice_id,
+        )
+        jobs.append((stmt, grouped("actielijn")))
+    if "resultaten" not in skip:
+        stmt = select(func.count(Practice.id)).where(
+            *_where(user, browse, without="resultaten"), _has_results()
+        )
+        jobs.append((stmt, lambda rows: {"resultaten": {WITH_RESULTS: rows[0][0] or 0}}))
+    counts: dict[str, dict] = {}
+    for (_stmt, shape), rows in zip(jobs, parallel.read_all([stmt for stmt, _shape in jobs]), strict=True):
+        counts.update(shape(rows))
+    if provinces_summed:
         by_name: dict[str, int] = {}
         for region in ref.regions:
             by_name[region.province] = by_name.get(region.province, 0) + counts["regio"].get(region.id, 0)
@@ -463,24 +506,14 @@ def facets(
     user, browse: Browse, ref: Reference, *, hide: tuple[str, ...] = (), known: dict[str, dict] | None = None
 ) -> list[FacetModel]:
     """The facet model: per filter its options with the number of practices each would show, given the other
-    filters (one grouped query per facet). `hide` leaves out facets a page fixes (the theme on a theme page);
+    filters (`_counts`: a grouped statement per facet). `hide` leaves out facets a page fixes (the theme on a theme page);
     `known` gives counts a page already has (param -> {key: count}, keyed as that facet's query would be)."""
     current = browse.values()
     status_shown = may_filter_status(user)
-    skip = {p for p in _ROW_FACETS if p in hide or (known is not None and p in known)}
+    skip = set(hide) | set(known or {})
     if not status_shown:
         skip.add("status")
-    known = {**_row_counts_together(user, browse, ref, skip | set(hide)), **(known or {})}
-
-    def count_by(param: str, key, *joins) -> dict:
-        if known is not None and param in known:
-            return known[param]
-        return _count_by(user, browse, param, key, *joins)
-
-    def count_links(param: str, link_column, practice_column) -> dict:
-        if known is not None and param in known:
-            return known[param]
-        return _count_links(user, browse, param, link_column, practice_column)
+    counts_of = {**_counts(user, browse, ref, skip), **(known or {})}
 
     english = _english()
     out: list[FacetModel] = []
@@ -490,7 +523,7 @@ def facets(
             out.append(FacetModel(param, str(label), _keep(options)))
 
     if "regio" not in hide:
-        counts = count_by("regio", Practice.region_id)
+        counts = counts_of["regio"]
         add(
             "regio",
             _l("Regio"),
@@ -500,7 +533,7 @@ def facets(
             ],
         )
     if "provincie" not in hide:
-        by_name = count_by("provincie", Region.province, (Region, Region.id == Practice.region_id))
+        by_name = counts_of["provincie"]
         add(
             "provincie",
             _l("Provincie"),
@@ -510,7 +543,7 @@ def facets(
             ],
         )
     if "thema" not in hide:
-        counts = count_links("thema", practice_theme.c.theme_id, practice_theme.c.practice_id)
+        counts = counts_of["thema"]
         add(
             "thema",
             _l("Thema"),
@@ -528,11 +561,7 @@ def facets(
             ],
         )
     if "actielijn" not in hide:
-        counts = count_links(
-            "actielijn",
-            practice_action_line.c.action_line_id,
-            practice_action_line.c.practice_id,
-        )
+        counts = counts_of["actielijn"]
         add(
             "actielijn",
             _l("Actielijn"),
@@ -550,7 +579,7 @@ def facets(
             ],
         )
     if "fase" not in hide:
-        counts = count_by("fase", Practice.phase_id)
+        counts = counts_of["fase"]
         add(
             "fase",
             _l("Fase van de ontwikkelcirkel"),
@@ -568,8 +597,7 @@ def facets(
             ],
         )
     if "jaar" not in hide:
-        year = func.extract("year", shown_on())
-        counts = {int(k): n for k, n in count_by("jaar", year).items() if k is not None}
+        counts = {int(k): n for k, n in counts_of["jaar"].items() if k is not None}
         if browse.year and browse.year not in counts:
             counts[browse.year] = 0
         add(
@@ -581,9 +609,7 @@ def facets(
             ],
         )
     if "resultaten" not in hide:
-        n = db.session.scalar(
-            select(func.count(Practice.id)).where(*_where(user, browse, without="resultaten"), _has_results())
-        )
+        n = counts_of["resultaten"][WITH_RESULTS]
         add(
             "resultaten",
             _l("Resultaten"),
@@ -599,7 +625,7 @@ def facets(
             ],
         )
     if "status" not in hide and status_shown:
-        counts = count_by("status", Practice.status)
+        counts = counts_of["status"]
         add(
             "status",
             _l("Status"),

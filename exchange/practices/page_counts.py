@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
+from exchange.caching import counts as kept_counts
 from exchange.extensions import db
 from exchange.practices.listing import shown_on
 from exchange.practices.models import Practice, Status, practice_theme
@@ -53,7 +54,14 @@ class PageCounts:
 
 
 def load(user, *, theme_id: int | None = None, region_id: int | None = None) -> PageCounts:
-    """One grouped query over the practices visible to `user` on the theme or in the region."""
+    """One grouped query over the practices visible to `user` on the theme or in the region; for visitors kept
+    until a write moves a count (`caching.counts`)."""
+    return kept_counts.for_visitors(
+        user, ("page", theme_id, region_id), lambda: _load(user, theme_id=theme_id, region_id=region_id)
+    )
+
+
+def _load(user, *, theme_id: int | None, region_id: int | None) -> PageCounts:
     year = func.extract("year", shown_on())
     stmt = select(
         Practice.region_id, Practice.phase_id, year, Practice.status, func.count(Practice.id)

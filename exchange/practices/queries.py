@@ -8,6 +8,7 @@ from sqlalchemy import and_, exists, false, func, or_, select, true
 from sqlalchemy.orm import selectinload
 
 from exchange.accounts.models import CoachingAssignment, FunctionaryTheme, Role
+from exchange.caching import counts as kept_counts
 from exchange.errors import NotFound
 from exchange.extensions import db
 from exchange.policy import can
@@ -208,8 +209,13 @@ def ranked_per_theme(
         .where(practice_theme.c.practice_id.in_(select(visible.c.id)))
         .subquery()
     )
-    counts = dict(
-        db.session.execute(select(ranked.c.theme_id, func.count()).group_by(ranked.c.theme_id)).all()
+    # Counts only: kept for visitors until a write moves a count (a text edit does not; caching.counts).
+    counts = kept_counts.for_visitors(
+        user,
+        ("region-themes", region_id),
+        lambda: dict(
+            db.session.execute(select(ranked.c.theme_id, func.count()).group_by(ranked.c.theme_id)).all()
+        ),
     )
     pairs = db.session.execute(
         select(ranked.c.theme_id, ranked.c.practice_id).where(ranked.c.rank <= per_theme)

@@ -127,3 +127,85 @@ def test_disposing_the_engine_closes_the_reader(app, db, backend):
     assert version.READER_KEY not in app.extensions or not app.extensions[version.READER_KEY]
     assert reader.pool.checkedin() == 0
     assert version.reader() is not reader
+
+
+# --- counts_version: raised with the version, except by writes that move no count of practices ---------------
+
+
+def _counts_version() -> int:
+    return version.counts_current()
+
+
+def _same_but(practice, **changes) -> services.PracticeData:
+    """The practice's own data (as its edit form holds it), with `changes`."""
+    data = services.PracticeData(
+        title=practice.title,
+        summary=practice.summary,
+        themes=list(practice.themes),
+        phase=practice.phase,
+        action_lines=list(practice.action_lines),
+        body=practice.body,
+        target_group=practice.target_group,
+        contact_name=practice.contact_name,
+        contact_email=practice.contact_email,
+        period_start=practice.period_start,
+        period_end=practice.period_end,
+    )
+    for key, value in changes.items():
+        setattr(data, key, value)
+    return data
+
+
+def test_a_text_edit_raises_the_version_but_not_the_counts_version(db, cast, make_practice):
+    practice = make_practice("Thuiszitterstafel", publish=True)
+    before, counts_before, revision = version.current(), _counts_version(), practice.revision
+    changed = services.update_practice(
+        cast.staff,
+        practice,
+        _same_but(practice, summary="Een nieuwe samenvatting.", body="Nieuwe tekst.", title="Andere titel"),
+        expected_revision=None,
+    )
+    db.session.commit()
+    assert changed and practice.revision == revision + 1  # a real edit, with its revision row
+    assert (version.current(), _counts_version()) == (before + 1, counts_before)
+
+
+def test_writes_that_move_a_count_raise_both(db, cast, make_practice):
+    from datetime import date
+    from decimal import Decimal
+
+    practice = make_practice("Thuiszitterstafel")
+    steps = [
+        lambda: services.publish_practice(cast.staff, practice),  # status
+        lambda: services.update_practice(  # a theme more
+            cast.staff,
+            practice,
+            _same_but(practice, themes=[cast.theme, cast.other_theme]),
+            expected_revision=None,
+        ),
+        lambda: services.add_result(  # "met resultaten"
+            cast.staff,
+            practice,
+            services.ResultData(
+                indicator="Thuiszitters", value=Decimal(3), measured_on=date(2024, 1, 1), phase=practice.phase
+            ),
+        ),
+        lambda: setattr(practice, "published_at", practice.published_at.replace(year=2019)),  # the year
+        lambda: setattr(practice, "evidence_level", "goed-beschreven"),  # a profile filter
+        lambda: db.session.execute(update(Practice).values(summary="Alles anders.")),  # bulk: not inspected
+    ]
+    for step in steps:
+        before, counts_before = version.current(), _counts_version()
+        step()
+        db.session.commit()
+        assert (version.current(), _counts_version()) == (before + 1, counts_before + 1)
+
+
+def test_a_text_edit_and_a_counted_change_in_one_commit_raise_both_once(db, cast, make_practice):
+    practice = make_practice("Thuiszitterstafel")
+    before, counts_before = version.current(), _counts_version()
+    practice.summary = "Eerst de tekst."
+    db.session.flush()
+    services.publish_practice(cast.staff, practice)
+    db.session.commit()
+    assert (version.current(), _counts_version()) == (before + 1, counts_before + 1)

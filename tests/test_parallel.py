@@ -1,0 +1,54 @@
+"""exchange/parallel.py: independent reads of one request, at the same time on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from sqlalchemy import event, func, literal, select, text
+
+from exchange import parallel
+
+
+def test_rows_come_back_in_the_order_of_the_statements(app, db, backend):
+    with app.app_context():
+        statements = [select(literal(i).label("i")) for i in range(6)]
+        assert [rows[0][0] for rows in parallel.read_all(statements)] == list(range(6))
+        assert parallel.read_all([]) == []
+
+
+def test_on_postgresql_at_the_same_time_on_connections_of_their_own_and_on_sqlite_in_the_session(
+    app, db, backend
+):
+    with app.app_context():
+        session_connection = db.session.connection()
+        if backend == "postgresql":
+            # Each sleeps 0.3 s: in turn that is 1.2 s, at the same time about 0.3 s.
+            statements = [
+                select(func.pg_backend_pid(), func.pg_sleep(0.3)) for _ in range(parallel.WORKERS + 1)
+            ]
+            started = os.times().elapsed
+            results = parallel.read_all(statements)
+            took = os.times().elapsed - started
+            pids = [rows[0][0] for rows in results]
+            assert len(set(pids)) == len(statements)  # each on a connection of its own
+            assert pids[0] == db.session.scalar(text("SELECT pg_backend_pid()"))  # the first in the session
+            assert took < 0.9, took
+        else:
+            used = []
+            listener = lambda conn, *args: used.append(conn.connection.dbapi_connection)
+            event.listen(db.engine, "before_cursor_execute", listener)
+            try:
+                parallel.read_all([select(literal(i)) for i in range(4)])
+            finally:
+                event.remove(db.engine, "before_cursor_execute", listener)
+            assert used == [session_connection.connection.dbapi_connection] * 4
+
+
+def test_an_error_in_one_statement_reaches_the_caller(app, db, backend):
+    from sqlalchemy.exc import DBAPIError
+
+    with app.app_context():
+        statements = [select(literal(1)), select(text("no_such_column")).select_from(text("practice"))]
+        with pytest.raises(DBAPIError):
+            parallel.read_all(statements)

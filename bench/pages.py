@@ -463,6 +463,7 @@ def start_gunicorn(
     env = dict(
         os.environ,
         VISITOR_CACHE_ENTRIES="2000" if cache else "0",
+        COUNTS_CACHE_ENTRIES="256" if cache else "0",
         DATABASE_URL=url,
         SECRET_KEY=secrets.token_urlsafe(32),
         EXCHANGE_CONFIG="config.Config",
@@ -678,13 +679,18 @@ def sign_in(base: str, email: str, password: str) -> dict[str, str]:
     return {"Cookie": "; ".join(f"{c.name}={c.value}" for c in jar)}
 
 
-def touch_practice(url: str, index_dir: str, practice_id: int, round_: int) -> None:
-    """A visible write through the ORM (raises the data version), as an edit would: a new summary, never one
-    written before (a kept database keeps the summaries of earlier runs; an unchanged value raises nothing),
-    applied to the search index after the commit as the application does."""
+def touch_practice(url: str, index_dir: str, practice_id: int, round_: int, change: str = "text") -> None:
+    """A visible write through the ORM (raises the data version), as an edit would, applied to the search index
+    after the commit as the application does. "text": a new summary, never one written before (a kept database
+    keeps the summaries of earlier runs; an unchanged value raises nothing); it moves no count, so the counts
+    kept for visitors stay (`caching.counts`). "count": the practice moves on to the next phase of the cycle,
+    which moves the phase counts, so every count is computed again."""
+    from sqlalchemy import select
+
     from exchange import create_app
     from exchange.extensions import db
     from exchange.practices.models import Practice
+    from exchange.reference.models import CyclePhase
 
     app = create_app(
         "config.Config",
@@ -694,7 +700,11 @@ def touch_practice(url: str, index_dir: str, practice_id: int, round_: int) -> N
     )
     with app.app_context():
         practice = db.session.get(Practice, practice_id)
-        practice.summary = f"{practice.summary.split(' [bench')[0]} [bench {round_} {time.time_ns()}]"
+        if change == "count":
+            phases = list(db.session.scalars(select(CyclePhase.id).order_by(CyclePhase.position)))
+            practice.phase_id = phases[(phases.index(practice.phase_id) + 1) % len(phases)]
+        else:
+            practice.summary = f"{practice.summary.split(' [bench')[0]} [bench {round_} {time.time_ns()}]"
         db.session.commit()
         db.engine.dispose()
 
@@ -752,7 +762,16 @@ def main() -> None:
         default="wrk" if shutil.which("wrk") else "threads",
         help="load generator: wrk (default when installed) or Python threads",
     )
-    parser.add_argument("--no-cache", action="store_true", help="serve with the visitor cache off")
+    parser.add_argument(
+        "--no-cache", action="store_true", help="serve with the visitor cache and the kept counts off"
+    )
+    parser.add_argument(
+        "--change",
+        choices=["text", "count"],
+        default="text",
+        help="the write of --after-change: a new summary (text, the default) or a move to the next phase (count: "
+        "moves the counts, which are then computed again)",
+    )
     parser.add_argument(
         "--after-change",
         type=int,
@@ -874,7 +893,7 @@ def main() -> None:
                     run = run_threads(base, paths, args.duration, args.concurrency, headers, args.requests)
                 rows.append((label, run))
             for round_ in range(args.after_change):
-                touch_practice(url, index_dir, ids[round_ % len(ids)], round_)
+                touch_practice(url, index_dir, ids[round_ % len(ids)], round_, args.change)
                 for label, paths in visitor_pages:
                     status, ms = get(base + paths[0])
                     if status != 200:
@@ -916,7 +935,8 @@ def main() -> None:
     if after:
         print()
         print(
-            f"First request of each page after a visible write ({args.after_change} rounds; target at 100 000: "
+            f"First request of each page after a visible write ({args.after_change} rounds, the write: "
+            f"{'a new summary' if args.change == 'text' else 'a move to the next phase'}; target at 100 000: "
             "p99 <= 250 ms), ms:"
         )
         grouped: dict[str, list[float]] = {}

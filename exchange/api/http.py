@@ -8,24 +8,34 @@
 - CORS: `Access-Control-Allow-Origin: *` without credentials for every /api/ response; OPTIONS preflights
   are answered (Flask adds OPTIONS to every GET route) with the allowed methods and request headers.
 - Rate limit: API_RATE_LIMIT per client address for the whole /api/v1 blueprint (default 120 per minute);
-  a breach answers 429 JSON with Retry-After (Flask-Limiter adds the header, exchange/errors.py the body).
+  a breach answers 429 JSON with Retry-After (exchange/errors.py writes the body), every counted answer carries
+  X-RateLimit-Limit, -Remaining and -Reset.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
+import math
 import re
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
-from functools import wraps
+from functools import lru_cache, wraps
 
 from flask import Response, current_app, make_response, request
 from flask_babel import get_locale
+from limits import RateLimitItem
+from limits import parse as parse_limit
+from limits.storage import storage_from_string
+from limits.strategies import FixedWindowRateLimiter
 from sqlalchemy import func, select
+from werkzeug.exceptions import TooManyRequests
 
 from exchange.caching import version
 from exchange.errors import Bilingual, DomainError
+
+log = logging.getLogger(__name__)
 
 DEFAULT_API_RATE_LIMIT = "120 per minute"
 CORS_ALLOWED_METHODS = "GET, HEAD, OPTIONS"
@@ -313,18 +323,61 @@ def api_rate_limit() -> str:
     return current_app.config.get("API_RATE_LIMIT") or DEFAULT_API_RATE_LIMIT
 
 
-def _rate_limit_exempt() -> bool:
-    # Preflights are cheap and browsers send them on their own; only reads count.
-    return request.method == "OPTIONS"
+# The rate limit is counted with `limits` (the library under Flask-Limiter) in the same storage
+# (RATELIMIT_STORAGE_URI), a fixed window per client address shared by every route of the blueprint. Flask-Limiter's
+# own per-request bookkeeping (resolving the route's limits, then its header hooks) cost about 0.2 ms of a cached
+# API answer of 0.85 ms; this check costs one counter increment and one read.
+LIMIT_SCOPE = "api"
+_LIMIT_STATE = "exchange.api.rate_limit"
+_LIMITER_KEY = "api_rate_limiter"
+
+
+@lru_cache(maxsize=8)
+def _parsed_limit(text: str) -> RateLimitItem:
+    return parse_limit(text)
+
+
+def _limiter() -> FixedWindowRateLimiter:
+    uri = current_app.config.get("RATELIMIT_STORAGE_URI") or "memory://"
+    held = current_app.extensions.get(_LIMITER_KEY)
+    if held is None or held[0] != uri:
+        held = current_app.extensions[_LIMITER_KEY] = (uri, FixedWindowRateLimiter(storage_from_string(uri)))
+    return held[1]
+
+
+def check_rate_limit() -> None:
+    """Count this request against its address's budget; over it, 429 with Retry-After. Preflights (OPTIONS)
+    are not counted: browsers send them on their own. A storage that cannot be reached lets the request through
+    (logged): the API is read-only, and refusing every reader would be worse than counting none for a while."""
+    if request.method == "OPTIONS":
+        return
+    item = _parsed_limit(api_rate_limit())
+    address = request.remote_addr or "unknown"
+    try:
+        limiter = _limiter()
+        allowed = limiter.hit(item, LIMIT_SCOPE, address)
+        reset, remaining = limiter.get_window_stats(item, LIMIT_SCOPE, address)
+    except Exception:
+        log.warning("API rate limit storage failed; request not counted", exc_info=True)
+        return
+    request.environ[_LIMIT_STATE] = (item.amount, remaining, int(reset))
+    if not allowed:
+        raise TooManyRequests(retry_after=max(1, math.ceil(reset - time.time())))
+
+
+def add_rate_limit_headers(response: Response) -> Response:
+    """X-RateLimit-Limit, -Remaining and -Reset (epoch seconds) on every counted answer, 429 included."""
+    state = request.environ.get(_LIMIT_STATE)
+    if state is not None:
+        limit, remaining, reset = state
+        headers = response.headers
+        headers["X-RateLimit-Limit"] = str(limit)
+        headers["X-RateLimit-Remaining"] = str(remaining)
+        headers["X-RateLimit-Reset"] = str(reset)
+    return response
 
 
 def limit_blueprint(bp) -> None:
     """Put the API rate limit on every route of `bp`, counted per client address across the blueprint."""
-    from flask_limiter.util import get_remote_address
-
-    from exchange.extensions import limiter
-
-    # A shared limit: one budget per address for all routes (a plain limit counts per endpoint).
-    limiter.shared_limit(
-        api_rate_limit, scope="api", key_func=get_remote_address, exempt_when=_rate_limit_exempt
-    )(bp)
+    bp.before_request(check_rate_limit)
+    bp.after_request(add_rate_limit_headers)

@@ -338,3 +338,27 @@ def test_default_rate_limit_is_120_per_minute(app, reference, monkeypatch):
     app.config.pop("API_RATE_LIMIT", None)
     response = app.test_client().get("/api/v1/regions")
     assert response.headers["X-RateLimit-Limit"] == "120"
+
+
+def test_every_counted_answer_says_what_is_left_of_the_budget(app, reference):
+    app.config["API_RATE_LIMIT"] = "5 per minute"
+    client = _from(app, "192.0.2.20")
+    remaining = [int(client.get("/api/v1/themes").headers["X-RateLimit-Remaining"]) for _ in range(5)]
+    assert remaining == [4, 3, 2, 1, 0]
+    blocked = client.get("/api/v1/themes")
+    assert blocked.status_code == 429
+    assert blocked.headers["X-RateLimit-Limit"] == "5" and blocked.headers["X-RateLimit-Remaining"] == "0"
+    reset = int(blocked.headers["X-RateLimit-Reset"])
+    assert 0 < reset - time.time() <= 61 and 0 < int(blocked.headers["Retry-After"]) <= 61
+    assert "X-RateLimit-Limit" not in client.options("/api/v1/themes").headers  # preflights are not counted
+
+
+def test_a_rate_limit_store_that_cannot_be_reached_lets_readers_through(app, reference, caplog):
+    # Redis on a loopback port nothing listens on: every count fails. The read-only API answers anyway.
+    app.config["RATELIMIT_STORAGE_URI"] = "redis://127.0.0.1:1/0"
+    app.config["API_RATE_LIMIT"] = "1 per minute"
+    client = _from(app, "192.0.2.30")
+    answers = [client.get("/api/v1/themes") for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    assert "X-RateLimit-Limit" not in answers[0].headers
+    assert "API rate limit storage failed" in caplog.text

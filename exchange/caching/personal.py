@@ -21,7 +21,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
-from flask import Response, current_app, make_response, request, session
+from flask import Response, current_app, has_request_context, make_response, request, session
 from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import TextClause, text
@@ -50,42 +50,74 @@ def store() -> LRU | None:
     return lru
 
 
-_STATE_SQL = (
-    "SELECT (SELECT version FROM data_version WHERE id = {row_id}), u.role, u.region_id,"
-    " (SELECT count(*) FROM {themes} WHERE user_id = :uid),"
-    " (SELECT sum(theme_id) FROM {themes} WHERE user_id = :uid),"
-    " (SELECT max(created_at) FROM {themes} WHERE user_id = :uid),"
-    " (SELECT count(*) FROM {assignments} WHERE user_id = :uid),"
-    " (SELECT max(id) FROM {assignments} WHERE user_id = :uid){extra}"
-    ' FROM "user" AS u WHERE u.id = :uid'
+# The state's columns, each a scalar SQL expression over the person's row `{u}` (a table name or alias).
+_STATE_COLUMNS = (
+    "(SELECT version FROM data_version WHERE id = {row_id})",
+    "{u}.role",
+    "{u}.region_id",
+    "(SELECT count(*) FROM {themes} WHERE user_id = {u}.id)",
+    "(SELECT sum(theme_id) FROM {themes} WHERE user_id = {u}.id)",
+    "(SELECT max(created_at) FROM {themes} WHERE user_id = {u}.id)",
+    "(SELECT count(*) FROM {assignments} WHERE user_id = {u}.id)",
+    "(SELECT max(id) FROM {assignments} WHERE user_id = {u}.id)",
 )
+
+
+@lru_cache(maxsize=16)
+def state_columns(extra: tuple[str, ...], person: str = '"user"') -> tuple[str, ...]:
+    """The SQL of the state's columns over the person's row named `person`, then each of `extra`."""
+    names = {
+        "row_id": ROW_ID,
+        "themes": FunctionaryTheme.__table__.name,
+        "assignments": CoachingAssignment.__table__.name,
+        "u": person,
+    }
+    return tuple(column.format(**names) for column in _STATE_COLUMNS) + tuple(f"({sql})" for sql in extra)
 
 
 @lru_cache(maxsize=16)
 def _state_statement(extra: tuple[str, ...]) -> TextClause:
     # Plain SQL built once per caller: building and keying the same select() on every request cost more than
     # running it (a few ms per page in profiles).
-    return text(
-        _STATE_SQL.format(
-            row_id=ROW_ID,
-            themes=FunctionaryTheme.__table__.name,
-            assignments=CoachingAssignment.__table__.name,
-            extra="".join(f", ({sql})" for sql in extra),
-        )
-    )
+    return text(f'SELECT {", ".join(state_columns(extra, "u"))} FROM "user" AS u WHERE u.id = :uid')
+
+
+# Endpoints whose view reads `user_state` with these extras: the sign-in read (accounts.services.sessions) then
+# reads the state in the same statement, and `user_state` takes it from there (one statement, one round trip).
+STATE_ENDPOINTS: dict[str, tuple[str, ...]] = {}
+_READ_WITH_SIGN_IN = "exchange.personal.state"
+
+
+def read_with_sign_in(endpoint: str, extra: tuple[str, ...]) -> None:
+    """Ask the sign-in read of `endpoint`'s requests to read the state with `extra` as well."""
+    STATE_ENDPOINTS[endpoint] = tuple(extra)
+
+
+def keep_state_read_with_sign_in(user_id: int, extra: tuple[str, ...], values: tuple) -> None:
+    """Called by the sign-in read with the state it read for `user_id`."""
+    request.environ[_READ_WITH_SIGN_IN] = (user_id, extra, _as_state(values))
+
+
+def _as_state(values) -> tuple:
+    return tuple(str(value) if value is not None else None for value in values)
 
 
 def user_state(user: User, extra: tuple[str, ...] = ()) -> tuple:
     """One query: the data version, the person's role and region, a fingerprint of their theme links (count,
     sum of theme ids, newest link) and coaching assignments (count, newest id), then each of `extra` (scalar
-    SQL of the caller, e.g. "SELECT max(id) FROM feedback_message")."""
-    statement, params = _state_statement(tuple(extra)), {"uid": user.id}
+    SQL of the caller, e.g. "SELECT max(id) FROM feedback_message"). No query when this request's sign-in read
+    it already (`STATE_ENDPOINTS`)."""
+    extra = tuple(extra)
+    held = request.environ.get(_READ_WITH_SIGN_IN) if has_request_context() else None
+    if held is not None and held[0] == user.id and held[1] == extra:
+        return held[2]
+    statement, params = _state_statement(extra), {"uid": user.id}
     engine = version.reader()
     if engine is db.engine:  # SQLite: the session's own connection
         row = db.session.execute(statement, params).one()
     else:  # one round trip on the reader's autocommit connection, as the data version is read
         row = version.run_on_reader(lambda connection: connection.execute(statement, params).one())
-    return tuple(str(value) if value is not None else None for value in row)
+    return _as_state(row)
 
 
 def request_key(user: User, *parts: Any) -> tuple | None:

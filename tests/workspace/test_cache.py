@@ -184,3 +184,41 @@ def test_the_store_can_be_turned_off(app, client, cast, page_of, hits):
     page_of()
     page_of()
     assert hits() == 0
+
+
+def test_a_stored_answer_costs_one_statement(app, client, cast, make_practice, db, page_of):
+    """The sign-in, the person and their state are read in one statement; nothing else runs on a stored answer."""
+    from tests.statements import recording
+
+    make_practice("Concept Rijnmond")
+    sign_in(client, cast.coach)
+    page_of()
+    page_of()  # stored; the visit was noted less than a minute ago, so nothing is written
+    with recording(app) as statements:
+        assert "Concept Rijnmond" in page_of()
+    assert len(statements) == 1, statements
+    assert "user_session" in statements[0] and "feedback_message" in statements[0]
+
+
+@pytest.mark.parametrize("role", ["staff", "coach"])
+def test_the_state_read_with_the_sign_in_is_the_state_read_alone(
+    app, client, cast, make_practice, role, monkeypatch
+):
+    """Both ways of reading the state give the same key parts, so a page stored by one is found by the other."""
+    from exchange.workspace.services import NEWEST_MESSAGE_SQL
+
+    make_practice("Concept Rijnmond")
+    person_ = getattr(cast, role)
+    login(client, person_)
+    with app.test_request_context("/werkruimte"):
+        alone = personal.user_state(person_, extra=(NEWEST_MESSAGE_SQL,))
+    held = {}
+    keep = personal.keep_state_read_with_sign_in
+
+    def spy(user_id, extra, values):  # records what the sign-in read, then keeps it as before
+        held["state"] = personal._as_state(values)
+        keep(user_id, extra, values)
+
+    monkeypatch.setattr(personal, "keep_state_read_with_sign_in", spy)
+    assert client.get("/werkruimte").status_code == 200
+    assert held["state"] == alone

@@ -159,6 +159,9 @@ class Config:
     # Counts of practices for visitors (facets, theme and region pages) kept per worker until a write moves a
     # count (exchange/caching/counts.py); 0: off.
     COUNTS_CACHE_ENTRIES = _int("COUNTS_CACHE_ENTRIES", 256)
+    # PostgreSQL: each process keeps the data version from notifications (LISTEN) instead of reading it per
+    # request (exchange/caching/listener.py).
+    DATA_VERSION_LISTEN = _bool("DATA_VERSION_LISTEN", True)
     # Documents attached to practices (exchange/documents): stored outside the web root, by SHA-256. None means
     # "<instance folder>/documents".
     DOCUMENTS_DIR = os.environ.get("DOCUMENTS_DIR") or None
@@ -203,3 +206,5 @@ class TestConfig(Config):
     # Tests see every page rendered; tests/caching turn the visitor cache on where they test it.
     VISITOR_CACHE_ENTRIES = 0
     COUNTS_CACHE_ENTRIES = 0
+    # Tests write past the ORM and empty tables between tests; tests/caching/test_listener.py turns it on.
+    DATA_VERSION_LISTEN = False

@@ -19,11 +19,12 @@ from collections.abc import Callable
 from itertools import chain
 from typing import TypeVar
 
-from flask import current_app, has_request_context, request
-from sqlalchemy import Connection, Engine, create_engine, event, insert, inspect, update
+from flask import current_app, has_app_context, has_request_context, request
+from sqlalchemy import Connection, Engine, create_engine, event, func, insert, inspect, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from exchange.caching import listener
 from exchange.caching.models import ROW_ID, DataVersion
 from exchange.extensions import db
 
@@ -68,6 +69,7 @@ INVISIBLE_COLUMNS = {
 
 
 COUNTS_KEY = "exchange.counts_changed"
+RAISED_KEY = "exchange.data_version_raised"
 
 # What no count of practices depends on (the facets of /praktijken, the theme and region pages: status, region,
 # phase, dates shown, themes, action lines, results, the profile filters): a visible write that changes only these
@@ -171,9 +173,16 @@ def bump(session: Session, *, counts: bool = True) -> None:
     values = {"version": table.c.version + 1}
     if counts:
         values["counts_version"] = table.c.counts_version + 1
-    done = connection.execute(update(table).where(table.c.id == ROW_ID).values(**values)).rowcount
-    if not done:
+    raised = connection.execute(
+        update(table).where(table.c.id == ROW_ID).values(**values).returning(table.c.version)
+    ).scalar()
+    if raised is None:
         connection.execute(insert(table).values(id=ROW_ID, version=2, counts_version=2))
+        raised = 2
+    if connection.dialect.name == "postgresql":
+        # Delivered at commit, in commit order, to every process's listener (caching.listener).
+        connection.execute(select(func.pg_notify(listener.CHANNEL, str(raised))))
+    session.info[RAISED_KEY] = raised
 
 
 @event.listens_for(Session, "after_commit")
@@ -181,6 +190,11 @@ def _clear_after_commit(session: Session) -> None:
     if session.get_nested_transaction() is None:
         session.info.pop(MARK_KEY, None)
         session.info.pop(COUNTS_KEY, None)
+        raised = session.info.pop(RAISED_KEY, None)
+        if raised is not None and has_app_context():
+            held = _listener()
+            if held is not None:  # this process's own write: no waiting for its notification
+                held.saw(raised)
         if has_request_context():  # a request that wrote reads the version afresh (for_request)
             request.environ.pop(REQUEST_KEY, None)
             request.environ.pop(COUNTS_REQUEST_KEY, None)
@@ -191,6 +205,7 @@ def _clear_after_rollback(session: Session, previous_transaction) -> None:
     if previous_transaction.parent is None:
         session.info.pop(MARK_KEY, None)
         session.info.pop(COUNTS_KEY, None)
+        session.info.pop(RAISED_KEY, None)
 
 
 CURRENT_SQL = f"SELECT version FROM data_version WHERE id = {ROW_ID}"
@@ -232,10 +247,35 @@ def _drop_reader(readers: dict, key: tuple) -> None:
         reader.dispose()
 
 
+LISTENER_KEY = "data_version_listener"
+
+
+def _listener() -> listener.Listener | None:
+    """This process's listener (PostgreSQL with DATA_VERSION_LISTEN), started on first use; stopped with the
+    application's engine."""
+    if not current_app.config.get("DATA_VERSION_LISTEN", True):
+        return None
+    engine = db.engine
+    if engine.dialect.name != "postgresql":
+        return None
+    listeners = current_app.extensions.setdefault(LISTENER_KEY, {})
+    key = (id(engine), os.getpid())  # a forked worker starts its own thread and connection
+    held = listeners.get(key)
+    if held is None:
+        conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        held = listeners[key] = listener.Listener(conninfo, CURRENT_SQL)
+        event.listen(engine, "engine_disposed", lambda _engine: listeners.pop(key, held).stop())
+    return held
+
+
 def current() -> int:
-    """The data version as committed now (0 before the row exists): one primary-key read, on a connection of
-    the version reader (`reader`: no ORM session and no statement compilation: it runs on every visitor
-    request)."""
+    """The data version as committed now (0 before the row exists). On PostgreSQL the number this process's
+    listener holds (`caching.listener`: no round trip); otherwise, or while the listener is not connected, one
+    primary-key read on a connection of the version reader (`reader`: no ORM session and no statement
+    compilation: it runs on every visitor request)."""
+    held = _listener()
+    if held is not None and held.value is not None:
+        return held.value
     return run_on_reader(lambda connection: connection.exec_driver_sql(CURRENT_SQL).scalar() or 0)
 
 

@@ -307,12 +307,16 @@ COUNTS_REQUEST_KEY = "exchange.caching.counts_version"
 
 def counts_for_request() -> int:
     """`counts_current()`, read once per request (like `for_request`); read again after the request committed."""
+    return _once_per_request(COUNTS_REQUEST_KEY, counts_current)
+
+
+def _once_per_request(key: str, read: Callable[[], int]) -> int:
     if not has_request_context():
-        return counts_current()
+        return read()
     environ = request.environ
-    if COUNTS_REQUEST_KEY not in environ:
-        environ[COUNTS_REQUEST_KEY] = counts_current()
-    return environ[COUNTS_REQUEST_KEY]
+    if key not in environ:
+        environ[key] = read()
+    return environ[key]
 
 
 REQUEST_KEY = "exchange.caching.data_version"
@@ -323,9 +327,4 @@ def for_request() -> int:
     API validators, reference lists); read again after the request committed a write. Kept in the request's
     environ, not `g`: an application context can outlive one request (tests, CLI), and each request must read
     the version again. Outside a request: `current()`."""
-    if not has_request_context():
-        return current()
-    environ = request.environ
-    if REQUEST_KEY not in environ:
-        environ[REQUEST_KEY] = current()
-    return environ[REQUEST_KEY]
+    return _once_per_request(REQUEST_KEY, current)

@@ -192,7 +192,7 @@ def _clear_after_commit(session: Session) -> None:
         session.info.pop(COUNTS_KEY, None)
         raised = session.info.pop(RAISED_KEY, None)
         if raised is not None and has_app_context():
-            held = _listener()
+            held = _listener(start=False)  # a command that only writes needs none
             if held is not None:  # this process's own write: no waiting for its notification
                 held.saw(raised)
         if has_request_context():  # a request that wrote reads the version afresh (for_request)
@@ -250,9 +250,9 @@ def _drop_reader(readers: dict, key: tuple) -> None:
 LISTENER_KEY = "data_version_listener"
 
 
-def _listener() -> listener.Listener | None:
-    """This process's listener (PostgreSQL with DATA_VERSION_LISTEN), started on first use; stopped with the
-    application's engine."""
+def _listener(*, start: bool = True) -> listener.Listener | None:
+    """This process's listener (PostgreSQL with DATA_VERSION_LISTEN), started on first use (unless `start` is
+    False: then only one that runs already); stopped with the application's engine."""
     if not current_app.config.get("DATA_VERSION_LISTEN", True):
         return None
     engine = db.engine
@@ -261,7 +261,7 @@ def _listener() -> listener.Listener | None:
     listeners = current_app.extensions.setdefault(LISTENER_KEY, {})
     key = (id(engine), os.getpid())  # a forked worker starts its own thread and connection
     held = listeners.get(key)
-    if held is None:
+    if held is None and start:
         conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
         held = listeners[key] = listener.Listener(conninfo, CURRENT_SQL)
         event.listen(engine, "engine_disposed", lambda _engine: listeners.pop(key, held).stop())

@@ -1,9 +1,9 @@
 """Independent read-only statements of one request, run at the same time on PostgreSQL.
 
 A page that counts its facets over many practices sends several statements that do not depend on each other
-(at 100,000 practices `/praktijken` sends three of 60-80 ms each after a change). Run one after the other their
-times add up; each on a connection of its own they overlap, and PostgreSQL runs them on as many cores as it
-has. SQLite, and a single statement, run in the session as before.
+(at 100,000 practices `/praktijken` sends three of 60-90 ms each after a change). Run one after the other their
+times add up; each on a connection of its own they overlap, on as many cores as the machine has. PostgreSQL and
+SQLite in a file (WAL) run them so; an in-memory SQLite database, and a single statement, run in the session.
 
 The other statements run outside the session's transaction, so they see what is committed, not what this
 request has flushed: use this for reads of pages that write nothing. Under PostgreSQL's READ COMMITTED (the
@@ -40,11 +40,21 @@ def _read(engine: Engine, statement: Executable) -> list[Row]:
         return list(connection.execute(statement).all())
 
 
+def _concurrent(engine: Engine) -> bool:
+    """PostgreSQL, and SQLite in a file (WAL: readers on separate connections do not wait for each other, and
+    the sqlite3 module lets go of the interpreter while a statement runs). An in-memory SQLite database lives in
+    one connection only."""
+    if engine.dialect.name == "postgresql":
+        return True
+    return engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:")
+
+
 def read_all(statements: Sequence[Executable]) -> list[list[Row]]:
-    """The rows of each statement, in order: on PostgreSQL all but the first on connections of their own at the
-    same time, the first in the session meanwhile; otherwise one after the other in the session."""
+    """The rows of each statement, in order: all but the first on connections of their own at the same time,
+    the first in the session meanwhile (PostgreSQL, SQLite in a file); otherwise one after the other in the
+    session."""
     engine = db.session.get_bind()
-    if len(statements) < 2 or engine.dialect.name != "postgresql":
+    if len(statements) < 2 or not _concurrent(engine):
         return [list(db.session.execute(statement).all()) for statement in statements]
     futures = [_pool().submit(_read, engine, statement) for statement in statements[1:]]
     first = list(db.session.execute(statements[0]).all())

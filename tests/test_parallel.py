@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from sqlalchemy import event, func, literal, select, text
+from sqlalchemy import create_engine, event, func, literal, select, text
 
 from exchange import parallel
 
@@ -17,9 +17,7 @@ def test_rows_come_back_in_the_order_of_the_statements(app, db, backend):
         assert parallel.read_all([]) == []
 
 
-def test_on_postgresql_at_the_same_time_on_connections_of_their_own_and_on_sqlite_in_the_session(
-    app, db, backend
-):
+def test_at_the_same_time_on_connections_of_their_own(app, db, backend):
     with app.app_context():
         session_connection = db.session.connection()
         if backend == "postgresql":
@@ -34,15 +32,23 @@ def test_on_postgresql_at_the_same_time_on_connections_of_their_own_and_on_sqlit
             assert len(set(pids)) == len(statements)  # each on a connection of its own
             assert pids[0] == db.session.scalar(text("SELECT pg_backend_pid()"))  # the first in the session
             assert took < 0.9, took
-        else:
+        else:  # SQLite in a file (WAL): the same, without a sleep function to time it by
             used = []
             listener = lambda conn, *args: used.append(conn.connection.dbapi_connection)
             event.listen(db.engine, "before_cursor_execute", listener)
             try:
-                parallel.read_all([select(literal(i)) for i in range(4)])
+                rows = parallel.read_all([select(literal(i)) for i in range(parallel.WORKERS + 1)])
             finally:
                 event.remove(db.engine, "before_cursor_execute", listener)
-            assert used == [session_connection.connection.dbapi_connection] * 4
+            assert [r[0][0] for r in rows] == list(range(parallel.WORKERS + 1))
+            assert session_connection.connection.dbapi_connection in used
+            assert len(set(map(id, used))) == len(used)  # each on a connection of its own
+
+
+def test_an_in_memory_sqlite_database_is_read_in_turn_in_its_one_connection():
+    assert not parallel._concurrent(create_engine("sqlite://"))
+    assert not parallel._concurrent(create_engine("sqlite:///:memory:"))
+    assert parallel._concurrent(create_engine("sqlite:////tmp/some.db"))
 
 
 def test_an_error_in_one_statement_reaches_the_caller(app, db, backend):

@@ -441,9 +441,9 @@ def _counts(user, browse: Browse, ref: Reference, skip: set[str]) -> dict[str, d
 
 
 def _count_all(user, browse: Browse, ref: Reference, skip: set[str]) -> dict[str, dict]:
-    """`_counts` counted: the statements are independent and run at the same time on PostgreSQL
-    (`parallel.read_all`), where the row facets whose filter is not chosen share one statement and the
-    provinces are summed from the regions when neither filter is chosen."""
+    """`_counts` counted: the statements are independent and run at the same time (`parallel.read_all`:
+    PostgreSQL, SQLite in a file). On PostgreSQL the row facets whose filter is not chosen share one statement
+    and the provinces are summed from the regions when neither filter is chosen."""
     postgres = db.session.get_bind().dialect.name == "postgresql"
     active = _conditions(user, browse).keys()
     rows_wanted = [p for p in _ROW_FACETS if p not in skip]

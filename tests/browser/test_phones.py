@@ -108,7 +108,10 @@ HEADER_LINES = """table => [...table.querySelectorAll('thead th')].map(th => {
 def test_people_table_keeps_words_whole_and_scrolls_in_a_labelled_region(phone_page, live_server):
     sign_in(phone_page, live_server, "beheerder")
     phone_page.goto("/beheer")
-    phone_page.get_by_role("link", name="Mensen").first.click()
+    with (
+        phone_page.expect_navigation()
+    ):  # the page's load, style sheets included, before measuring its layout
+        phone_page.get_by_role("link", name="Mensen").first.click()
     region = phone_page.get_by_role("region", name="Mensen met een account")
     assert region.get_attribute("tabindex") == "0"
     split = [

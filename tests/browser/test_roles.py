@@ -47,7 +47,8 @@ def test_staff_functionary_and_other_region_journey(new_page, live_server, asser
     staff.get_by_label("Nieuwe fase").select_option(label="3. Uitvoeren")
     staff.get_by_label("Waarom deze stap?").fill("De pilot start in drie wijkteams in Schiedam.")
     staff.get_by_label("Datum").fill(date.today().isoformat())
-    staff.get_by_role("button", name="Fase wijzigen").click()
+    with staff.expect_navigation():
+        staff.get_by_role("button", name="Fase wijzigen").click()
     assert "Van Verkennen naar Uitvoeren" in staff.content()
 
     # Post two results of one indicator and see the chart with its table.
@@ -74,7 +75,8 @@ def test_staff_functionary_and_other_region_journey(new_page, live_server, asser
     coach.get_by_role("link", name="Browsertest: vakmanschap in de wijkteams").first.click()
     assert coach.get_by_role("link", name="Bewerken").count() == 0
     coach.get_by_label("Bericht").fill("Mooi begin. Meet ook hoe vaak casussen terugkomen.")
-    coach.get_by_role("button", name="Bericht plaatsen").click()
+    with coach.expect_navigation():
+        coach.get_by_role("button", name="Bericht plaatsen").click()
     assert "Meet ook hoe vaak casussen terugkomen" in coach.content()
 
     # Staff see the feedback; staff of another region cannot see the draft or change it.

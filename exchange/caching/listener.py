@@ -11,6 +11,8 @@ machine, plus the thread's turn at the interpreter).
 
 While the thread has no live connection (starting, the server restarting) `value` is None and the version is
 read per request as before: a lost listener costs speed, never a stale answer for longer than the reconnect.
+The number never goes back while connected (the version only rises; a late notification must not undo this
+process's own newer commit); a row reset by hand is read when the listener reconnects.
 DATA_VERSION_LISTEN turns it on (the default on PostgreSQL; SQLite reads a local file anyway).
 """
 
@@ -52,8 +54,10 @@ class Listener:
         self._stop.set()
 
     def _set(self, version: int) -> None:
+        # Never backwards while connected: a notification (or a resync read) can arrive after this process
+        # took its own newer commit (`saw`). The version only rises; a row reset by hand is read on reconnect.
         with self._lock:
-            self.value = version
+            self.value = version if self.value is None else max(self.value, version)
 
     def _run(self) -> None:
         while not self._stop.is_set():

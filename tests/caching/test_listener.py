@@ -88,11 +88,17 @@ def test_a_lost_connection_reads_per_request_and_the_listener_comes_back(
             assert held is None and version.current() == _stored(listening)
             return
         _until(lambda: held.value is not None and held.backend_pid is not None)
+        conninfo, held.conninfo = (
+            held.conninfo,
+            "postgresql://postgres@127.0.0.1:1/none",
+        )  # it cannot reconnect
         with _db.engine.connect() as connection:  # the server ends the listening connection
             connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": held.backend_pid})
         _until(lambda: held.value is None)
         _other_process_writes(listening, practice.id, "Terwijl niemand luisterde.")
-        assert version.current() == _stored(listening)  # read, not the number from before
+        assert held.value is None  # still down: what follows is read, not the number from before
+        assert version.current() == _stored(listening)
+        held.conninfo = conninfo
         _until(lambda: held.value is not None)  # reconnected, and read the row afresh
         assert held.value == _stored(listening)
 
@@ -120,3 +126,17 @@ def test_disposing_the_engine_stops_the_listener(listening, db, backend):
         _until(lambda: held.backend_pid is not None)
         _db.engine.dispose()
         _until(lambda: not held._thread.is_alive(), seconds=5)
+
+
+def test_a_late_notification_never_takes_the_number_back():
+    # A listener that cannot connect (a closed loopback port), fed by hand as its thread would feed it.
+    held = listener.Listener("postgresql://postgres@127.0.0.1:1/none", version.CURRENT_SQL)
+    held.stop()
+    held._thread.join(timeout=10)  # its thread gone, nothing but this test sets the number
+    assert not held._thread.is_alive() and held.value is None  # never connected: read per request
+    held._set(5)  # connected: the row read
+    held.saw(7)  # this process commits 7
+    held._set(6)  # another process's notification of 6 arrives late
+    assert held.value == 7
+    held._set(8)
+    assert held.value == 8

@@ -662,10 +662,18 @@ def run_threads(base: str, paths: list[str], duration: float, concurrency: int, 
     )
 
 
+# The signed-in pages are asked for with the browser the sign-in came from: the same User-Agent. Flask-Login's
+# session protection marks a session "not fresh" when the address or User-Agent changes; a browser then keeps
+# the new cookie, but a load generator replays the old one, so every request would sign and set a cookie that
+# no real browser makes it set.
+BENCH_AGENT = "jeugdkennis-bench/1"
+
+
 def sign_in(base: str, email: str, password: str) -> dict[str, str]:
-    """Sign in through the real form; return the Cookie header of the signed-in browser."""
+    """Sign in through the real form; return the headers of the signed-in browser (Cookie and User-Agent)."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.addheaders = [("User-Agent", BENCH_AGENT)]
     page = opener.open(base + "/inloggen", timeout=30).read().decode()
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or re.search(
         r'value="([^"]+)"[^>]*name="csrf_token"', page
@@ -676,7 +684,13 @@ def sign_in(base: str, email: str, password: str) -> dict[str, str]:
     answer = opener.open(base + "/inloggen", data=data, timeout=30)
     if "/werkruimte" not in answer.geturl():
         raise SystemExit(f"signing in as {email} failed (ended at {answer.geturl()})")
-    return {"Cookie": "; ".join(f"{c.name}={c.value}" for c in jar)}
+    headers = {"Cookie": "; ".join(f"{c.name}={c.value}" for c in jar), "User-Agent": BENCH_AGENT}
+    # What a browser's next request gets: the page, and no new cookie (one on every request would be measured).
+    with urllib.request.urlopen(urllib.request.Request(base + "/werkruimte", headers=headers), timeout=30) as page:
+        page.read()
+        if page.headers.get("Set-Cookie"):
+            raise SystemExit("the workspace sets a cookie on every request of the signed-in browser")
+    return headers
 
 
 def touch_practice(url: str, index_dir: str, practice_id: int, round_: int, change: str = "text") -> None:

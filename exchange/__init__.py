@@ -20,6 +20,7 @@ def create_app(config: str | type = "config.Config", **overrides) -> Flask:
     )
     app.config.from_object(config)
     app.config.update(overrides)
+    app.session_interface = _session_interface()
     check_servers(app)
     setup_instance(app)
     trust_proxies(app)
@@ -33,6 +34,13 @@ def create_app(config: str | type = "config.Config", **overrides) -> Flask:
     register_asset_versions(app)
     register_commands(app)
     return app
+
+
+def _session_interface():
+    """Flask's signed cookie session, each cookie verified once per worker (`exchange.signing`)."""
+    from exchange.signing import MemoSessionInterface
+
+    return MemoSessionInterface()
 
 
 def check_servers(app: Flask) -> None:
@@ -139,10 +147,13 @@ def trust_proxies(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from exchange.database import tune_sqlite
+    from exchange.database import engine_options, tune_sqlite
     from exchange.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
     from exchange.i18n import select_locale, select_timezone
 
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
+        app.config["SQLALCHEMY_DATABASE_URI"], app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})
+    )
     db.init_app(app)
     with app.app_context():  # listeners only: no connection is opened here
         for engine in db.engines.values():

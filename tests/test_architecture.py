@@ -21,7 +21,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "exchange"
 # accounts models (roles, coaching) while sitting below the accounts services.
 LAYERS: list[set[str]] = [
     # core: no domain knowledge
-    {"database", "i18n", "markdown", "security", "palette", "charts", "fields", "cli", "routing"},
+    {"database", "i18n", "markdown", "security", "signing", "palette", "charts", "fields", "cli", "routing"},
     {"assets", "servers"},  # hashed static URLs; what running on several servers requires
     {"extensions"},  # db, mail, login manager, ... built on the declarative base
     {"parallel"},  # independent reads of one request at the same time (on the session's engine)

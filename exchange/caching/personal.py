@@ -23,7 +23,6 @@ from typing import Any
 
 from flask import Response, current_app, has_request_context, make_response, request, session
 from flask_babel import get_locale
-from flask_wtf.csrf import generate_csrf
 from sqlalchemy import TextClause, text
 
 from exchange.accounts.models import CoachingAssignment, FunctionaryTheme, User
@@ -31,6 +30,7 @@ from exchange.caching import version
 from exchange.caching.models import ROW_ID
 from exchange.caching.visitor import LRU, MAX_QUERY_LENGTH, PLACEHOLDER, Stored, stored_copy
 from exchange.extensions import db
+from exchange.signing import csrf_token
 
 DEFAULT_ENTRIES = 512
 DEFAULT_MB = 32
@@ -131,7 +131,7 @@ def request_key(user: User, *parts: Any) -> tuple | None:
 def _answer(item: Stored) -> Response:
     body = item.body
     if item.has_token:
-        body = body.replace(PLACEHOLDER, generate_csrf().encode())
+        body = body.replace(PLACEHOLDER, csrf_token().encode())
     return Response(body, status=200, headers=list(item.headers))
 
 

@@ -26,9 +26,9 @@ from functools import wraps
 from flask import Response, current_app, g, make_response, request, session
 from flask_babel import get_locale
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 
 from exchange.caching import version
+from exchange.signing import csrf_token
 
 PLACEHOLDER = b"__jk-csrf-token__"
 MAX_QUERY_LENGTH = 512
@@ -123,7 +123,7 @@ def _key() -> tuple | None:
 def _answer(item: Stored) -> Response:
     body = item.body
     if item.has_token:
-        body = body.replace(PLACEHOLDER, generate_csrf().encode())
+        body = body.replace(PLACEHOLDER, csrf_token().encode())
     return Response(body, status=200, headers=list(item.headers))
 
 

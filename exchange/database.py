@@ -55,6 +55,14 @@ class Base(DeclarativeBase):
     )
 
 
+def engine_options(uri: str, options: dict) -> dict:
+    """The engine options for a database URL: SQLite connections are files, which no server can drop, so they
+    are not pinged before use (the ping was a statement on every checkout: one per request)."""
+    if uri.startswith("sqlite"):
+        return {key: value for key, value in options.items() if key != "pool_pre_ping"}
+    return options
+
+
 def tune_sqlite(engine: Engine, *, busy_timeout_ms: int) -> None:
     """On a SQLite engine, give every new connection write-ahead logging and a busy timeout (no-op elsewhere).
 

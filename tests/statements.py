@@ -11,7 +11,8 @@ from sqlalchemy import event
 @contextmanager
 def recording(app) -> Iterator[list[str]]:
     """The statements `app` runs inside the block, in order: on its engine and on the data version's reader
-    (a separate engine on PostgreSQL, see exchange/caching/version.py)."""
+    (a separate engine on PostgreSQL, see exchange/caching/version.py), and the reads that version.py runs on a
+    pooled SQLite DB-API connection itself (which no engine event sees)."""
     from exchange.caching import version
     from exchange.extensions import db
 
@@ -22,10 +23,18 @@ def recording(app) -> Iterator[list[str]]:
     def record(conn, cursor, statement, *args):
         statements.append(statement)
 
+    fetch_one = version._fetch_one_sqlite
+
+    def fetch_one_recorded(engine, sql, parameters):
+        statements.append(sql)
+        return fetch_one(engine, sql, parameters)
+
     for engine in engines:
         event.listen(engine, "before_cursor_execute", record)
+    version._fetch_one_sqlite = fetch_one_recorded
     try:
         yield statements
     finally:
+        version._fetch_one_sqlite = fetch_one
         for engine in engines:
             event.remove(engine, "before_cursor_execute", record)

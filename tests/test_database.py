@@ -110,3 +110,12 @@ def test_a_long_import_never_locks_out_readers_or_writers(app, db, client, cast,
     assert [a for a in answers if a[1] != 200] == []
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(Practice)) == ITEMS + 1
+
+
+def test_only_connections_a_server_can_drop_are_pinged_before_use(app, db, backend):
+    from exchange.database import engine_options
+
+    assert db.engine.pool._pre_ping is (backend != "sqlite")
+    assert engine_options("sqlite:///x.db", {"pool_pre_ping": True, "echo": False}) == {"echo": False}
+    options = {"pool_pre_ping": True}
+    assert engine_options("postgresql+psycopg://h/db", options) == {"pool_pre_ping": True}

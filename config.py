@@ -162,6 +162,10 @@ class Config:
     # PostgreSQL: each process keeps the data version from notifications (LISTEN) instead of reading it per
     # request (exchange/caching/listener.py).
     DATA_VERSION_LISTEN = _bool("DATA_VERSION_LISTEN", True)
+    # PostgreSQL with the listener: each process keeps the sign-ins it checked until a notification says their
+    # person changed, at most SIGN_IN_CACHE_SECONDS (exchange/caching/signins.py); 0 entries: off.
+    SIGN_IN_CACHE_ENTRIES = _int("SIGN_IN_CACHE_ENTRIES", 4096)
+    SIGN_IN_CACHE_SECONDS = _int("SIGN_IN_CACHE_SECONDS", 60)
     # Documents attached to practices (exchange/documents): stored outside the web root, by SHA-256. None means
     # "<instance folder>/documents".
     DOCUMENTS_DIR = os.environ.get("DOCUMENTS_DIR") or None

@@ -10,6 +10,7 @@ from exchange.accounts.models import (  # noqa: F401
     UserSession,
 )
 from exchange.accounts.twofactor.models import RecoveryCode, TwoFactor  # noqa: F401
+from exchange.caching import signins  # noqa: F401  (the people triggers of a schema made from the models)
 from exchange.caching.models import DataVersion  # noqa: F401
 from exchange.digests.models import (  # noqa: F401
     Consent,

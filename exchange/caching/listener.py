@@ -14,6 +14,11 @@ read per request as before: a lost listener costs speed, never a stale answer fo
 The number never goes back while connected (the version only rises; a late notification must not undo this
 process's own newer commit); a row reset by hand is read when the listener reconnects.
 DATA_VERSION_LISTEN turns it on (the default on PostgreSQL; SQLite reads a local file anyway).
+
+The same connection LISTENs for changes to people (`PEOPLE_CHANNEL`): triggers on the tables a sign-in and a
+person's pages are read from notify the person's id, or "*" for everyone (`caching.signins`). The listener
+counts them per person; `person_stamp` is the state of those counts, which a copy of a person's sign-in is kept
+under: a change to that person (or to everyone), a new data version or a reconnect gives another stamp.
 """
 
 from __future__ import annotations
@@ -27,6 +32,9 @@ import psycopg
 log = logging.getLogger(__name__)
 
 CHANNEL = "exchange_data_version"
+PEOPLE_CHANNEL = "exchange_people"
+EVERYONE = "*"
+_MAX_PEOPLE = 10_000  # people counted one by one; past that, the counts start again (everyone's stamp changes)
 RESYNC_SECONDS = 10.0
 RETRY_SECONDS = 1.0
 _WAIT_SECONDS = 1.0  # how long one wait for notifications lasts before the thread checks whether to stop
@@ -39,6 +47,9 @@ class Listener:
         self.conninfo, self.current_sql = conninfo, current_sql
         self.value: int | None = None
         self.backend_pid: int | None = None  # the listening connection's server process (tests end it)
+        self._connection_number = 0  # raised by every (re)connect: notifications may have been missed before
+        self._everyone = 0  # notifications for everyone
+        self._people: dict[int, int] = {}  # notifications per person id
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="data-version-listener", daemon=True)
@@ -52,6 +63,23 @@ class Listener:
 
     def stop(self) -> None:
         self._stop.set()
+
+    def person_stamp(self, person_id: int) -> tuple | None:
+        """What has been notified so far that concerns `person_id` (None while not connected): equal stamps
+        mean that nothing about the person nor the data version changed in between, as far as notified."""
+        with self._lock:
+            if self.value is None:
+                return None
+            return (self._connection_number, self.value, self._everyone, self._people.get(person_id, 0))
+
+    def _person_changed(self, payload: str) -> None:
+        with self._lock:
+            if payload.isdigit() and len(self._people) < _MAX_PEOPLE:
+                person_id = int(payload)
+                self._people[person_id] = self._people.get(person_id, 0) + 1
+            else:  # EVERYONE, or too many people to count one by one
+                self._everyone += 1
+                self._people.clear()
 
     def _set(self, version: int) -> None:
         # Never backwards while connected: a notification (or a resync read) can arrive after this process
@@ -67,12 +95,14 @@ class Listener:
                 log.warning("Data version listener lost its connection; reconnecting", exc_info=True)
             with self._lock:
                 self.value = None
+                self._connection_number += 1
             self.backend_pid = None
             self._stop.wait(RETRY_SECONDS)
 
     def _listen(self) -> None:
         with psycopg.connect(self.conninfo, autocommit=True) as connection:
             connection.execute(f"LISTEN {CHANNEL}")  # first listen, then read: no write falls in between
+            connection.execute(f"LISTEN {PEOPLE_CHANNEL}")
             self.backend_pid = connection.info.backend_pid
             while not self._stop.is_set():
                 row = connection.execute(self.current_sql).fetchone()
@@ -80,4 +110,7 @@ class Listener:
                 resync_at = time.monotonic() + RESYNC_SECONDS
                 while not self._stop.is_set() and time.monotonic() < resync_at:
                     for note in connection.notifies(timeout=_WAIT_SECONDS):
-                        self._set(int(note.payload))
+                        if note.channel == PEOPLE_CHANNEL:
+                            self._person_changed(note.payload)
+                        else:
+                            self._set(int(note.payload))

@@ -15,15 +15,16 @@ from functools import lru_cache
 from flask import current_app, has_request_context, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Row, bindparam, delete, literal_column, select, update
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy import bindparam, delete, literal_column, select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import make_transient_to_detached
 
 from exchange import audit
 from exchange.accounts.models import PasswordResetRequest, User, UserSession, new_session_token
 from exchange.accounts.passwords import hash_password, needs_rehash, verify_password
 from exchange.accounts.services.rules import EMAIL_MAX, normalise_email
 from exchange.accounts.services.tokens import hash_secret, revoke_open_links
-from exchange.caching import personal, version
+from exchange.caching import personal, signins, version
 from exchange.database import utcnow
 from exchange.errors import Invalid
 from exchange.extensions import db
@@ -84,13 +85,35 @@ def idle_limit() -> timedelta:
 
 
 # Built once: the loader runs on every signed-in request, and constructing the statement cost more than running it.
-# The person as an entity and the sign-in's three columns: one entity to build instead of two (the sign-in row
-# is not needed as an object).
+# The person's columns and the sign-in's three, read as plain columns (Core) and made into a User by `_as_user`:
+# the ORM's query machinery (a session transaction on the reader, entity loading) cost half of a stored page.
+_USER_ATTRIBUTES = tuple(prop.key for prop in User.__mapper__.column_attrs)
 _LOAD_SESSION = (
-    select(User, UserSession.id, UserSession.user_id, UserSession.last_seen_at)
+    select(*(prop.columns[0] for prop in User.__mapper__.column_attrs))
+    .add_columns(UserSession.id, UserSession.user_id, UserSession.last_seen_at)
     .join(UserSession, UserSession.user_id == User.id)
     .where(UserSession.key_hash == bindparam("key_hash"))
 )
+_SIGN_IN_AT = len(_USER_ATTRIBUTES)  # where the sign-in's columns start in a row
+_STATE_AT = _SIGN_IN_AT + 3  # and the person's state (`caching.personal`), when read
+_ID_AT = _USER_ATTRIBUTES.index("id")
+
+
+def _as_user(values) -> User:
+    """The person of a row read by `_LOAD_SESSION`, as a persistent object of this request's session.
+
+    What loading it through the session would give, without the query machinery: the columns as loaded values
+    (unchanged, so a later flush writes only what the request changes), relationships loaded on first use.
+    """
+    key = User.__mapper__.identity_key_from_primary_key([values[_ID_AT]])
+    held = db.session.identity_map.get(key)
+    if held is not None:  # loaded earlier in this request: one object per row, as the session keeps it
+        return held
+    user = User.__mapper__.class_manager.new_instance()
+    user.__dict__.update(zip(_USER_ATTRIBUTES, values))
+    make_transient_to_detached(user)
+    db.session.add(user)
+    return user
 
 
 def load_signed_in_user(cookie_id: str) -> User | None:
@@ -103,19 +126,22 @@ def load_signed_in_user(cookie_id: str) -> User | None:
     user_id, _sep, key = (cookie_id or "").partition(":")
     if not user_id.isdigit() or not key or len(key) > SESSION_KEY_MAX or len(user_id) > 18:
         return None
-    record = _load_record(hash_secret(key))
+    key_hash = hash_secret(key)
+    record = _load_record(key_hash, int(user_id))
     if record is None:
         return None
-    user, session_id, session_user_id, last_seen_at = record[:4]
+    session_id, session_user_id, last_seen_at = record[_SIGN_IN_AT:_STATE_AT]
     if session_user_id != int(user_id):
         return None
     now = utcnow()
     if last_seen_at < now - idle_limit():
         return None
+    user = _as_user(record)
     if not user.is_active:
         return None
     if last_seen_at < now - TOUCH_INTERVAL:
         _touch(session_id, now)
+        signins.forget(key_hash)  # the copy holds the old last use
     user.session_key = key
     return user
 
@@ -125,34 +151,27 @@ def _load_with_state(extra: tuple[str, ...]):
     return _LOAD_SESSION.add_columns(*(literal_column(sql) for sql in personal.state_columns(extra)))
 
 
-def _load_record(key_hash: str) -> Row | None:
+def _load_record(key_hash: str, person_id: int) -> tuple | None:
     """The person, the sign-in's id, user id and last use; with the person's state (`caching.personal`) when
-    this request's endpoint reads it, kept for `personal.user_state`."""
+    this request's endpoint reads it, kept for `personal.user_state`. On PostgreSQL a row this process read
+    before is used while nothing about the person changed (`caching.signins`)."""
     endpoint = request.endpoint if has_request_context() else None
     extra = personal.STATE_ENDPOINTS.get(endpoint or "")
-    if extra is None:
-        return _read_record(_LOAD_SESSION, key_hash)
-    row = _read_record(_load_with_state(extra), key_hash)
-    if row is None:
-        return None
-    personal.keep_state_read_with_sign_in(row[0].id, extra, tuple(row[4:]))
+    statement = _LOAD_SESSION if extra is None else _load_with_state(extra)
+    row = signins.read(key_hash, extra, person_id, lambda: _read_record(statement, key_hash))
+    if row is not None and extra is not None:
+        personal.keep_state_read_with_sign_in(row[_SIGN_IN_AT + 1], extra, tuple(row[_STATE_AT:]))
     return row
 
 
-def _read_record(statement, key_hash: str) -> Row | None:
-    # Read on the data version's reader (`version.reader`): on PostgreSQL a connection in autocommit that is not
-    # pinged, so a signed-in request that writes nothing opens no transaction on the application's pool (a ping,
-    # BEGIN and COMMIT: three round trips of the four it took). One statement sees the committed rows as the
-    # first read of a READ COMMITTED transaction would; later writes of the request go to the application's
-    # engine as before. On SQLite the reader is the application's engine.
-    bind = {"bind": version.reader()}
-    try:
-        return db.session.execute(statement, {"key_hash": key_hash}, bind_arguments=bind).first()
-    except DBAPIError as exc:
-        if not exc.connection_invalidated:
-            raise
-        db.session.rollback()  # the server dropped that connection (a restart): the pool has let it go
-        return db.session.execute(statement, {"key_hash": key_hash}, bind_arguments=bind).first()
+def _read_record(statement, key_hash: str) -> tuple | None:
+    # On the data version's reader (`version.read_row`), outside the ORM session: on PostgreSQL a connection in
+    # autocommit that is not pinged, so a signed-in request that writes nothing opens no transaction on the
+    # application's pool (a ping, BEGIN and COMMIT: three round trips of the four it took), retried once when the
+    # server had dropped it; on SQLite a connection of the application's pool, as the data version is read. One
+    # statement sees the committed rows as the first read of a READ COMMITTED transaction would; later writes of
+    # the request go through the session as before.
+    return version.read_row(statement, {"key_hash": key_hash})
 
 
 def _touch(session_id: int, now) -> None:

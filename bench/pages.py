@@ -686,7 +686,9 @@ def sign_in(base: str, email: str, password: str) -> dict[str, str]:
         raise SystemExit(f"signing in as {email} failed (ended at {answer.geturl()})")
     headers = {"Cookie": "; ".join(f"{c.name}={c.value}" for c in jar), "User-Agent": BENCH_AGENT}
     # What a browser's next request gets: the page, and no new cookie (one on every request would be measured).
-    with urllib.request.urlopen(urllib.request.Request(base + "/werkruimte", headers=headers), timeout=30) as page:
+    with urllib.request.urlopen(
+        urllib.request.Request(base + "/werkruimte", headers=headers), timeout=30
+    ) as page:
         page.read()
         if page.headers.get("Set-Cookie"):
             raise SystemExit("the workspace sets a cookie on every request of the signed-in browser")

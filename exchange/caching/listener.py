@@ -34,7 +34,9 @@ log = logging.getLogger(__name__)
 CHANNEL = "exchange_data_version"
 PEOPLE_CHANNEL = "exchange_people"
 EVERYONE = "*"
-_MAX_PEOPLE = 10_000  # people counted one by one; past that, the counts start again (everyone's stamp changes)
+_MAX_PEOPLE = (
+    10_000  # people counted one by one; past that, the counts start again (everyone's stamp changes)
+)
 RESYNC_SECONDS = 10.0
 RETRY_SECONDS = 1.0
 _WAIT_SECONDS = 1.0  # how long one wait for notifications lasts before the thread checks whether to stop

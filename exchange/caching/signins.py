@@ -82,11 +82,15 @@ def trigger_statements() -> list[str]:
     for table, column in PEOPLE_TABLES.items():
         statements += [
             f'DROP TRIGGER IF EXISTS exchange_people ON "{table}"',
-            f'CREATE TRIGGER exchange_people AFTER INSERT OR UPDATE OR DELETE ON "{table}" '
-            f"FOR EACH ROW EXECUTE FUNCTION exchange_notify_people('{column}')",
+            (
+                f'CREATE TRIGGER exchange_people AFTER INSERT OR UPDATE OR DELETE ON "{table}" '
+                f"FOR EACH ROW EXECUTE FUNCTION exchange_notify_people('{column}')"
+            ),
             f'DROP TRIGGER IF EXISTS exchange_people_emptied ON "{table}"',
-            f'CREATE TRIGGER exchange_people_emptied AFTER TRUNCATE ON "{table}" '
-            f"FOR EACH STATEMENT EXECUTE FUNCTION exchange_notify_people('{listening.EVERYONE}')",
+            (
+                f'CREATE TRIGGER exchange_people_emptied AFTER TRUNCATE ON "{table}" '
+                f"FOR EACH STATEMENT EXECUTE FUNCTION exchange_notify_people('{listening.EVERYONE}')"
+            ),
         ]
     return statements
 
@@ -197,11 +201,11 @@ def _mark_bulk_people_changes(state) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _drop_after_own_commit(session: Session) -> None:
-    if session.get_nested_transaction() is None and session.info.pop(MARK_KEY, None):
-        if has_app_context():
-            held = current_app.extensions.get(STORE_KEY)
-            if held is not None:
-                held.clear()
+    marked = session.get_nested_transaction() is None and session.info.pop(MARK_KEY, None)
+    if marked and has_app_context():
+        held = current_app.extensions.get(STORE_KEY)
+        if held is not None:
+            held.clear()
 
 
 @event.listens_for(Session, "after_soft_rollback")

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from itertools import chain
 from functools import lru_cache
+from itertools import chain
 from typing import Any, TypeVar
 
 from flask import current_app, has_app_context, has_request_context, request

@@ -40,7 +40,9 @@ def _connected(app):
 
 
 def _sign_in_reads(statements: list[str]) -> int:
-    return sum("user_session" in sql.lower() and sql.lstrip().upper().startswith("SELECT") for sql in statements)
+    return sum(
+        "user_session" in sql.lower() and sql.lstrip().upper().startswith("SELECT") for sql in statements
+    )
 
 
 def _by_hand(app, sql: str, **params) -> None:
@@ -79,7 +81,9 @@ def test_a_sign_out_in_another_process_ends_the_kept_sign_in(listening, client, 
     login(client, user)
     assert client.get("/account").status_code == 200  # read and kept
     before = held.person_stamp(user_id) if held else None
-    other = create_app("config.TestConfig", SQLALCHEMY_DATABASE_URI=listening.config["SQLALCHEMY_DATABASE_URI"])
+    other = create_app(
+        "config.TestConfig", SQLALCHEMY_DATABASE_URI=listening.config["SQLALCHEMY_DATABASE_URI"]
+    )
     with other.app_context():  # another server process signs the person out everywhere
         from exchange.accounts.models import User
         from exchange.accounts.services import sessions
@@ -151,7 +155,9 @@ def test_every_table_a_sign_in_reads_notifies(listening, db, backend):
     found = {
         (table, trigger)
         for table, trigger in db.session.execute(
-            text("SELECT tgrelid::regclass::text, tgname FROM pg_trigger WHERE tgname LIKE 'exchange_people%'")
+            text(
+                "SELECT tgrelid::regclass::text, tgname FROM pg_trigger WHERE tgname LIKE 'exchange_people%'"
+            )
         )
     }
     expected = {
@@ -172,7 +178,9 @@ def test_a_change_during_the_read_is_not_missed(listening, db, reference, make_u
         reads.append(1)
         if held is not None and len(reads) == 1:  # committed after this read, before it is kept
             before = held.person_stamp(user_id)
-            _by_hand(listening, 'UPDATE "user" SET name = :name WHERE id = :id', name="Tussendoor", id=user_id)
+            _by_hand(
+                listening, 'UPDATE "user" SET name = :name WHERE id = :id', name="Tussendoor", id=user_id
+            )
             _until(lambda: held.person_stamp(user_id) != before)
         return ("rij",)
 

@@ -102,7 +102,9 @@ def test_a_commit_elsewhere_is_read_at_once(app, db, backend, make_practice):
 
 
 def test_a_reader_connection_the_server_dropped_is_replaced(app, db, backend, make_practice):
-    if backend == "sqlite":  # no server drops a file's connection, so none is pinged (database.engine_options)
+    if (
+        backend == "sqlite"
+    ):  # no server drops a file's connection, so none is pinged (database.engine_options)
         assert version.reader().pool._pre_ping is False
         return
     make_practice("Thuiszitterstafel")

@@ -123,3 +123,32 @@ def test_liveness_runs_no_query(client, query_counter):
     assert answer.status_code == 200
     assert text(answer) == "ok\n"
     assert counter.count == 0
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/regios", "/actielijnen", "/actielijnen/1", "/themas", "/ontwikkelcirkel", "/transformatiefonds"],
+)
+def test_reference_pages_are_stored_and_follow_an_edit(cached, reference, query_counter, db, path):
+    from exchange.reference.models import ActionLine, CyclePhase, Region, Theme
+
+    first = cached.test_client().get(path)
+    assert first.status_code == 200
+    with query_counter() as counter:
+        second = cached.test_client().get(path)
+    assert counter.count == 1  # the data version
+    assert _CSRF_RE.sub("", text(first)) == _CSRF_RE.sub("", text(second))
+    # an administrator's edit of the reference data shows on the next request
+    edits = (
+        (Region, "display_name"),
+        (Theme, "name"),
+        (CyclePhase, "name"),
+        (ActionLine, "title"),
+        (ActionLine, "short"),
+    )
+    for model, column in edits:
+        row = db.session.query(model).order_by(model.id).first()
+        setattr(row, column, getattr(row, column) + " (bijgewerkt)")
+    db.session.commit()
+    third = cached.test_client().get(path)
+    assert third.status_code == 200 and text(third) != text(second)

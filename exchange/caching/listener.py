@@ -66,6 +66,11 @@ class Listener:
     def stop(self) -> None:
         self._stop.set()
 
+    @property
+    def connection_number(self) -> int:
+        """Raised by every lost connection: what was checked on one connection holds until it changes."""
+        return self._connection_number
+
     def person_stamp(self, person_id: int) -> tuple | None:
         """What has been notified so far that concerns `person_id` (None while not connected): equal stamps
         mean that nothing about the person nor the data version changed in between, as far as notified."""

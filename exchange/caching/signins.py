@@ -21,12 +21,16 @@ another process's commit is seen when its notification arrives: well under a mil
 the listener thread's turn at the interpreter (a few ms under load). A sign-out on one server therefore ends a
 copied cookie's use everywhere within that time, not in the same instant.
 
+Nothing is kept unless every one of those triggers exists (checked once per listener connection): a database
+whose migration 0020 did not run would never notify, so a sign-out elsewhere would not reach this process.
+
 SQLite has no notifications: there every request reads (one statement on a file). SIGN_IN_CACHE_ENTRIES = 0
 turns the store off.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -40,9 +44,12 @@ from exchange.caching import listener as listening
 from exchange.caching import version
 from exchange.extensions import db
 
+log = logging.getLogger(__name__)
+
 DEFAULT_ENTRIES = 4096
 DEFAULT_SECONDS = 60
 STORE_KEY = "sign_in_cache"
+TRIGGERS_KEY = "sign_in_cache_triggers"
 MARK_KEY = "exchange.people_changed"
 
 # The tables a sign-in read depends on, and whom a change to a row concerns: the column holding the person's id,
@@ -133,18 +140,43 @@ class Store:
         return len(self._rows)
 
 
+TRIGGERS_SQL = (
+    "SELECT count(DISTINCT tgrelid) FROM pg_trigger WHERE tgname = 'exchange_people' AND tgenabled <> 'D'"
+)
+
+
 def store() -> Store | None:
-    """This process's store, or None when it is off or has no listener to trust (SQLite, DATA_VERSION_LISTEN
-    off)."""
+    """This process's store, or None when it is off or has no notifications to trust (SQLite, DATA_VERSION_LISTEN
+    off, the triggers missing)."""
     entries = current_app.config.get("SIGN_IN_CACHE_ENTRIES", DEFAULT_ENTRIES)
     if not entries:
         return None
-    if version.listener_of_process() is None:
+    held = version.listener_of_process()
+    if held is None or not _triggers_in_place(held):
         return None
-    held = current_app.extensions.get(STORE_KEY)
-    if held is None:
-        held = current_app.extensions[STORE_KEY] = Store(entries)
-    return held
+    kept = current_app.extensions.get(STORE_KEY)
+    if kept is None:
+        kept = current_app.extensions[STORE_KEY] = Store(entries)
+    return kept
+
+
+def _triggers_in_place(held: listening.Listener) -> bool:
+    """Whether every table of PEOPLE_TABLES notifies; checked once per connection of the listener."""
+    connection = (id(held), held.connection_number)
+    known = current_app.extensions.get(TRIGGERS_KEY)
+    if known is not None and known[0] == connection:
+        return known[1]
+    found = version.run_on_reader(lambda reader: reader.exec_driver_sql(TRIGGERS_SQL).scalar())
+    in_place = found == len(PEOPLE_TABLES)
+    if not in_place:
+        log.warning(
+            "Sign-ins are read on every request: %s of the %s tables have the exchange_people trigger "
+            "(run `flask db upgrade`)",
+            found,
+            len(PEOPLE_TABLES),
+        )
+    current_app.extensions[TRIGGERS_KEY] = (connection, in_place)
+    return in_place
 
 
 def read(key_hash: str, variant: tuple | None, person_id: int, read_row: Callable[[], tuple | None]):

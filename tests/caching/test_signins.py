@@ -238,3 +238,29 @@ def test_no_copy_outlives_a_sign_out_in_this_process(listening, client, referenc
     response = thief.get("/account")
     assert response.status_code == 302 and response.location.startswith("/inloggen")
     assert db.session.query(UserSession).count() == 0
+
+
+def test_nothing_is_kept_without_every_trigger(listening, client, reference, make_user, db, backend):
+    user = make_user("staff")
+    held = _connected(listening)
+    if backend == "sqlite":
+        assert held is None
+        return
+    _by_hand(listening, "DROP TRIGGER exchange_people ON user_session")  # as in a database not migrated
+    try:
+        with listening.app_context():
+            listening.extensions.pop(signins.TRIGGERS_KEY, None)  # checked again, as after a reconnect
+            assert signins.store() is None
+        login(client, user)
+        client.get("/account")
+        with recording(listening) as statements:
+            assert client.get("/account").status_code == 200
+        assert _sign_in_reads(statements) == 1  # read on every request
+    finally:
+        db.session.remove()  # the requests shared the test's session: end its transaction, which holds locks
+        for statement in signins.trigger_statements():
+            if "ON \"user_session\"" in statement and statement.startswith("CREATE TRIGGER exchange_people "):
+                _by_hand(listening, statement)
+    with listening.app_context():
+        listening.extensions.pop(signins.TRIGGERS_KEY, None)
+        assert signins.store() is not None

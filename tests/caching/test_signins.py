@@ -259,7 +259,7 @@ def test_nothing_is_kept_without_every_trigger(listening, client, reference, mak
     finally:
         db.session.remove()  # the requests shared the test's session: end its transaction, which holds locks
         for statement in signins.trigger_statements():
-            if "ON \"user_session\"" in statement and statement.startswith("CREATE TRIGGER exchange_people "):
+            if 'ON "user_session"' in statement and statement.startswith("CREATE TRIGGER exchange_people "):
                 _by_hand(listening, statement)
     with listening.app_context():
         listening.extensions.pop(signins.TRIGGERS_KEY, None)

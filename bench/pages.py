@@ -695,18 +695,26 @@ def sign_in(base: str, email: str, password: str) -> dict[str, str]:
     return headers
 
 
+CHANGES = {
+    "text": "a new summary",
+    "count": "a move to the next phase",
+    "all": "a move to another region",
+}
+
+
 def touch_practice(url: str, index_dir: str, practice_id: int, round_: int, change: str = "text") -> None:
     """A visible write through the ORM (raises the data version), as an edit would, applied to the search index
     after the commit as the application does. "text": a new summary, never one written before (a kept database
     keeps the summaries of earlier runs; an unchanged value raises nothing); it moves no count, so the counts
     kept for visitors stay (`caching.counts`). "count": the practice moves on to the next phase of the cycle,
-    which moves the phase counts, so every count is computed again."""
+    which moves the counts that depend on phases (those that do not stay kept). "all": the practice moves to
+    another region, which moves every count, so all are computed again."""
     from sqlalchemy import select
 
     from exchange import create_app
     from exchange.extensions import db
     from exchange.practices.models import Practice
-    from exchange.reference.models import CyclePhase
+    from exchange.reference.models import CyclePhase, Region
 
     app = create_app(
         "config.Config",
@@ -719,6 +727,9 @@ def touch_practice(url: str, index_dir: str, practice_id: int, round_: int, chan
         if change == "count":
             phases = list(db.session.scalars(select(CyclePhase.id).order_by(CyclePhase.position)))
             practice.phase_id = phases[(phases.index(practice.phase_id) + 1) % len(phases)]
+        elif change == "all":
+            regions = list(db.session.scalars(select(Region.id).order_by(Region.id)))
+            practice.region_id = regions[(regions.index(practice.region_id) + 1) % len(regions)]
         else:
             practice.summary = f"{practice.summary.split(' [bench')[0]} [bench {round_} {time.time_ns()}]"
         db.session.commit()
@@ -783,10 +794,10 @@ def main() -> None:
     )
     parser.add_argument(
         "--change",
-        choices=["text", "count"],
+        choices=["text", "count", "all"],
         default="text",
-        help="the write of --after-change: a new summary (text, the default) or a move to the next phase (count: "
-        "moves the counts, which are then computed again)",
+        help="the write of --after-change: a new summary (text, the default), a move to the next phase (count: "
+        "the counts that depend on phases are computed again) or to another region (all: every count is)",
     )
     parser.add_argument(
         "--after-change",
@@ -952,7 +963,7 @@ def main() -> None:
         print()
         print(
             f"First request of each page after a visible write ({args.after_change} rounds, the write: "
-            f"{'a new summary' if args.change == 'text' else 'a move to the next phase'}; target at 100 000: "
+            f"{CHANGES[args.change]}; target at 100 000: "
             "p99 <= 250 ms), ms:"
         )
         grouped: dict[str, list[float]] = {}

@@ -6,6 +6,10 @@ write, because the visitor cache is keyed by the data version. Most writes are t
 a contact) that move no count. `counts_version` (`caching.version`) is raised by every visible write except
 those, so counts computed under one `counts_version` stay true while it stands, whatever text changed.
 
+A write that moves only where practices are on the cycle (a phase move) raises `phase_counts_version` instead:
+counts are kept under it too unless the caller says they do not depend on phases (`phases=False`: e.g. the
+counts per theme, action line, region or year of practices filtered by anything but the phase).
+
 Only for visitors: signed-in people see other practices (drafts, their own region's), and their counts are
 computed per request as before. `COUNTS_CACHE_ENTRIES` bounds the store per worker (0 turns it off); a new
 `counts_version` empties it.
@@ -64,14 +68,16 @@ def _store() -> _Store | None:
     return store
 
 
-def for_visitors(user, key: tuple, compute: Callable[[], T]) -> T:
-    """`compute()`, or what it gave under `key` in this worker since the last write that moved a count.
+def for_visitors(user, key: tuple | str, compute: Callable[[], T], *, phases: bool = True) -> T:
+    """`compute()`, or what it gave under `key` in this worker since the last write that moved a count (with
+    `phases=False`: a count that no phase move changes).
 
     Kept only when `user` is a visitor (None or not signed in); the caller must not change what it gets."""
     store = _store()
     if store is None or getattr(user, "is_authenticated", False):
         return compute()
-    counts_version = version.counts_for_request()
+    counts_version, phase_version = version.counts_for_request()
+    key = (key, phase_version if phases else None)
     value = store.get(counts_version, key)
     if value is None:
         value = compute()

@@ -20,6 +20,9 @@ class DataVersion(db.Model):
     # Raised with `version` by every visible write except those that move no count of practices (text edits):
     # the key of the facet counts kept per process (`practices.listing`).
     counts_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # Raised instead of `counts_version` by a write that moves only where practices are on the cycle (a phase
+    # move and its cycle step): counts that do not depend on phases outlive it (`caching.counts`).
+    phase_counts_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     def __repr__(self) -> str:
         return f"<DataVersion {self.version}>"

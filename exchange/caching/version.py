@@ -9,7 +9,9 @@ do not raise it, so signing in or searching keeps every cached page.
 
 The same row holds `counts_version`, raised with the version by every visible write except those that change
 only what no count of practices depends on (text columns of a practice, its revisions, links and partners; see
-COUNT_NEUTRAL_COLUMNS): counts kept for visitors (`caching.counts`) outlive text edits.
+COUNT_NEUTRAL_COLUMNS): counts kept for visitors (`caching.counts`) outlive text edits. A write whose only
+count-moving change is where practices are on the cycle (a practice's phase, a new cycle step: PHASE_COLUMNS,
+PHASE_TABLES) raises `phase_counts_version` instead, so counts that do not depend on phases outlive it too.
 """
 
 from __future__ import annotations
@@ -70,6 +72,7 @@ INVISIBLE_COLUMNS = {
 
 
 COUNTS_KEY = "exchange.counts_changed"
+PHASE_KEY = "exchange.phase_counts_changed"
 RAISED_KEY = "exchange.data_version_raised"
 
 # What no count of practices depends on (the facets of /praktijken, the theme and region pages: status, region,
@@ -95,6 +98,11 @@ COUNT_NEUTRAL_COLUMNS = {
 }
 
 
+# What moves only the counts that depend on phases (where practices are on the development cycle).
+PHASE_TABLES = frozenset({"cycle_step"})
+PHASE_COLUMNS = {"practice": frozenset({"phase_id", "phase", "steps"})}  # the column, its relationship, steps
+
+
 def _table_name(obj) -> str | None:
     table = getattr(type(obj), "__table__", None)
     return getattr(table, "name", None)
@@ -114,23 +122,32 @@ def _changes_visible(session: Session, obj) -> bool:
     return any(key not in hidden for key in changed)
 
 
-def _changes_counts(session: Session, obj) -> bool:
-    """Whether a visible change of `obj` can move a count of practices (see COUNT_NEUTRAL_COLUMNS)."""
-    name = _table_name(obj)
+def _counts_moved(session: Session, obj) -> str | None:
+    """Which counts of practices a visible change of `obj` can move: "all", "phases" (only where practices are
+    on the cycle) or None (see COUNT_NEUTRAL_COLUMNS and PHASE_COLUMNS)."""
+    name = _table_name(obj) or ""
     if name in COUNT_NEUTRAL_TABLES:
-        return False
-    neutral = COUNT_NEUTRAL_COLUMNS.get(name or "")
+        return None
+    if name in PHASE_TABLES:
+        return "phases"
+    neutral = COUNT_NEUTRAL_COLUMNS.get(name)
     if neutral is None or obj in session.new or obj in session.deleted:
-        return True
-    return any(attr.key not in neutral for attr in inspect(obj).attrs if attr.history.has_changes())
+        return "all"
+    changed = {attr.key for attr in inspect(obj).attrs if attr.history.has_changes()} - neutral
+    if not changed:
+        return None
+    return "phases" if changed <= PHASE_COLUMNS.get(name, frozenset()) else "all"
 
 
 def _mark(session: Session, obj) -> bool:
-    """Mark the session for what `obj`'s change raises; True once both numbers are marked."""
+    """Mark the session for what `obj`'s change raises; True once everything is marked."""
     if _changes_visible(session, obj):
         session.info[MARK_KEY] = True
-        if _changes_counts(session, obj):
+        moved = _counts_moved(session, obj)
+        if moved == "all":
             session.info[COUNTS_KEY] = True
+        elif moved == "phases":
+            session.info[PHASE_KEY] = True
     return bool(session.info.get(MARK_KEY) and session.info.get(COUNTS_KEY))
 
 
@@ -161,24 +178,30 @@ def _raise_version(session: Session) -> None:
         if _mark(session, obj):
             break
     if session.info.get(MARK_KEY):
-        bump(session, counts=bool(session.info.get(COUNTS_KEY)))
+        bump(session, counts=bool(session.info.get(COUNTS_KEY)), phases=bool(session.info.get(PHASE_KEY)))
 
 
-def bump(session: Session, *, counts: bool = True) -> None:
+def bump(session: Session, *, counts: bool = True, phases: bool = False) -> None:
     """Raise the data version by one inside the session's transaction, and `counts_version` too unless
-    `counts` is False (creates the row when it is missing)."""
+    `counts` is False; with `phases` (and not `counts`) `phase_counts_version` instead. Creates the row when it
+    is missing."""
     session.info.pop(MARK_KEY, None)
     session.info.pop(COUNTS_KEY, None)
+    session.info.pop(PHASE_KEY, None)
     connection = session.connection()
     table = DataVersion.__table__
     values = {"version": table.c.version + 1}
     if counts:
         values["counts_version"] = table.c.counts_version + 1
+    elif phases:
+        values["phase_counts_version"] = table.c.phase_counts_version + 1
     raised = connection.execute(
         update(table).where(table.c.id == ROW_ID).values(**values).returning(table.c.version)
     ).scalar()
     if raised is None:
-        connection.execute(insert(table).values(id=ROW_ID, version=2, counts_version=2))
+        connection.execute(
+            insert(table).values(id=ROW_ID, version=2, counts_version=2, phase_counts_version=2)
+        )
         raised = 2
     if connection.dialect.name == "postgresql":
         # Delivered at commit, in commit order, to every process's listener (caching.listener).
@@ -191,6 +214,7 @@ def _clear_after_commit(session: Session) -> None:
     if session.get_nested_transaction() is None:
         session.info.pop(MARK_KEY, None)
         session.info.pop(COUNTS_KEY, None)
+        session.info.pop(PHASE_KEY, None)
         raised = session.info.pop(RAISED_KEY, None)
         if raised is not None and has_app_context():
             held = _listener(start=False)  # a command that only writes needs none
@@ -206,6 +230,7 @@ def _clear_after_rollback(session: Session, previous_transaction) -> None:
     if previous_transaction.parent is None:
         session.info.pop(MARK_KEY, None)
         session.info.pop(COUNTS_KEY, None)
+        session.info.pop(PHASE_KEY, None)
         session.info.pop(RAISED_KEY, None)
 
 
@@ -288,11 +313,17 @@ def current() -> int:
 
 def _read_number(sql: str) -> int:
     """The number `sql` selects (0 when there is no row), on the reader."""
+    return _read_numbers(sql, 1)[0]
+
+
+def _read_numbers(sql: str, width: int) -> tuple[int, ...]:
+    """The `width` numbers of the row `sql` selects (zeros when there is no row), on the reader."""
     engine = reader()
     if engine.dialect.name != "sqlite":
-        return run_on_reader(lambda connection: connection.exec_driver_sql(sql).scalar() or 0)
-    row = _fetch_one_sqlite(engine, sql, ())
-    return (row[0] if row else 0) or 0
+        row = run_on_reader(lambda connection: connection.exec_driver_sql(sql).first())
+    else:
+        row = _fetch_one_sqlite(engine, sql, ())
+    return tuple(value or 0 for value in row) if row else (0,) * width
 
 
 def read_row(statement: Select, params: dict[str, Any]) -> tuple | None:
@@ -349,24 +380,30 @@ def run_on_reader(read: Callable[[Connection], T]) -> T:
         return read(connection)
 
 
-COUNTS_SQL = f"SELECT counts_version FROM data_version WHERE id = {ROW_ID}"
+COUNTS_SQL = f"SELECT counts_version, phase_counts_version FROM data_version WHERE id = {ROW_ID}"
 
 
 def counts_current() -> int:
-    """`counts_version` as committed now (0 before the row exists), on the reader: read only by pages that
-    compute counts, when the visitor cache did not answer."""
-    return _read_number(COUNTS_SQL)
+    """`counts_version` as committed now (0 before the row exists), on the reader."""
+    return counts_versions()[0]
+
+
+def counts_versions() -> tuple[int, int]:
+    """`counts_version` and `phase_counts_version` as committed now (zeros before the row exists), on the reader:
+    read only by pages that compute counts, when the visitor cache did not answer."""
+    counts, phases = _read_numbers(COUNTS_SQL, 2)
+    return counts, phases
 
 
 COUNTS_REQUEST_KEY = "exchange.caching.counts_version"
 
 
-def counts_for_request() -> int:
-    """`counts_current()`, read once per request (like `for_request`); read again after the request committed."""
-    return _once_per_request(COUNTS_REQUEST_KEY, counts_current)
+def counts_for_request() -> tuple[int, int]:
+    """`counts_versions()`, read once per request (like `for_request`); read again after the request committed."""
+    return _once_per_request(COUNTS_REQUEST_KEY, counts_versions)
 
 
-def _once_per_request(key: str, read: Callable[[], int]) -> int:
+def _once_per_request(key: str, read: Callable[[], T]) -> T:
     if not has_request_context():
         return read()
     environ = request.environ

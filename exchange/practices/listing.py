@@ -433,11 +433,38 @@ def _count_together(user, browse: Browse, params: list[str]):
     return stmt, shape
 
 
+# Every facet counted by `_count_all`.
+FACETS = frozenset({*_ROW_FACETS, "provincie", "thema", "actielijn", "resultaten"})
+
+
 def _counts(user, browse: Browse, ref: Reference, skip: set[str]) -> dict[str, dict]:
     """Every facet's counts but those in `skip`, keyed as the facets read them (param -> {value: count};
-    "resultaten" -> {WITH_RESULTS: count}); for visitors kept until a write moves a count (`caching.counts`)."""
-    key = ("facets", tuple(sorted(browse.values().items())), repr(browse.profile), tuple(sorted(skip)))
-    return dict(kept_counts.for_visitors(user, key, lambda: _count_all(user, browse, ref, skip)))
+    "resultaten" -> {WITH_RESULTS: count}); for visitors kept until a write moves a count (`caching.counts`).
+
+    Unless a phase filter (or a profile filter) is chosen, only the phase facet's counts depend on where the
+    practices are on the cycle: the others are kept apart and outlive a phase move."""
+    key = ("facets", tuple(sorted(browse.values().items())), repr(browse.profile))
+    if browse.phase is not None or browse.profile.active:
+        return dict(
+            kept_counts.for_visitors(
+                user, (*key, tuple(sorted(skip))), lambda: _count_all(user, browse, ref, skip)
+            )
+        )
+    others = skip | {"fase"}
+    counts = dict(
+        kept_counts.for_visitors(
+            user,
+            (*key, tuple(sorted(others))),
+            lambda: _count_all(user, browse, ref, others),
+            phases=False,
+        )
+    )
+    if "fase" not in skip:
+        only_phases = set(FACETS - {"fase"})
+        counts.update(
+            kept_counts.for_visitors(user, (*key, "fase"), lambda: _count_all(user, browse, ref, only_phases))
+        )
+    return counts
 
 
 def _count_all(user, browse: Browse, ref: Reference, skip: set[str]) -> dict[str, dict]:

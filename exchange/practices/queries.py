@@ -216,6 +216,7 @@ def ranked_per_theme(
         lambda: dict(
             db.session.execute(select(ranked.c.theme_id, func.count()).group_by(ranked.c.theme_id)).all()
         ),
+        phases=False,  # how many practices per theme: no phase move changes it
     )
     pairs = db.session.execute(
         select(ranked.c.theme_id, ranked.c.practice_id).where(ranked.c.rank <= per_theme)

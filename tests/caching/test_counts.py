@@ -103,3 +103,37 @@ def test_services_keep_the_revision_row_out_of_the_counts(counting, cast, make_p
     )
     db.session.commit()
     assert _count_statements(counting, client, "/praktijken")[1] == 0
+
+
+def _phase_count(html: str, phase) -> int:
+    found = re.search(re.escape(phase.name) + r"</a>\s*<span class=\"muted\">\((\d+)\)", html)
+    return int(found.group(1)) if found else 0
+
+
+def test_a_phase_move_recounts_only_what_depends_on_phases(counting, cast, make_practice, db):
+    from exchange.practices import cycle
+    from exchange.reference.models import CyclePhase
+
+    practice = make_practice("Thuiszitterstafel", publish=True)
+    phases = list(db.session.scalars(db.select(CyclePhase).order_by(CyclePhase.position)))
+    old, new = practice.phase, phases[(phases.index(practice.phase) + 1) % len(phases)]
+    client = counting.test_client()
+    html, _counted_first = _count_statements(counting, client, "/praktijken")
+    counts_before = (_phase_count(html, old), _phase_count(html, new), _region_count(html, cast.region))
+    filtered = f"/praktijken?fase={new.slug}"
+    _count_statements(counting, client, filtered)
+
+    cycle.move_phase(cast.staff, practice, new, "De pilot is klaar, we gaan verder.")
+    db.session.commit()
+
+    html, counted = _count_statements(counting, client, "/praktijken")
+    assert counted == 1 and "phase_id" in _counted[0], _counted  # the phase facet only
+    assert (_phase_count(html, old), _phase_count(html, new), _region_count(html, cast.region)) == (
+        counts_before[0] - 1,
+        counts_before[1] + 1,
+        counts_before[2],
+    )
+    # filtered by a phase, every count depends on the phases: all counted again, and right
+    html, counted = _count_statements(counting, client, filtered)
+    assert counted > 1 and "Thuiszitterstafel" in html
+    assert _region_count(html, cast.region) >= 1

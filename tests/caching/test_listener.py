@@ -3,8 +3,6 @@ older number after this process's own write, and reads again while the listener 
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from sqlalchemy import create_engine, text
 
@@ -12,13 +10,7 @@ from exchange import create_app
 from exchange.caching import listener, version
 from exchange.extensions import db as _db
 from tests.statements import recording
-
-
-def _until(condition, seconds: float = 10.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.01)
+from tests.waiting import until as _until
 
 
 @pytest.fixture

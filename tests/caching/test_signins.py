@@ -4,8 +4,6 @@ On SQLite nothing is kept: every request reads."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from sqlalchemy import create_engine, text
 
@@ -14,14 +12,8 @@ from exchange.accounts.models import UserSession
 from exchange.caching import signins, version
 from exchange.extensions import db as _db
 from tests.statements import recording
+from tests.waiting import until as _until
 from tests.web import login, logout
-
-
-def _until(condition, seconds: float = 10.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.01)
 
 
 @pytest.fixture

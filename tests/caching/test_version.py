@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import create_engine, text, update
+from sqlalchemy import create_engine, select, text, update
 
 from exchange.caching import version
 from exchange.practices import services
@@ -211,3 +211,26 @@ def test_a_text_edit_and_a_counted_change_in_one_commit_raise_both_once(db, cast
     services.publish_practice(cast.staff, practice)
     db.session.commit()
     assert (version.current(), _counts_version()) == (before + 1, counts_before + 1)
+
+
+def _next_phase(db, practice):
+    from exchange.reference.models import CyclePhase
+
+    phases = list(db.session.scalars(select(CyclePhase).order_by(CyclePhase.position)))
+    return phases[(phases.index(practice.phase) + 1) % len(phases)]
+
+
+def test_a_phase_move_raises_only_the_phase_counts_version(db, cast, make_practice):
+    from exchange.practices import cycle
+
+    practice = make_practice("Thuiszitterstafel", publish=True)
+    before, (counts, phases) = version.current(), version.counts_versions()
+    cycle.move_phase(cast.staff, practice, _next_phase(db, practice), "De pilot is klaar, we gaan verder.")
+    db.session.commit()
+    assert (version.current(), version.counts_versions()) == (before + 1, (counts, phases + 1))
+    # a phase move with a change that moves other counts: counts_version (which empties everything)
+    before, (counts, phases) = version.current(), version.counts_versions()
+    cycle.move_phase(cast.staff, practice, _next_phase(db, practice), "En weer een stap verder gezet.")
+    practice.region = cast.other_region
+    db.session.commit()
+    assert (version.current(), version.counts_versions()) == (before + 1, (counts + 1, phases))

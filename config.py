@@ -159,6 +159,8 @@ class Config:
     # Counts of practices for visitors (facets, theme and region pages) kept per worker until a write moves a
     # count (exchange/caching/counts.py); 0: off.
     COUNTS_CACHE_ENTRIES = _int("COUNTS_CACHE_ENTRIES", 256)
+    # Which practices are like one, kept per process this long (exchange/search/similar.py); 0: asked every time.
+    SIMILAR_CACHE_SECONDS = _int("SIMILAR_CACHE_SECONDS", 300)
     # PostgreSQL: each process keeps the data version from notifications (LISTEN) instead of reading it per
     # request (exchange/caching/listener.py).
     DATA_VERSION_LISTEN = _bool("DATA_VERSION_LISTEN", True)
@@ -210,5 +212,6 @@ class TestConfig(Config):
     # Tests see every page rendered; tests/caching turn the visitor cache on where they test it.
     VISITOR_CACHE_ENTRIES = 0
     COUNTS_CACHE_ENTRIES = 0
+    SIMILAR_CACHE_SECONDS = 0
     # Tests write past the ORM and empty tables between tests; tests/caching/test_listener.py turns it on.
     DATA_VERSION_LISTEN = False

@@ -44,3 +44,37 @@ def test_similar_partial_renders_links_or_nothing(world, make_practice, app):
         html = render_template("search/_similar.html", practice=practice)
     assert f"/praktijken/{other.id}" in html
     assert "Vergelijkbare praktijken in andere regio" in html
+
+
+def test_a_kept_answer_never_shows_what_is_no_longer_published_and_follows_its_practice(
+    world, make_practice, app, db, monkeypatch
+):
+    from exchange.practices.models import Status
+    from exchange.search import similar
+
+    asked = []
+    engine = similar.current_index
+    monkeypatch.setattr(similar, "current_index", lambda: asked.append(1) or engine())
+    app.config["SIMILAR_CACHE_SECONDS"] = 300
+    practice = make_practice(
+        "Thuiszitters terug naar school", body="Onderwijs en jeugdhulp vinden samen een plek."
+    )
+    elsewhere = make_practice(
+        "Thuiszitters in Zeeland", body="Onderwijs en jeugdhulp vinden een plek.", region=world.other_region
+    )
+    with app.test_request_context():
+        assert [p.id for p in similar_practices(practice)] == [elsewhere.id]
+        elsewhere.title = "Thuiszitters in Zeeland, hernoemd"
+        db.session.commit()
+        again = similar_practices(practice)
+        assert [p.title for p in again] == ["Thuiszitters in Zeeland, hernoemd"]  # read afresh
+        assert len(asked) == 1  # the engine was asked once
+        elsewhere.status = Status.ARCHIVED
+        db.session.commit()
+        assert similar_practices(practice) == []  # kept, but no longer published: not shown
+        # the practice itself changes (a new revision): asked again
+        practice.revision += 1
+        elsewhere.status = Status.PUBLISHED
+        db.session.commit()
+        assert [p.id for p in similar_practices(practice)] == [elsewhere.id]
+        assert len(asked) == 2

@@ -22,7 +22,6 @@ from exchange.practices.models import Practice, Status
 from exchange.search.documents import practice_text
 from exchange.search.queries import current_index
 
-
 DEFAULT_SECONDS = 300
 MAX_KEPT = 4096
 STORE_KEY = "similar_practices"

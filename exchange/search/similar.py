@@ -1,11 +1,12 @@
 """Practices like this one: published, from other regions, found by the engine's key words.
 
 Which practices are like this one is kept per process for SIMILAR_CACHE_SECONDS (default 300), keyed by the
-practice's own revision, phase, themes and region: the engine's answer cost 100 to 180 ms at 100,000 practices
-on the first request after any write (a new index view, its caches cold), and that request is every visitor
-page's first after a write. The practices shown are read afresh each time (published, other region, current
-titles), so a kept answer never shows an unpublished or deleted practice; a practice added or rewritten
-elsewhere shows among the similar ones within that time.
+practice, its region and its themes: the engine's answer cost 100 to 300 ms at 100,000 practices on the first
+request after any write (a new index view, its caches cold), and a practice page's first request after a
+write is every visitor's (its phase moved, a result added). The practices shown are read afresh each time
+(published, other region, current titles), so a kept answer never shows an unpublished or deleted practice;
+a practice added or rewritten elsewhere, or this practice's own new text or phase, shows in the list within
+that time.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ _lock = threading.Lock()
 def similar_practices(practice: Practice, limit: int = 5) -> list[Practice]:
     """Published practices from other regions like this one (its key words; shared themes and phase weigh more)."""
     themes = [str(t.id) for t in practice.themes]
-    key = (practice.id, practice.revision, practice.phase_id, practice.region_id, tuple(themes), limit)
+    key = (practice.id, practice.region_id, tuple(themes), limit)
     ids = _kept(key)
     if ids is None:
         found_keys = current_index().similar(

@@ -72,8 +72,8 @@ def test_a_kept_answer_never_shows_what_is_no_longer_published_and_follows_its_p
         elsewhere.status = Status.ARCHIVED
         db.session.commit()
         assert similar_practices(practice) == []  # kept, but no longer published: not shown
-        # the practice itself changes (a new revision): asked again
-        practice.revision += 1
+        # the practice moves to another theme: asked again
+        practice.themes = [world.other_theme]
         elsewhere.status = Status.PUBLISHED
         db.session.commit()
         assert [p.id for p in similar_practices(practice)] == [elsewhere.id]

@@ -46,6 +46,12 @@ def test_migrations_match_models_and_downgrade(empty_database_url, tmp_path):
             context = MigrationContext.configure(conn, opts={"compare_type": True})
             diff = compare_metadata(context, Base.metadata)
         assert diff == [], f"models and migrations differ: {diff}"
+        if db.engine.dialect.name == "postgresql":  # migration 0020: every table a sign-in reads notifies
+            from exchange.caching import signins
+
+            with db.engine.connect() as conn:
+                found = conn.exec_driver_sql(signins.TRIGGERS_SQL).scalar()
+            assert found == len(signins.PEOPLE_TABLES)
 
         downgrade(revision="base")
         with db.engine.connect() as conn:

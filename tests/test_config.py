@@ -94,3 +94,19 @@ def test_behind_one_trusted_proxy_the_client_address_scheme_and_host_come_from_i
     # Only the last hop is believed: an address the client put in front of the proxy's is not.
     spoofed = {**FORWARDED, "X-Forwarded-For": "198.51.100.1, 203.0.113.7"}
     assert client.get("/_whoami", headers=spoofed).text.startswith("203.0.113.7 ")
+
+
+@pytest.mark.parametrize("name", ["SIGN_IN_CACHE_ENTRIES", "SIGN_IN_CACHE_SECONDS", "SIMILAR_CACHE_SECONDS"])
+def test_a_setting_that_is_no_whole_number_stops_the_start_and_names_itself(name):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, name: "zestig"}
+    done = subprocess.run(
+        [sys.executable, "-c", "import config"], cwd=root, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode != 0
+    assert f"Environment variable {name} must be a whole number, got 'zestig'" in done.stderr

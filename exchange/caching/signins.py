@@ -148,14 +148,23 @@ TRIGGERS_SQL = (
 def store() -> Store | None:
     """This process's store, or None when it is off or has no notifications to trust (SQLite, DATA_VERSION_LISTEN
     off, the triggers missing)."""
-    entries = current_app.config.get("SIGN_IN_CACHE_ENTRIES", DEFAULT_ENTRIES)
-    if not entries:
+    return _store() if _trusted_listener() is not None else None
+
+
+def _trusted_listener() -> listening.Listener | None:
+    """This process's listener when sign-ins may be kept on its word: the store is on and every trigger exists."""
+    if not current_app.config.get("SIGN_IN_CACHE_ENTRIES", DEFAULT_ENTRIES):
         return None
     held = version.listener_of_process()
     if held is None or not _triggers_in_place(held):
         return None
+    return held
+
+
+def _store() -> Store:
     kept = current_app.extensions.get(STORE_KEY)
     if kept is None:
+        entries = current_app.config.get("SIGN_IN_CACHE_ENTRIES", DEFAULT_ENTRIES)
         kept = current_app.extensions[STORE_KEY] = Store(entries)
     return kept
 
@@ -183,13 +192,11 @@ def read(key_hash: str, variant: tuple | None, person_id: int, read_row: Callabl
     """The row of the sign-in `key_hash` (read with `variant`, e.g. the state columns an endpoint adds) of the
     person the cookie names, `person_id`: kept from an earlier read while nothing about them changed, else
     `read_row()`."""
-    kept = store()
-    if kept is None:
-        return read_row()
-    held = version.listener_of_process()
+    held = _trusted_listener()
     stamp = held.person_stamp(person_id) if held is not None else None
-    if stamp is None:
+    if stamp is None:  # nothing to trust, or not connected
         return read_row()
+    kept = _store()
     key = (key_hash, variant)
     row = kept.get(key, stamp, current_app.config.get("SIGN_IN_CACHE_SECONDS", DEFAULT_SECONDS))
     if row is not None:

@@ -74,6 +74,13 @@ INVISIBLE_COLUMNS = {
 COUNTS_KEY = "exchange.counts_changed"
 PHASE_KEY = "exchange.phase_counts_changed"
 RAISED_KEY = "exchange.data_version_raised"
+_MARKS = (MARK_KEY, COUNTS_KEY, PHASE_KEY)
+
+
+def _clear_marks(session: Session) -> None:
+    for key in _MARKS:
+        session.info.pop(key, None)
+
 
 # What no count of practices depends on (the facets of /praktijken, the theme and region pages: status, region,
 # phase, dates shown, themes, action lines, results, the profile filters): a visible write that changes only these
@@ -185,9 +192,7 @@ def bump(session: Session, *, counts: bool = True, phases: bool = False) -> None
     """Raise the data version by one inside the session's transaction, and `counts_version` too unless
     `counts` is False; with `phases` (and not `counts`) `phase_counts_version` instead. Creates the row when it
     is missing."""
-    session.info.pop(MARK_KEY, None)
-    session.info.pop(COUNTS_KEY, None)
-    session.info.pop(PHASE_KEY, None)
+    _clear_marks(session)
     connection = session.connection()
     table = DataVersion.__table__
     values = {"version": table.c.version + 1}
@@ -212,9 +217,7 @@ def bump(session: Session, *, counts: bool = True, phases: bool = False) -> None
 @event.listens_for(Session, "after_commit")
 def _clear_after_commit(session: Session) -> None:
     if session.get_nested_transaction() is None:
-        session.info.pop(MARK_KEY, None)
-        session.info.pop(COUNTS_KEY, None)
-        session.info.pop(PHASE_KEY, None)
+        _clear_marks(session)
         raised = session.info.pop(RAISED_KEY, None)
         if raised is not None and has_app_context():
             held = _listener(start=False)  # a command that only writes needs none
@@ -228,9 +231,7 @@ def _clear_after_commit(session: Session) -> None:
 @event.listens_for(Session, "after_soft_rollback")
 def _clear_after_rollback(session: Session, previous_transaction) -> None:
     if previous_transaction.parent is None:
-        session.info.pop(MARK_KEY, None)
-        session.info.pop(COUNTS_KEY, None)
-        session.info.pop(PHASE_KEY, None)
+        _clear_marks(session)
         session.info.pop(RAISED_KEY, None)
 
 

@@ -22,6 +22,7 @@ from exchange.digests.models import (  # noqa: F401
 from exchange.documents.models import Document, DocumentPage  # noqa: F401
 from exchange.jobs import JobLease  # noqa: F401
 from exchange.mail.models import OutgoingMail  # noqa: F401
+from exchange.practices import tally  # noqa: F401  (the count triggers of a schema made from the models)
 from exchange.practices.models import (  # noqa: F401
     CycleStep,
     FeedbackMessage,

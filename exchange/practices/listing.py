@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import SelectPagination
-from sqlalchemy import and_, exists, func, select, tuple_
+from sqlalchemy import and_, func, select, tuple_
 from sqlalchemy.orm import selectinload
 
 from exchange import parallel
@@ -27,7 +27,8 @@ from exchange.errors import Bilingual, DomainError, NotFound
 from exchange.extensions import db
 from exchange.i18n import localized
 from exchange.practices import profile as profile_filters
-from exchange.practices.models import Practice, Result, Status, practice_action_line, practice_theme
+from exchange.practices import tally
+from exchange.practices.models import Practice, Status, practice_action_line, practice_theme
 from exchange.practices.queries import visible_clause
 from exchange.reference.models import ActionLine, CyclePhase, Region, Theme
 from exchange.reference.naming import action_line_label
@@ -301,7 +302,8 @@ def _conditions(user, browse: Browse) -> dict[str, object]:
 
 
 def _has_results():
-    return exists(select(1).where(Result.practice_id == Practice.id))
+    # `result_count` is kept by the triggers on `result` (`tally`): no probe of the results per practice.
+    return Practice.result_count > 0
 
 
 def _where(user, browse: Browse, without: str | None = None):
@@ -441,8 +443,11 @@ def _counts(user, browse: Browse, ref: Reference, skip: set[str]) -> dict[str, d
     """Every facet's counts but those in `skip`, keyed as the facets read them (param -> {value: count};
     "resultaten" -> {WITH_RESULTS: count}); for visitors kept until a write moves a count (`caching.counts`).
 
-    Unless a phase filter (or a profile filter) is chosen, only the phase facet's counts depend on where the
+    A visitor's list without filters reads the counts the database keeps current (`tally`: one statement, no
+    sum over the practices, true after every write). Unless a phase filter (or a profile filter) is chosen, only the phase facet's counts depend on where the
     practices are on the cycle: the others are kept apart and outlive a phase move."""
+    if not getattr(user, "is_authenticated", False) and not browse.filtered:
+        return _published_counts(ref, skip)
     key = ("facets", tuple(sorted(browse.values().items())), repr(browse.profile))
     if browse.phase is not None or browse.profile.active:
         return dict(
@@ -465,6 +470,18 @@ def _counts(user, browse: Browse, ref: Reference, skip: set[str]) -> dict[str, d
             kept_counts.for_visitors(user, (*key, "fase"), lambda: _count_all(user, browse, ref, only_phases))
         )
     return counts
+
+
+def _published_counts(ref: Reference, skip: set[str]) -> dict[str, dict]:
+    """`_counts` for a visitor without filters, from `tally` (the published practices), keyed the same way."""
+    kept = tally.published_counts()
+    counts: dict[str, dict] = {
+        param: dict(kept.get(param, {})) for param in ("regio", "fase", "jaar", "thema", "actielijn")
+    }
+    counts["resultaten"] = {WITH_RESULTS: kept.get("resultaten", {}).get(tally.RESULTS_VALUE, 0)}
+    counts["status"] = {Status.PUBLISHED: sum(counts["regio"].values())}
+    counts["provincie"] = _provinces(ref, counts["regio"])
+    return {param: value for param, value in counts.items() if param not in skip}
 
 
 def _count_all(user, browse: Browse, ref: Reference, skip: set[str]) -> dict[str, dict]:
@@ -512,11 +529,16 @@ def _count_all(user, browse: Browse, ref: Reference, skip: set[str]) -> dict[str
     for (_stmt, shape), rows in zip(jobs, parallel.read_all([stmt for stmt, _shape in jobs]), strict=True):
         counts.update(shape(rows))
     if provinces_summed:
-        by_name: dict[str, int] = {}
-        for region in ref.regions:
-            by_name[region.province] = by_name.get(region.province, 0) + counts["regio"].get(region.id, 0)
-        counts["provincie"] = by_name
+        counts["provincie"] = _provinces(ref, counts["regio"])
     return counts
+
+
+def _provinces(ref: Reference, per_region: dict) -> dict[str, int]:
+    """The counts per province summed from those per region."""
+    by_name: dict[str, int] = {}
+    for region in ref.regions:
+        by_name[region.province] = by_name.get(region.province, 0) + per_region.get(region.id, 0)
+    return by_name
 
 
 def _option(browse: Browse, param: str, value: str, label: str, count: int, current: str | None, **kw):

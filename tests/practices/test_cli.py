@@ -183,3 +183,34 @@ def test_demo_file_covers_every_theme_and_phase_and_leaves_regions_empty(referen
         if p["results"] and Counter(r["indicator"] for r in p["results"]).most_common(1)[0][1] >= 2
     ]
     assert len(series) >= 30
+
+
+def test_recount_finds_and_mends_counts_written_without_the_triggers(runner, cast, make_practice, db):
+    from sqlalchemy import text
+
+    from exchange.practices import tally
+
+    make_practice("Thuiszitterstafel", publish=True)
+    make_practice("Wachtlijstaanpak", publish=True)
+    kept = tally.published_counts()
+    result = runner.invoke(args=["practices", "recount", "--check"])
+    assert result.exit_code == 0, result.output
+    assert "De tellingen kloppen" in result.output
+
+    # A count and a practice's number of results changed behind the triggers' back.
+    db.session.execute(text("UPDATE practice_tally SET n = n + 5 WHERE facet = 'regio'"))
+    db.session.execute(text("UPDATE practice SET result_count = 3"))
+    db.session.commit()
+    result = runner.invoke(args=["practices", "recount", "--check"])
+    assert result.exit_code == 1
+    # The region's count, and "with results" (the practices' own trigger counted them in on result_count).
+    assert "2 telling(en) en het aantal resultaten van 2 praktijkvoorbeeld(en) klopten niet" in result.output
+    db.session.expire_all()
+    assert tally.published_counts() != kept  # --check changes nothing
+
+    result = runner.invoke(args=["practices", "recount"])
+    assert result.exit_code == 0, result.output
+    assert "opnieuw geteld" in result.output
+    db.session.expire_all()
+    assert tally.published_counts() == kept
+    assert runner.invoke(args=["practices", "recount", "--check"]).exit_code == 0

@@ -17,6 +17,9 @@ PHASE_TABLES) raises `phase_counts_version` instead, so counts that do not depen
 from __future__ import annotations
 
 import os
+import sqlite3
+import threading
+import weakref
 from collections.abc import Callable
 from functools import lru_cache
 from itertools import chain
@@ -353,8 +356,12 @@ def _compiled_for_sqlite(statement: Select, dialect) -> tuple[str, tuple[str, ..
 
 
 def _fetch_one_sqlite(engine: Engine, sql: str, parameters: tuple) -> tuple | None:
-    # On a pooled DB-API connection itself: a Connection, its execution context and its Result cost more than
-    # twice the statement (some 50 of 70 us, on every request that reads the version or a sign-in).
+    # On a DB-API connection itself: a Connection, its execution context and its Result cost more than twice
+    # the statement (some 50 of 70 us, on every request that reads the version or a sign-in). For a file, on
+    # this thread's own connection (`_thread_connection`); for a database in memory, on a pooled one.
+    own = _thread_connection(engine)
+    if own is not None:
+        return own.execute(sql, parameters).fetchone()
     connection = engine.raw_connection()
     try:
         cursor = connection.cursor()
@@ -365,6 +372,38 @@ def _fetch_one_sqlite(engine: Engine, sql: str, parameters: tuple) -> tuple | No
             cursor.close()
     finally:
         connection.close()  # back to the pool
+
+
+class _ThreadReads(threading.local):
+    pool: weakref.ref | None = None
+    pid: int | None = None
+    connection: sqlite3.Connection | None = None
+
+
+_thread_reads = _ThreadReads()
+READ_TIMEOUT_SECONDS = 5.0
+
+
+def _thread_connection(engine: Engine) -> sqlite3.Connection | None:
+    """This thread's own autocommit connection to the SQLite file of `engine` (None for a database in memory,
+    which exists only on the engine's own connections).
+
+    A pooled connection's checkout and return cost twice the read itself (some 10 of 15 us); the reads of
+    every request (the version, a sign-in) are single statements that need none of the pool's resets. In WAL
+    mode each statement on an autocommit connection sees everything committed before it, as a pooled one
+    would. One connection per thread (a sync worker has one), opened again when the engine's pool is another
+    (another engine, or the same one disposed: a file replaced, a forked worker) and closed with the thread."""
+    database = engine.url.database
+    if not database or database == ":memory:" or engine.url.query or database.startswith("file:"):
+        return None
+    reads = _thread_reads
+    held = reads.pool() if reads.pool is not None else None
+    if held is not engine.pool or reads.pid != os.getpid() or reads.connection is None:
+        if reads.connection is not None and reads.pid == os.getpid():
+            reads.connection.close()
+        reads.connection = sqlite3.connect(database, timeout=READ_TIMEOUT_SECONDS, isolation_level=None)
+        reads.pool, reads.pid = weakref.ref(engine.pool), os.getpid()
+    return reads.connection
 
 
 def run_on_reader(read: Callable[[Connection], T]) -> T:

@@ -131,6 +131,40 @@ def test_disposing_the_engine_closes_the_reader(app, db, backend):
     assert version.reader() is not reader
 
 
+def test_sqlite_reads_go_through_a_connection_of_the_thread(tmp_path):
+    """On a SQLite file the reads of every request skip the pool: each thread has its own autocommit
+    connection, which sees every commit at once, and is opened again once the engine is disposed; a database in
+    memory (only on the engine's own connections) is read through the pool."""
+    import threading
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'reads.db'}")
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("CREATE TABLE t (n INTEGER)"))
+            connection.execute(text("INSERT INTO t VALUES (1)"))
+        first = version._thread_connection(engine)
+        assert first is not None and version._thread_connection(engine) is first
+        assert version._fetch_one_sqlite(engine, "SELECT n FROM t", ()) == (1,)
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE t SET n = 2"))
+        assert version._fetch_one_sqlite(engine, "SELECT n FROM t", ()) == (2,)
+        assert engine.pool.checkedout() == 0
+
+        others: list = []
+        thread = threading.Thread(target=lambda: others.append(version._thread_connection(engine)))
+        thread.start()
+        thread.join()
+        assert others[0] is not None and others[0] is not first
+
+        engine.dispose()
+        assert version._thread_connection(engine) is not first
+    finally:
+        engine.dispose()
+    memory = create_engine("sqlite://")
+    assert version._thread_connection(memory) is None
+    assert version._fetch_one_sqlite(memory, "SELECT 7", ()) == (7,)
+
+
 # --- counts_version: raised with the version, except by writes that move no count of practices ---------------
 
 

@@ -29,7 +29,7 @@ from exchange.practices.models import Status, practice_tally
 PUBLISHED = Status.PUBLISHED.value
 RESULTS_VALUE = 1  # the one value of the "resultaten" facet
 
-# The facets, as `listing` names its URL parameters, and where each value comes from.
+# The facets counted, named as `listing` names its URL parameters.
 FACETS = ("regio", "fase", "jaar", "thema", "actielijn", "resultaten")
 
 

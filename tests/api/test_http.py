@@ -362,3 +362,31 @@ def test_a_rate_limit_store_that_cannot_be_reached_lets_readers_through(app, ref
     assert [a.status_code for a in answers] == [200, 200, 200]
     assert "X-RateLimit-Limit" not in answers[0].headers
     assert "API rate limit storage failed" in caplog.text
+
+
+def test_the_in_process_count_starts_no_thread_and_a_window_ends_after_its_period(
+    app, reference, monkeypatch
+):
+    """memory:// counts in this process (`LocalFixedWindow`): no timer thread per hit as `limits`' own memory
+    storage starts, a window ends after its period, and old windows are dropped once the table is full."""
+    import threading
+
+    from exchange.api import http
+
+    app.config["API_RATE_LIMIT"] = "2 per second"
+    client = _from(app, "192.0.2.40")
+    threads = threading.active_count()
+    assert [client.get("/api/v1/themes").status_code for _ in range(3)] == [200, 200, 429]
+    assert threading.active_count() == threads
+    with app.app_context():
+        counter = http._limiter()
+    assert isinstance(counter, http.LocalFixedWindow)
+    time.sleep(1.05)
+    assert client.get("/api/v1/themes").status_code == 200
+
+    monkeypatch.setattr(http.LocalFixedWindow, "MAX_KEYS", 3)
+    for n in range(3):
+        assert _from(app, f"192.0.2.{50 + n}").get("/api/v1/themes").status_code == 200
+    time.sleep(1.05)  # every window so far has ended
+    assert _from(app, "192.0.2.60").get("/api/v1/themes").status_code == 200
+    assert len(counter._windows) == 1

@@ -7,8 +7,8 @@ of their theme links and coaching assignments, and any extra scalars the caller 
 message, a table the data version ignores). The caller adds the language, the date, the query string and
 whatever else changes its output.
 
-What differs per request stays outside the stored copy: the CSRF token is stored as a placeholder and filled
-in per answer (`visitor.PLACEHOLDER`), a request with flash messages waiting is rendered (and not stored), and
+What differs per request stays outside the stored copy: the stored copy is split where the CSRF token was and
+joined with each answer's own token (`visitor.Stored`), a request with flash messages waiting is rendered (and not stored), and
 response headers (cookies) are never stored. Only 200 answers are kept, for at most `PERSONAL_CACHE_SECONDS`
 (time-based lists such as "not updated for 180 days" move within a day), in a least-recently-used store of
 `PERSONAL_CACHE_ENTRIES` pages and `PERSONAL_CACHE_MB` per worker; `PERSONAL_CACHE_ENTRIES = 0` turns it off.
@@ -28,9 +28,8 @@ from sqlalchemy import TextClause, text
 from exchange.accounts.models import CoachingAssignment, FunctionaryTheme, User
 from exchange.caching import version
 from exchange.caching.models import ROW_ID
-from exchange.caching.visitor import LRU, MAX_QUERY_LENGTH, PLACEHOLDER, Stored, stored_copy
+from exchange.caching.visitor import LRU, MAX_QUERY_LENGTH, answer, stored_copy
 from exchange.extensions import db
-from exchange.signing import csrf_token
 
 DEFAULT_ENTRIES = 512
 DEFAULT_MB = 32
@@ -128,13 +127,6 @@ def request_key(user: User, *parts: Any) -> tuple | None:
     return (user.id, str(get_locale()), request.path, query, *parts)
 
 
-def _answer(item: Stored) -> Response:
-    body = item.body
-    if item.has_token:
-        body = body.replace(PLACEHOLDER, csrf_token().encode())
-    return Response(body, status=200, headers=list(item.headers))
-
-
 def serve(key: tuple | None, render: Callable[[], Any]) -> Response:
     """The stored page under `key` if there is a fresh one, else `render()` (stored when it answers 200).
 
@@ -146,7 +138,7 @@ def serve(key: tuple | None, render: Callable[[], Any]) -> Response:
     item = lru.get(key)
     max_age = current_app.config.get("PERSONAL_CACHE_SECONDS", DEFAULT_SECONDS)
     if item is not None and time.monotonic() - item.stored_at < max_age:
-        return _answer(item)
+        return answer(item)
     response = make_response(render())
     if response.status_code == 200 and not response.direct_passthrough and not response.is_streamed:
         lru.put(key, stored_copy(response))

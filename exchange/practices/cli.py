@@ -127,8 +127,8 @@ def export_command(
 @click.option("--check", is_flag=True, help="Only say whether the kept counts are right; change nothing.")
 @with_appcontext
 def recount_command(check: bool) -> None:
-    """Count the published practices per region, phase, year, theme, action line and "with results", and the
-    results per practice, again from the practices themselves.
+    """Count the published practices per region, phase, year, theme, action line and "with results" again
+    from the practices themselves.
 
     The database keeps these counts current by triggers on every write (`practice_tally`); this is for a
     database written while the triggers were off (a restore of a table, a copy made with triggers disabled).
@@ -139,18 +139,16 @@ def recount_command(check: bool) -> None:
 
     err = stderr()
     connection = db.session.connection()  # (some seconds at 100,000 practices: no progress bar)
-    wrong_results, wrong_rows = tally.differences(connection)
-    if not check and (wrong_results or wrong_rows):
-        tally.rebuild(connection)
-        version.bump(db.session)
-    if not (wrong_results or wrong_rows):
+    wrong = tally.differences(connection)
+    if not wrong:
         db.session.rollback()
         click.echo("De tellingen kloppen: er is niets gewijzigd.", file=err)
         return
-    found = f"{wrong_rows} telling(en) en het aantal resultaten van {wrong_results} praktijkvoorbeeld(en) klopten niet"
     if check:
         db.session.rollback()
-        click.echo(f"{found}. Herstel ze met 'flask practices recount'.", file=err)
+        click.echo(f"{wrong} telling(en) klopten niet. Herstel ze met 'flask practices recount'.", file=err)
         sys.exit(1)
+    tally.rebuild(connection)
+    version.bump(db.session)
     db.session.commit()
-    click.echo(f"{found}; ze zijn opnieuw geteld.", file=err)
+    click.echo(f"{wrong} telling(en) klopten niet; ze zijn opnieuw geteld.", file=err)

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import SelectPagination
-from sqlalchemy import and_, func, select, tuple_
+from sqlalchemy import and_, exists, func, select, tuple_
 from sqlalchemy.orm import selectinload
 
 from exchange import parallel
@@ -28,7 +28,7 @@ from exchange.extensions import db
 from exchange.i18n import localized
 from exchange.practices import profile as profile_filters
 from exchange.practices import tally
-from exchange.practices.models import Practice, Status, practice_action_line, practice_theme
+from exchange.practices.models import Practice, Result, Status, practice_action_line, practice_theme
 from exchange.practices.queries import visible_clause
 from exchange.reference.models import ActionLine, CyclePhase, Region, Theme
 from exchange.reference.naming import action_line_label
@@ -302,8 +302,7 @@ def _conditions(user, browse: Browse) -> dict[str, object]:
 
 
 def _has_results():
-    # `result_count` is kept by the triggers on `result` (`tally`): no probe of the results per practice.
-    return Practice.result_count > 0
+    return exists(select(1).where(Result.practice_id == Practice.id))
 
 
 def _where(user, browse: Browse, without: str | None = None):
@@ -444,8 +443,9 @@ def _counts(user, browse: Browse, ref: Reference, skip: set[str]) -> dict[str, d
     "resultaten" -> {WITH_RESULTS: count}); for visitors kept until a write moves a count (`caching.counts`).
 
     A visitor's list without filters reads the counts the database keeps current (`tally`: one statement, no
-    sum over the practices, true after every write). Unless a phase filter (or a profile filter) is chosen, only the phase facet's counts depend on where the
-    practices are on the cycle: the others are kept apart and outlive a phase move."""
+    sum over the practices, true after every write). Unless a phase filter (or a profile filter) is chosen,
+    only the phase facet's counts depend on where the practices are on the cycle: the others are kept apart and
+    outlive a phase move."""
     if not getattr(user, "is_authenticated", False) and not browse.filtered:
         return _published_counts(ref, skip)
     key = ("facets", tuple(sorted(browse.values().items())), repr(browse.profile))

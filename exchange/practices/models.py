@@ -104,8 +104,6 @@ class Practice(db.Model):
     cost_indication: Mapped[str] = mapped_column(String(200), default="")
     fund_used: Mapped[bool | None]  # None: not said; False: no Transformatiefonds money went into it
     fund_amount_eur: Mapped[int | None]
-    # How many results the practice has: written only by the triggers on `result` (`practices.tally`).
-    result_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
     region: Mapped[Region] = relationship()
     phase: Mapped[CyclePhase] = relationship()
@@ -152,12 +150,11 @@ class Practice(db.Model):
             "updated_at",
             "published_at",
             "created_at",
-            "result_count",  # migration 0022: the "with results" filter and count from the index as well
         ),
         # Issue 15 (migration 0018): facet counts by year over the visible practices from the index alone (counts
         # by phase use the prefix of ix_practice_status_phase_updated); pages of the published practices newest
         # update first (the API list) from the index, stopping early.
-        Index("ix_practice_status_shown", "status", "published_at", "created_at", "result_count"),
+        Index("ix_practice_status_shown", "status", "published_at", "created_at"),
         Index("ix_practice_status_updated", "status", "updated_at", "id"),
     )
 

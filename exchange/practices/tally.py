@@ -8,10 +8,12 @@ its link tables and `result` (SQLite and PostgreSQL alike), so the counts stay t
 ORM, a bulk statement, an import, a cascade, or SQL typed by hand. Reading them is one statement over some
 hundred rows.
 
-`practice_tally` holds one row per (facet, value) with `n` the number of published practices counted under it;
-`practice.result_count` (the number of results a practice has, kept by the triggers on `result`) tells whether a
-practice counts "with results". Each trigger takes away what the old row contributed and adds what the new row
-does: an update that changes nothing counted adds and takes away the same rows.
+`practice_tally` holds one row per (facet, value) with `n` the number of published practices counted under it.
+Each trigger on a practice or a link takes away what the old row contributed and adds what the new row does: an
+update that changes nothing counted adds and takes away the same rows. A result moves "with results" only when it
+is a practice's first or its last; the triggers on `result` ask the results table itself (on PostgreSQL once per
+statement, over its transition table, so a statement of many results costs one check per practice), and never
+write the practice row.
 
 What is counted, and how the year is read, is the same as the facet queries of `listing` (published practices;
 the year of `coalesce(published_at, created_at)`); `tests/practices/test_tally.py` checks it against them after
@@ -46,10 +48,14 @@ def _contributions(row: str, dialect: str) -> str:
         f"SELECT 'regio' AS facet, {row}.region_id AS value"
         f" UNION ALL SELECT 'fase', {row}.phase_id"
         f" UNION ALL SELECT 'jaar', {_year(row, dialect)}"
-        f" UNION ALL SELECT 'resultaten', {RESULTS_VALUE} WHERE {row}.result_count > 0"
+        f" UNION ALL SELECT 'resultaten', {RESULTS_VALUE} WHERE {_has_results(f'{row}.id')}"
         f" UNION ALL SELECT 'thema', theme_id FROM practice_theme WHERE practice_id = {row}.id"
         f" UNION ALL SELECT 'actielijn', action_line_id FROM practice_action_line WHERE practice_id = {row}.id"
     )
+
+
+def _has_results(practice_id: str) -> str:
+    return f"EXISTS (SELECT 1 FROM result WHERE result.practice_id = {practice_id})"
 
 
 def _add(pairs: str, condition: str) -> str:
@@ -57,6 +63,17 @@ def _add(pairs: str, condition: str) -> str:
         f"INSERT INTO practice_tally (facet, value, n) SELECT facet, value, 1 FROM ({pairs}) AS c"
         f" WHERE {condition} AND value IS NOT NULL"
         " ON CONFLICT (facet, value) DO UPDATE SET n = practice_tally.n + 1"
+    )
+
+
+_RESULTS_ROW = f"facet = 'resultaten' AND value = {RESULTS_VALUE}"
+
+
+def _add_results(count: str) -> str:
+    """Add `count` (SQL) practices to "with results"."""
+    return (
+        f"INSERT INTO practice_tally (facet, value, n) SELECT 'resultaten', {RESULTS_VALUE}, ({count})"
+        " WHERE true ON CONFLICT (facet, value) DO UPDATE SET n = practice_tally.n + excluded.n"
     )
 
 
@@ -73,14 +90,13 @@ def _published(practice_id: str) -> str:
 
 # (link table, its facet, its value column)
 LINKS = (("practice_theme", "thema", "theme_id"), ("practice_action_line", "actielijn", "action_line_id"))
-# An update of the practice moves a count only when one of these changes (or result_count crosses zero).
+# An update of the practice moves a count only when one of these changes.
 COUNTED_COLUMNS = ("status", "region_id", "phase_id", "published_at", "created_at")
 
 
 def _practice_changed(dialect: str) -> str:
     differs = "IS DISTINCT FROM" if dialect == "postgresql" else "IS NOT"
     changes = [f"OLD.{c} {differs} NEW.{c}" for c in COUNTED_COLUMNS]
-    changes.append("(OLD.result_count > 0) <> (NEW.result_count > 0)")
     return f"(OLD.status = '{PUBLISHED}' OR NEW.status = '{PUBLISHED}') AND ({' OR '.join(changes)})"
 
 
@@ -100,13 +116,8 @@ def _bodies(dialect: str) -> dict[str, list[str]]:
             _take(old, f"OLD.status = '{PUBLISHED}'"),
             _add(new, f"NEW.status = '{PUBLISHED}'"),
         ],
-        "result_insert": ["UPDATE practice SET result_count = result_count + 1 WHERE id = NEW.practice_id"],
-        "result_delete": ["UPDATE practice SET result_count = result_count - 1 WHERE id = OLD.practice_id"],
-        "result_update": [
-            "UPDATE practice SET result_count = result_count - 1 WHERE id = OLD.practice_id",
-            "UPDATE practice SET result_count = result_count + 1 WHERE id = NEW.practice_id",
-        ],
     }
+    bodies.update(_result_bodies(dialect))
     for table, facet, column in LINKS:
         take = _take(_link_pairs("OLD", facet, column), _published("OLD.practice_id"))
         add = _add(_link_pairs("NEW", facet, column), _published("NEW.practice_id"))
@@ -116,13 +127,54 @@ def _bodies(dialect: str) -> dict[str, list[str]]:
     return bodies
 
 
+def _result_bodies(dialect: str) -> dict[str, list[str]]:
+    """ "With results" moved by results: a practice counts in when it gets its first, out when it loses its last.
+
+    SQLite fires a row's trigger right after the row, so the first result is the one after which the practice
+    has one. PostgreSQL fires row triggers after the whole statement, so its triggers are per statement and read
+    the statement's rows (`moved_in`, `moved_out`): a practice had no results before when it now has as many as
+    the statement added, and has none left when none remain."""
+    published = f"p.status = '{PUBLISHED}'"
+    if dialect != "postgresql":
+        first = (
+            f"{_published('NEW.practice_id')}"
+            " AND (SELECT count(*) FROM result WHERE result.practice_id = NEW.practice_id) = 1"
+        )
+        last = f"{_published('OLD.practice_id')} AND NOT {_has_results('OLD.practice_id')}"
+        gained, lost = (
+            _add_results(f"CASE WHEN {first} THEN 1 ELSE 0 END"),
+            (f"UPDATE practice_tally SET n = n - 1 WHERE {_RESULTS_ROW} AND {last}"),
+        )
+        return {"result_insert": [gained], "result_delete": [lost], "result_update": [lost, gained]}
+    added = "(SELECT practice_id, count(*) AS k FROM moved_in GROUP BY practice_id)"
+    taken = "(SELECT practice_id, count(*) AS k FROM moved_out GROUP BY practice_id)"
+
+    def gained(with_out: bool) -> str:
+        before = (
+            f" - coalesce((SELECT o.k FROM {taken} AS o WHERE o.practice_id = a.practice_id), 0)"
+            if with_out
+            else ""
+        )
+        return _add_results(
+            f"SELECT count(*) FROM {added} AS a JOIN practice AS p ON p.id = a.practice_id WHERE {published}"
+            f" AND (SELECT count(*) FROM result WHERE result.practice_id = a.practice_id) = a.k{before}"
+        )
+
+    lost = (
+        f"UPDATE practice_tally SET n = n - (SELECT count(*) FROM {taken} AS o JOIN practice AS p"
+        f" ON p.id = o.practice_id WHERE {published} AND NOT {_has_results('o.practice_id')})"
+        f" WHERE {_RESULTS_ROW}"
+    )
+    return {"result_insert": [gained(False)], "result_delete": [lost], "result_update": [lost, gained(True)]}
+
+
 # trigger name -> (table, timing and event, condition or None)
 TRIGGERS = {
     "practice_insert": ("practice", "AFTER INSERT", None),
     "practice_delete": ("practice", "BEFORE DELETE", None),
     "practice_update": (
         "practice",
-        f"AFTER UPDATE OF {', '.join((*COUNTED_COLUMNS, 'result_count'))}",
+        f"AFTER UPDATE OF {', '.join(COUNTED_COLUMNS)}",
         "changed",
     ),
     "result_insert": ("result", "AFTER INSERT", None),
@@ -133,6 +185,15 @@ TRIGGERS = {
         for table, _facet, _column in LINKS
         for event_ in ("insert", "delete", "update")
     },
+}
+
+
+# On PostgreSQL the triggers on `result` run once per statement, with its rows as transition tables (which
+# allow neither a column list nor a condition).
+STATEMENT_TRIGGERS = {
+    "result_insert": "AFTER INSERT ON result REFERENCING NEW TABLE AS moved_in",
+    "result_delete": "AFTER DELETE ON result REFERENCING OLD TABLE AS moved_out",
+    "result_update": "AFTER UPDATE ON result REFERENCING OLD TABLE AS moved_out NEW TABLE AS moved_in",
 }
 
 
@@ -170,9 +231,12 @@ def trigger_statements(dialect: str) -> list[str]:
                 f"CREATE OR REPLACE FUNCTION {trigger}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
                 f"BEGIN\n    {body};\n    RETURN {returned};\nEND\n$$"
             )
-            statements.append(
-                f'CREATE TRIGGER {trigger} {when} ON "{table}" FOR EACH ROW{guard} EXECUTE FUNCTION {trigger}()'
+            fires = (
+                f"{STATEMENT_TRIGGERS[name]} FOR EACH STATEMENT"
+                if name in STATEMENT_TRIGGERS
+                else f'{when} ON "{table}" FOR EACH ROW{guard}'
             )
+            statements.append(f"CREATE TRIGGER {trigger} {fires} EXECUTE FUNCTION {trigger}()")
         else:
             body = ";\n    ".join(bodies[name])
             statements.append(
@@ -200,14 +264,8 @@ for _dialect in ("sqlite", "postgresql"):
         event.listen(db.Model.metadata, "after_create", ddl)
 
 
-def differences(connection: Connection) -> tuple[int, int]:
-    """(practices whose `result_count` is not their number of results, tally rows not what a recount gives)."""
-    wrong_results = connection.execute(
-        text(
-            "SELECT count(*) FROM practice WHERE result_count <> "
-            "(SELECT count(*) FROM result WHERE result.practice_id = practice.id)"
-        )
-    ).scalar_one()
+def differences(connection: Connection) -> int:
+    """How many tally rows are not what counting everything again gives (counted in a savepoint, undone)."""
     kept = _read(connection)
     savepoint = connection.begin_nested()
     try:
@@ -215,8 +273,7 @@ def differences(connection: Connection) -> tuple[int, int]:
         counted = _read(connection)
     finally:
         savepoint.rollback()
-    wrong_rows = sum(1 for key in kept.keys() | counted.keys() if kept.get(key, 0) != counted.get(key, 0))
-    return wrong_results, wrong_rows
+    return sum(1 for key in kept.keys() | counted.keys() if kept.get(key, 0) != counted.get(key, 0))
 
 
 def _read(connection: Connection) -> dict[tuple[str, int], int]:
@@ -225,13 +282,8 @@ def _read(connection: Connection) -> dict[tuple[str, int], int]:
 
 
 def rebuild(connection: Connection) -> None:
-    """Count every published practice again: `result_count` from the results, the tally from the practices."""
+    """Count every published practice again, from the practices, their links and their results."""
     dialect = connection.dialect.name
-    connection.execute(
-        text(
-            "UPDATE practice SET result_count = (SELECT count(*) FROM result WHERE result.practice_id = practice.id)"
-        )
-    )
     connection.execute(practice_tally.delete())
     year = _year("p", dialect)
     published = f"p.status = '{PUBLISHED}'"
@@ -242,7 +294,7 @@ def rebuild(connection: Connection) -> None:
             f"UNION ALL SELECT 'fase', p.phase_id, count(*) FROM practice p WHERE {published} GROUP BY p.phase_id "
             f"UNION ALL SELECT 'jaar', {year}, count(*) FROM practice p WHERE {published} GROUP BY {year} "
             f"UNION ALL SELECT 'resultaten', {RESULTS_VALUE}, count(*) FROM practice p "
-            f"WHERE {published} AND p.result_count > 0 GROUP BY p.status "
+            f"WHERE {published} AND {_has_results('p.id')} GROUP BY p.status "
             "UNION ALL SELECT 'thema', l.theme_id, count(*) FROM practice_theme l JOIN practice p "
             f"ON p.id = l.practice_id WHERE {published} GROUP BY l.theme_id "
             "UNION ALL SELECT 'actielijn', l.action_line_id, count(*) FROM practice_action_line l JOIN practice p "

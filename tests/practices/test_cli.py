@@ -197,14 +197,13 @@ def test_recount_finds_and_mends_counts_written_without_the_triggers(runner, cas
     assert result.exit_code == 0, result.output
     assert "De tellingen kloppen" in result.output
 
-    # A count and a practice's number of results changed behind the triggers' back.
+    # Two counts changed behind the triggers' back.
     db.session.execute(text("UPDATE practice_tally SET n = n + 5 WHERE facet = 'regio'"))
-    db.session.execute(text("UPDATE practice SET result_count = 3"))
+    db.session.execute(text("UPDATE practice_tally SET n = 0 WHERE facet = 'thema'"))
     db.session.commit()
     result = runner.invoke(args=["practices", "recount", "--check"])
     assert result.exit_code == 1
-    # The region's count, and "with results" (the practices' own trigger counted them in on result_count).
-    assert "2 telling(en) en het aantal resultaten van 2 praktijkvoorbeeld(en) klopten niet" in result.output
+    assert "2 telling(en) klopten niet" in result.output  # the region's count and the theme's
     db.session.expire_all()
     assert tally.published_counts() != kept  # --check changes nothing
 

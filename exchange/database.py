@@ -82,5 +82,8 @@ def tune_sqlite(engine: Engine, *, busy_timeout_ms: int) -> None:
             cursor.execute("PRAGMA journal_mode = WAL")
             # Safe with WAL (a power cut may lose the last commits, never corrupt the file), and much faster.
             cursor.execute("PRAGMA synchronous = NORMAL")
+            # INSERT OR REPLACE deletes the row it replaces through the delete triggers too (the counts of
+            # practices, `practices.tally`), not silently.
+            cursor.execute("PRAGMA recursive_triggers = ON")
         finally:
             cursor.close()

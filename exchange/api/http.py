@@ -20,6 +20,7 @@ import math
 import re
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache, wraps
@@ -342,40 +343,32 @@ class LocalFixedWindow:
     """The fixed-window count of `limits.strategies.FixedWindowRateLimiter` for `memory://`, kept in this process.
 
     `limits`' own memory storage starts a timer thread to expire its keys whenever none runs (every ~10 ms under
-    load): about a tenth of a cached API answer's time went into starting threads. Here a window expires when
-    it is next read; windows older than their period are dropped once the table holds MAX_KEYS addresses.
-    As with `limits`, a window starts with its first hit and lasts the item's period."""
-
-    MAX_KEYS = 10_000
+    load): about a tenth of a cached API answer's time went into starting threads. Here the windows are kept in
+    the order they started; all last one period, so the ended ones are at the front and are dropped as new ones
+    start. As with `limits`, a window starts with its first hit and lasts the item's period."""
 
     def __init__(self) -> None:
-        self._windows: dict[tuple, list[float]] = {}  # key -> [expires at, count]
+        self._windows: OrderedDict[str, list[float]] = OrderedDict()  # key -> [ends at, hits]
         self._lock = threading.Lock()
 
-    def _window(self, item: RateLimitItem, key: tuple, now: float) -> list[float]:
-        window = self._windows.get(key)
-        if window is None or window[0] <= now:
-            if len(self._windows) >= self.MAX_KEYS:
-                for old in [k for k, w in self._windows.items() if w[0] <= now]:
-                    del self._windows[old]
-            window = self._windows[key] = [now + item.get_expiry(), 0]
-        return window
-
-    def hit(self, item: RateLimitItem, *identifiers: str) -> bool:
+    def count(self, item: RateLimitItem, *identifiers: str) -> tuple[bool, float, int]:
+        """Count one hit: (allowed, when the window ends in epoch seconds, hits left in it)."""
         now = time.time()
+        key = item.key_for(*identifiers)
         with self._lock:
-            window = self._window(item, (item.key_for(*identifiers),), now)
-            if window[1] >= item.amount:
-                return False
-            window[1] += 1
-            return True
-
-    def get_window_stats(self, item: RateLimitItem, *identifiers: str) -> tuple[float, int]:
-        """(when the window ends, in epoch seconds; hits left in it), as `limits` answers."""
-        now = time.time()
-        with self._lock:
-            window = self._window(item, (item.key_for(*identifiers),), now)
-            return window[0], max(0, item.amount - int(window[1]))
+            window = self._windows.get(key)
+            if window is None or window[0] <= now:
+                while self._windows:
+                    oldest = next(iter(self._windows.values()))
+                    if oldest[0] > now:
+                        break
+                    self._windows.popitem(last=False)
+                self._windows.pop(key, None)
+                window = self._windows[key] = [now + item.get_expiry(), 0]
+            allowed = window[1] < item.amount
+            if allowed:
+                window[1] += 1
+            return allowed, window[0], max(0, item.amount - int(window[1]))
 
 
 def _limiter() -> FixedWindowRateLimiter | LocalFixedWindow:
@@ -399,8 +392,11 @@ def check_rate_limit() -> None:
     address = request.remote_addr or "unknown"
     try:
         limiter = _limiter()
-        allowed = limiter.hit(item, LIMIT_SCOPE, address)
-        reset, remaining = limiter.get_window_stats(item, LIMIT_SCOPE, address)
+        if isinstance(limiter, LocalFixedWindow):
+            allowed, reset, remaining = limiter.count(item, LIMIT_SCOPE, address)
+        else:
+            allowed = limiter.hit(item, LIMIT_SCOPE, address)
+            reset, remaining = limiter.get_window_stats(item, LIMIT_SCOPE, address)
     except Exception:
         log.warning("API rate limit storage failed; request not counted", exc_info=True)
         return

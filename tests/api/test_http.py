@@ -364,11 +364,9 @@ def test_a_rate_limit_store_that_cannot_be_reached_lets_readers_through(app, ref
     assert "API rate limit storage failed" in caplog.text
 
 
-def test_the_in_process_count_starts_no_thread_and_a_window_ends_after_its_period(
-    app, reference, monkeypatch
-):
+def test_the_in_process_count_starts_no_thread_and_a_window_ends_after_its_period(app, reference):
     """memory:// counts in this process (`LocalFixedWindow`): no timer thread per hit as `limits`' own memory
-    storage starts, a window ends after its period, and old windows are dropped once the table is full."""
+    storage starts, a window ends after its period, and ended windows are dropped as new ones start."""
     import threading
 
     from exchange.api import http
@@ -384,9 +382,9 @@ def test_the_in_process_count_starts_no_thread_and_a_window_ends_after_its_perio
     time.sleep(1.05)
     assert client.get("/api/v1/themes").status_code == 200
 
-    monkeypatch.setattr(http.LocalFixedWindow, "MAX_KEYS", 3)
     for n in range(3):
         assert _from(app, f"192.0.2.{50 + n}").get("/api/v1/themes").status_code == 200
-    time.sleep(1.05)  # every window so far has ended
+    assert len(counter._windows) == 4
+    time.sleep(1.05)  # every window so far has ended: the next one to start drops them
     assert _from(app, "192.0.2.60").get("/api/v1/themes").status_code == 200
-    assert len(counter._windows) == 1
+    assert len(counter._windows) == 1 and "192.0.2.60" in next(iter(counter._windows))

@@ -133,6 +133,16 @@ def test_every_kind_of_write_keeps_the_counts_equal_to_the_queries(app, cast, ma
         )
     )
     check("links rewritten in bulk")
+    linked = db.session.execute(select(practice_theme).limit(1)).one()
+    again = (
+        "INSERT OR REPLACE INTO practice_theme (practice_id, theme_id) VALUES (:p, :t)"
+        if db.engine.dialect.name == "sqlite"
+        else "INSERT INTO practice_theme (practice_id, theme_id) VALUES (:p, :t) ON CONFLICT DO NOTHING"
+    )
+    db.session.execute(text(again), {"p": linked.practice_id, "t": linked.theme_id})
+    check("a link written again")
+    db.session.execute(update(Result).values(narrative="Bijgewerkt."))
+    check("every result edited, none moved")
     db.session.execute(text("UPDATE practice SET status = 'published' WHERE status = 'draft'"))
     check("drafts published by hand")
     db.session.execute(text("DELETE FROM result WHERE id IN (SELECT id FROM result ORDER BY id LIMIT 3)"))

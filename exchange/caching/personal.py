@@ -8,8 +8,8 @@ message, a table the data version ignores). The caller adds the language, the da
 whatever else changes its output.
 
 What differs per request stays outside the stored copy: the stored copy is split where the CSRF token was and
-joined with each answer's own token (`visitor.Stored`), a request with flash messages waiting is rendered (and not stored), and
-response headers (cookies) are never stored. Only 200 answers are kept, for at most `PERSONAL_CACHE_SECONDS`
+joined with each answer's own token (`visitor.Stored`), a request with flash messages waiting is rendered (and
+not stored), and response headers (cookies) are never stored. Only 200 answers are kept, for at most `PERSONAL_CACHE_SECONDS`
 (time-based lists such as "not updated for 180 days" move within a day), in a least-recently-used store of
 `PERSONAL_CACHE_ENTRIES` pages and `PERSONAL_CACHE_MB` per worker; `PERSONAL_CACHE_ENTRIES = 0` turns it off.
 """

@@ -1,9 +1,9 @@
 """`@visitor_cached`: a view's answer for visitors (not signed in), kept per worker until the data version changes.
 
 The key is the language, host, path, sorted query and the data version (`caching.version`), so the first request
-after any visible write renders afresh. What differs per visitor stays outside the stored copy: the stored copy is
-split where the CSRF token was and joined with each answer's own token, and a request with flash messages waiting is rendered (and not
-stored). Signed-in people never get a stored copy. Only 200 answers are kept, for at most
+after any visible write renders afresh. What differs per visitor stays outside the stored copy: the stored copy
+is split where the CSRF token was and joined with each answer's own token, and a request with flash messages
+waiting is rendered (and not stored). Signed-in people never get a stored copy. Only 200 answers are kept, for at most
 `VISITOR_CACHE_SECONDS`, in a least-recently-used store of `VISITOR_CACHE_ENTRIES` answers and
 `VISITOR_CACHE_BYTES` bytes per worker; `VISITOR_CACHE_ENTRIES = 0` turns it off.
 
@@ -43,10 +43,6 @@ class Stored:
     stored_at: float
     meta: object = None  # what the view put in g.visitor_cache_meta (see visitor_cached's key_extra/on_hit)
     size: int = 0  # bytes of the body
-
-    @property
-    def has_token(self) -> bool:
-        return len(self.parts) > 1
 
     def body(self) -> bytes:
         """The body with this request's CSRF token."""

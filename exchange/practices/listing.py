@@ -475,10 +475,8 @@ def _counts(user, browse: Browse, ref: Reference, skip: set[str]) -> dict[str, d
 def _published_counts(ref: Reference, skip: set[str]) -> dict[str, dict]:
     """`_counts` for a visitor without filters, from `tally` (the published practices), keyed the same way."""
     kept = tally.published_counts()
-    counts: dict[str, dict] = {
-        param: dict(kept.get(param, {})) for param in ("regio", "fase", "jaar", "thema", "actielijn")
-    }
-    counts["resultaten"] = {WITH_RESULTS: kept.get("resultaten", {}).get(tally.RESULTS_VALUE, 0)}
+    counts: dict[str, dict] = {param: dict(kept[param]) for param in tally.FACETS if param != "resultaten"}
+    counts["resultaten"] = {WITH_RESULTS: kept["resultaten"].get(tally.RESULTS_VALUE, 0)}
     counts["status"] = {Status.PUBLISHED: sum(counts["regio"].values())}
     counts["provincie"] = _provinces(ref, counts["regio"])
     return {param: value for param, value in counts.items() if param not in skip}

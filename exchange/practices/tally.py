@@ -346,8 +346,8 @@ def published_counts() -> dict[str, dict[int, int]]:
     """facet -> {value: number of published practices}, values with none left out (one statement)."""
     out: dict[str, dict[int, int]] = {facet: {} for facet in FACETS}
     stmt = select(practice_tally.c.facet, practice_tally.c.value, practice_tally.c.n).where(
-        practice_tally.c.n > 0
+        practice_tally.c.n > 0, practice_tally.c.facet.in_(FACETS)
     )
     for facet, value, n in db.session.execute(stmt):
-        out.setdefault(facet, {})[value] = n
+        out[facet][value] = n
     return out

@@ -213,3 +213,26 @@ def test_recount_finds_and_mends_counts_written_without_the_triggers(runner, cas
     db.session.expire_all()
     assert tally.published_counts() == kept
     assert runner.invoke(args=["practices", "recount", "--check"]).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "named"), [(["--bogus"], "--bogus"), (["extra"], "extra"), (["--check=ja"], "--check")]
+)
+def test_recount_with_a_wrong_argument_stops_and_changes_nothing(
+    runner, cast, make_practice, db, args, named
+):
+    from sqlalchemy import text
+
+    from exchange.practices import tally
+
+    make_practice("Thuiszitterstafel", publish=True)
+    db.session.execute(text("UPDATE practice_tally SET n = n + 5 WHERE facet = 'regio'"))
+    db.session.commit()
+    wrong = tally.published_counts()
+    result = runner.invoke(args=["practices", "recount", *args])
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith(("Usage:", "Error:")) and (
+        "--" in result.output or "extra" in result.output
+    )
+    db.session.expire_all()
+    assert tally.published_counts() == wrong  # nothing counted again

@@ -149,7 +149,7 @@ def trust_proxies(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     from exchange.database import engine_options, tune_sqlite
     from exchange.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
-    from exchange.i18n import select_locale, select_timezone
+    from exchange.i18n import locale_selector, select_timezone
 
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
         app.config["SQLALCHEMY_DATABASE_URI"], app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})
@@ -161,7 +161,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     babel.init_app(
         app,
-        locale_selector=select_locale,
+        locale_selector=locale_selector,
         timezone_selector=select_timezone,
         default_translation_directories=str(ROOT / "exchange" / "translations"),
     )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from functools import cache
 from urllib.parse import quote
 
+from babel import Locale
 from flask import current_app, has_request_context, request, session
 from flask_babel import format_decimal, get_locale
 
@@ -24,6 +26,17 @@ def select_locale() -> str:
     if remembered in languages:
         return remembered
     return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+@cache
+def _locale(name: str) -> Locale:
+    return Locale.parse(name)
+
+
+def locale_selector() -> Locale:
+    """`select_locale` as a Babel locale, parsed once per language and process: Flask-Babel parses what its
+    selector returns on every request, and a `Locale` is taken as it is."""
+    return _locale(select_locale())
 
 
 def select_timezone() -> str:

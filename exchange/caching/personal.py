@@ -29,7 +29,7 @@ from exchange.accounts.models import CoachingAssignment, FunctionaryTheme, User
 from exchange.caching import version
 from exchange.caching.models import ROW_ID
 from exchange.caching.visitor import LRU, MAX_QUERY_LENGTH, answer, stored_copy
-from exchange.extensions import db
+from exchange.extensions import db, session_in_use
 
 DEFAULT_ENTRIES = 512
 DEFAULT_MB = 32
@@ -83,6 +83,8 @@ def _state_statement(extra: tuple[str, ...]) -> TextClause:
 
 # Endpoints whose view reads `user_state` with these extras: the sign-in read (accounts.services.sessions) then
 # reads the state in the same statement, and `user_state` takes it from there (one statement, one round trip).
+# Their signed-in person joins the request's ORM session only when that session is first used
+# (`extensions.adopt`): until `serve` renders, such a view reads only the person's columns.
 STATE_ENDPOINTS: dict[str, tuple[str, ...]] = {}
 _READ_WITH_SIGN_IN = "exchange.personal.state"
 
@@ -127,6 +129,13 @@ def request_key(user: User, *parts: Any) -> tuple | None:
     return (user.id, str(get_locale()), request.path, query, *parts)
 
 
+def _render(render: Callable[[], Any]) -> Any:
+    # The signed-in person of a `STATE_ENDPOINTS` request waits outside the ORM session until it is first used
+    # (accounts.services.sessions): the page may load the person's relationships, so it starts now.
+    session_in_use()
+    return render()
+
+
 def serve(key: tuple | None, render: Callable[[], Any]) -> Response:
     """The stored page under `key` if there is a fresh one, else `render()` (stored when it answers 200).
 
@@ -134,12 +143,12 @@ def serve(key: tuple | None, render: Callable[[], Any]) -> Response:
     """
     lru = store()
     if lru is None or key is None or request.method != "GET" or "_flashes" in session:
-        return make_response(render())
+        return make_response(_render(render))
     item = lru.get(key)
     max_age = current_app.config.get("PERSONAL_CACHE_SECONDS", DEFAULT_SECONDS)
     if item is not None and time.monotonic() - item.stored_at < max_age:
         return answer(item)
-    response = make_response(render())
+    response = make_response(_render(render))
     if response.status_code == 200 and not response.direct_passthrough and not response.is_streamed:
         lru.put(key, stored_copy(response))
     return response

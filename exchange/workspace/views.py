@@ -57,11 +57,12 @@ def _admin_lists() -> dict:
 @bp.get("/werkruimte")
 @login_required
 def index():
-    seen = current_user.workspace_seen_at
-    previous_visit = services.record_visit(current_user)
-    key = services.page_key(current_user, previous_visit)
+    user = current_user._get_current_object()  # once: each use of the proxy looks the person up again
+    seen = user.workspace_seen_at
+    previous_visit = services.record_visit(user)
+    key = services.page_key(user, previous_visit)
     response = personal.serve(key, lambda: _render(previous_visit))
-    if current_user.workspace_seen_at != seen:  # the visit was noted (at most once a minute): keep it
+    if user.workspace_seen_at != seen:  # the visit was noted (at most once a minute): keep it
         db.session.commit()
     return response
 

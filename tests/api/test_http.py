@@ -388,3 +388,17 @@ def test_the_in_process_count_starts_no_thread_and_a_window_ends_after_its_perio
     time.sleep(1.05)  # every window so far has ended: the next one to start drops them
     assert _from(app, "192.0.2.60").get("/api/v1/themes").status_code == 200
     assert len(counter._windows) == 1 and "192.0.2.60" in next(iter(counter._windows))
+
+
+def test_a_plain_read_gets_its_validators_and_conditions_are_still_honoured(client, world):
+    settle()
+    plain = client.get("/api/v1/practices")
+    assert plain.status_code == 200
+    assert plain.headers.getlist("Cache-Control") == ["public, no-cache"]
+    assert len(plain.headers.getlist("ETag")) == 1 and len(plain.headers.getlist("Last-Modified")) == 1
+    etag = plain.headers["ETag"]
+    # Conditions other than If-None-Match still go through Werkzeug's rules.
+    assert client.get("/api/v1/practices", headers={"If-Match": etag}).status_code == 200
+    assert client.get("/api/v1/practices", headers={"If-Match": '"another"'}).status_code == 412
+    later = "Fri, 01 Jan 2100 00:00:00 GMT"
+    assert client.get("/api/v1/practices", headers={"If-Unmodified-Since": later}).status_code == 200

@@ -3,14 +3,21 @@ never with another person's page, a page from before a change, someone else's CS
 
 from __future__ import annotations
 
+import contextvars
+from datetime import timedelta
+
 import pytest
 from flask_babel import refresh
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 
-from exchange.accounts.models import CoachingAssignment, Role
+from exchange.accounts.models import CoachingAssignment, Role, User
+from exchange.accounts.services import sessions
 from exchange.accounts.services.coaching import assign_functionary
 from exchange.caching import personal
+from exchange.database import utcnow
+from exchange.extensions import RequestSession, adopt
 from exchange.policy import SYSTEM
+from exchange.workspace.services import VISIT_GAP
 from tests.web import _CSRF_RE, login, text
 from tests.workspace.helpers import age, count_in_heading, say, section
 from tests.world import person
@@ -222,3 +229,82 @@ def test_the_state_read_with_the_sign_in_is_the_state_read_alone(
     monkeypatch.setattr(personal, "keep_state_read_with_sign_in", spy)
     assert client.get("/werkruimte").status_code == 200
     assert held["state"] == alone
+
+
+@pytest.fixture
+def sessions_made(monkeypatch):
+    """The ORM sessions created from now on (`exchange.extensions.RequestSession`), in order."""
+    made: list = []
+    create = RequestSession.__init__
+
+    def counting(self, *args, **kwargs):
+        create(self, *args, **kwargs)
+        made.append(self)
+
+    monkeypatch.setattr(RequestSession, "__init__", counting)
+    return made
+
+
+def on_its_own(client, path: str = "/werkruimte"):
+    """A GET as a server makes it: outside the test's application context, so the request has its own."""
+    return contextvars.Context().run(client.get, path)
+
+
+def test_a_stored_answer_opens_no_orm_session_and_a_visit_is_still_noted(app, cast, db, hits, sessions_made):
+    client = app.test_client()
+    sign_in(client, cast.staff)
+    assert on_its_own(client).status_code == 200  # rendered and stored
+    del sessions_made[:]
+    before = hits()
+    page = on_its_own(client)
+    assert page.status_code == 200 and "Sanne Staf" in text(page)
+    assert hits() == before + 1
+    assert sessions_made == []  # the person was read, but never made an object of an ORM session
+
+    # A load after a pause starts a new visit: the person joins the session when the note is written.
+    seen = utcnow() - VISIT_GAP - timedelta(minutes=1)
+    db.session.execute(update(User).where(User.id == cast.staff.id).values(workspace_seen_at=seen))
+    db.session.commit()
+    assert on_its_own(client).status_code == 200
+    assert len(sessions_made) == 1
+    db.session.expire_all()
+    noted = db.session.get(User, cast.staff.id)
+    assert noted.workspace_seen_at > seen + VISIT_GAP
+    assert noted.workspace_previous_visit_at == seen
+
+
+def test_a_rendered_page_loads_the_persons_relationships(app, cast, sessions_made):
+    client = app.test_client()
+    login(client, cast.staff)  # the first load renders (the sign-in's flash): the staff page names the region
+    page = on_its_own(client)
+    assert page.status_code == 200
+    assert f"Wat er in {cast.region.display_name} op u wacht." in text(page)
+    assert len(sessions_made) == 1
+
+
+def test_adopt_joins_a_session_made_later_or_the_one_there_is(app, cast, db):
+    def detached_copy():
+        return db.session.get(User, cast.staff.id)
+
+    def in_fresh_context(step):
+        with app.app_context():
+            return step()
+
+    def later():
+        user = sessions._detached(tuple(getattr(detached_copy(), name) for name in sessions._USER_ATTRIBUTES))
+        db.session.remove()
+        assert not db.session.registry.has()
+        adopt(user)
+        user.name = "Sanne Later"  # changed while no session exists
+        assert not db.session.registry.has()
+        db.session.commit()  # the session made now adopts the person, with the change
+        return user in db.session
+
+    assert contextvars.Context().run(in_fresh_context, later)
+    db.session.expire_all()
+    assert db.session.get(User, cast.staff.id).name == "Sanne Later"
+
+    user = sessions._detached(tuple(getattr(cast.staff, name) for name in sessions._USER_ATTRIBUTES))
+    db.session.expunge(cast.staff)
+    adopt(user)  # the session exists: joined now
+    assert user in db.session

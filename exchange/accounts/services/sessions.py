@@ -27,7 +27,7 @@ from exchange.accounts.services.tokens import hash_secret, revoke_open_links
 from exchange.caching import personal, signins, version
 from exchange.database import utcnow
 from exchange.errors import Invalid
-from exchange.extensions import db
+from exchange.extensions import adopt, db
 from exchange.policy import require
 
 log = logging.getLogger(__name__)
@@ -99,20 +99,30 @@ _STATE_AT = _SIGN_IN_AT + 3  # and the person's state (`caching.personal`), when
 _ID_AT = _USER_ATTRIBUTES.index("id")
 
 
-def _as_user(values) -> User:
+def _as_user(values, *, adopt_later: bool = False) -> User:
     """The person of a row read by `_LOAD_SESSION`, as a persistent object of this request's session.
 
     What loading it through the session would give, without the query machinery: the columns as loaded values
     (unchanged, so a later flush writes only what the request changes), relationships loaded on first use.
+    With `adopt_later` and no session yet, the person joins the session when it is first used (`adopt`).
     """
+    if adopt_later and not db.session.registry.has():
+        user = _detached(values)
+        adopt(user)
+        return user
     key = User.__mapper__.identity_key_from_primary_key([values[_ID_AT]])
     held = db.session.identity_map.get(key)
     if held is not None:  # loaded earlier in this request: one object per row, as the session keeps it
         return held
+    user = _detached(values)
+    db.session.add(user)
+    return user
+
+
+def _detached(values) -> User:
     user = User.__mapper__.class_manager.new_instance()
     user.__dict__.update(zip(_USER_ATTRIBUTES, values))
     make_transient_to_detached(user)
-    db.session.add(user)
     return user
 
 
@@ -136,7 +146,11 @@ def load_signed_in_user(cookie_id: str) -> User | None:
     now = utcnow()
     if last_seen_at < now - idle_limit():
         return None
-    user = _as_user(record)
+    # The endpoints that serve a page stored per person need only the person's columns until they render it
+    # (`personal.serve` starts the ORM session first).
+    user = _as_user(
+        record, adopt_later=request.endpoint in personal.STATE_ENDPOINTS if has_request_context() else False
+    )
     if not user.is_active:
         return None
     if last_seen_at < now - TOUCH_INTERVAL:

@@ -25,9 +25,9 @@ def recording(app) -> Iterator[list[str]]:
 
     fetch_one = version._fetch_one_sqlite
 
-    def fetch_one_recorded(engine, sql, parameters):
-        statements.append(sql)
-        return fetch_one(engine, sql, parameters)
+    def fetch_one_recorded(engine, sql, parameters, *convert):
+        statements.append(sql)  # also when the thread's connection answers from a kept row
+        return fetch_one(engine, sql, parameters, *convert)
 
     for engine in engines:
         event.listen(engine, "before_cursor_execute", record)

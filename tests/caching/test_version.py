@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 from sqlalchemy import create_engine, select, text, update
 
 from exchange.caching import version
@@ -163,6 +166,42 @@ def test_sqlite_reads_go_through_a_connection_of_the_thread(tmp_path):
     memory = create_engine("sqlite://")
     assert version._thread_connection(memory) is None
     assert version._fetch_one_sqlite(memory, "SELECT 7", ()) == (7,)
+
+
+def test_sqlite_reads_keep_a_row_until_any_connection_commits(tmp_path):
+    """The thread's connection answers a repeated read from the row it kept while `PRAGMA data_version` says
+    nothing was committed; a commit by another process, or by another connection of this one, is read at once."""
+    path = tmp_path / "kept.db"
+    engine = create_engine(f"sqlite:///{path}")
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("CREATE TABLE t (n INTEGER)"))
+            connection.execute(text("INSERT INTO t VALUES (1)"))
+        executed: list[str] = []
+        own = version._thread_connection(engine)
+        own.set_trace_callback(executed.append)
+        assert version._fetch_one_sqlite(engine, "SELECT n FROM t", ()) == (1,)
+        assert version._fetch_one_sqlite(engine, "SELECT n FROM t", ()) == (1,)
+        assert executed.count("SELECT n FROM t") == 1  # the second answer was the kept row
+
+        script = (
+            f"import sqlite3; c = sqlite3.connect({str(path)!r}); c.execute('UPDATE t SET n = 2'); c.commit()"
+        )
+        subprocess.run([sys.executable, "-c", script], check=True)
+        assert version._fetch_one_sqlite(engine, "SELECT n FROM t", ()) == (2,)
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE t SET n = 3"))
+        assert version._fetch_one_sqlite(engine, "SELECT n FROM t", ()) == (3,)
+        assert version._fetch_one_sqlite(engine, "SELECT n FROM t", ()) == (3,)
+        assert executed.count("SELECT n FROM t") == 3
+
+        # Kept converted, and per parameters.
+        doubled = version._fetch_one_sqlite(engine, "SELECT n * ? FROM t", (2,), lambda row: (row[0], "x"))
+        assert doubled == (6, "x")
+        assert version._fetch_one_sqlite(engine, "SELECT n * ? FROM t", (5,)) == (15,)
+        own.set_trace_callback(None)
+    finally:
+        engine.dispose()
 
 
 # --- counts_version: raised with the version, except by writes that move no count of practices ---------------

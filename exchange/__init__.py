@@ -148,7 +148,7 @@ def trust_proxies(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from exchange.database import engine_options, tune_sqlite
-    from exchange.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+    from exchange.extensions import babel, csrf, db, forget_adoptions, limiter, login_manager, mail, migrate
     from exchange.i18n import locale_selector, select_timezone
 
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
@@ -159,6 +159,7 @@ def register_extensions(app: Flask) -> None:
         for engine in db.engines.values():
             tune_sqlite(engine, busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"])
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    app.teardown_request(forget_adoptions)
     babel.init_app(
         app,
         locale_selector=locale_selector,

@@ -40,6 +40,12 @@ def adopt(obj) -> None:
         g.setdefault(_ADOPT_KEY, []).append(obj)
 
 
+def forget_adoptions(_exc: BaseException | None = None) -> None:
+    """At the end of a request: what it left for a session it never used is not the next request's (an
+    application context can outlive a request: tests, scripts)."""
+    g.pop(_ADOPT_KEY, None)
+
+
 def session_in_use() -> None:
     """Create this application context's ORM session now (adopting what waits), before code that may load
     relationships of an adopted object."""

@@ -7,9 +7,11 @@ import contextvars
 from datetime import timedelta
 
 import pytest
+from flask import g
 from flask_babel import refresh
 from sqlalchemy import insert, update
 
+from exchange import extensions
 from exchange.accounts.models import CoachingAssignment, Role, User
 from exchange.accounts.services import sessions
 from exchange.accounts.services.coaching import assign_functionary
@@ -308,3 +310,17 @@ def test_adopt_joins_a_session_made_later_or_the_one_there_is(app, cast, db):
     db.session.expunge(cast.staff)
     adopt(user)  # the session exists: joined now
     assert user in db.session
+
+
+def test_what_a_request_left_for_an_unused_session_ends_with_it(app, cast, db, hits):
+    """An application context that outlives requests (tests, scripts) does not hand one request's person to the
+    next request's session."""
+    client = app.test_client()
+    sign_in(client, cast.staff)
+    assert on_its_own(client).status_code == 200  # stored
+    db.session.remove()  # the test's own context has no session now, as a server's would not
+    before = hits()
+    assert client.get("/werkruimte").status_code == 200  # in the test's context: the person waits, unused
+    assert hits() == before + 1
+    assert not db.session.registry.has()
+    assert extensions._ADOPT_KEY not in g

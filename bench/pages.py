@@ -946,8 +946,12 @@ def main() -> None:
                 else:
                     run = run_threads(base, paths, args.duration, args.concurrency, headers, args.requests)
                 rows.append((label, run))
-            firsts = [(label, paths[0], signed_in) for label, paths, signed_in in pages[1:-1]]
-            firsts = [first for first in firsts if not first[0].startswith("/healthz")]
+            # Every page run but the two liveness runs and the deep check, each with its first path.
+            firsts = [
+                (label, paths[0], signed_in)
+                for label, paths, signed_in in pages
+                if paths[0] not in ("/livez", "/healthz")
+            ]
             for round_ in range(args.after_change):
                 touch_practice(url, index_dir, ids[round_ % len(ids)], round_, args.change)
                 for label, path, signed_in in firsts:

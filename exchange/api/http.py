@@ -280,14 +280,12 @@ def version_etag(view: Callable) -> Callable:
 
 # Stored by any cache, but always revalidated: the ETag makes that cheap.
 CACHE_CONTROL = "public, no-cache"
-# The request headers that can make an answer 304, 412 or 206 (`Response.make_conditional`).
+# The request headers `Response.make_conditional` reads (ranges are not offered, so Range is ignored).
 _CONDITIONAL_HEADERS = (
     "HTTP_IF_NONE_MATCH",
     "HTTP_IF_MODIFIED_SINCE",
     "HTTP_IF_MATCH",
     "HTTP_IF_UNMODIFIED_SINCE",
-    "HTTP_RANGE",
-    "HTTP_IF_RANGE",
 )
 
 
@@ -295,9 +293,9 @@ def make_conditional(response: Response, last_modified: datetime | None) -> Resp
     """Add a strong ETag over the body (unless the view set one, see `version_etag`) and Last-Modified, then
     answer 304 when the client's copy is current.
 
-    The headers are written as strings, and only a request that carries a condition goes through Werkzeug's
-    `make_conditional` (for any other it would only add a Date, which the server sends): together a sixth of a
-    stored list answer's time."""
+    The headers are written as strings (`Cache-Control` replaced whole: no API view sets its own), and only a
+    request that carries a condition goes through Werkzeug's `make_conditional` (for any other it would only add
+    a Date, which the server sends): together a sixth of a stored list answer's time."""
     if response.get_etag()[0] is None:
         response.add_etag()
     headers = response.headers

@@ -83,15 +83,22 @@ def _state_statement(extra: tuple[str, ...]) -> TextClause:
 
 # Endpoints whose view reads `user_state` with these extras: the sign-in read (accounts.services.sessions) then
 # reads the state in the same statement, and `user_state` takes it from there (one statement, one round trip).
-# Their signed-in person joins the request's ORM session only when that session is first used
-# (`extensions.adopt`): until `serve` renders, such a view reads only the person's columns.
 STATE_ENDPOINTS: dict[str, tuple[str, ...]] = {}
+# Endpoints whose signed-in person joins the request's ORM session only when that session is first used
+# (`extensions.adopt`): until `serve` renders, such a view may read only the person's columns (and may write
+# them: the write creates the session, which adopts the person with the change).
+ADOPT_LATER_ENDPOINTS: set[str] = set()
 _READ_WITH_SIGN_IN = "exchange.personal.state"
 
 
 def read_with_sign_in(endpoint: str, extra: tuple[str, ...]) -> None:
     """Ask the sign-in read of `endpoint`'s requests to read the state with `extra` as well."""
     STATE_ENDPOINTS[endpoint] = tuple(extra)
+
+
+def adopt_person_later(endpoint: str) -> None:
+    """Leave the signed-in person of `endpoint`'s requests outside the ORM session until it is used."""
+    ADOPT_LATER_ENDPOINTS.add(endpoint)
 
 
 def keep_state_read_with_sign_in(user_id: int, extra: tuple[str, ...], values: tuple) -> None:
@@ -130,8 +137,8 @@ def request_key(user: User, *parts: Any) -> tuple | None:
 
 
 def _render(render: Callable[[], Any]) -> Any:
-    # The signed-in person of a `STATE_ENDPOINTS` request waits outside the ORM session until it is first used
-    # (accounts.services.sessions): the page may load the person's relationships, so it starts now.
+    # The signed-in person of an `ADOPT_LATER_ENDPOINTS` request waits outside the ORM session until it is first
+    # used (accounts.services.sessions): the page may load the person's relationships, so it starts now.
     session_in_use()
     return render()
 

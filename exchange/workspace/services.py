@@ -53,6 +53,8 @@ def confirm_still_current(actor, practice: Practice) -> PracticeRevision:
 NEWEST_MESSAGE_SQL = f"SELECT max(id) FROM {FeedbackMessage.__table__.name}"
 # The workspace's state is read with the sign-in, in one statement (caching.personal.STATE_ENDPOINTS).
 personal.read_with_sign_in("workspace.index", (NEWEST_MESSAGE_SQL,))
+# Its view reads the person's columns (and notes the visit) before `personal.serve` renders.
+personal.adopt_person_later("workspace.index")
 
 
 def page_key(user, previous_visit: datetime | None) -> tuple | None:

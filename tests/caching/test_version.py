@@ -173,13 +173,13 @@ def test_sqlite_reads_keep_a_row_until_any_connection_commits(tmp_path):
     nothing was committed; a commit by another process, or by another connection of this one, is read at once."""
     path = tmp_path / "kept.db"
     engine = create_engine(f"sqlite:///{path}")
+    own = version._thread_connection(engine)
+    executed: list[str] = []
+    own.set_trace_callback(executed.append)
     try:
         with engine.begin() as connection:
             connection.execute(text("CREATE TABLE t (n INTEGER)"))
             connection.execute(text("INSERT INTO t VALUES (1)"))
-        executed: list[str] = []
-        own = version._thread_connection(engine)
-        own.set_trace_callback(executed.append)
         assert version._fetch_one_sqlite(engine, "SELECT n FROM t", ()) == (1,)
         assert version._fetch_one_sqlite(engine, "SELECT n FROM t", ()) == (1,)
         assert executed.count("SELECT n FROM t") == 1  # the second answer was the kept row
@@ -199,9 +199,21 @@ def test_sqlite_reads_keep_a_row_until_any_connection_commits(tmp_path):
         doubled = version._fetch_one_sqlite(engine, "SELECT n * ? FROM t", (2,), lambda row: (row[0], "x"))
         assert doubled == (6, "x")
         assert version._fetch_one_sqlite(engine, "SELECT n * ? FROM t", (5,)) == (15,)
-        own.set_trace_callback(None)
     finally:
+        own.set_trace_callback(None)
         engine.dispose()
+
+    # Another file gets a new connection with nothing kept: a fresh connection's data_version is the same
+    # number whatever the file, so rows kept for one file would otherwise answer for the next.
+    for n, name in ((7, "first.db"), (8, "second.db")):
+        other = create_engine(f"sqlite:///{tmp_path / name}")
+        try:
+            with other.begin() as connection:
+                connection.execute(text("CREATE TABLE t (n INTEGER)"))
+                connection.execute(text("INSERT INTO t VALUES (:n)"), {"n": n})
+            assert version._fetch_one_sqlite(other, "SELECT n FROM t", ()) == (n,)
+        finally:
+            other.dispose()
 
 
 # --- counts_version: raised with the version, except by writes that move no count of practices ---------------

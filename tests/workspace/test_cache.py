@@ -10,6 +10,7 @@ import pytest
 from flask import g
 from flask_babel import refresh
 from sqlalchemy import insert, update
+from sqlalchemy.orm.exc import DetachedInstanceError
 
 from exchange import extensions
 from exchange.accounts.models import CoachingAssignment, Role, User
@@ -17,7 +18,6 @@ from exchange.accounts.services import sessions
 from exchange.accounts.services.coaching import assign_functionary
 from exchange.caching import personal
 from exchange.database import utcnow
-from exchange.extensions import RequestSession, adopt
 from exchange.policy import SYSTEM
 from exchange.workspace.services import VISIT_GAP
 from tests.web import _CSRF_RE, login, text
@@ -237,13 +237,13 @@ def test_the_state_read_with_the_sign_in_is_the_state_read_alone(
 def sessions_made(monkeypatch):
     """The ORM sessions created from now on (`exchange.extensions.RequestSession`), in order."""
     made: list = []
-    create = RequestSession.__init__
+    create = extensions.RequestSession.__init__
 
     def counting(self, *args, **kwargs):
         create(self, *args, **kwargs)
         made.append(self)
 
-    monkeypatch.setattr(RequestSession, "__init__", counting)
+    monkeypatch.setattr(extensions.RequestSession, "__init__", counting)
     return made
 
 
@@ -275,13 +275,42 @@ def test_a_stored_answer_opens_no_orm_session_and_a_visit_is_still_noted(app, ca
     assert noted.workspace_previous_visit_at == seen
 
 
-def test_a_rendered_page_loads_the_persons_relationships(app, cast, sessions_made):
+def test_a_rendered_page_that_writes_nothing_still_adopts_the_person(app, cast, sessions_made):
     client = app.test_client()
-    login(client, cast.staff)  # the first load renders (the sign-in's flash): the staff page names the region
-    page = on_its_own(client)
+    sign_in(client, cast.staff)  # notes the visit: the next loads within a minute write nothing
+    del sessions_made[:]
+    page = on_its_own(client, "/werkruimte?concepten=1")  # not stored yet: rendered
     assert page.status_code == 200
+    # The staff page names the person's region: a relationship, loaded through the session that adopted them.
     assert f"Wat er in {cast.region.display_name} op u wacht." in text(page)
     assert len(sessions_made) == 1
+
+
+def test_session_in_use_adopts_before_a_relationship_is_loaded(app, cast, db):
+    """What `personal.serve` relies on before it renders: a waiting person's relationships load once the
+    session is started, and not before (a detached object cannot load them)."""
+    values = tuple(getattr(cast.staff, name) for name in sessions._USER_ATTRIBUTES)
+    region_name = cast.region.display_name
+
+    def without_start():
+        user = sessions._detached(values)
+        extensions.adopt(user)
+        with pytest.raises(DetachedInstanceError):
+            _ = user.region
+        return True
+
+    def with_start():
+        user = sessions._detached(values)
+        extensions.adopt(user)
+        extensions.session_in_use()
+        return user.region.display_name
+
+    def in_fresh_context(step):
+        with app.app_context():
+            return step()
+
+    assert contextvars.Context().run(in_fresh_context, without_start)
+    assert contextvars.Context().run(in_fresh_context, with_start) == region_name
 
 
 def test_adopt_joins_a_session_made_later_or_the_one_there_is(app, cast, db):
@@ -296,7 +325,7 @@ def test_adopt_joins_a_session_made_later_or_the_one_there_is(app, cast, db):
         user = sessions._detached(tuple(getattr(detached_copy(), name) for name in sessions._USER_ATTRIBUTES))
         db.session.remove()
         assert not db.session.registry.has()
-        adopt(user)
+        extensions.adopt(user)
         user.name = "Sanne Later"  # changed while no session exists
         assert not db.session.registry.has()
         db.session.commit()  # the session made now adopts the person, with the change
@@ -308,7 +337,7 @@ def test_adopt_joins_a_session_made_later_or_the_one_there_is(app, cast, db):
 
     user = sessions._detached(tuple(getattr(cast.staff, name) for name in sessions._USER_ATTRIBUTES))
     db.session.expunge(cast.staff)
-    adopt(user)  # the session exists: joined now
+    extensions.adopt(user)  # the session exists: joined now
     assert user in db.session
 
 

@@ -15,7 +15,7 @@ from functools import lru_cache
 from flask import current_app, has_request_context, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, delete, literal_column, select, update
+from sqlalchemy import bindparam, delete, inspect, literal_column, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import make_transient_to_detached
 
@@ -104,12 +104,10 @@ def _as_user(values, *, adopt_later: bool = False) -> User:
 
     What loading it through the session would give, without the query machinery: the columns as loaded values
     (unchanged, so a later flush writes only what the request changes), relationships loaded on first use.
-    With `adopt_later` and no session yet, the person joins the session when it is first used (`adopt`).
+    With `adopt_later` and no session yet, a detached person, for the caller to `adopt` once it accepts it.
     """
     if adopt_later and not db.session.registry.has():
-        user = _detached(values)
-        adopt(user)
-        return user
+        return _detached(values)
     key = User.__mapper__.identity_key_from_primary_key([values[_ID_AT]])
     held = db.session.identity_map.get(key)
     if held is not None:  # loaded earlier in this request: one object per row, as the session keeps it
@@ -146,17 +144,18 @@ def load_signed_in_user(cookie_id: str) -> User | None:
     now = utcnow()
     if last_seen_at < now - idle_limit():
         return None
-    # The endpoints that serve a page stored per person need only the person's columns until they render it
-    # (`personal.serve` starts the ORM session first).
-    user = _as_user(
-        record, adopt_later=request.endpoint in personal.STATE_ENDPOINTS if has_request_context() else False
-    )
+    # Endpoints that serve a page stored per person need only the person's columns until they render it
+    # (`personal.serve` starts the ORM session first): the person joins the session when it is first used.
+    later = has_request_context() and request.endpoint in personal.ADOPT_LATER_ENDPOINTS
+    user = _as_user(record, adopt_later=later)
     if not user.is_active:
         return None
     if last_seen_at < now - TOUCH_INTERVAL:
         _touch(session_id, now)
         signins.forget(key_hash)  # the copy holds the old last use
     user.session_key = key
+    if later and inspect(user).detached:
+        adopt(user)
     return user
 
 

@@ -400,3 +400,20 @@ def test_a_plain_read_gets_its_validators_and_conditions_are_still_honoured(clie
     # Conditions other than If-None-Match still go through Werkzeug's rules.
     assert client.get("/api/v1/practices", headers={"If-Match": etag}).status_code == 200
     assert client.get("/api/v1/practices", headers={"If-Match": '"another"'}).status_code == 412
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        {"If-Modified-Since": "geen datum"},
+        {"If-Unmodified-Since": "31-02-2026"},
+        {"If-Match": ",,,"},
+        {"If-None-Match": '"unterminated'},
+    ],
+)
+def test_malformed_conditions_are_ignored_not_a_500(client, world, header):
+    settle()
+    response = client.get("/api/v1/practices", headers=header)
+    assert response.status_code == 200
+    assert response.get_json()["items"]
+    assert response.headers["Cache-Control"] == "public, no-cache"

@@ -252,6 +252,16 @@ def on_its_own(client, path: str = "/werkruimte"):
     return contextvars.Context().run(client.get, path)
 
 
+def in_own_context(app, step):
+    """`step()` in an application context of its own, outside the test's (no ORM session yet), as a request's."""
+
+    def run():
+        with app.app_context():
+            return step()
+
+    return contextvars.Context().run(run)
+
+
 def test_a_stored_answer_opens_no_orm_session_and_a_visit_is_still_noted(app, cast, db, hits, sessions_made):
     client = app.test_client()
     sign_in(client, cast.staff)
@@ -305,21 +315,13 @@ def test_session_in_use_adopts_before_a_relationship_is_loaded(app, cast, db):
         extensions.session_in_use()
         return user.region.display_name
 
-    def in_fresh_context(step):
-        with app.app_context():
-            return step()
-
-    assert contextvars.Context().run(in_fresh_context, without_start)
-    assert contextvars.Context().run(in_fresh_context, with_start) == region_name
+    assert in_own_context(app, without_start)
+    assert in_own_context(app, with_start) == region_name
 
 
 def test_adopt_joins_a_session_made_later_or_the_one_there_is(app, cast, db):
     def detached_copy():
         return db.session.get(User, cast.staff.id)
-
-    def in_fresh_context(step):
-        with app.app_context():
-            return step()
 
     def later():
         user = sessions._detached(tuple(getattr(detached_copy(), name) for name in sessions._USER_ATTRIBUTES))
@@ -331,7 +333,7 @@ def test_adopt_joins_a_session_made_later_or_the_one_there_is(app, cast, db):
         db.session.commit()  # the session made now adopts the person, with the change
         return user in db.session
 
-    assert contextvars.Context().run(in_fresh_context, later)
+    assert in_own_context(app, later)
     db.session.expire_all()
     assert db.session.get(User, cast.staff.id).name == "Sanne Later"
 
